@@ -1,0 +1,34 @@
+//! Paths, report names, query parameters and headers of the API.
+
+/// `GET real_time.php?api=campaigns|calls_last_10`
+pub const REAL_TIME_PATH: &str = "/api/v2/real_time.php";
+/// `PUT campaign.php?api=codify…`
+pub const CAMPAIGN_PATH: &str = "/api/v2/campaign.php";
+/// `GET reports_manager.php?api=campaign_3|diagram_1_3…`
+pub const REPORTS_MANAGER_PATH: &str = "/api/v2/reports_manager.php";
+
+/// The token header.
+pub const TOKEN_HEADER: &str = "wolkvox-token";
+/// The server header real clients send; accepted and ignored in every spelling.
+pub const SERVER_HEADER: &str = "wolkvox_server";
+
+/// Report names, the `api` query parameter.
+pub mod report {
+    pub const CAMPAIGNS: &str = "campaigns";
+    pub const CALLS_LAST_10: &str = "calls_last_10";
+    pub const CODIFY: &str = "codify";
+    pub const CAMPAIGN_3: &str = "campaign_3";
+    pub const DIAGRAM_1_3: &str = "diagram_1_3";
+}
+
+/// Query parameter names.
+pub mod param {
+    pub const API: &str = "api";
+    pub const CAMPAIGN_ID: &str = "campaign_id";
+    pub const TYPE_CAMPAIGN: &str = "type_campaign";
+    pub const DATE_INI: &str = "date_ini";
+    pub const DATE_END: &str = "date_end";
+}
+
+/// `campaign_id=all` in campaign_3 selects every campaign of the operation.
+pub const ALL_CAMPAIGNS: &str = "all";

@@ -1,0 +1,141 @@
+//! The answer envelope: `{"code": 200, "error": null, "msg": "N records were found", "data": [ … ]}`.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The `code` of an envelope. Written as a JSON number (as the five endpoints'
+/// pages show); read from a number or a string (real Wolkvox sends `"200"` too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code(pub u16);
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u16(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum NumOrStr {
+            Num(u16),
+            Str(String),
+        }
+        match NumOrStr::deserialize(d)? {
+            NumOrStr::Num(n) => Ok(Code(n)),
+            NumOrStr::Str(s) => s
+                .trim()
+                .parse()
+                .map(Code)
+                .map_err(|_| serde::de::Error::custom(format!("code {s:?} is not a number"))),
+        }
+    }
+}
+
+/// The `msg` of a report answer with `n` rows.
+pub fn found_msg(n: u64) -> String {
+    format!("{n} records were found")
+}
+
+/// A report answer. `data` is absent on errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub code: Code,
+    pub error: Option<String>,
+    pub msg: String,
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<T>>,
+}
+
+impl<T> Envelope<T> {
+    /// 200 with rows.
+    pub fn found(rows: Vec<T>) -> Self {
+        Envelope {
+            code: Code(200),
+            error: None,
+            msg: found_msg(rows.len() as u64),
+            data: Some(rows),
+        }
+    }
+}
+
+/// The head of a 200 envelope whose `data` array is streamed after it:
+/// `{"code":200,"error":null,"msg":"N records were found","data":[`.
+/// Close it with [`STREAM_SUFFIX`]; separate rows with `,`.
+pub fn stream_prefix(n: u64) -> String {
+    #[derive(Serialize)]
+    struct Head {
+        code: Code,
+        error: Option<String>,
+        msg: String,
+    }
+    let head = serde_json::to_string(&Head {
+        code: Code(200),
+        error: None,
+        msg: found_msg(n),
+    })
+    .unwrap_or_default();
+    // `{…}` → `{…,"data":[`
+    format!("{},\"data\":[", head.trim_end_matches('}'))
+}
+
+/// Closes a streamed envelope.
+pub const STREAM_SUFFIX: &str = "]}";
+
+/// The answer to a write: `{"code": 202, "error": null, "msg": "…"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteAnswer {
+    pub code: Code,
+    pub error: Option<String>,
+    pub msg: String,
+}
+
+impl WriteAnswer {
+    pub fn accepted(msg: String) -> Self {
+        WriteAnswer {
+            code: Code(202),
+            error: None,
+            msg,
+        }
+    }
+}
+
+/// The message codify answers with.
+pub fn coded_msg(customer_id: &str) -> String {
+    format!("customer_id {customer_id} has been coded")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_written_as_a_number_and_read_from_either() {
+        assert_eq!(serde_json::to_string(&Code(200)).unwrap(), "200");
+        assert_eq!(serde_json::from_str::<Code>("200").unwrap(), Code(200));
+        assert_eq!(serde_json::from_str::<Code>("\"200\"").unwrap(), Code(200));
+        assert!(serde_json::from_str::<Code>("\"OK\"").is_err());
+    }
+
+    #[test]
+    fn a_streamed_envelope_equals_a_serialized_one() {
+        let rows = vec![serde_json::json!({"a": "1"}), serde_json::json!({"a": "2"})];
+        let whole = serde_json::to_string(&Envelope::found(rows.clone())).unwrap();
+        let parts: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        let streamed = format!("{}{}{}", stream_prefix(2), parts.join(","), STREAM_SUFFIX);
+        assert_eq!(streamed, whole);
+        assert_eq!(
+            whole,
+            r#"{"code":200,"error":null,"msg":"2 records were found","data":[{"a":"1"},{"a":"2"}]}"#
+        );
+    }
+
+    #[test]
+    fn write_answers_have_no_data() {
+        let a = WriteAnswer::accepted(coded_msg("3"));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"code":202,"error":null,"msg":"customer_id 3 has been coded"}"#
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The error catalogue. The first six are the vendor's published rows, word for
+//! word; the rest are Marcador's, for situations the vendor does not document:
+//! `error` is the HTTP reason phrase, `msg` is in capitals and says what to do.
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Code;
+use crate::limits::{
+    MAX_ANSWER_BYTES, MAX_IN_FLIGHT_PER_TOKEN, MAX_RANGE_DAYS, MAX_RECORDS_PER_ANSWER,
+    MAX_RECORDS_PER_UPLOAD, REQUEST_DEADLINE,
+};
+
+/// An error answer: `{"code": 403, "error": "FORBIDDEN", "msg": "…"}` (no `data`),
+/// except "no data", which carries `"data": []` as the vendor's does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?} {error}: {msg}")]
+pub struct WireError {
+    pub code: Code,
+    pub error: String,
+    pub msg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<serde_json::Value>>,
+}
+
+pub const BAD_REQUEST: &str = "BAD REQUEST";
+pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const NOT_FOUND: &str = "NOT FOUND";
+pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD TOO LARGE";
+pub const GATEWAY_TIMEOUT: &str = "GATEWAY TIMEOUT";
+pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL SERVER ERROR";
+pub const METHOD_NOT_ALLOWED: &str = "METHOD NOT ALLOWED";
+
+/// Vendor messages, verbatim.
+pub const MSG_API_NOT_FOUND: &str = "THE API YOU WANT TO CONSULT DOES NOT EXIST";
+pub const MSG_PARAMETERS_REQUIRED: &str = "SOME PARAMETERS ARE REQUIRED";
+pub const MSG_ENTER_TOKEN: &str = "PLEASE ENTER THE WOLKVOX-TOKEN";
+pub const MSG_TOKEN_LIMIT: &str = "TOKEN LIMIT EXCEEDED";
+pub const MSG_VALIDATE_TOKEN: &str = "PLEASE VALIDATE TOKEN";
+pub const MSG_NO_DATA: &str = "0 records were found";
+
+impl WireError {
+    fn new(code: u16, error: &str, msg: impl Into<String>) -> Self {
+        WireError {
+            code: Code(code),
+            error: error.to_owned(),
+            msg: msg.into(),
+            data: None,
+        }
+    }
+
+    /// The HTTP status this error is answered with (always equal to `code`).
+    pub fn status(&self) -> u16 {
+        self.code.0
+    }
+
+    // ---- the vendor's catalogue -------------------------------------------------
+
+    /// `api=` names no report of that file.
+    pub fn api_not_found() -> Self {
+        Self::new(400, BAD_REQUEST, MSG_API_NOT_FOUND)
+    }
+    /// A required parameter is missing (query or body).
+    pub fn parameters_required() -> Self {
+        Self::new(400, BAD_REQUEST, MSG_PARAMETERS_REQUIRED)
+    }
+    /// No `wolkvox-token` header.
+    pub fn enter_token() -> Self {
+        Self::new(401, UNAUTHORIZED, MSG_ENTER_TOKEN)
+    }
+    /// The operation's daily quota is used up.
+    pub fn token_limit_exceeded() -> Self {
+        Self::new(403, FORBIDDEN, MSG_TOKEN_LIMIT)
+    }
+    /// A third request in flight on one token.
+    pub fn simultaneous_requests() -> Self {
+        Self::new(
+            403,
+            FORBIDDEN,
+            format!(
+                "EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN ({MAX_IN_FLIGHT_PER_TOKEN})"
+            ),
+        )
+    }
+    /// Unknown, disabled or malformed token.
+    pub fn validate_token() -> Self {
+        Self::new(403, FORBIDDEN, MSG_VALIDATE_TOKEN)
+    }
+    /// No data: HTTP 404 with an empty `data` array, which real clients rely on.
+    pub fn no_data() -> Self {
+        WireError {
+            data: Some(Vec::new()),
+            ..Self::new(404, NOT_FOUND, MSG_NO_DATA)
+        }
+    }
+
+    // ---- Marcador's own -----------------------------------------------------------
+
+    pub fn malformed_date(param: &str, value: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "{} {value:?} IS NOT A VALID DATE: USE YYYYmmddHHiiss, E.G. 20261122083000",
+                param.to_uppercase()
+            ),
+        )
+    }
+    pub fn reversed_range() -> Self {
+        Self::new(400, BAD_REQUEST, "DATE_INI MUST NOT BE AFTER DATE_END")
+    }
+    pub fn range_too_long() -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "THE DATE RANGE EXCEEDS THE LIMIT OF {MAX_RANGE_DAYS} DAYS: SPLIT IT INTO RANGES OF AT MOST {MAX_RANGE_DAYS} DAYS"
+            ),
+        )
+    }
+    pub fn too_many_records(found_at_least: u64) -> Self {
+        Self::new(
+            413,
+            PAYLOAD_TOO_LARGE,
+            format!(
+                "THE ANSWER HAS MORE THAN {MAX_RECORDS_PER_ANSWER} RECORDS ({found_at_least} OR MORE): NARROW THE DATE RANGE"
+            ),
+        )
+    }
+    pub fn answer_too_large(limit_bytes: u64) -> Self {
+        let limit = if limit_bytes == MAX_ANSWER_BYTES {
+            "256 MB".to_owned()
+        } else {
+            format!("{limit_bytes} BYTES")
+        };
+        Self::new(
+            413,
+            PAYLOAD_TOO_LARGE,
+            format!("THE ANSWER EXCEEDS THE LIMIT OF {limit}: NARROW THE DATE RANGE"),
+        )
+    }
+    pub fn upload_too_large(sent: usize) -> Self {
+        Self::new(
+            413,
+            PAYLOAD_TOO_LARGE,
+            format!(
+                "AT MOST {MAX_RECORDS_PER_UPLOAD} RECORDS CAN BE UPLOADED IN ONE REQUEST ({sent} SENT): SPLIT THE UPLOAD"
+            ),
+        )
+    }
+    pub fn deadline() -> Self {
+        Self::new(
+            504,
+            GATEWAY_TIMEOUT,
+            format!(
+                "THE REQUEST EXCEEDED THE LIMIT OF {} SECONDS: NARROW THE DATE RANGE OR RETRY LATER",
+                REQUEST_DEADLINE.as_secs()
+            ),
+        )
+    }
+    pub fn bad_body(detail: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "THE BODY IS NOT THE JSON THIS API TAKES: {}",
+                detail.to_uppercase()
+            ),
+        )
+    }
+    pub fn bad_parameter(param: &str, value: &str, expected: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "{} {value:?} IS NOT VALID: EXPECTED {}",
+                param.to_uppercase(),
+                expected.to_uppercase()
+            ),
+        )
+    }
+    pub fn unknown_campaign(campaign_id: &str) -> Self {
+        Self::new(
+            404,
+            NOT_FOUND,
+            format!("CAMPAIGN_ID {campaign_id} DOES NOT EXIST IN THIS OPERATION"),
+        )
+    }
+    pub fn unknown_customer(customer_id: &str, campaign_id: &str) -> Self {
+        Self::new(
+            404,
+            NOT_FOUND,
+            format!("CUSTOMER_ID {customer_id} IS NOT IN CAMPAIGN_ID {campaign_id}"),
+        )
+    }
+    pub fn wrong_campaign_type(campaign_id: &str, actual: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "CAMPAIGN_ID {campaign_id} IS A {} CAMPAIGN: SEND TYPE_CAMPAIGN={actual}",
+                actual.to_uppercase()
+            ),
+        )
+    }
+    pub fn unknown_activity_code(code: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("COD_ACT {code:?} IS NOT AN ACTIVITY CODE OF THIS OPERATION"),
+        )
+    }
+    pub fn method_not_allowed(method: &str) -> Self {
+        Self::new(
+            405,
+            METHOD_NOT_ALLOWED,
+            format!("THIS API DOES NOT ACCEPT {method}"),
+        )
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            500,
+            INTERNAL_SERVER_ERROR,
+            "AN UNEXPECTED ERROR OCCURRED: RETRY LATER",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vendor_catalogue_is_exact() {
+        let cases = [
+            (
+                WireError::api_not_found(),
+                r#"{"code":400,"error":"BAD REQUEST","msg":"THE API YOU WANT TO CONSULT DOES NOT EXIST"}"#,
+            ),
+            (
+                WireError::parameters_required(),
+                r#"{"code":400,"error":"BAD REQUEST","msg":"SOME PARAMETERS ARE REQUIRED"}"#,
+            ),
+            (
+                WireError::enter_token(),
+                r#"{"code":401,"error":"UNAUTHORIZED","msg":"PLEASE ENTER THE WOLKVOX-TOKEN"}"#,
+            ),
+            (
+                WireError::token_limit_exceeded(),
+                r#"{"code":403,"error":"FORBIDDEN","msg":"TOKEN LIMIT EXCEEDED"}"#,
+            ),
+            (
+                WireError::simultaneous_requests(),
+                r#"{"code":403,"error":"FORBIDDEN","msg":"EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN (2)"}"#,
+            ),
+            (
+                WireError::validate_token(),
+                r#"{"code":403,"error":"FORBIDDEN","msg":"PLEASE VALIDATE TOKEN"}"#,
+            ),
+            (
+                WireError::no_data(),
+                r#"{"code":404,"error":"NOT FOUND","msg":"0 records were found","data":[]}"#,
+            ),
+        ];
+        for (e, json) in cases {
+            assert_eq!(serde_json::to_string(&e).unwrap(), json);
+            assert_eq!(serde_json::from_str::<WireError>(json).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn our_errors_say_what_to_do() {
+        assert!(WireError::range_too_long().msg.contains("31 DAYS"));
+        assert!(
+            WireError::too_many_records(60_001)
+                .msg
+                .contains("NARROW THE DATE RANGE")
+        );
+        assert!(
+            WireError::answer_too_large(MAX_ANSWER_BYTES)
+                .msg
+                .contains("256 MB")
+        );
+        assert_eq!(WireError::deadline().status(), 504);
+        assert_eq!(WireError::upload_too_large(10_001).status(), 413);
+    }
+}

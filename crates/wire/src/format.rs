@@ -1,0 +1,84 @@
+//! Number formats of report values: durations `HH:MM:SS` (hours may pass 99)
+//! and percentages `1,234.56 %` (two decimals, comma thousands, space before `%`).
+
+/// `3725` → `"01:02:05"`; `360000` → `"100:00:00"`. Negative input is written as 0.
+pub fn duration_hms(seconds: i64) -> String {
+    let s = seconds.max(0);
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// Reads `HH:MM:SS` (any number of hour digits) back into seconds.
+pub fn parse_duration_hms(s: &str) -> Option<i64> {
+    let mut parts = s.split(':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || m.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let (h, m, sec): (i64, i64, i64) = (h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?);
+    (m < 60 && sec < 60 && h >= 0).then_some(h * 3600 + m * 60 + sec)
+}
+
+/// `numerator / denominator` as a percentage: `percent(2881, 10000)` → `"28.81 %"`.
+/// A zero denominator gives `"0.00 %"`. Rounds half away from zero.
+pub fn percent(numerator: u64, denominator: u64) -> String {
+    if denominator == 0 {
+        return "0.00 %".to_owned();
+    }
+    // hundredths of a percent, rounded: n * 10000 / d
+    let scaled = (u128::from(numerator) * 10_000 * 2 + u128::from(denominator))
+        / (u128::from(denominator) * 2);
+    let whole = scaled / 100;
+    let frac = scaled % 100;
+    format!("{}.{frac:02} %", thousands(whole))
+}
+
+/// Reads a percentage written by [`percent`] back into a number.
+pub fn parse_percent(s: &str) -> Option<f64> {
+    s.strip_suffix(" %")?.replace(',', "").parse().ok()
+}
+
+fn thousands(n: u128) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_hh_mm_ss_and_hours_may_pass_99() {
+        assert_eq!(duration_hms(0), "00:00:00");
+        assert_eq!(duration_hms(59), "00:00:59");
+        assert_eq!(duration_hms(3725), "01:02:05");
+        assert_eq!(duration_hms(99 * 3600 + 3599), "99:59:59");
+        assert_eq!(duration_hms(360_000), "100:00:00");
+        assert_eq!(duration_hms(-5), "00:00:00");
+        for s in [0, 1, 61, 3600, 86_399, 360_001, 9_999_999] {
+            assert_eq!(parse_duration_hms(&duration_hms(s)), Some(s));
+        }
+        assert_eq!(parse_duration_hms("1:2:3"), None);
+        assert_eq!(parse_duration_hms("01:60:00"), None);
+    }
+
+    #[test]
+    fn percentages_match_the_vendor_format() {
+        assert_eq!(percent(0, 0), "0.00 %");
+        assert_eq!(percent(0, 7), "0.00 %");
+        assert_eq!(percent(2881, 10_000), "28.81 %");
+        assert_eq!(percent(1, 1), "100.00 %");
+        assert_eq!(percent(152_3333, 10_000), "15,233.33 %");
+        assert_eq!(percent(1, 3), "33.33 %");
+        assert_eq!(percent(2, 3), "66.67 %");
+        assert_eq!(percent(123_456_789, 100), "123,456,789.00 %");
+        assert_eq!(parse_percent("15,233.33 %"), Some(15_233.33));
+        assert_eq!(parse_percent("28.81%"), None);
+    }
+}
