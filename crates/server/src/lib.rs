@@ -1,1 +1,15 @@
-//! placeholder
+//! Marcador's server: a Wolkvox-API-v2-compatible contact center.
+//!
+//! - [`domain`]: plain rules with no I/O (record states, result buckets, tokens).
+//! - [`store`]: the SQLite store — facts appended, current state kept by the same transactions.
+//! - [`api`]: the HTTP surface — thin handlers over the store, limits as middleware.
+//! - [`demo`]: a seeded, deterministic operation with history, for `marcador demo`.
+//! - [`startup`]: [`startup::Application`], which binds first so tests can use port 0.
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod startup;
+pub mod store;

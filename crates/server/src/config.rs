@@ -1,0 +1,115 @@
+//! Configuration: defaults, then a TOML file, then `MARCADOR_*` environment
+//! variables (`__` separates sections), then command-line flags.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use marcador_wire::limits;
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given (absent is fine).
+pub const DEFAULT_CONFIG_FILE: &str = "marcador.toml";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP API listens on.
+    pub listen: String,
+    /// SQLite database file (created if missing).
+    pub db: PathBuf,
+    /// Connections in the read pool (writes always go through one connection).
+    pub reader_connections: u32,
+    pub limits: Limits,
+}
+
+/// The API limits. Defaults are the contract's; lower them only to test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub max_records_per_answer: u64,
+    pub max_answer_bytes: u64,
+    pub deadline_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".to_owned(),
+            db: PathBuf::from("marcador.db"),
+            reader_connections: 4,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_records_per_answer: limits::MAX_RECORDS_PER_ANSWER,
+            max_answer_bytes: limits::MAX_ANSWER_BYTES,
+            deadline_ms: limits::REQUEST_DEADLINE.as_millis() as u64,
+        }
+    }
+}
+
+impl Limits {
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
+    }
+}
+
+impl Config {
+    /// Defaults ← `path` (or `marcador.toml` if present) ← `MARCADOR_*` variables.
+    /// A `--config` file that does not exist is an error; the default one may be absent.
+    pub fn load(path: Option<&Path>) -> Result<Config, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) if !p.exists() => {
+                return Err(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    p.display()
+                )));
+            }
+            Some(p) => fig = fig.merge(Toml::file(p)),
+            None => fig = fig.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        fig.merge(Env::prefixed("MARCADOR_").split("__")).extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile_dir();
+        let file = dir.join("m.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[limits]\ndeadline_ms = 5000\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.limits.deadline_ms, 5000);
+        assert_eq!(c.limits.max_records_per_answer, 60_000);
+        assert_eq!(c.db, PathBuf::from("marcador.db"));
+        assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+        std::fs::write(&file, "lisen = \"typo\"\n").unwrap();
+        assert!(
+            Config::load(Some(&file)).is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("marcador-config-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}

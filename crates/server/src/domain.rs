@@ -1,0 +1,187 @@
+//! Plain rules with no I/O: a record's states, which counter a result moves,
+//! what a token looks like, what "today" is for an operation.
+
+use jiff::{Timestamp, tz::TimeZone};
+use marcador_wire::CallResult;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Where a record of a campaign's database stands.
+///
+/// ```text
+///  clean ──pick──► dialing ──result──► dialed ──recycle──► clean (next cycle)
+///    │                │                   │
+///    └────────────────┴──── codify ───────┴──► codified (never dialed again)
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordStatus {
+    Clean,
+    Dialing,
+    Dialed,
+    Codified,
+}
+
+impl RecordStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RecordStatus::Clean => "clean",
+            RecordStatus::Dialing => "dialing",
+            RecordStatus::Dialed => "dialed",
+            RecordStatus::Codified => "codified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Clean, Self::Dialing, Self::Dialed, Self::Codified]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    /// The status after an attempt's result is known.
+    pub const fn after_attempt(self) -> Self {
+        match self {
+            RecordStatus::Codified => RecordStatus::Codified,
+            _ => RecordStatus::Dialed,
+        }
+    }
+
+    /// Whether the record still counts as `clean` (not yet handled this cycle).
+    pub const fn counts_as_clean(self) -> bool {
+        matches!(self, RecordStatus::Clean)
+    }
+}
+
+/// The real-time report column a record's last result is counted in.
+/// `abandon` (a person answered, no agent was free) counts as `answer`;
+/// `chanunavail` with busy/congestion/failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultBucket {
+    Answer,
+    NoAnswer,
+    BusyCongestionFailed,
+    AnswerMachine,
+}
+
+impl ResultBucket {
+    pub const fn of(result: CallResult) -> Self {
+        match result {
+            CallResult::Answer | CallResult::Abandon => ResultBucket::Answer,
+            CallResult::NoAnswer => ResultBucket::NoAnswer,
+            CallResult::Busy
+            | CallResult::Congestion
+            | CallResult::Failed
+            | CallResult::ChanUnavail => ResultBucket::BusyCongestionFailed,
+            CallResult::AnswerMachine => ResultBucket::AnswerMachine,
+        }
+    }
+
+    /// Index into the counters `[answer, no_answer, busy_congestion_failed, answer_machine]`.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A new token: 52 lower-case hex characters, like the vendor's.
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 26];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Tokens are stored as their SHA-256 (they are random, so no salt or KDF is needed).
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Constant-time comparison of a presented token's hash with a stored one.
+pub fn token_matches(presented: &str, stored_hash: &[u8]) -> bool {
+    hash_token(presented).ct_eq(stored_hash).into()
+}
+
+/// A token as it may be presented: printable ASCII, at most 200 characters.
+pub fn token_is_well_formed(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 200 && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The first characters of a token, shown by `token list` to tell tokens apart.
+pub fn token_prefix(token: &str) -> String {
+    token.chars().take(6).collect()
+}
+
+/// The operation's calendar day of an instant, `YYYY-mm-dd` (quota and penetration_day).
+pub fn local_day(at: Timestamp, tz: &TimeZone) -> String {
+    at.to_zoned(tz.clone()).date().to_string()
+}
+
+/// Seconds from `at` to the next local midnight in `tz` (when the quota resets).
+pub fn seconds_to_midnight(at: Timestamp, tz: &TimeZone) -> i64 {
+    let z = at.to_zoned(tz.clone());
+    z.date()
+        .tomorrow()
+        .ok()
+        .and_then(|d| d.to_zoned(tz.clone()).ok())
+        .map(|m| m.timestamp().as_second() - at.as_second())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_status_transitions() {
+        for s in [
+            RecordStatus::Clean,
+            RecordStatus::Dialing,
+            RecordStatus::Dialed,
+            RecordStatus::Codified,
+        ] {
+            assert_eq!(RecordStatus::parse(s.as_str()), Some(s));
+            let after = s.after_attempt();
+            if s == RecordStatus::Codified {
+                assert_eq!(after, RecordStatus::Codified, "codified is terminal");
+            } else {
+                assert_eq!(after, RecordStatus::Dialed);
+            }
+        }
+        assert!(RecordStatus::Clean.counts_as_clean());
+        assert!(!RecordStatus::Dialing.counts_as_clean());
+    }
+
+    #[test]
+    fn every_result_has_one_bucket() {
+        use CallResult::*;
+        assert_eq!(ResultBucket::of(Abandon), ResultBucket::Answer);
+        assert_eq!(
+            ResultBucket::of(ChanUnavail),
+            ResultBucket::BusyCongestionFailed
+        );
+        assert_eq!(ResultBucket::of(AnswerMachine).index(), 3);
+        for r in CallResult::ALL {
+            assert!(ResultBucket::of(*r).index() < 4);
+        }
+    }
+
+    #[test]
+    fn tokens_are_random_hex_and_compared_by_hash() {
+        let a = generate_token();
+        let b = generate_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 52);
+        assert!(token_is_well_formed(&a));
+        assert!(token_matches(&a, &hash_token(&a)));
+        assert!(!token_matches(&b, &hash_token(&a)));
+        assert!(!token_is_well_formed("has space"));
+        assert!(!token_is_well_formed(""));
+    }
+
+    #[test]
+    fn the_day_is_the_operations_calendar_day() {
+        let tz = TimeZone::get("America/Bogota").unwrap();
+        // 03:00 UTC on the 23rd is 22:00 on the 22nd in Bogotá.
+        let t: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
+        assert_eq!(local_day(t, &tz), "2026-11-22");
+        assert_eq!(seconds_to_midnight(t, &tz), 2 * 3600);
+    }
+}

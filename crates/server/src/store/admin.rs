@@ -1,0 +1,431 @@
+//! Operations, tokens, the daily quota, and the configuration an operation
+//! runs on (skills, agents, activity codes, campaigns, records, routing points).
+
+use jiff::Timestamp;
+use marcador_wire::CampaignType;
+use marcador_wire::rows::record_fields::{OPT_COUNT, TEL_COUNT};
+use sqlx::Row;
+
+use super::{Caller, Result, Store, StoreError, time_zone};
+use crate::domain;
+
+/// A token as `token list` shows it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub operation: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub operation_id: i64,
+    pub name: String,
+    pub description: String,
+    pub kind: CampaignType,
+    pub started: bool,
+    pub speed: i64,
+    pub skill_id: Option<i64>,
+    pub opt_titles: Vec<String>,
+}
+
+/// A customer record as uploaded.
+#[derive(Debug, Clone, Default)]
+pub struct NewRecord {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub customer_last_name: String,
+    pub id_type: String,
+    pub age: String,
+    pub gender: String,
+    pub country: String,
+    pub state: String,
+    pub city: String,
+    pub zone: String,
+    pub address: String,
+    pub email: String,
+    /// `tel1`…`tel10` (missing ones are empty).
+    pub tels: Vec<String>,
+    pub tel_extra: String,
+    /// `opt1`…`opt12` (missing ones are empty).
+    pub opts: Vec<String>,
+    pub agent_id: String,
+    pub recall_at: Option<i64>,
+    pub recall_telephone: String,
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)";
+
+impl Store {
+    pub async fn create_operation(
+        &self,
+        name: &str,
+        tz: &str,
+        licenses: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        time_zone(tz)?;
+        if licenses < 1 {
+            return Err(StoreError::Invalid("licenses must be at least 1".into()));
+        }
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO operations (name, time_zone, licenses, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(tz)
+        .bind(licenses)
+        .bind(now.as_second())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn operation_id(&self, name: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM operations WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    /// Stores the hash of `token` (or of a new random one) for the operation and
+    /// returns the token: the only time it is ever shown.
+    pub async fn create_token(
+        &self,
+        operation_id: i64,
+        token: Option<String>,
+        now: Timestamp,
+    ) -> Result<String> {
+        let token = token.unwrap_or_else(domain::generate_token);
+        if !domain::token_is_well_formed(&token) {
+            return Err(StoreError::Invalid(
+                "a token is 1 to 200 printable ASCII characters without spaces".into(),
+            ));
+        }
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO tokens (operation_id, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(operation_id)
+        .bind(domain::hash_token(&token).as_slice())
+        .bind(domain::token_prefix(&token))
+        .bind(now.as_second())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Invalid("that token already exists".into())
+            }
+            e => e.into(),
+        })?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, o.name, t.prefix, t.created_at, t.revoked_at FROM tokens t              JOIN operations o ON o.id = t.operation_id ORDER BY t.id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get(0)?,
+                    operation: r.try_get(1)?,
+                    prefix: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    revoked_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token by id; false if there is no such active token.
+    pub async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n =
+            sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Resolves a presented token to its operation; `None` if unknown or revoked.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>> {
+        if !domain::token_is_well_formed(token) {
+            return Ok(None);
+        }
+        let hash = domain::hash_token(token);
+        let row = sqlx::query(
+            "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses FROM tokens t              JOIN operations o ON o.id = t.operation_id              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(hash.as_slice())
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let stored: Vec<u8> = row.try_get(1)?;
+        if !domain::token_matches(token, &stored) {
+            return Ok(None);
+        }
+        let tz: String = row.try_get(3)?;
+        Ok(Some(Caller {
+            token_id: row.try_get(0)?,
+            operation_id: row.try_get(2)?,
+            tz: time_zone(&tz)?,
+            licenses: row.try_get(4)?,
+        }))
+    }
+
+    /// Counts one request against the operation's quota for `day`; false when
+    /// `limit` requests were already counted (nothing is counted then).
+    pub async fn consume_quota(&self, operation_id: i64, day: &str, limit: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let used: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1)              ON CONFLICT (operation_id, day) DO UPDATE SET used = used + 1 WHERE used < $3              RETURNING used",
+        )
+        .bind(operation_id)
+        .bind(day)
+        .bind(limit)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(used.is_some_and(|u| u <= limit))
+    }
+
+    /// Requests counted for the operation on `day`.
+    pub async fn quota_used(&self, operation_id: i64, day: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE((SELECT used FROM quota_usage WHERE operation_id = $1 AND day = $2), 0)",
+        )
+        .bind(operation_id)
+        .bind(day)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    /// Sets the count for a day (administration and tests).
+    pub async fn set_quota_used(&self, operation_id: i64, day: &str, used: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3)              ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used",
+        )
+        .bind(operation_id)
+        .bind(day)
+        .bind(used)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_skill(&self, operation_id: i64, name: &str) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO skills (operation_id, name) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(operation_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn create_agent(&self, operation_id: i64, skill_id: i64, name: &str) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO agents (operation_id, skill_id, name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(operation_id)
+        .bind(skill_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates or replaces an activity code (`level` 1 = cod_act, 2 = cod_act_2).
+    pub async fn put_activity_code(
+        &self,
+        operation_id: i64,
+        level: i64,
+        code: &str,
+        description: &str,
+        hit: bool,
+        rpc: bool,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO activity_codes (operation_id, level, code, description, hit, rpc)              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operation_id, level, code)              DO UPDATE SET description = excluded.description, hit = excluded.hit, rpc = excluded.rpc",
+        )
+        .bind(operation_id)
+        .bind(level)
+        .bind(code)
+        .bind(description)
+        .bind(hit)
+        .bind(rpc)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_campaign(&self, c: &NewCampaign, now: Timestamp) -> Result<i64> {
+        if !(0..=100).contains(&c.speed) {
+            return Err(StoreError::Invalid("speed is 0 to 100".into()));
+        }
+        let titles =
+            serde_json::to_string(&c.opt_titles).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.write_tx().await?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at)              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(c.operation_id)
+        .bind(&c.name)
+        .bind(&c.description)
+        .bind(c.kind.as_str())
+        .bind(if c.started { "started" } else { "stopped" })
+        .bind(c.speed)
+        .bind(c.skill_id)
+        .bind(titles)
+        .bind(now.as_second())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO campaign_phones (campaign_id, phone)              SELECT $1, value FROM json_each('[1,2,3,4,5,6,7,8,9,10]')",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn create_routing_point(&self, operation_id: i64, name: &str) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO routing_points (operation_id, name) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(operation_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Inserts records into a campaign in one transaction (all or none), keeping
+    /// the campaign's `records`/`clean` counters and per-phone counts current.
+    pub async fn insert_records(
+        &self,
+        campaign_id: i64,
+        records: &[NewRecord],
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut tx = self.write_tx().await?;
+        let mut with_phone = [0i64; TEL_COUNT];
+        for r in records {
+            if r.tels.len() > TEL_COUNT || r.opts.len() > OPT_COUNT {
+                return Err(StoreError::Invalid(format!(
+                    "customer_id {}: at most {TEL_COUNT} phones and {OPT_COUNT} opts",
+                    r.customer_id
+                )));
+            }
+            let tel = |i: usize| r.tels.get(i).map(String::as_str).unwrap_or("");
+            let opt = |i: usize| r.opts.get(i).map(String::as_str).unwrap_or("");
+            let mut q = sqlx::query(INSERT_RECORD)
+                .bind(campaign_id)
+                .bind(&r.customer_id)
+                .bind(&r.customer_name)
+                .bind(&r.customer_last_name)
+                .bind(&r.id_type)
+                .bind(&r.age)
+                .bind(&r.gender)
+                .bind(&r.country)
+                .bind(&r.state)
+                .bind(&r.city)
+                .bind(&r.zone)
+                .bind(&r.address)
+                .bind(&r.email);
+            for (i, n) in with_phone.iter_mut().enumerate() {
+                q = q.bind(tel(i));
+                if !tel(i).is_empty() {
+                    *n += 1;
+                }
+            }
+            q = q.bind(&r.tel_extra);
+            for i in 0..OPT_COUNT {
+                q = q.bind(opt(i));
+            }
+            q.bind(&r.agent_id)
+                .bind(r.recall_at)
+                .bind(&r.recall_telephone)
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(
+                        format!("customer_id {} is already in the campaign", r.customer_id),
+                    ),
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::Invalid(format!("campaign {campaign_id} does not exist"))
+                    }
+                    e => e.into(),
+                })?;
+        }
+        let n = records.len() as i64;
+        sqlx::query(
+            "UPDATE campaigns SET records = records + $2, clean = clean + $2 WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .bind(n)
+        .execute(&mut *tx)
+        .await?;
+        for (i, count) in with_phone.iter().enumerate() {
+            if *count > 0 {
+                sqlx::query(
+                    "UPDATE campaign_phones SET with_phone = with_phone + $3 WHERE campaign_id = $1 AND phone = $2",
+                )
+                .bind(campaign_id)
+                .bind(i as i64 + 1)
+                .bind(count)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
+    /// Record ids of a campaign with their phones, in id order (for the demo and the engine).
+    pub async fn campaign_record_phones(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, String, Vec<String>)>> {
+        let rows = sqlx::query(
+            "SELECT id, customer_id, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10              FROM records WHERE campaign_id = $1 ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let tels = (2..2 + TEL_COUNT)
+                    .map(|i| r.try_get::<String, _>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((r.try_get(0)?, r.try_get(1)?, tels))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,458 @@
+//! Facts and the state they move, in one transaction: a dial attempt updates
+//! its record and its campaign's counters; an IVR step updates the hourly
+//! rollup; a codify marks the record so the dialer never picks it again.
+
+use jiff::Timestamp;
+use marcador_wire::rows::Campaign3Row;
+use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{Result, Store, StoreError, time_zone};
+use crate::domain::{self, RecordStatus, ResultBucket};
+
+/// A dial attempt of a campaign record, as telephony reported it.
+#[derive(Debug, Clone)]
+pub struct AttemptFact {
+    pub campaign_id: i64,
+    pub record_id: i64,
+    /// The phone column dialed, 1…10.
+    pub phone: u8,
+    pub telephone: String,
+    pub started_at: i64,
+    pub result: CallResult,
+    /// What telephony said (e.g. Asterisk DIALSTATUS), kept beside `result`.
+    pub raw_status: String,
+    /// Q.850 hang-up cause, when known.
+    pub hangup_cause: Option<i64>,
+    pub conn_id: String,
+}
+
+/// A call of the operation, in any direction.
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    pub operation_id: i64,
+    pub started_at: i64,
+    pub type_interaction: TypeInteraction,
+    pub result: CallResult,
+    pub telephone: String,
+    pub customer_id: String,
+    pub conn_id: String,
+    pub campaign_id: Option<i64>,
+    pub rp_id: Option<i64>,
+    pub duration: i64,
+}
+
+/// A caller passing one menu option of a routing point.
+#[derive(Debug, Clone)]
+pub struct IvrStepFact {
+    pub operation_id: i64,
+    pub rp_id: i64,
+    pub conn_id: String,
+    /// The digit or label pressed, or `PULSE`.
+    pub option: String,
+    pub entered_at: i64,
+    pub seconds: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Fact {
+    Attempt(AttemptFact),
+    Call(CallFact),
+    IvrStep(IvrStepFact),
+}
+
+/// The body of a codify, already checked for its required fields.
+#[derive(Debug, Clone)]
+pub struct CodifyInput {
+    pub customer_id: String,
+    pub cod_act: String,
+    pub cod_act_2: String,
+    pub comment: String,
+}
+
+/// Why a codify changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodifyRejection {
+    UnknownCampaign,
+    WrongType(CampaignType),
+    UnknownCustomer,
+    UnknownCode(String),
+}
+
+/// Changes to a campaign's counters, applied in one statement.
+#[derive(Debug, Default)]
+struct CounterDelta {
+    clean: i64,
+    dial: i64,
+    buckets: [i64; 4],
+    hits: i64,
+    phone: i64,
+}
+
+impl CounterDelta {
+    async fn apply(&self, tx: &mut Transaction<'static, Sqlite>, campaign_id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE campaigns SET clean = clean + $2, dial = dial + $3, answer = answer + $4, \
+             no_answer = no_answer + $5, busy_congestion_failed = busy_congestion_failed + $6, \
+             answer_machine = answer_machine + $7, hits = hits + $8, \
+             current_phone = MAX(current_phone, $9) WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .bind(self.clean)
+        .bind(self.dial)
+        .bind(self.buckets[0])
+        .bind(self.buckets[1])
+        .bind(self.buckets[2])
+        .bind(self.buckets[3])
+        .bind(self.hits)
+        .bind(self.phone)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The record fields a campaign_3 row shows, read by column name.
+pub(super) struct RecordWire {
+    pub customer_name: String,
+    pub customer_last_name: String,
+    pub id_type: String,
+    pub customer_id: String,
+    pub opts: Vec<String>,
+}
+
+/// Column list (`r.` = records) of [`RecordWire`], shared by every query that builds campaign_3 rows.
+macro_rules! record_wire_columns {
+    () => {
+        "r.customer_name, r.customer_last_name, r.id_type, r.customer_id, r.opt1, r.opt2, r.opt3, \
+         r.opt4, r.opt5, r.opt6, r.opt7, r.opt8, r.opt9, r.opt10, r.opt11, r.opt12"
+    };
+}
+pub(super) use record_wire_columns;
+
+impl RecordWire {
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self> {
+        let mut opts = Vec::with_capacity(12);
+        for n in 1..=12 {
+            opts.push(row.try_get::<String, _>(format!("opt{n}").as_str())?);
+        }
+        Ok(RecordWire {
+            customer_name: row.try_get("customer_name")?,
+            customer_last_name: row.try_get("customer_last_name")?,
+            id_type: row.try_get("id_type")?,
+            customer_id: row.try_get("customer_id")?,
+            opts,
+        })
+    }
+
+    /// The campaign_3 row of one attempt on this record: the one row mapping.
+    pub(super) fn campaign_3_row(
+        self,
+        campaign_id: i64,
+        date: String,
+        telephone: String,
+        result: &str,
+        conn_id: String,
+    ) -> Campaign3Row {
+        let mut row = Campaign3Row {
+            campaign_id: campaign_id.to_string(),
+            customer_name: self.customer_name,
+            customer_last_name: self.customer_last_name,
+            id_type: self.id_type,
+            customer_id: self.customer_id,
+            date,
+            telephone,
+            result: CallResult::parse(result)
+                .map(|r| r.campaign_3().to_owned())
+                .unwrap_or_default(),
+            conn_id,
+            ..Campaign3Row::default()
+        };
+        row.set_opts(&self.opts);
+        row
+    }
+}
+
+/// Length of a response date (`2025-04-03 12:28:00`), for sizing rows before they are written.
+const DATE_PLACEHOLDER: &str = "0000-00-00 00:00:00";
+
+impl Store {
+    /// Appends facts, and the state they change, in one transaction.
+    pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for f in facts {
+            match f {
+                Fact::Attempt(a) => apply_attempt(&mut tx, a).await?,
+                Fact::Call(c) => apply_call(&mut tx, c).await?,
+                Fact::IvrStep(s) => apply_ivr_step(&mut tx, s).await?,
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Codifies a customer's record. On a rejection nothing is changed.
+    pub async fn codify(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+    ) -> Result<Result<(), CodifyRejection>> {
+        let mut tx = self.write_tx().await?;
+        let campaign_type: Option<String> =
+            sqlx::query_scalar("SELECT type FROM campaigns WHERE id = $1 AND operation_id = $2")
+                .bind(campaign_id)
+                .bind(operation_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(actual) = campaign_type.as_deref().and_then(CampaignType::parse) else {
+            return Ok(Err(CodifyRejection::UnknownCampaign));
+        };
+        if actual != kind {
+            return Ok(Err(CodifyRejection::WrongType(actual)));
+        }
+        let hit = match code_hit(&mut tx, operation_id, 1, &input.cod_act).await? {
+            Some(hit) => hit,
+            None => return Ok(Err(CodifyRejection::UnknownCode(input.cod_act.clone()))),
+        };
+        if !input.cod_act_2.is_empty()
+            && code_hit(&mut tx, operation_id, 2, &input.cod_act_2)
+                .await?
+                .is_none()
+        {
+            return Ok(Err(CodifyRejection::UnknownCode(input.cod_act_2.clone())));
+        }
+        let record = sqlx::query(
+            "SELECT id, status, hit FROM records WHERE campaign_id = $1 AND customer_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(&input.customer_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(record) = record else {
+            return Ok(Err(CodifyRejection::UnknownCustomer));
+        };
+        let status = parse_status(&record.try_get::<String, _>("status")?)?;
+        let old_hit: bool = record.try_get("hit")?;
+        sqlx::query(
+            "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
+             codified_at = $5, hit = $6 WHERE id = $1",
+        )
+        .bind(record.try_get::<i64, _>("id")?)
+        .bind(&input.cod_act)
+        .bind(&input.cod_act_2)
+        .bind(&input.comment)
+        .bind(now.as_second())
+        .bind(hit)
+        .execute(&mut *tx)
+        .await?;
+        let mut delta = CounterDelta::default();
+        if status.counts_as_clean() {
+            // Handled before being dialed: it leaves `clean` and counts as handled.
+            delta.clean = -1;
+            delta.dial = 1;
+        }
+        delta.hits = i64::from(hit) - i64::from(old_hit);
+        delta.apply(&mut tx, campaign_id).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+fn parse_status(s: &str) -> Result<RecordStatus> {
+    RecordStatus::parse(s)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown record status {s:?}")))
+}
+
+/// `Some(hit flag)` if the operation has that activity code at that level.
+async fn code_hit(
+    tx: &mut Transaction<'static, Sqlite>,
+    operation_id: i64,
+    level: i64,
+    code: &str,
+) -> Result<Option<bool>> {
+    Ok(sqlx::query_scalar(
+        "SELECT hit FROM activity_codes WHERE operation_id = $1 AND level = $2 AND code = $3",
+    )
+    .bind(operation_id)
+    .bind(level)
+    .bind(code)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -> Result<()> {
+    if !(1..=10).contains(&a.phone) {
+        return Err(StoreError::Invalid(format!(
+            "phone column {} is not 1..10",
+            a.phone
+        )));
+    }
+    let campaign = sqlx::query(
+        "SELECT c.operation_id, c.cycle, o.time_zone FROM campaigns c \
+         JOIN operations o ON o.id = c.operation_id WHERE c.id = $1",
+    )
+    .bind(a.campaign_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::Invalid(format!("campaign {} does not exist", a.campaign_id)))?;
+    let operation_id: i64 = campaign.try_get(0)?;
+    let cycle: i64 = campaign.try_get(1)?;
+    let tz = time_zone(&campaign.try_get::<String, _>(2)?)?;
+
+    let record = sqlx::query(concat!(
+        "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+        record_wire_columns!(),
+        " FROM records r WHERE r.id = $1"
+    ))
+    .bind(a.record_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .filter(|r| r.try_get::<i64, _>(0).ok() == Some(a.campaign_id))
+    .ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "record {} is not in campaign {}",
+            a.record_id, a.campaign_id
+        ))
+    })?;
+    let status = parse_status(&record.try_get::<String, _>(1)?)?;
+    let record_cycle: i64 = record.try_get(2)?;
+    let phones_dialed: i64 = if record_cycle < cycle {
+        0
+    } else {
+        record.try_get(3)?
+    };
+    let last_result: Option<String> = record.try_get(4)?;
+
+    let mut delta = CounterDelta {
+        phone: i64::from(a.phone),
+        ..CounterDelta::default()
+    };
+    if status.counts_as_clean() {
+        delta.clean = -1;
+        delta.dial = 1;
+    }
+    if let Some(old) = last_result.as_deref().and_then(CallResult::parse) {
+        delta.buckets[ResultBucket::of(old).index()] -= 1;
+    }
+    delta.buckets[ResultBucket::of(a.result).index()] += 1;
+    delta.apply(tx, a.campaign_id).await?;
+
+    let bit = 1i64 << (a.phone - 1);
+    if phones_dialed & bit == 0 {
+        sqlx::query(
+            "UPDATE campaign_phones SET dialed = dialed + 1 WHERE campaign_id = $1 AND phone = $2",
+        )
+        .bind(a.campaign_id)
+        .bind(i64::from(a.phone))
+        .execute(&mut **tx)
+        .await?;
+    }
+    let day = Timestamp::from_second(a.started_at)
+        .map(|t| domain::local_day(t, &tz))
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, 1) \
+         ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = attempts + 1",
+    )
+    .bind(a.campaign_id)
+    .bind(day)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE records SET status = $2, last_result = $3, attempts = attempts + 1, cycle = $4, \
+         phones_dialed = $5 WHERE id = $1",
+    )
+    .bind(a.record_id)
+    .bind(status.after_attempt().as_str())
+    .bind(a.result.as_str())
+    .bind(cycle)
+    .bind(phones_dialed | bit)
+    .execute(&mut **tx)
+    .await?;
+
+    let row = RecordWire::from_row(&record)?.campaign_3_row(
+        a.campaign_id,
+        DATE_PLACEHOLDER.to_owned(),
+        a.telephone.clone(),
+        a.result.as_str(),
+        a.conn_id.clone(),
+    );
+    // +1 for the comma between rows.
+    let wire_bytes = serde_json::to_vec(&row)
+        .map(|v| v.len() as i64 + 1)
+        .unwrap_or(0);
+    sqlx::query(
+        "INSERT INTO dial_attempts (operation_id, campaign_id, record_id, started_at, phone, telephone, \
+         result, raw_status, hangup_cause, conn_id, wire_bytes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(operation_id)
+    .bind(a.campaign_id)
+    .bind(a.record_id)
+    .bind(a.started_at)
+    .bind(i64::from(a.phone))
+    .bind(&a.telephone)
+    .bind(a.result.as_str())
+    .bind(&a.raw_status)
+    .bind(a.hangup_cause)
+    .bind(&a.conn_id)
+    .bind(wire_bytes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn apply_call(tx: &mut Transaction<'static, Sqlite>, c: &CallFact) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, customer_id, \
+         conn_id, campaign_id, rp_id, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(c.operation_id)
+    .bind(c.started_at)
+    .bind(c.type_interaction.as_str())
+    .bind(c.result.as_str())
+    .bind(&c.telephone)
+    .bind(&c.customer_id)
+    .bind(&c.conn_id)
+    .bind(c.campaign_id)
+    .bind(c.rp_id)
+    .bind(c.duration)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Seconds in a rollup bucket.
+pub(super) const ROLLUP_SECONDS: i64 = 3600;
+
+async fn apply_ivr_step(tx: &mut Transaction<'static, Sqlite>, s: &IvrStepFact) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ivr_steps (operation_id, rp_id, conn_id, option, entered_at, seconds) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(s.operation_id)
+    .bind(s.rp_id)
+    .bind(&s.conn_id)
+    .bind(&s.option)
+    .bind(s.entered_at)
+    .bind(s.seconds)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO ivr_rollup (operation_id, hour, rp_id, option, calls, seconds) \
+         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (operation_id, hour, rp_id, option) \
+         DO UPDATE SET calls = calls + 1, seconds = seconds + excluded.seconds",
+    )
+    .bind(s.operation_id)
+    .bind(s.entered_at.div_euclid(ROLLUP_SECONDS))
+    .bind(s.rp_id)
+    .bind(&s.option)
+    .bind(s.seconds)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
