@@ -1,1 +1,483 @@
-//! todo
+//! A demo operation with history, generated deterministically from a seed:
+//! skills, agents, activity codes, three campaigns over thousands of Colombian
+//! customer records, and days of traffic up to `now` — predictive attempts in
+//! realistic proportions walking tel1 → tel3, codified answers, inbound calls
+//! through three IVRs (digits, bot labels and PULSE), and a few internal calls,
+//! transfers and conferences. Every fact goes through the store's fact path,
+//! so the counters the reports read are the ones the engine will keep.
+
+use std::collections::VecDeque;
+
+use jiff::{Timestamp, tz::TimeZone};
+use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id, rows::PULSE};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Poisson};
+
+use crate::store::{
+    AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
+    StoreError,
+};
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    /// Records of the largest campaign (the others are scaled from it).
+    pub records: usize,
+    /// Days of history before `now`.
+    pub days: i64,
+    /// Peak predictive attempts per campaign per hour.
+    pub attempts_per_hour: f64,
+    /// Peak inbound calls per routing point per hour.
+    pub inbound_per_hour: f64,
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize {
+            records: 3_000,
+            days: 3,
+            attempts_per_hour: 120.0,
+            inbound_per_hour: 40.0,
+        }
+    }
+}
+
+/// What the demo created.
+#[derive(Debug, Clone)]
+pub struct DemoInfo {
+    pub operation_id: i64,
+    pub token: String,
+    pub campaigns: Vec<(i64, String, CampaignType)>,
+    pub routing_points: Vec<(i64, String)>,
+    pub attempts: u64,
+    pub calls: u64,
+    pub ivr_steps: u64,
+    pub codified: u64,
+}
+
+pub const OPERATION: &str = "demo";
+pub const TIME_ZONE: &str = "America/Bogota";
+
+const FIRST_NAMES: &[&str] = &[
+    "Juan", "María", "Carlos", "Ana", "Luis", "Laura", "Andrés", "Camila", "Jorge", "Valentina",
+    "Diego", "Daniela", "Felipe", "Natalia", "Santiago", "Paula", "Alejandro", "Carolina",
+    "Sebastián", "Manuela", "Julián", "Sofía", "Mauricio", "Isabella", "Óscar", "Luisa",
+];
+const LAST_NAMES: &[&str] = &[
+    "García", "Rodríguez", "Martínez", "López", "González", "Hernández", "Pérez", "Sánchez",
+    "Ramírez", "Torres", "Flórez", "Rivera", "Gómez", "Díaz", "Moreno", "Muñoz", "Rojas",
+    "Vargas", "Castro", "Ortiz", "Jiménez", "Restrepo", "Ospina", "Zapata", "Cardona",
+];
+const CITIES: &[&str] = &[
+    "Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena", "Bucaramanga", "Pereira",
+    "Manizales", "Cúcuta", "Ibagué",
+];
+
+/// Result shares of a predictive attempt (sum 1000).
+const RESULT_SHARES: &[(CallResult, u32, &str, Option<i64>)] = &[
+    (CallResult::Answer, 270, "ANSWER", Some(16)),
+    (CallResult::NoAnswer, 340, "NOANSWER", Some(19)),
+    (CallResult::Busy, 90, "BUSY", Some(17)),
+    (CallResult::AnswerMachine, 180, "ANSWER", Some(16)),
+    (CallResult::Congestion, 25, "CONGESTION", Some(34)),
+    (CallResult::Failed, 45, "CHANUNAVAIL", Some(1)),
+    (CallResult::ChanUnavail, 30, "CHANUNAVAIL", Some(20)),
+    (CallResult::Abandon, 20, "ANSWER", Some(16)),
+];
+
+/// Activity codes: (level, code, description, hit, rpc).
+const CODES: &[(i64, &str, &str, bool, bool)] = &[
+    (1, "001", "Venta efectiva", true, true),
+    (1, "002", "Promesa de pago", true, true),
+    (1, "003", "No interesado", false, true),
+    (1, "004", "Volver a llamar", false, true),
+    (1, "005", "Número equivocado", false, false),
+    (1, "006", "Tercero / mensaje", false, false),
+    (2, "A01", "Pago total", false, false),
+    (2, "A02", "Pago parcial", false, false),
+];
+
+/// Routing points with their menu options (weights out of 100).
+const IVRS: &[(&str, &[(&str, u32)])] = &[
+    ("Linea Principal", &[("1", 38), ("2", 24), ("3", 12), ("0", 10), (PULSE, 16)]),
+    ("Cobranza IVR", &[("1", 45), ("2", 30), ("9", 10), (PULSE, 15)]),
+    (
+        "Bot Servicio",
+        &[("CV_AGENTE", 50), ("CV_BUZON", 15), ("CV_CUELGA_LLAMADA", 20), (PULSE, 15)],
+    ),
+];
+
+/// Relative traffic by local hour (a contact center's day).
+fn hour_factor(hour: i8) -> f64 {
+    match hour {
+        0..=5 => 0.04,
+        6 => 0.2,
+        7 | 18 => 0.6,
+        8..=11 | 14..=17 => 1.0,
+        12 | 13 => 0.7,
+        19 | 20 => 0.3,
+        _ => 0.1,
+    }
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+    let total: u32 = items.iter().map(&weight).sum();
+    let mut n = rng.random_range(0..total.max(1));
+    for it in items {
+        let w = weight(it);
+        if n < w {
+            return it;
+        }
+        n -= w;
+    }
+    &items[items.len() - 1]
+}
+
+fn one<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn mobile(rng: &mut StdRng) -> String {
+    format!("573{:02}{:07}", rng.random_range(0..51), rng.random_range(0..10_000_000))
+}
+
+fn landline(rng: &mut StdRng) -> String {
+    format!("5760{}{:07}", rng.random_range(1..9), rng.random_range(0..10_000_000))
+}
+
+fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
+    let mut tels = vec![mobile(rng)];
+    if rng.random_bool(0.55) {
+        tels.push(if rng.random_bool(0.5) { mobile(rng) } else { landline(rng) });
+        if rng.random_bool(0.3) {
+            tels.push(landline(rng));
+        }
+    }
+    let city = one(rng, CITIES);
+    let opts = if collections {
+        vec![
+            format!("{}", rng.random_range(150..9_000) * 1_000),
+            format!("{}", rng.random_range(1..120)),
+            one(rng, &["Tarjeta de crédito", "Libre inversión", "Vehículo", "Hipotecario"]).to_owned(),
+            city.to_owned(),
+        ]
+    } else {
+        vec![
+            one(rng, &["Vida", "Hogar", "Autos", "Salud"]).to_owned(),
+            format!("{}", rng.random_range(20..300) * 1_000),
+            city.to_owned(),
+        ]
+    };
+    NewRecord {
+        customer_id: format!("{}", 10_000_000 + n as u64 * 7_919 % 89_999_999),
+        customer_name: one(rng, FIRST_NAMES).to_owned(),
+        customer_last_name: format!("{} {}", one(rng, LAST_NAMES), one(rng, LAST_NAMES)),
+        id_type: "CC".to_owned(),
+        city: city.to_owned(),
+        country: "COL".to_owned(),
+        tels,
+        opts,
+        ..NewRecord::default()
+    }
+}
+
+struct Generator {
+    rng: StdRng,
+    operation_id: i64,
+    node: u32,
+    seq: u64,
+    facts: Vec<Fact>,
+    codifies: Vec<(i64, CampaignType, CodifyInput, i64)>,
+    info: DemoInfo,
+}
+
+impl Generator {
+    fn conn_id(&mut self, station: i64, at: i64) -> String {
+        self.seq += 1;
+        conn_id::format(self.node, station as u32, at, self.seq)
+    }
+
+    async fn flush(&mut self, store: &Store) -> Result<()> {
+        store.record_facts(&std::mem::take(&mut self.facts)).await?;
+        for (campaign, kind, input, at) in std::mem::take(&mut self.codifies) {
+            let at = Timestamp::from_second(at).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            if let Ok(()) = store.codify(self.operation_id, campaign, kind, &input, at).await? {
+                self.info.codified += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, at: i64, ti: TypeInteraction, result: CallResult, tel: String, customer: String, station: i64) -> String {
+        let conn = self.conn_id(station, at);
+        self.facts.push(Fact::Call(CallFact {
+            operation_id: self.operation_id,
+            started_at: at,
+            type_interaction: ti,
+            result,
+            telephone: tel,
+            customer_id: customer,
+            conn_id: conn.clone(),
+            campaign_id: None,
+            rp_id: None,
+            duration: self.rng.random_range(20..400),
+        }));
+        self.info.calls += 1;
+        conn
+    }
+}
+
+/// One campaign's dialing queue: (record id, customer id, phones, phone index).
+struct Dialer {
+    campaign_id: i64,
+    kind: CampaignType,
+    queue: VecDeque<(i64, String, Vec<String>, usize)>,
+    rate: f64,
+}
+
+/// Creates the demo operation in `store` with history up to `now`.
+pub async fn seed(
+    store: &Store,
+    seed: u64,
+    now: Timestamp,
+    token: Option<String>,
+    size: DemoSize,
+) -> Result<DemoInfo> {
+    let tz = TimeZone::get(TIME_ZONE).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let start = now.as_second() - size.days * 86_400;
+    let created = Timestamp::from_second(start).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let op = store.create_operation(OPERATION, TIME_ZONE, 10, created).await?;
+    let token = store.create_token(op, token, created).await?;
+
+    let mut skills = Vec::new();
+    for (name, agents) in [("Cobranza", 8), ("Ventas", 6), ("Servicio", 5)] {
+        let skill = store.create_skill(op, name).await?;
+        for a in 1..=agents {
+            store.create_agent(op, skill, &format!("{name} {a:02}")).await?;
+        }
+        skills.push(skill);
+    }
+    for (level, code, description, hit, rpc) in CODES {
+        store.put_activity_code(op, *level, code, description, *hit, *rpc).await?;
+    }
+
+    let plans = [
+        ("Cobranza Mora 30", CampaignType::Predictive, true, skills[0], size.records, true, 1.0),
+        ("Venta Seguros Vida", CampaignType::Predictive, true, skills[1], size.records * 4 / 5, false, 0.8),
+        ("Renovaciones", CampaignType::Preview, false, skills[1], size.records / 6, false, 0.15),
+    ];
+    let mut dialers = Vec::new();
+    let mut info = DemoInfo {
+        operation_id: op,
+        token,
+        campaigns: Vec::new(),
+        routing_points: Vec::new(),
+        attempts: 0,
+        calls: 0,
+        ivr_steps: 0,
+        codified: 0,
+    };
+    let mut customer_n = 0;
+    for (name, kind, started, skill, records, collections, rate) in plans {
+        let titles: Vec<String> = if collections {
+            ["Saldo", "Dias mora", "Producto", "Ciudad"].map(String::from).to_vec()
+        } else {
+            ["Producto", "Prima", "Ciudad"].map(String::from).to_vec()
+        };
+        let id = store
+            .create_campaign(
+                &NewCampaign {
+                    operation_id: op,
+                    name: name.to_owned(),
+                    description: format!("Demo: {name}"),
+                    kind,
+                    started,
+                    speed: if started { 80 } else { 100 },
+                    skill_id: Some(skill),
+                    opt_titles: titles,
+                },
+                created,
+            )
+            .await?;
+        let recs: Vec<NewRecord> = (0..records)
+            .map(|_| {
+                customer_n += 1;
+                customer(&mut rng, customer_n, collections)
+            })
+            .collect();
+        store.insert_records(id, &recs, created).await?;
+        let queue = store
+            .campaign_record_phones(id)
+            .await?
+            .into_iter()
+            .map(|(rid, cid, tels)| (rid, cid, tels, 0))
+            .collect();
+        dialers.push(Dialer {
+            campaign_id: id,
+            kind,
+            queue,
+            rate: size.attempts_per_hour * rate,
+        });
+        info.campaigns.push((id, name.to_owned(), kind));
+    }
+    for (name, _) in IVRS {
+        let id = store.create_routing_point(op, name).await?;
+        info.routing_points.push((id, (*name).to_owned()));
+    }
+
+    let mut g = Generator {
+        rng,
+        operation_id: op,
+        node: 12_000 + op as u32,
+        seq: 0,
+        facts: Vec::new(),
+        codifies: Vec::new(),
+        info,
+    };
+    let end = now.as_second();
+    let mut minute = start;
+    while minute < end {
+        let hour = Timestamp::from_second(minute)
+            .map(|t| t.to_zoned(tz.clone()).hour())
+            .unwrap_or(12);
+        let factor = hour_factor(hour);
+        for d in dialers.iter_mut() {
+            attempts_in_minute(&mut g, d, minute, end, factor)?;
+        }
+        let rps: Vec<i64> = g.info.routing_points.iter().map(|r| r.0).collect();
+        for (i, rp) in rps.into_iter().enumerate() {
+            inbound_in_minute(&mut g, rp, IVRS[i].1, minute, end, size.inbound_per_hour * factor)?;
+        }
+        other_calls_in_minute(&mut g, minute, end, factor)?;
+        if g.facts.len() >= 4_000 {
+            g.flush(store).await?;
+        }
+        minute += 60;
+    }
+    g.flush(store).await?;
+    Ok(g.info)
+}
+
+fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    Poisson::new(mean).map(|p| p.sample(rng) as u64).unwrap_or(0)
+}
+
+fn attempts_in_minute(g: &mut Generator, d: &mut Dialer, minute: i64, end: i64, factor: f64) -> Result<()> {
+    let n = poisson(&mut g.rng, d.rate * factor / 60.0);
+    let mut times: Vec<i64> = (0..n).map(|_| minute + g.rng.random_range(0..60)).filter(|t| *t < end).collect();
+    times.sort_unstable();
+    for at in times {
+        let Some((record_id, customer_id, tels, phone)) = d.queue.pop_front() else { return Ok(()) };
+        let (result, raw, cause) = {
+            let r = pick(&mut g.rng, RESULT_SHARES, |s| s.1);
+            (r.0, r.2, r.3)
+        };
+        let telephone = tels[phone].clone();
+        let ti = match d.kind {
+            CampaignType::Predictive => TypeInteraction::OutPre,
+            CampaignType::Preview => TypeInteraction::OutboundMa,
+        };
+        let conn = g.call(at, ti, result, telephone.clone(), customer_id.clone(), d.campaign_id);
+        if let Some(Fact::Call(c)) = g.facts.last_mut() {
+            c.campaign_id = Some(d.campaign_id);
+        }
+        g.facts.push(Fact::Attempt(AttemptFact {
+            campaign_id: d.campaign_id,
+            record_id,
+            phone: phone as u8 + 1,
+            telephone,
+            started_at: at,
+            result,
+            raw_status: raw.to_owned(),
+            hangup_cause: cause,
+            conn_id: conn,
+        }));
+        g.info.attempts += 1;
+        if result == CallResult::Answer {
+            // Most answered calls are codified by the agent after the call.
+            if g.rng.random_bool(0.85) {
+                let code = one(&mut g.rng, &["001", "002", "003", "003", "004", "005", "006"]);
+                let input = CodifyInput {
+                    customer_id,
+                    cod_act: code.to_owned(),
+                    cod_act_2: if code == "002" { "A02".to_owned() } else { String::new() },
+                    comment: "Gestión demo".to_owned(),
+                };
+                let at = (at + g.rng.random_range(60..400)).min(end);
+                g.codifies.push((d.campaign_id, d.kind, input, at));
+            }
+        } else if phone + 1 < tels.len() && !tels[phone + 1].is_empty() {
+            d.queue.push_back((record_id, customer_id, tels, phone + 1));
+        }
+    }
+    Ok(())
+}
+
+fn inbound_in_minute(g: &mut Generator, rp: i64, menu: &[(&str, u32)], minute: i64, end: i64, per_hour: f64) -> Result<()> {
+    let n = poisson(&mut g.rng, per_hour / 60.0);
+    for _ in 0..n {
+        let at = minute + g.rng.random_range(0..60);
+        if at >= end {
+            continue;
+        }
+        let tel = if g.rng.random_bool(0.8) { mobile(&mut g.rng) } else { landline(&mut g.rng) };
+        let mut t = at;
+        let mut steps = Vec::new();
+        // One to three menu levels; PULSE ends the walk.
+        for _ in 0..g.rng.random_range(1..=3) {
+            let option = pick(&mut g.rng, menu, |o| o.1).0;
+            let seconds = g.rng.random_range(4..45);
+            steps.push((option, t, seconds));
+            t += seconds;
+            if option == PULSE {
+                break;
+            }
+        }
+        let abandoned = g.rng.random_bool(0.12);
+        let hung_up = steps.last().is_some_and(|s| s.0 == PULSE) && g.rng.random_bool(0.5);
+        let result = if hung_up || abandoned { CallResult::Abandon } else { CallResult::Answer };
+        let ti = if g.rng.random_bool(0.04) { TypeInteraction::InternalCallQue } else { TypeInteraction::Inbound };
+        let conn = g.call(at, ti, result, tel, String::new(), rp);
+        if let Some(Fact::Call(c)) = g.facts.last_mut() {
+            c.rp_id = Some(rp);
+        }
+        for (option, entered_at, seconds) in steps {
+            g.facts.push(Fact::IvrStep(IvrStepFact {
+                operation_id: g.operation_id,
+                rp_id: rp,
+                conn_id: conn.clone(),
+                option: option.to_owned(),
+                entered_at,
+                seconds,
+            }));
+            g.info.ivr_steps += 1;
+        }
+    }
+    Ok(())
+}
+
+fn other_calls_in_minute(g: &mut Generator, minute: i64, end: i64, factor: f64) -> Result<()> {
+    let kinds = [
+        (TypeInteraction::InternalCall, 3.0),
+        (TypeInteraction::InternalCallInb, 1.5),
+        (TypeInteraction::Transfer, 2.0),
+        (TypeInteraction::Conference, 0.5),
+    ];
+    for (ti, per_hour) in kinds {
+        for _ in 0..poisson(&mut g.rng, per_hour * factor / 60.0) {
+            let at = minute + g.rng.random_range(0..60);
+            if at >= end {
+                continue;
+            }
+            let result = if g.rng.random_bool(0.85) { CallResult::Answer } else { CallResult::NoAnswer };
+            let ext = format!("{}", g.rng.random_range(1001..1040));
+            g.call(at, ti, result, ext, String::new(), 1);
+        }
+    }
+    Ok(())
+}

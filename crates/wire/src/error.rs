@@ -217,6 +217,15 @@ impl WireError {
             format!("THIS API DOES NOT ACCEPT {method}"),
         )
     }
+    pub fn unknown_path(path: &str) -> Self {
+        Self::new(
+            404,
+            NOT_FOUND,
+            format!(
+                "{path} IS NOT AN API PATH: USE /api/v2/real_time.php, /api/v2/campaign.php OR /api/v2/reports_manager.php"
+            ),
+        )
+    }
     pub fn internal() -> Self {
         Self::new(
             500,

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
 pub use admin::{NewCampaign, NewRecord, TokenInfo};
+pub use reports::Campaign3Read;
 pub use facts::{AttemptFact, CallFact, CodifyInput, CodifyRejection, Fact, IvrStepFact};
 pub use reports::CampaignSel;
 

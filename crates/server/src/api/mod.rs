@@ -1,0 +1,107 @@
+//! The HTTP API: the Wolkvox v2 paths, with the token check, the per-token
+//! in-flight limit, the daily quota and the deadline in [`gate`], and thin
+//! handlers in [`handlers`] that parse with the wire types, ask the store and
+//! answer with the wire types.
+
+mod gate;
+mod handlers;
+mod stream;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use dashmap::DashMap;
+use marcador_wire::WireError;
+use marcador_wire::api::{CAMPAIGN_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::SharedClock;
+use crate::config::Limits;
+use crate::store::{Store, StoreError};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub limits: Limits,
+    /// One semaphore of [`MAX_IN_FLIGHT_PER_TOKEN`](marcador_wire::limits::MAX_IN_FLIGHT_PER_TOKEN)
+    /// permits per token id.
+    gates: Arc<DashMap<i64, Arc<Semaphore>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: SharedClock, limits: Limits) -> Self {
+        AppState {
+            store,
+            clock,
+            limits,
+            gates: Arc::default(),
+        }
+    }
+}
+
+/// Every route, in one place.
+pub fn router(state: AppState) -> Router {
+    let not_allowed = |m: &'static str| move || async move { ApiError(WireError::method_not_allowed(m)) };
+    let wolkvox = Router::new()
+        .route(
+            REAL_TIME_PATH,
+            get(handlers::real_time).fallback(not_allowed("THIS METHOD: USE GET")),
+        )
+        .route(
+            CAMPAIGN_PATH,
+            axum::routing::put(handlers::campaign).fallback(not_allowed("THIS METHOD: USE PUT")),
+        )
+        .route(
+            REPORTS_MANAGER_PATH,
+            get(handlers::reports_manager).fallback(not_allowed("THIS METHOD: USE GET")),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(wolkvox)
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError(WireError::unknown_path(uri.path()))
+        })
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError(WireError::internal()).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            HeaderName::from_static(TOKEN_HEADER),
+        ]))
+}
+
+/// A wire error as an HTTP answer: status = `code`, the envelope as the body.
+#[derive(Debug)]
+pub struct ApiError(pub WireError);
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failed");
+        ApiError(WireError::internal())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}

@@ -1,0 +1,72 @@
+//! The streamed campaign_3 answer: its size is known before the first byte (so
+//! the 60,000-record and 256 MB caps are errors, never truncation), then rows
+//! are serialized in ~64 KiB chunks by a task, through a small channel: memory
+//! stays flat whatever the row count.
+
+use std::io;
+
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use jiff::tz::TimeZone;
+use marcador_wire::WireError;
+use marcador_wire::envelope::{STREAM_SUFFIX, stream_prefix};
+
+use super::ApiError;
+use crate::config::Limits;
+use crate::store::Campaign3Read;
+
+const CHUNK: usize = 64 * 1024;
+const CHANNEL_CHUNKS: usize = 4;
+
+pub fn campaign_3(limits: &Limits, mut read: Campaign3Read, tz: TimeZone) -> Result<Response, ApiError> {
+    if read.count == 0 {
+        return Err(WireError::no_data().into());
+    }
+    if read.count > limits.max_records_per_answer {
+        return Err(WireError::too_many_records(read.count).into());
+    }
+    let prefix = stream_prefix(read.count);
+    // wire_bytes counts a comma after every row; the last row has none.
+    let total = prefix.len() as u64 + read.bytes - 1 + STREAM_SUFFIX.len() as u64;
+    if total > limits.max_answer_bytes {
+        return Err(WireError::answer_too_large(limits.max_answer_bytes).into());
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
+    tokio::spawn(async move {
+        let mut buf = Vec::with_capacity(CHUNK + 4096);
+        buf.extend_from_slice(prefix.as_bytes());
+        let mut rows = std::pin::pin!(read.rows(tz));
+        let mut first = true;
+        while let Some(row) = rows.next().await {
+            let row = match row {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "campaign_3 stream failed");
+                    let _ = tx.send(Err(io::Error::other("store failed"))).await;
+                    return;
+                }
+            };
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            if let Err(e) = serde_json::to_writer(&mut buf, &row) {
+                let _ = tx.send(Err(io::Error::other(e))).await;
+                return;
+            }
+            if buf.len() >= CHUNK {
+                let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096)));
+                if tx.send(Ok(chunk)).await.is_err() {
+                    return; // the client went away or the deadline passed
+                }
+            }
+        }
+        buf.extend_from_slice(STREAM_SUFFIX.as_bytes());
+        let _ = tx.send(Ok(Bytes::from(buf))).await;
+    });
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
