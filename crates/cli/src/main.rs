@@ -1,1 +1,285 @@
-fn main() {}
+//! `marcador`: a Wolkvox-API-v2-compatible contact center.
+//! The binary is thin: it parses the command line and calls the server library.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use jiff::{Timestamp, ToSpan};
+use marcador_server::clock::SystemClock;
+use marcador_server::config::Config;
+use marcador_server::demo::{self, DemoSize};
+use marcador_server::startup::{Application, shutdown_signal};
+use marcador_server::store::Store;
+use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
+use marcador_wire::date::REQUEST_DATE_FORMAT;
+
+#[derive(Parser)]
+#[command(name = "marcador", version, about, long_about = None)]
+/// Marcador: a contact-center backend that speaks the Wolkvox API v2.
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Wolkvox API v2 from a SQLite database.
+    ///
+    /// Settings come from defaults, then the config file, then MARCADOR_*
+    /// variables (MARCADOR_LISTEN, MARCADOR_DB, MARCADOR_LIMITS__DEADLINE_MS…),
+    /// then these flags.
+    ///
+    /// Example: marcador serve --db /var/lib/marcador/marcador.db --listen 0.0.0.0:8080
+    Serve {
+        #[command(flatten)]
+        conn: DbArgs,
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Run a demo: a fresh database with a seeded operation and days of history, served at once.
+    ///
+    /// Prints the base URL, the token and ready-to-paste curl lines. The database lives
+    /// in a temporary directory and is removed on exit.
+    ///
+    /// Example: marcador demo --seed 7 --listen 127.0.0.1:9090
+    Demo {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Token to create for the demo operation (a random one if absent)
+        #[arg(long, env = "MARCADOR_DEMO_TOKEN")]
+        token: Option<String>,
+        /// Seed of the generated data: the same seed gives the same operation
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Records of the largest campaign
+        #[arg(long, default_value_t = 3_000)]
+        records: usize,
+        /// Days of history before now
+        #[arg(long, default_value_t = 3)]
+        days: i64,
+    },
+    /// Create, list and revoke API tokens. Tokens are shown once; only their hash is stored.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for an operation (the operation is created if it does not exist).
+    ///
+    /// Example: marcador token create --operation acme --licenses 5
+    Create {
+        /// Operation (tenant) name
+        #[arg(long)]
+        operation: String,
+        /// Licenses of a new operation: its daily quota is licenses × 1,000 requests
+        #[arg(long, default_value_t = 1)]
+        licenses: i64,
+        /// IANA time zone of a new operation (dates and "today" are read in it)
+        #[arg(long, default_value = "America/Bogota")]
+        time_zone: String,
+        #[command(flatten)]
+        conn: DbArgs,
+    },
+    /// List tokens (id, operation, first characters, dates).
+    ///
+    /// Example: marcador token list
+    List {
+        #[command(flatten)]
+        conn: DbArgs,
+    },
+    /// Revoke a token by the id `token list` shows.
+    ///
+    /// Example: marcador token revoke 3
+    Revoke {
+        /// Token id
+        id: i64,
+        #[command(flatten)]
+        conn: DbArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct DbArgs {
+    /// Config file [default: ./marcador.toml if present]
+    #[arg(long, env = "MARCADOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// SQLite database file [default: ./marcador.db]
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn config(&self) -> Result<Config> {
+        let mut c = Config::load(self.config.as_deref()).context("reading the configuration")?;
+        if let Some(db) = &self.db {
+            c.db = db.clone();
+        }
+        Ok(c)
+    }
+
+    async fn store(&self) -> Result<Store> {
+        let c = self.config()?;
+        Store::open(&c.db, 1)
+            .await
+            .with_context(|| format!("opening the database {}", c.db.display()))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { conn, listen } => {
+            let mut config = conn.config()?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            let app = Application::build(&config, Arc::new(SystemClock)).await?;
+            tracing::info!(addr = %app.local_addr(), db = %config.db.display(), "serving");
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Demo {
+            listen,
+            token,
+            seed,
+            records,
+            days,
+        } => run_demo(listen, token, seed, records, days).await?,
+        Command::Token { command } => token(command).await?,
+    }
+    Ok(())
+}
+
+async fn run_demo(
+    listen: String,
+    token: Option<String>,
+    seed: u64,
+    records: usize,
+    days: i64,
+) -> Result<()> {
+    if records == 0 || days < 1 {
+        bail!("--records must be at least 1 and --days at least 1");
+    }
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let config = Config {
+        listen,
+        db: dir.path().join("demo.db"),
+        ..Config::default()
+    };
+    let store = Store::open(&config.db, config.reader_connections).await?;
+    let now = Timestamp::now();
+    eprintln!("generating {days} days of history (seed {seed})…");
+    let size = DemoSize {
+        records,
+        days,
+        ..DemoSize::default()
+    };
+    let info = demo::seed(&store, seed, now, token, size).await?;
+    let app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
+    let base = format!("http://{}", app.local_addr());
+    let fmt = |t: Timestamp| {
+        t.to_zoned(jiff::tz::TimeZone::get(demo::TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC))
+            .strftime(REQUEST_DATE_FORMAT)
+            .to_string()
+    };
+    let day_ago = fmt(now.checked_sub(24.hours()).unwrap_or(now));
+    let days_ago = fmt(now.checked_sub((24 * days).hours()).unwrap_or(now));
+    let until = fmt(now);
+    let campaign = info.campaigns.first().map(|c| c.0).unwrap_or(1);
+    println!(
+        "Marcador demo: operation {:?} ({})",
+        demo::OPERATION,
+        demo::TIME_ZONE
+    );
+    println!(
+        "  {} attempts, {} calls, {} IVR steps, {} codified records",
+        info.attempts, info.calls, info.ivr_steps, info.codified
+    );
+    for (id, name, kind) in &info.campaigns {
+        println!("  campaign {id}: {name} ({kind})");
+    }
+    println!();
+    println!("base URL: {base}");
+    println!("token:    {}", info.token);
+    println!();
+    let curl = |q: String| println!("curl -s -H '{TOKEN_HEADER}: {}' '{base}{q}'", info.token);
+    curl(format!("{REAL_TIME_PATH}?api=campaigns"));
+    curl(format!(
+        "{REPORTS_MANAGER_PATH}?api=campaign_3&campaign_id={campaign}&date_ini={day_ago}&date_end={until}"
+    ));
+    curl(format!(
+        "{REPORTS_MANAGER_PATH}?api=diagram_1_3&date_ini={days_ago}&date_end={until}"
+    ));
+    println!();
+    println!("Ctrl-C stops the demo and removes its database.");
+    app.run_until(shutdown_signal()).await?;
+    drop(dir);
+    Ok(())
+}
+
+async fn token(command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create {
+            operation,
+            licenses,
+            time_zone,
+            conn,
+        } => {
+            let store = conn.store().await?;
+            let now = Timestamp::now();
+            let op = match store.operation_id(&operation).await? {
+                Some(id) => id,
+                None => store
+                    .create_operation(&operation, &time_zone, licenses, now)
+                    .await
+                    .with_context(|| format!("creating operation {operation:?}"))?,
+            };
+            let token = store.create_token(op, None, now).await?;
+            eprintln!("token for operation {operation:?} (shown once, store it now):");
+            println!("{token}");
+        }
+        TokenCommand::List { conn } => {
+            let store = conn.store().await?;
+            println!(
+                "{:>4}  {:<20} {:<8} {:<20} revoked",
+                "id", "operation", "token", "created"
+            );
+            for t in store.list_tokens().await? {
+                let when = |s: i64| {
+                    Timestamp::from_second(s)
+                        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default()
+                };
+                println!(
+                    "{:>4}  {:<20} {:<8} {:<20} {}",
+                    t.id,
+                    t.operation,
+                    format!("{}…", t.prefix),
+                    when(t.created_at),
+                    t.revoked_at.map(when).unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        TokenCommand::Revoke { id, conn } => {
+            let store = conn.store().await?;
+            if !store.revoke_token(id, Timestamp::now()).await? {
+                bail!("there is no active token with id {id} (see `marcador token list`)");
+            }
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}

@@ -37,7 +37,7 @@ impl Default for DemoSize {
         DemoSize {
             records: 3_000,
             days: 3,
-            attempts_per_hour: 120.0,
+            attempts_per_hour: 45.0,
             inbound_per_hour: 40.0,
         }
     }
@@ -60,18 +60,71 @@ pub const OPERATION: &str = "demo";
 pub const TIME_ZONE: &str = "America/Bogota";
 
 const FIRST_NAMES: &[&str] = &[
-    "Juan", "María", "Carlos", "Ana", "Luis", "Laura", "Andrés", "Camila", "Jorge", "Valentina",
-    "Diego", "Daniela", "Felipe", "Natalia", "Santiago", "Paula", "Alejandro", "Carolina",
-    "Sebastián", "Manuela", "Julián", "Sofía", "Mauricio", "Isabella", "Óscar", "Luisa",
+    "Juan",
+    "María",
+    "Carlos",
+    "Ana",
+    "Luis",
+    "Laura",
+    "Andrés",
+    "Camila",
+    "Jorge",
+    "Valentina",
+    "Diego",
+    "Daniela",
+    "Felipe",
+    "Natalia",
+    "Santiago",
+    "Paula",
+    "Alejandro",
+    "Carolina",
+    "Sebastián",
+    "Manuela",
+    "Julián",
+    "Sofía",
+    "Mauricio",
+    "Isabella",
+    "Óscar",
+    "Luisa",
 ];
 const LAST_NAMES: &[&str] = &[
-    "García", "Rodríguez", "Martínez", "López", "González", "Hernández", "Pérez", "Sánchez",
-    "Ramírez", "Torres", "Flórez", "Rivera", "Gómez", "Díaz", "Moreno", "Muñoz", "Rojas",
-    "Vargas", "Castro", "Ortiz", "Jiménez", "Restrepo", "Ospina", "Zapata", "Cardona",
+    "García",
+    "Rodríguez",
+    "Martínez",
+    "López",
+    "González",
+    "Hernández",
+    "Pérez",
+    "Sánchez",
+    "Ramírez",
+    "Torres",
+    "Flórez",
+    "Rivera",
+    "Gómez",
+    "Díaz",
+    "Moreno",
+    "Muñoz",
+    "Rojas",
+    "Vargas",
+    "Castro",
+    "Ortiz",
+    "Jiménez",
+    "Restrepo",
+    "Ospina",
+    "Zapata",
+    "Cardona",
 ];
 const CITIES: &[&str] = &[
-    "Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena", "Bucaramanga", "Pereira",
-    "Manizales", "Cúcuta", "Ibagué",
+    "Bogotá",
+    "Medellín",
+    "Cali",
+    "Barranquilla",
+    "Cartagena",
+    "Bucaramanga",
+    "Pereira",
+    "Manizales",
+    "Cúcuta",
+    "Ibagué",
 ];
 
 /// Result shares of a predictive attempt (sum 1000).
@@ -100,18 +153,29 @@ const CODES: &[(i64, &str, &str, bool, bool)] = &[
 
 /// Routing points with their menu options (weights out of 100).
 const IVRS: &[(&str, &[(&str, u32)])] = &[
-    ("Linea Principal", &[("1", 38), ("2", 24), ("3", 12), ("0", 10), (PULSE, 16)]),
-    ("Cobranza IVR", &[("1", 45), ("2", 30), ("9", 10), (PULSE, 15)]),
+    (
+        "Linea Principal",
+        &[("1", 38), ("2", 24), ("3", 12), ("0", 10), (PULSE, 16)],
+    ),
+    (
+        "Cobranza IVR",
+        &[("1", 45), ("2", 30), ("9", 10), (PULSE, 15)],
+    ),
     (
         "Bot Servicio",
-        &[("CV_AGENTE", 50), ("CV_BUZON", 15), ("CV_CUELGA_LLAMADA", 20), (PULSE, 15)],
+        &[
+            ("CV_AGENTE", 50),
+            ("CV_BUZON", 15),
+            ("CV_CUELGA_LLAMADA", 20),
+            (PULSE, 15),
+        ],
     ),
 ];
 
 /// Relative traffic by local hour (a contact center's day).
 fn hour_factor(hour: i8) -> f64 {
     match hour {
-        0..=5 => 0.04,
+        0..=5 => 0.12,
         6 => 0.2,
         7 | 18 => 0.6,
         8..=11 | 14..=17 => 1.0,
@@ -139,17 +203,29 @@ fn one<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 }
 
 fn mobile(rng: &mut StdRng) -> String {
-    format!("573{:02}{:07}", rng.random_range(0..51), rng.random_range(0..10_000_000))
+    format!(
+        "573{:02}{:07}",
+        rng.random_range(0..51),
+        rng.random_range(0..10_000_000)
+    )
 }
 
 fn landline(rng: &mut StdRng) -> String {
-    format!("5760{}{:07}", rng.random_range(1..9), rng.random_range(0..10_000_000))
+    format!(
+        "5760{}{:07}",
+        rng.random_range(1..9),
+        rng.random_range(0..10_000_000)
+    )
 }
 
 fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
     let mut tels = vec![mobile(rng)];
     if rng.random_bool(0.55) {
-        tels.push(if rng.random_bool(0.5) { mobile(rng) } else { landline(rng) });
+        tels.push(if rng.random_bool(0.5) {
+            mobile(rng)
+        } else {
+            landline(rng)
+        });
         if rng.random_bool(0.3) {
             tels.push(landline(rng));
         }
@@ -159,7 +235,16 @@ fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
         vec![
             format!("{}", rng.random_range(150..9_000) * 1_000),
             format!("{}", rng.random_range(1..120)),
-            one(rng, &["Tarjeta de crédito", "Libre inversión", "Vehículo", "Hipotecario"]).to_owned(),
+            one(
+                rng,
+                &[
+                    "Tarjeta de crédito",
+                    "Libre inversión",
+                    "Vehículo",
+                    "Hipotecario",
+                ],
+            )
+            .to_owned(),
             city.to_owned(),
         ]
     } else {
@@ -202,14 +287,25 @@ impl Generator {
         store.record_facts(&std::mem::take(&mut self.facts)).await?;
         for (campaign, kind, input, at) in std::mem::take(&mut self.codifies) {
             let at = Timestamp::from_second(at).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            if let Ok(()) = store.codify(self.operation_id, campaign, kind, &input, at).await? {
+            if let Ok(()) = store
+                .codify(self.operation_id, campaign, kind, &input, at)
+                .await?
+            {
                 self.info.codified += 1;
             }
         }
         Ok(())
     }
 
-    fn call(&mut self, at: i64, ti: TypeInteraction, result: CallResult, tel: String, customer: String, station: i64) -> String {
+    fn call(
+        &mut self,
+        at: i64,
+        ti: TypeInteraction,
+        result: CallResult,
+        tel: String,
+        customer: String,
+        station: i64,
+    ) -> String {
         let conn = self.conn_id(station, at);
         self.facts.push(Fact::Call(CallFact {
             operation_id: self.operation_id,
@@ -248,25 +344,55 @@ pub async fn seed(
     let start = now.as_second() - size.days * 86_400;
     let created = Timestamp::from_second(start).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let op = store.create_operation(OPERATION, TIME_ZONE, 10, created).await?;
+    let op = store
+        .create_operation(OPERATION, TIME_ZONE, 10, created)
+        .await?;
     let token = store.create_token(op, token, created).await?;
 
     let mut skills = Vec::new();
     for (name, agents) in [("Cobranza", 8), ("Ventas", 6), ("Servicio", 5)] {
         let skill = store.create_skill(op, name).await?;
         for a in 1..=agents {
-            store.create_agent(op, skill, &format!("{name} {a:02}")).await?;
+            store
+                .create_agent(op, skill, &format!("{name} {a:02}"))
+                .await?;
         }
         skills.push(skill);
     }
     for (level, code, description, hit, rpc) in CODES {
-        store.put_activity_code(op, *level, code, description, *hit, *rpc).await?;
+        store
+            .put_activity_code(op, *level, code, description, *hit, *rpc)
+            .await?;
     }
 
     let plans = [
-        ("Cobranza Mora 30", CampaignType::Predictive, true, skills[0], size.records, true, 1.0),
-        ("Venta Seguros Vida", CampaignType::Predictive, true, skills[1], size.records * 4 / 5, false, 0.8),
-        ("Renovaciones", CampaignType::Preview, false, skills[1], size.records / 6, false, 0.15),
+        (
+            "Cobranza Mora 30",
+            CampaignType::Predictive,
+            true,
+            skills[0],
+            size.records,
+            true,
+            1.0,
+        ),
+        (
+            "Venta Seguros Vida",
+            CampaignType::Predictive,
+            true,
+            skills[1],
+            size.records * 4 / 5,
+            false,
+            0.8,
+        ),
+        (
+            "Renovaciones",
+            CampaignType::Preview,
+            false,
+            skills[1],
+            size.records / 6,
+            false,
+            0.15,
+        ),
     ];
     let mut dialers = Vec::new();
     let mut info = DemoInfo {
@@ -282,7 +408,9 @@ pub async fn seed(
     let mut customer_n = 0;
     for (name, kind, started, skill, records, collections, rate) in plans {
         let titles: Vec<String> = if collections {
-            ["Saldo", "Dias mora", "Producto", "Ciudad"].map(String::from).to_vec()
+            ["Saldo", "Dias mora", "Producto", "Ciudad"]
+                .map(String::from)
+                .to_vec()
         } else {
             ["Producto", "Prima", "Ciudad"].map(String::from).to_vec()
         };
@@ -348,7 +476,14 @@ pub async fn seed(
         }
         let rps: Vec<i64> = g.info.routing_points.iter().map(|r| r.0).collect();
         for (i, rp) in rps.into_iter().enumerate() {
-            inbound_in_minute(&mut g, rp, IVRS[i].1, minute, end, size.inbound_per_hour * factor)?;
+            inbound_in_minute(
+                &mut g,
+                rp,
+                IVRS[i].1,
+                minute,
+                end,
+                size.inbound_per_hour * factor,
+            )?;
         }
         other_calls_in_minute(&mut g, minute, end, factor)?;
         if g.facts.len() >= 4_000 {
@@ -364,15 +499,28 @@ fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
     if mean <= 0.0 {
         return 0;
     }
-    Poisson::new(mean).map(|p| p.sample(rng) as u64).unwrap_or(0)
+    Poisson::new(mean)
+        .map(|p| p.sample(rng) as u64)
+        .unwrap_or(0)
 }
 
-fn attempts_in_minute(g: &mut Generator, d: &mut Dialer, minute: i64, end: i64, factor: f64) -> Result<()> {
+fn attempts_in_minute(
+    g: &mut Generator,
+    d: &mut Dialer,
+    minute: i64,
+    end: i64,
+    factor: f64,
+) -> Result<()> {
     let n = poisson(&mut g.rng, d.rate * factor / 60.0);
-    let mut times: Vec<i64> = (0..n).map(|_| minute + g.rng.random_range(0..60)).filter(|t| *t < end).collect();
+    let mut times: Vec<i64> = (0..n)
+        .map(|_| minute + g.rng.random_range(0..60))
+        .filter(|t| *t < end)
+        .collect();
     times.sort_unstable();
     for at in times {
-        let Some((record_id, customer_id, tels, phone)) = d.queue.pop_front() else { return Ok(()) };
+        let Some((record_id, customer_id, tels, phone)) = d.queue.pop_front() else {
+            return Ok(());
+        };
         let (result, raw, cause) = {
             let r = pick(&mut g.rng, RESULT_SHARES, |s| s.1);
             (r.0, r.2, r.3)
@@ -382,7 +530,14 @@ fn attempts_in_minute(g: &mut Generator, d: &mut Dialer, minute: i64, end: i64, 
             CampaignType::Predictive => TypeInteraction::OutPre,
             CampaignType::Preview => TypeInteraction::OutboundMa,
         };
-        let conn = g.call(at, ti, result, telephone.clone(), customer_id.clone(), d.campaign_id);
+        let conn = g.call(
+            at,
+            ti,
+            result,
+            telephone.clone(),
+            customer_id.clone(),
+            d.campaign_id,
+        );
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.campaign_id = Some(d.campaign_id);
         }
@@ -401,11 +556,18 @@ fn attempts_in_minute(g: &mut Generator, d: &mut Dialer, minute: i64, end: i64, 
         if result == CallResult::Answer {
             // Most answered calls are codified by the agent after the call.
             if g.rng.random_bool(0.85) {
-                let code = one(&mut g.rng, &["001", "002", "003", "003", "004", "005", "006"]);
+                let code = one(
+                    &mut g.rng,
+                    &["001", "002", "003", "003", "004", "005", "006"],
+                );
                 let input = CodifyInput {
                     customer_id,
                     cod_act: code.to_owned(),
-                    cod_act_2: if code == "002" { "A02".to_owned() } else { String::new() },
+                    cod_act_2: if code == "002" {
+                        "A02".to_owned()
+                    } else {
+                        String::new()
+                    },
                     comment: "Gestión demo".to_owned(),
                 };
                 let at = (at + g.rng.random_range(60..400)).min(end);
@@ -418,14 +580,25 @@ fn attempts_in_minute(g: &mut Generator, d: &mut Dialer, minute: i64, end: i64, 
     Ok(())
 }
 
-fn inbound_in_minute(g: &mut Generator, rp: i64, menu: &[(&str, u32)], minute: i64, end: i64, per_hour: f64) -> Result<()> {
+fn inbound_in_minute(
+    g: &mut Generator,
+    rp: i64,
+    menu: &[(&str, u32)],
+    minute: i64,
+    end: i64,
+    per_hour: f64,
+) -> Result<()> {
     let n = poisson(&mut g.rng, per_hour / 60.0);
     for _ in 0..n {
         let at = minute + g.rng.random_range(0..60);
         if at >= end {
             continue;
         }
-        let tel = if g.rng.random_bool(0.8) { mobile(&mut g.rng) } else { landline(&mut g.rng) };
+        let tel = if g.rng.random_bool(0.8) {
+            mobile(&mut g.rng)
+        } else {
+            landline(&mut g.rng)
+        };
         let mut t = at;
         let mut steps = Vec::new();
         // One to three menu levels; PULSE ends the walk.
@@ -440,8 +613,16 @@ fn inbound_in_minute(g: &mut Generator, rp: i64, menu: &[(&str, u32)], minute: i
         }
         let abandoned = g.rng.random_bool(0.12);
         let hung_up = steps.last().is_some_and(|s| s.0 == PULSE) && g.rng.random_bool(0.5);
-        let result = if hung_up || abandoned { CallResult::Abandon } else { CallResult::Answer };
-        let ti = if g.rng.random_bool(0.04) { TypeInteraction::InternalCallQue } else { TypeInteraction::Inbound };
+        let result = if hung_up || abandoned {
+            CallResult::Abandon
+        } else {
+            CallResult::Answer
+        };
+        let ti = if g.rng.random_bool(0.04) {
+            TypeInteraction::InternalCallQue
+        } else {
+            TypeInteraction::Inbound
+        };
         let conn = g.call(at, ti, result, tel, String::new(), rp);
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.rp_id = Some(rp);
@@ -474,7 +655,11 @@ fn other_calls_in_minute(g: &mut Generator, minute: i64, end: i64, factor: f64) 
             if at >= end {
                 continue;
             }
-            let result = if g.rng.random_bool(0.85) { CallResult::Answer } else { CallResult::NoAnswer };
+            let result = if g.rng.random_bool(0.85) {
+                CallResult::Answer
+            } else {
+                CallResult::NoAnswer
+            };
             let ext = format!("{}", g.rng.random_range(1001..1040));
             g.call(at, ti, result, ext, String::new(), 1);
         }

@@ -16,7 +16,10 @@ pub enum StartupError {
     #[error("cannot open the database {path}: {source}")]
     Store { path: String, source: StoreError },
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -69,7 +72,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let store = self.store.clone();
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::Code;
 use crate::limits::{
-    MAX_ANSWER_BYTES, MAX_IN_FLIGHT_PER_TOKEN, MAX_RANGE_DAYS, MAX_RECORDS_PER_ANSWER,
-    MAX_RECORDS_PER_UPLOAD, REQUEST_DEADLINE,
+    MAX_ANSWER_BYTES, MAX_IN_FLIGHT_PER_TOKEN, MAX_RANGE_DAYS, MAX_RECORDS_PER_UPLOAD,
+    REQUEST_DEADLINE,
 };
 
 /// An error answer: `{"code": 403, "error": "FORBIDDEN", "msg": "…"}` (no `data`),
@@ -118,13 +118,12 @@ impl WireError {
             ),
         )
     }
-    pub fn too_many_records(found_at_least: u64) -> Self {
+    /// More than `limit` records (the contract's is [`MAX_RECORDS_PER_ANSWER`]).
+    pub fn too_many_records(limit: u64) -> Self {
         Self::new(
             413,
             PAYLOAD_TOO_LARGE,
-            format!(
-                "THE ANSWER HAS MORE THAN {MAX_RECORDS_PER_ANSWER} RECORDS ({found_at_least} OR MORE): NARROW THE DATE RANGE"
-            ),
+            format!("THE ANSWER HAS MORE THAN {limit} RECORDS: NARROW THE DATE RANGE"),
         )
     }
     pub fn answer_too_large(limit_bytes: u64) -> Self {
@@ -238,6 +237,7 @@ impl WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::MAX_RECORDS_PER_ANSWER;
 
     #[test]
     fn the_vendor_catalogue_is_exact() {
@@ -281,7 +281,7 @@ mod tests {
     fn our_errors_say_what_to_do() {
         assert!(WireError::range_too_long().msg.contains("31 DAYS"));
         assert!(
-            WireError::too_many_records(60_001)
+            WireError::too_many_records(MAX_RECORDS_PER_ANSWER)
                 .msg
                 .contains("NARROW THE DATE RANGE")
         );

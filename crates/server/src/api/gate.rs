@@ -40,7 +40,10 @@ async fn admit(st: &AppState, mut req: Request, next: Next) -> Result<Response, 
     let token = match req.headers().get(TOKEN_HEADER) {
         None => return Err(WireError::enter_token().into()),
         Some(v) if v.is_empty() => return Err(WireError::enter_token().into()),
-        Some(v) => v.to_str().map_err(|_| WireError::validate_token())?.to_owned(),
+        Some(v) => v
+            .to_str()
+            .map_err(|_| WireError::validate_token())?
+            .to_owned(),
     };
     let caller = st
         .store
@@ -56,7 +59,9 @@ async fn admit(st: &AppState, mut req: Request, next: Next) -> Result<Response, 
         .try_acquire_owned()
         .map_err(|_| WireError::simultaneous_requests())?;
     let day = domain::local_day(st.clock.now(), &caller.tz);
-    let limit = caller.licenses.saturating_mul(DAILY_REQUESTS_PER_LICENSE as i64);
+    let limit = caller
+        .licenses
+        .saturating_mul(DAILY_REQUESTS_PER_LICENSE as i64);
     if !st
         .store
         .consume_quota(caller.operation_id, &day, limit)

@@ -43,7 +43,7 @@ pub async fn real_time(
                 .store
                 .calls_last_10(caller.operation_id, now.as_second(), cap, &caller.tz)
                 .await?
-                .map_err(WireError::too_many_records)?;
+                .map_err(|_| WireError::too_many_records(cap))?;
             found(&st, rows)
         }
         _ => Err(WireError::api_not_found().into()),
@@ -70,7 +70,13 @@ pub async fn campaign(
             let input = codify_input(&body)?;
             let outcome = st
                 .store
-                .codify(caller.operation_id, campaign_id, kind, &input, st.clock.now())
+                .codify(
+                    caller.operation_id,
+                    campaign_id,
+                    kind,
+                    &input,
+                    st.clock.now(),
+                )
                 .await?;
             match outcome {
                 Ok(()) => Ok((
@@ -131,7 +137,7 @@ pub async fn reports_manager(
             let (from, to) = range(&p, &caller)?;
             let rows = st.store.diagram_1_3(caller.operation_id, from, to).await?;
             if rows.len() as u64 > st.limits.max_records_per_answer {
-                return Err(WireError::too_many_records(rows.len() as u64).into());
+                return Err(WireError::too_many_records(st.limits.max_records_per_answer).into());
             }
             found(&st, rows)
         }
@@ -161,8 +167,13 @@ fn range(p: &HashMap<String, String>, caller: &Caller) -> Result<(i64, i64), Wir
 }
 
 fn codify_input(body: &[u8]) -> Result<CodifyInput, WireError> {
-    let req: CodifyRequest =
+    let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| WireError::bad_body(&e.to_string()))?;
+    if !value.is_object() {
+        return Err(WireError::bad_body("expected a JSON object"));
+    }
+    let req: CodifyRequest =
+        serde_json::from_value(value).map_err(|e| WireError::bad_body(&e.to_string()))?;
     let non_empty = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     Ok(CodifyInput {
         customer_id: non_empty(req.customer_id).ok_or_else(WireError::parameters_required)?,

@@ -49,7 +49,8 @@ impl AppState {
 
 /// Every route, in one place.
 pub fn router(state: AppState) -> Router {
-    let not_allowed = |m: &'static str| move || async move { ApiError(WireError::method_not_allowed(m)) };
+    let not_allowed =
+        |m: &'static str| move || async move { ApiError(WireError::method_not_allowed(m)) };
     let wolkvox = Router::new()
         .route(
             REAL_TIME_PATH,
@@ -63,13 +64,16 @@ pub fn router(state: AppState) -> Router {
             REPORTS_MANAGER_PATH,
             get(handlers::reports_manager).fallback(not_allowed("THIS METHOD: USE GET")),
         )
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate,
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(wolkvox)
-        .fallback(|uri: axum::http::Uri| async move {
-            ApiError(WireError::unknown_path(uri.path()))
-        })
+        .fallback(
+            |uri: axum::http::Uri| async move { ApiError(WireError::unknown_path(uri.path())) },
+        )
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(WireError::internal()).into_response()

@@ -20,12 +20,16 @@ use crate::store::Campaign3Read;
 const CHUNK: usize = 64 * 1024;
 const CHANNEL_CHUNKS: usize = 4;
 
-pub fn campaign_3(limits: &Limits, mut read: Campaign3Read, tz: TimeZone) -> Result<Response, ApiError> {
+pub fn campaign_3(
+    limits: &Limits,
+    mut read: Campaign3Read,
+    tz: TimeZone,
+) -> Result<Response, ApiError> {
     if read.count == 0 {
         return Err(WireError::no_data().into());
     }
     if read.count > limits.max_records_per_answer {
-        return Err(WireError::too_many_records(read.count).into());
+        return Err(WireError::too_many_records(limits.max_records_per_answer).into());
     }
     let prefix = stream_prefix(read.count);
     // wire_bytes counts a comma after every row; the last row has none.
@@ -58,7 +62,10 @@ pub fn campaign_3(limits: &Limits, mut read: Campaign3Read, tz: TimeZone) -> Res
                 return;
             }
             if buf.len() >= CHUNK {
-                let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096)));
+                let chunk = Bytes::from(std::mem::replace(
+                    &mut buf,
+                    Vec::with_capacity(CHUNK + 4096),
+                ));
                 if tx.send(Ok(chunk)).await.is_err() {
                     return; // the client went away or the deadline passed
                 }

@@ -20,8 +20,8 @@ use sqlx::sqlite::{
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
 pub use admin::{NewCampaign, NewRecord, TokenInfo};
-pub use reports::Campaign3Read;
 pub use facts::{AttemptFact, CallFact, CodifyInput, CodifyRejection, Fact, IvrStepFact};
+pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
 
 #[derive(Debug, thiserror::Error)]

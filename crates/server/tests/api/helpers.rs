@@ -1,0 +1,489 @@
+//! `spawn_app()`: the real application on 127.0.0.1:0 over a fresh database,
+//! with a hand-written fixture whose every number is known, and a clock that
+//! only moves when a test moves it.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use marcador_server::clock::ManualClock;
+use marcador_server::config::{Config, Limits};
+use marcador_server::startup::Application;
+use marcador_server::store::{
+    AttemptFact, CallFact, Fact, IvrStepFact, NewCampaign, NewRecord, Store,
+};
+use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// 2026-11-22 10:00:00 in Bogotá.
+pub const NOW: &str = "2026-11-22T15:00:00Z";
+pub const TZ: &str = "America/Bogota";
+
+pub fn now() -> Timestamp {
+    NOW.parse().unwrap()
+}
+
+pub fn at(offset_secs: i64) -> i64 {
+    now().as_second() + offset_secs
+}
+
+/// A wire date (`YYYYmmddHHiiss`, Bogotá) `offset_secs` from [`NOW`].
+pub fn wire(offset_secs: i64) -> String {
+    Timestamp::from_second(at(offset_secs))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get(TZ).unwrap())
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+pub struct Op {
+    pub id: i64,
+    pub token: String,
+    pub predictive: i64,
+    pub preview: i64,
+    pub rp: i64,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    pub a: Op,
+    pub b: Op,
+    pub config: Config,
+    _dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Limits::default()).await
+}
+
+pub async fn spawn_with(limits: Limits) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        db: dir.path().join("test.db"),
+        limits,
+        ..Config::default()
+    };
+    let store = Store::open(&config.db, 4).await.unwrap();
+    let a = fixture_acme(&store).await;
+    let b = fixture_globex(&store).await;
+    let clock = ManualClock::new(now());
+    let (base, stop, served) = serve(store.clone(), &config, clock.clone()).await;
+    TestApp {
+        base,
+        store,
+        clock,
+        http: reqwest::Client::new(),
+        a,
+        b,
+        config,
+        _dir: dir,
+        stop: Some(stop),
+        served: Some(served),
+    }
+}
+
+async fn serve(
+    store: Store,
+    config: &Config,
+    clock: Arc<ManualClock>,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let app = Application::with_store(store, config, clock).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        let _ = app
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (base, stop, served)
+}
+
+impl TestApp {
+    /// Stops the server and starts a new one on the same database file.
+    pub async fn restart(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.served.take() {
+            let _ = h.await;
+        }
+        self.store = Store::open(&self.config.db, 4).await.unwrap();
+        let (base, stop, served) =
+            serve(self.store.clone(), &self.config, self.clock.clone()).await;
+        self.base = base;
+        self.stop = Some(stop);
+        self.served = Some(served);
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.clock.advance(SignedDuration::from_secs(secs));
+    }
+
+    /// GET with a token; checks that the HTTP status equals the body's `code`
+    /// (when the body is an envelope) and returns both.
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("wolkvox-token", token)
+            .send()
+            .await
+            .unwrap();
+        checked(r).await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .header("wolkvox-token", token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        checked(r).await
+    }
+
+    pub async fn campaigns(&self, token: &str) -> Value {
+        let (s, v) = self.get(token, "/api/v2/real_time.php?api=campaigns").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+}
+
+pub async fn checked(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    if let Some(code) = v.get("code") {
+        assert_eq!(
+            code.as_u64(),
+            Some(u64::from(status.as_u16())),
+            "HTTP status = code: {v}"
+        );
+    }
+    (status, v)
+}
+
+/// The error envelope of the catalogue.
+pub fn error(code: u16, error: &str, msg: &str) -> Value {
+    serde_json::json!({"code": code, "error": error, "msg": msg})
+}
+
+pub fn no_data() -> Value {
+    serde_json::json!({"code": 404, "error": "NOT FOUND", "msg": "0 records were found", "data": []})
+}
+
+pub fn record(id: &str, name: &str, last: &str, tels: &[&str], opts: &[&str]) -> NewRecord {
+    NewRecord {
+        customer_id: id.into(),
+        customer_name: name.into(),
+        customer_last_name: last.into(),
+        id_type: "CC".into(),
+        tels: tels.iter().map(|s| s.to_string()).collect(),
+        opts: opts.iter().map(|s| s.to_string()).collect(),
+        ..NewRecord::default()
+    }
+}
+
+pub fn attempt(
+    campaign: i64,
+    record: i64,
+    phone: u8,
+    tel: &str,
+    offset: i64,
+    result: CallResult,
+    conn: &str,
+) -> Fact {
+    Fact::Attempt(AttemptFact {
+        campaign_id: campaign,
+        record_id: record,
+        phone,
+        telephone: tel.into(),
+        started_at: at(offset),
+        result,
+        raw_status: "TEST".into(),
+        hangup_cause: None,
+        conn_id: conn.into(),
+    })
+}
+
+pub fn call(
+    op: i64,
+    offset: i64,
+    ti: TypeInteraction,
+    result: CallResult,
+    tel: &str,
+    customer: &str,
+    conn: &str,
+) -> Fact {
+    Fact::Call(CallFact {
+        operation_id: op,
+        started_at: at(offset),
+        type_interaction: ti,
+        result,
+        telephone: tel.into(),
+        customer_id: customer.into(),
+        conn_id: conn.into(),
+        campaign_id: None,
+        rp_id: None,
+        duration: 30,
+    })
+}
+
+pub fn step(op: i64, rp: i64, option: &str, offset: i64, seconds: i64) -> Fact {
+    Fact::IvrStep(IvrStepFact {
+        operation_id: op,
+        rp_id: rp,
+        conn_id: format!("1.0001.{}.1", at(offset)),
+        option: option.into(),
+        entered_at: at(offset),
+        seconds,
+    })
+}
+
+async fn campaign(store: &Store, op: i64, name: &str, kind: CampaignType, skill: i64) -> i64 {
+    store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: name.into(),
+                description: String::new(),
+                kind,
+                started: kind == CampaignType::Predictive,
+                speed: 80,
+                skill_id: Some(skill),
+                opt_titles: vec![],
+            },
+            now(),
+        )
+        .await
+        .unwrap()
+}
+
+/// Record ids of a campaign by customer id.
+pub async fn record_ids(store: &Store, campaign: i64) -> Vec<i64> {
+    store
+        .campaign_record_phones(campaign)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect()
+}
+
+/// Operation "acme": predictive campaign with customers 1001 (two phones), 1002
+/// and 1003; preview campaign with 2001; routing point "Principal".
+async fn fixture_acme(store: &Store) -> Op {
+    let t0 = now().checked_sub(SignedDuration::from_hours(48)).unwrap();
+    let op = store.create_operation("acme", TZ, 1, t0).await.unwrap();
+    let token = store
+        .create_token(op, Some("acme-token".into()), t0)
+        .await
+        .unwrap();
+    let skill = store.create_skill(op, "Cobranza").await.unwrap();
+    store
+        .put_activity_code(op, 1, "001", "Venta", true, true)
+        .await
+        .unwrap();
+    store
+        .put_activity_code(op, 1, "003", "No interesado", false, true)
+        .await
+        .unwrap();
+    store
+        .put_activity_code(op, 2, "A01", "Pago total", false, false)
+        .await
+        .unwrap();
+    let predictive = campaign(store, op, "Cobranza", CampaignType::Predictive, skill).await;
+    let preview = campaign(store, op, "Renovaciones", CampaignType::Preview, skill).await;
+    store
+        .insert_records(
+            predictive,
+            &[
+                record(
+                    "1001",
+                    "Ana",
+                    "Gómez",
+                    &["573001112233", "573004445566"],
+                    &["100000", "30", "Tarjeta"],
+                ),
+                record(
+                    "1002",
+                    "Luis",
+                    "Pérez",
+                    &["573007778899"],
+                    &["250000", "60"],
+                ),
+                record("1003", "Sofía", "Díaz", &["573009990000"], &[]),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_records(
+            preview,
+            &[record("2001", "Marta", "Ruiz", &["573001234567"], &[])],
+            now(),
+        )
+        .await
+        .unwrap();
+    let r = record_ids(store, predictive).await;
+    let rp = store.create_routing_point(op, "Principal").await.unwrap();
+    use CallResult::*;
+    use TypeInteraction::*;
+    store
+        .record_facts(&[
+            attempt(
+                predictive,
+                r[0],
+                1,
+                "573001112233",
+                -7200,
+                NoAnswer,
+                "12001.0001.1.1",
+            ),
+            call(
+                op,
+                -7200,
+                OutPre,
+                NoAnswer,
+                "573001112233",
+                "1001",
+                "12001.0001.1.1",
+            ),
+            attempt(
+                predictive,
+                r[0],
+                2,
+                "573004445566",
+                -3600,
+                Answer,
+                "12001.0001.2.2",
+            ),
+            call(
+                op,
+                -3600,
+                OutPre,
+                Answer,
+                "573004445566",
+                "1001",
+                "12001.0001.2.2",
+            ),
+            attempt(
+                predictive,
+                r[1],
+                1,
+                "573007778899",
+                -30,
+                Busy,
+                "12001.0001.3.3",
+            ),
+            call(
+                op,
+                -30,
+                OutPre,
+                Busy,
+                "573007778899",
+                "1002",
+                "12001.0001.3.3",
+            ),
+            call(
+                op,
+                -300,
+                Inbound,
+                Answer,
+                "576011234567",
+                "",
+                "12001.0002.4.4",
+            ),
+            call(op, -660, InternalCall, Answer, "1001", "", "12001.0002.5.5"),
+            step(op, rp, "1", -10_800, 20),
+            step(op, rp, "2", -10_770, 10),
+            step(op, rp, "PULSE", -5_400, 5),
+            step(op, rp, "1", -10, 12),
+        ])
+        .await
+        .unwrap();
+    Op {
+        id: op,
+        token,
+        predictive,
+        preview,
+        rp,
+    }
+}
+
+/// Operation "globex": one predictive campaign, one record, one attempt.
+async fn fixture_globex(store: &Store) -> Op {
+    let op = store
+        .create_operation("globex", TZ, 1, now())
+        .await
+        .unwrap();
+    let token = store
+        .create_token(op, Some("globex-token".into()), now())
+        .await
+        .unwrap();
+    let skill = store.create_skill(op, "Ventas").await.unwrap();
+    store
+        .put_activity_code(op, 1, "001", "Venta", true, true)
+        .await
+        .unwrap();
+    let predictive = campaign(store, op, "Ventas", CampaignType::Predictive, skill).await;
+    let preview = campaign(store, op, "Preview", CampaignType::Preview, skill).await;
+    store
+        .insert_records(
+            predictive,
+            &[record("9001", "Pedro", "Mora", &["573111111111"], &[])],
+            now(),
+        )
+        .await
+        .unwrap();
+    let r = record_ids(store, predictive).await;
+    let rp = store.create_routing_point(op, "Globex IVR").await.unwrap();
+    store
+        .record_facts(&[
+            attempt(
+                predictive,
+                r[0],
+                1,
+                "573111111111",
+                -60,
+                CallResult::Answer,
+                "13001.0003.9.9",
+            ),
+            call(
+                op,
+                -60,
+                TypeInteraction::OutPre,
+                CallResult::Answer,
+                "573111111111",
+                "9001",
+                "13001.0003.9.9",
+            ),
+            step(op, rp, "5", -60, 7),
+        ])
+        .await
+        .unwrap();
+    Op {
+        id: op,
+        token,
+        predictive,
+        preview,
+        rp,
+    }
+}

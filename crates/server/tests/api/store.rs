@@ -1,0 +1,162 @@
+//! Store invariants: the counters the real-time report reads always equal what
+//! the facts say, and the IVR rollup gives what the raw steps give.
+
+use marcador_server::demo::{self, DemoSize};
+use marcador_server::store::{Fact, Store};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use sqlx::Row;
+
+use crate::helpers::*;
+
+async fn open() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let store = Store::open(&path, 2).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    (dir, store, raw)
+}
+
+#[tokio::test]
+async fn campaign_counters_equal_a_recount_of_the_facts() {
+    let (_dir, store, raw) = open().await;
+    let size = DemoSize {
+        records: 400,
+        days: 2,
+        attempts_per_hour: 40.0,
+        inbound_per_hour: 5.0,
+    };
+    let info = demo::seed(&store, 7, now(), None, size).await.unwrap();
+    assert!(info.attempts > 500 && info.codified > 50, "{info:?}");
+    let counters = sqlx::query(
+        "SELECT id, records, clean, dial, answer, no_answer, busy_congestion_failed, answer_machine, hits FROM campaigns",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    for c in counters {
+        let id: i64 = c.get(0);
+        let recount = sqlx::query(
+            "SELECT COUNT(*), SUM(status = 'clean'), SUM(status != 'clean'), \
+             SUM(last_result IN ('answer', 'abandon')), SUM(last_result = 'no answer'), \
+             SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), \
+             SUM(last_result = 'answer machine'), SUM(hit) FROM records WHERE campaign_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        for i in 1..=8 {
+            assert_eq!(
+                c.get::<i64, _>(i),
+                recount.get::<i64, _>(i - 1),
+                "campaign {id} column {i}"
+            );
+        }
+        let per_day: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT day, attempts FROM campaign_days WHERE campaign_id = $1 ORDER BY day",
+        )
+        .bind(id)
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        let recount_days: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT date(started_at - 5 * 3600, 'unixepoch'), COUNT(*) FROM dial_attempts WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1",
+        )
+        .bind(id)
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(
+            per_day, recount_days,
+            "campaign {id} attempts per Bogotá day"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_demo() {
+    let (_d1, s1, r1) = open().await;
+    let (_d2, s2, r2) = open().await;
+    let size = DemoSize {
+        records: 100,
+        days: 1,
+        attempts_per_hour: 30.0,
+        inbound_per_hour: 5.0,
+    };
+    demo::seed(&s1, 42, now(), None, size).await.unwrap();
+    demo::seed(&s2, 42, now(), None, size).await.unwrap();
+    let dump = |pool: sqlx::SqlitePool| async move {
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT conn_id, started_at, telephone, result FROM dial_attempts ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        rows
+    };
+    let (a, b) = (dump(r1).await, dump(r2).await);
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
+    let (_dir, store, _raw) = open().await;
+    let op = store.create_operation("ivr", TZ, 1, now()).await.unwrap();
+    let rp1 = store.create_routing_point(op, "A").await.unwrap();
+    let rp2 = store.create_routing_point(op, "B").await.unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let options = ["1", "2", "PULSE", "CV_AGENTE"];
+    let mut steps = Vec::new();
+    for _ in 0..3_000 {
+        let rp = if rng.random_bool(0.5) { rp1 } else { rp2 };
+        let option = options[rng.random_range(0..options.len())];
+        steps.push((
+            rp,
+            option,
+            rng.random_range(-3 * 86_400..0i64),
+            rng.random_range(1..90i64),
+        ));
+    }
+    let facts: Vec<Fact> = steps
+        .iter()
+        .map(|(rp, o, off, secs)| step(op, *rp, o, *off, *secs))
+        .collect();
+    store.record_facts(&facts).await.unwrap();
+    for _ in 0..200 {
+        let a = rng.random_range(-3 * 86_400 - 100..100i64);
+        let b = (a + rng.random_range(0..2 * 86_400i64)).min(100);
+        let rows = store.diagram_1_3(op, at(a), at(b)).await.unwrap();
+        let mut expected = std::collections::BTreeMap::<(String, String), (i64, i64)>::new();
+        for (rp, o, off, secs) in &steps {
+            if (a..=b).contains(off) {
+                let e = expected.entry((rp.to_string(), o.to_string())).or_default();
+                e.0 += 1;
+                e.1 += secs;
+            }
+        }
+        let got: Vec<(String, String, String, String)> = rows
+            .into_iter()
+            .map(|r| (r.rp_id, r.cod_opc_menu, r.calls, r.time))
+            .collect();
+        let want: Vec<(String, String, String, String)> = expected
+            .into_iter()
+            .map(|((rp, o), (calls, secs))| {
+                (
+                    rp,
+                    o,
+                    calls.to_string(),
+                    marcador_wire::format::duration_hms(secs),
+                )
+            })
+            .collect();
+        let mut want = want;
+        want.sort();
+        let mut got = got;
+        got.sort();
+        assert_eq!(got, want, "range {a}..={b}");
+    }
+}
