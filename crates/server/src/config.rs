@@ -11,6 +11,9 @@ use figment::{
 use marcador_wire::limits;
 use serde::{Deserialize, Serialize};
 
+/// `MARCADOR_*` variables that belong to the command line, not to these settings.
+const NOT_SERVER_SETTINGS: &[&str] = &["config", "demo_token", "url", "token"];
+
 /// The file read when `--config` is not given (absent is fine).
 pub const DEFAULT_CONFIG_FILE: &str = "marcador.toml";
 
@@ -65,19 +68,25 @@ impl Limits {
 impl Config {
     /// Defaults ← `path` (or `marcador.toml` if present) ← `MARCADOR_*` variables.
     /// A `--config` file that does not exist is an error; the default one may be absent.
-    pub fn load(path: Option<&Path>) -> Result<Config, figment::Error> {
+    pub fn load(path: Option<&Path>) -> Result<Config, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match path {
             Some(p) if !p.exists() => {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "config file {} does not exist",
                     p.display()
-                )));
+                ))));
             }
             Some(p) => fig = fig.merge(Toml::file(p)),
             None => fig = fig.merge(Toml::file(DEFAULT_CONFIG_FILE)),
         }
-        fig.merge(Env::prefixed("MARCADOR_").split("__")).extract()
+        fig.merge(
+            Env::prefixed("MARCADOR_")
+                .split("__")
+                .ignore(NOT_SERVER_SETTINGS),
+        )
+            .extract()
+            .map_err(Box::new)
     }
 }
 

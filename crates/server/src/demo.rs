@@ -172,16 +172,17 @@ const IVRS: &[(&str, &[(&str, u32)])] = &[
     ),
 ];
 
-/// Relative traffic by local hour (a contact center's day).
+/// Relative traffic by local hour: a 24-hour operation (the demo runs on the
+/// `open` calling profile) with its peak in office hours, so the demo shows
+/// recent calls whenever it is started.
 fn hour_factor(hour: i8) -> f64 {
     match hour {
-        0..=5 => 0.12,
-        6 => 0.2,
-        7 | 18 => 0.6,
+        0..=5 => 0.35,
+        6 | 22 | 23 => 0.45,
+        7 | 18 | 19 => 0.7,
         8..=11 | 14..=17 => 1.0,
-        12 | 13 => 0.7,
-        19 | 20 => 0.3,
-        _ => 0.1,
+        12 | 13 => 0.8,
+        _ => 0.55,
     }
 }
 
