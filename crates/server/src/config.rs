@@ -85,8 +85,8 @@ impl Config {
                 .split("__")
                 .ignore(NOT_SERVER_SETTINGS),
         )
-            .extract()
-            .map_err(Box::new)
+        .extract()
+        .map_err(Box::new)
     }
 }
 
