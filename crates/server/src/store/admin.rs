@@ -70,18 +70,16 @@ impl Store {
         if licenses < 1 {
             return Err(StoreError::Invalid("licenses must be at least 1".into()));
         }
-        let mut tx = self.write_tx().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO operations (name, time_zone, licenses, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        self.insert_id(
+            sqlx::query_scalar(
+                "INSERT INTO operations (name, time_zone, licenses, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name)
+            .bind(tz)
+            .bind(licenses)
+            .bind(now.as_second()),
         )
-        .bind(name)
-        .bind(tz)
-        .bind(licenses)
-        .bind(now.as_second())
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     pub async fn operation_id(&self, name: &str) -> Result<Option<i64>> {
@@ -129,7 +127,8 @@ impl Store {
 
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
         let rows = sqlx::query(
-            "SELECT t.id, o.name, t.prefix, t.created_at, t.revoked_at FROM tokens t              JOIN operations o ON o.id = t.operation_id ORDER BY t.id",
+            "SELECT t.id, o.name, t.prefix, t.created_at, t.revoked_at FROM tokens t \
+             JOIN operations o ON o.id = t.operation_id ORDER BY t.id",
         )
         .fetch_all(&self.reader)
         .await?;
@@ -148,16 +147,11 @@ impl Store {
 
     /// Revokes a token by id; false if there is no such active token.
     pub async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
-        let n =
+        let q =
             sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id)
-                .bind(now.as_second())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        tx.commit().await?;
-        Ok(n == 1)
+                .bind(now.as_second());
+        Ok(self.execute_one(q).await? == 1)
     }
 
     /// Resolves a presented token to its operation; `None` if unknown or revoked.
@@ -167,7 +161,9 @@ impl Store {
         }
         let hash = domain::hash_token(token);
         let row = sqlx::query(
-            "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses FROM tokens t              JOIN operations o ON o.id = t.operation_id              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses FROM tokens t \
+             JOIN operations o ON o.id = t.operation_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(hash.as_slice())
         .fetch_optional(&self.reader)
@@ -191,7 +187,9 @@ impl Store {
     pub async fn consume_quota(&self, operation_id: i64, day: &str, limit: i64) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let used: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1)              ON CONFLICT (operation_id, day) DO UPDATE SET used = used + 1 WHERE used < $3              RETURNING used",
+            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1) \
+             ON CONFLICT (operation_id, day) DO UPDATE SET used = used + 1 WHERE used < $3 \
+             RETURNING used",
         )
         .bind(operation_id)
         .bind(day)
@@ -217,7 +215,8 @@ impl Store {
     pub async fn set_quota_used(&self, operation_id: i64, day: &str, used: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
-            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3)              ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used",
+            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3) \
+             ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used",
         )
         .bind(operation_id)
         .bind(day)
@@ -229,30 +228,26 @@ impl Store {
     }
 
     pub async fn create_skill(&self, operation_id: i64, name: &str) -> Result<i64> {
-        let mut tx = self.write_tx().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO skills (operation_id, name) VALUES ($1, $2) RETURNING id",
+        self.insert_id(
+            sqlx::query_scalar(
+                "INSERT INTO skills (operation_id, name) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(operation_id)
+            .bind(name),
         )
-        .bind(operation_id)
-        .bind(name)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     pub async fn create_agent(&self, operation_id: i64, skill_id: i64, name: &str) -> Result<i64> {
-        let mut tx = self.write_tx().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO agents (operation_id, skill_id, name) VALUES ($1, $2, $3) RETURNING id",
+        self.insert_id(
+            sqlx::query_scalar(
+                "INSERT INTO agents (operation_id, skill_id, name) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(operation_id)
+            .bind(skill_id)
+            .bind(name),
         )
-        .bind(operation_id)
-        .bind(skill_id)
-        .bind(name)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     /// Creates or replaces an activity code (`level` 1 = cod_act, 2 = cod_act_2).
@@ -265,19 +260,18 @@ impl Store {
         hit: bool,
         rpc: bool,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO activity_codes (operation_id, level, code, description, hit, rpc)              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operation_id, level, code)              DO UPDATE SET description = excluded.description, hit = excluded.hit, rpc = excluded.rpc",
+        let q = sqlx::query(
+            "INSERT INTO activity_codes (operation_id, level, code, description, hit, rpc) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operation_id, level, code) \
+             DO UPDATE SET description = excluded.description, hit = excluded.hit, rpc = excluded.rpc",
         )
         .bind(operation_id)
         .bind(level)
         .bind(code)
         .bind(description)
         .bind(hit)
-        .bind(rpc)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(rpc);
+        self.execute_one(q).await?;
         Ok(())
     }
 
@@ -289,7 +283,8 @@ impl Store {
             serde_json::to_string(&c.opt_titles).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.write_tx().await?;
         let id = sqlx::query_scalar(
-            "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at)              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(c.operation_id)
         .bind(&c.name)
@@ -303,7 +298,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO campaign_phones (campaign_id, phone)              SELECT $1, value FROM json_each('[1,2,3,4,5,6,7,8,9,10]')",
+            "INSERT INTO campaign_phones (campaign_id, phone) \
+             SELECT $1, value FROM json_each('[1,2,3,4,5,6,7,8,9,10]')",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -313,16 +309,14 @@ impl Store {
     }
 
     pub async fn create_routing_point(&self, operation_id: i64, name: &str) -> Result<i64> {
-        let mut tx = self.write_tx().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO routing_points (operation_id, name) VALUES ($1, $2) RETURNING id",
+        self.insert_id(
+            sqlx::query_scalar(
+                "INSERT INTO routing_points (operation_id, name) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(operation_id)
+            .bind(name),
         )
-        .bind(operation_id)
-        .bind(name)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     /// Inserts records into a campaign in one transaction (all or none), keeping
@@ -414,7 +408,8 @@ impl Store {
         campaign_id: i64,
     ) -> Result<Vec<(i64, String, Vec<String>)>> {
         let rows = sqlx::query(
-            "SELECT id, customer_id, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10              FROM records WHERE campaign_id = $1 ORDER BY id",
+            "SELECT id, customer_id, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10 \
+             FROM records WHERE campaign_id = $1 ORDER BY id",
         )
         .bind(campaign_id)
         .fetch_all(&self.reader)

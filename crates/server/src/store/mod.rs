@@ -14,10 +14,13 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::query::{Query, QueryScalar};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
+
+type Args = <Sqlite as sqlx::Database>::Arguments;
 
 pub use admin::{NewCampaign, NewRecord, TokenInfo};
 pub use facts::{AttemptFact, CallFact, CodifyInput, CodifyRejection, Fact, IvrStepFact};
@@ -77,6 +80,22 @@ impl Store {
     /// transaction that reads then writes never fails with SQLITE_BUSY_SNAPSHOT.
     async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// One `INSERT … RETURNING id` in its own write transaction.
+    async fn insert_id(&self, q: QueryScalar<'_, Sqlite, i64, Args>) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id = q.fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One statement in its own write transaction; the number of rows it changed.
+    async fn execute_one(&self, q: Query<'_, Sqlite, Args>) -> Result<u64> {
+        let mut tx = self.write_tx().await?;
+        let n = q.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Closes both pools (checkpointing the WAL).
