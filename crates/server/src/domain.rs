@@ -52,6 +52,28 @@ impl RecordStatus {
     }
 }
 
+/// The phone column (1…10) to dial after column `after` (0 = from the start):
+/// the next one that holds a number, or 0 when none is left.
+pub fn next_phone_after(tels: &[String], after: u8) -> u8 {
+    tels.iter()
+        .enumerate()
+        .skip(usize::from(after))
+        .take(10)
+        .find(|(_, t)| !t.trim().is_empty())
+        .map(|(i, _)| i as u8 + 1)
+        .unwrap_or(0)
+}
+
+/// Where a record's phone walk goes after an attempt on column `phone`:
+/// a contact ends it for this cycle; anything else moves to the next number.
+pub fn next_phone_after_attempt(tels: &[String], phone: u8, result: CallResult) -> u8 {
+    if result == CallResult::Answer {
+        0
+    } else {
+        next_phone_after(tels, phone)
+    }
+}
+
 /// The real-time report column a record's last result is counted in.
 /// `abandon` (a person answered, no agent was free) counts as `answer`;
 /// `chanunavail` with busy/congestion/failed.
@@ -147,6 +169,18 @@ mod tests {
         }
         assert!(RecordStatus::Clean.counts_as_clean());
         assert!(!RecordStatus::Dialing.counts_as_clean());
+    }
+
+    #[test]
+    fn the_phone_walk_skips_empty_columns_and_stops_on_contact() {
+        let tels: Vec<String> = ["573001", "", " ", "573004"].map(String::from).to_vec();
+        assert_eq!(next_phone_after(&tels, 0), 1);
+        assert_eq!(next_phone_after(&tels, 1), 4);
+        assert_eq!(next_phone_after(&tels, 4), 0);
+        assert_eq!(next_phone_after(&[], 0), 0);
+        assert_eq!(next_phone_after_attempt(&tels, 1, CallResult::NoAnswer), 4);
+        assert_eq!(next_phone_after_attempt(&tels, 1, CallResult::Abandon), 4);
+        assert_eq!(next_phone_after_attempt(&tels, 1, CallResult::Answer), 0);
     }
 
     #[test]

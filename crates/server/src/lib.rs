@@ -11,5 +11,6 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod engine;
 pub mod startup;
 pub mod store;

@@ -56,7 +56,17 @@ pub struct NewRecord {
     pub recall_telephone: String,
 }
 
-const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)";
+/// What the engine needs to know of a campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignSettings {
+    pub id: i64,
+    pub kind: CampaignType,
+    pub started: bool,
+    pub speed: i64,
+    pub skill_id: Option<i64>,
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at, next_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)";
 
 impl Store {
     pub async fn create_operation(
@@ -366,6 +376,7 @@ impl Store {
                 .bind(r.recall_at)
                 .bind(&r.recall_telephone)
                 .bind(now.as_second())
+                .bind(i64::from(domain::next_phone_after(&r.tels, 0)))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match e {
@@ -422,5 +433,67 @@ impl Store {
                 Ok((r.try_get(0)?, r.try_get(1)?, tels))
             })
             .collect()
+    }
+
+    /// Every campaign of the operation with what the dialer needs, in id order.
+    pub async fn campaign_settings(&self, operation_id: i64) -> Result<Vec<CampaignSettings>> {
+        let rows = sqlx::query(
+            "SELECT id, type, status, speed, skill_id FROM campaigns WHERE operation_id = $1 ORDER BY id",
+        )
+        .bind(operation_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(1)?;
+                Ok(CampaignSettings {
+                    id: r.try_get(0)?,
+                    kind: CampaignType::parse(&kind)
+                        .ok_or_else(|| StoreError::Invalid(format!("campaign type {kind:?}")))?,
+                    started: r.try_get::<String, _>(2)? == "started",
+                    speed: r.try_get(3)?,
+                    skill_id: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Starts or stops a campaign of the operation; false if it is not there.
+    pub async fn set_campaign_started(
+        &self,
+        operation_id: i64,
+        id: i64,
+        started: bool,
+    ) -> Result<bool> {
+        let q = sqlx::query("UPDATE campaigns SET status = $3 WHERE id = $1 AND operation_id = $2")
+            .bind(id)
+            .bind(operation_id)
+            .bind(if started { "started" } else { "stopped" });
+        Ok(self.execute_one(q).await? == 1)
+    }
+
+    /// (skill, agent) pairs of the operation, in agent id order.
+    pub async fn skill_agents(&self, operation_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT skill_id, id FROM agents WHERE operation_id = $1 ORDER BY id")
+                .bind(operation_id)
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    /// Activity codes of a level with their hit flag, in code order.
+    pub async fn activity_codes(
+        &self,
+        operation_id: i64,
+        level: i64,
+    ) -> Result<Vec<(String, bool)>> {
+        Ok(sqlx::query_as(
+            "SELECT code, hit FROM activity_codes WHERE operation_id = $1 AND level = $2 ORDER BY code",
+        )
+        .bind(operation_id)
+        .bind(level)
+        .fetch_all(&self.reader)
+        .await?)
     }
 }

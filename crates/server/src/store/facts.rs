@@ -122,6 +122,20 @@ pub(super) struct RecordWire {
     pub opts: Vec<String>,
 }
 
+/// `r.tel1` … `r.tel10`.
+macro_rules! tel_columns {
+    () => {
+        "r.tel1, r.tel2, r.tel3, r.tel4, r.tel5, r.tel6, r.tel7, r.tel8, r.tel9, r.tel10"
+    };
+}
+
+/// `tel1`…`tel10` of a row that selected [`tel_columns!`].
+pub(super) fn tels_of(row: &SqliteRow) -> Result<Vec<String>> {
+    (1..=10)
+        .map(|n| Ok(row.try_get::<String, _>(format!("tel{n}").as_str())?))
+        .collect()
+}
+
 /// Column list (`r.` = records) of [`RecordWire`], shared by every query that builds campaign_3 rows.
 macro_rules! record_wire_columns {
     () => {
@@ -239,7 +253,7 @@ impl Store {
         let old_hit: bool = record.try_get("hit")?;
         sqlx::query(
             "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
-             codified_at = $5, hit = $6 WHERE id = $1",
+             codified_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
         )
         .bind(record.try_get::<i64, _>("id")?)
         .bind(&input.cod_act)
@@ -259,6 +273,79 @@ impl Store {
         delta.apply(&mut tx, campaign_id).await?;
         tx.commit().await?;
         Ok(Ok(()))
+    }
+}
+
+/// A record picked for dialing: the phone to dial is the record's `next_phone`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub record_id: i64,
+    pub customer_id: String,
+    pub phone: u8,
+    pub telephone: String,
+    pub agent_id: String,
+}
+
+impl Store {
+    /// Picks up to `n` dialable records of a campaign (phone column by phone column,
+    /// then record order; recall dates honoured) and marks them `dialing`.
+    ///
+    /// This is the one place a record is taken for dialing, and it is a
+    /// conditional update on the single writer: a record codified before the
+    /// pick commits is never returned, whatever the timing.
+    pub async fn claim_records(&self, campaign_id: i64, n: u32, now: i64) -> Result<Vec<Claim>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write_tx().await?;
+        let rows = sqlx::query(concat!(
+            "SELECT r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
+            tel_columns!(),
+            " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
+             AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
+             ORDER BY r.next_phone, r.id LIMIT $3"
+        ))
+        .bind(campaign_id)
+        .bind(now)
+        .bind(i64::from(n))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claims = Vec::with_capacity(rows.len());
+        let mut delta = CounterDelta::default();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let taken = sqlx::query(
+                "UPDATE records SET status = 'dialing' WHERE id = $1 AND next_phone > 0 \
+                 AND status IN ('clean', 'dialed')",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken != 1 {
+                continue;
+            }
+            if parse_status(&row.try_get::<String, _>("status")?)?.counts_as_clean() {
+                delta.clean -= 1;
+                delta.dial += 1;
+            }
+            let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(1);
+            delta.phone = delta.phone.max(i64::from(phone));
+            let tels = tels_of(row)?;
+            claims.push(Claim {
+                record_id: id,
+                customer_id: row.try_get("customer_id")?,
+                phone,
+                telephone: tels
+                    .get(usize::from(phone) - 1)
+                    .cloned()
+                    .unwrap_or_default(),
+                agent_id: row.try_get("agent_id")?,
+            });
+        }
+        delta.apply(&mut tx, campaign_id).await?;
+        tx.commit().await?;
+        Ok(claims)
     }
 }
 
@@ -305,6 +392,8 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
 
     let record = sqlx::query(concat!(
         "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+        tel_columns!(),
+        ", ",
         record_wire_columns!(),
         " FROM records r WHERE r.id = $1"
     ))
@@ -362,15 +451,20 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
     .bind(day)
     .execute(&mut **tx)
     .await?;
+    let next_phone = match status.after_attempt() {
+        RecordStatus::Codified => 0,
+        _ => domain::next_phone_after_attempt(&tels_of(&record)?, a.phone, a.result),
+    };
     sqlx::query(
         "UPDATE records SET status = $2, last_result = $3, attempts = attempts + 1, cycle = $4, \
-         phones_dialed = $5 WHERE id = $1",
+         phones_dialed = $5, next_phone = $6 WHERE id = $1",
     )
     .bind(a.record_id)
     .bind(status.after_attempt().as_str())
     .bind(a.result.as_str())
     .bind(cycle)
     .bind(phones_dialed | bit)
+    .bind(i64::from(next_phone))
     .execute(&mut **tx)
     .await?;
 

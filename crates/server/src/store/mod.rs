@@ -22,8 +22,8 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
 type Args = <Sqlite as sqlx::Database>::Arguments;
 
-pub use admin::{NewCampaign, NewRecord, TokenInfo};
-pub use facts::{AttemptFact, CallFact, CodifyInput, CodifyRejection, Fact, IvrStepFact};
+pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use facts::{AttemptFact, CallFact, Claim, CodifyInput, CodifyRejection, Fact, IvrStepFact};
 pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
 
@@ -118,11 +118,18 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![m(
-        1,
-        "schema",
-        include_str!("../../migrations/sqlite/0001_schema.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        m(
+            1,
+            "schema",
+            include_str!("../../migrations/sqlite/0001_schema.sql"),
+        ),
+        m(
+            2,
+            "dialing",
+            include_str!("../../migrations/sqlite/0002_dialing.sql"),
+        ),
+    ])
 }
 
 /// Reads an operation's time zone name, failing clearly on an unknown one.

@@ -6,6 +6,7 @@ mod campaign_3;
 mod campaigns;
 mod codify;
 mod diagram;
+mod engine;
 mod helpers;
 mod limits;
 mod store;

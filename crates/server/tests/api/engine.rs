@@ -1,0 +1,227 @@
+//! The engine: pacing over a simulated day, determinism, and the race between
+//! the dialer's pick and codify.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::{Engine, EngineConfig, EngineStats};
+use marcador_server::store::{CampaignSel, CodifyInput, Fact, NewCampaign, NewRecord, Store};
+use marcador_wire::CampaignType;
+use marcador_wire::rows::Campaign3Row;
+
+use crate::helpers::*;
+
+/// An operation with one skill of `agents` agents, activity codes, and a started
+/// predictive campaign of `records` one-phone records. Returns (operation, campaign).
+async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
+    let op = store.create_operation("sim", TZ, 10, now()).await.unwrap();
+    let skill = store.create_skill(op, "Cobranza").await.unwrap();
+    for a in 0..agents {
+        store
+            .create_agent(op, skill, &format!("agent {a}"))
+            .await
+            .unwrap();
+    }
+    store
+        .put_activity_code(op, 1, "001", "Venta", true, true)
+        .await
+        .unwrap();
+    store
+        .put_activity_code(op, 1, "003", "No interesado", false, true)
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: "Sim".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: true,
+                speed: 100,
+                skill_id: Some(skill),
+                opt_titles: vec![],
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let recs: Vec<NewRecord> = (0..records)
+        .map(|i| {
+            record(
+                &format!("{}", 100_000 + i),
+                "N",
+                "A",
+                &[&format!("57300{i:07}")],
+                &[],
+            )
+        })
+        .collect();
+    for chunk in recs.chunks(10_000) {
+        store.insert_records(campaign, chunk, now()).await.unwrap();
+    }
+    (op, campaign)
+}
+
+async fn simulate(
+    answer_per_thousand: u32,
+    agents: usize,
+    hours: i64,
+    seed: u64,
+) -> (EngineStats, Store, i64, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("sim.db"), 2).await.unwrap();
+    // Enough records for the day at this answer rate.
+    let records =
+        (agents as f64 * hours as f64 * 3600.0 / 170.0 / (answer_per_thousand as f64 / 1000.0)
+            * 1.3) as usize;
+    let (op, campaign) = setup(&store, agents, records).await;
+    let tel = SimTelephony::new(seed, SimProfile::with_answer_rate(answer_per_thousand));
+    let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, seed), now())
+        .await
+        .unwrap();
+    let end = now()
+        .checked_add(SignedDuration::from_hours(hours))
+        .unwrap();
+    engine.run_until(end).await.unwrap();
+    (engine.stats().clone(), store, campaign, dir)
+}
+
+#[tokio::test]
+async fn pacing_holds_abandon_under_3_percent_at_10_30_and_60_percent_answer_rates() {
+    let runs =
+        futures_util::future::join_all([100, 300, 600].map(|p| simulate(p, 20, 8, 11))).await;
+    println!("| answer rate | attempts | human answers | abandon | occupancy |");
+    for ((stats, ..), p) in runs.iter().zip([10, 30, 60]) {
+        println!(
+            "| {p} % | {} | {} | {:.2} % | {:.1} % |",
+            stats.attempts,
+            stats.human_answers,
+            stats.abandon_rate() * 100.0,
+            stats.occupancy() * 100.0
+        );
+        assert!(stats.abandon_rate() <= 0.03, "{p} %: {stats:?}");
+        assert!(
+            stats.occupancy() > 0.6,
+            "{p} %: the pacer barely dialed: {stats:?}"
+        );
+        assert!(stats.codified > 0);
+    }
+}
+
+async fn campaign_3(store: &Store, op: i64, campaign: i64) -> Vec<Campaign3Row> {
+    let tz = jiff::tz::TimeZone::get(TZ).unwrap();
+    let mut read = store
+        .campaign_3_read(op, CampaignSel::One(campaign), at(0), at(86_400), 1_000_000)
+        .await
+        .unwrap();
+    read.rows(tz).map(|r| r.unwrap()).collect().await
+}
+
+#[tokio::test]
+async fn the_same_seed_places_the_same_calls() {
+    let (a, sa, ca, _da) = simulate(300, 10, 1, 5).await;
+    let (b, sb, cb, _db) = simulate(300, 10, 1, 5).await;
+    assert_eq!(a, b);
+    let (ra, rb) = (campaign_3(&sa, 1, ca).await, campaign_3(&sb, 1, cb).await);
+    assert!(ra.len() > 100);
+    assert_eq!(ra, rb);
+    let (c, ..) = simulate(300, 10, 1, 6).await;
+    assert_ne!(a, c, "another seed, other calls");
+}
+
+#[tokio::test]
+async fn stopping_a_campaign_stops_dialing_at_the_next_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db"), 2).await.unwrap();
+    let (op, campaign) = setup(&store, 5, 2_000).await;
+    let tel = SimTelephony::new(1, SimProfile::default());
+    let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
+        .await
+        .unwrap();
+    let t = |s: i64| now().checked_add(SignedDuration::from_secs(s)).unwrap();
+    engine.run_until(t(600)).await.unwrap();
+    let before = engine.stats().attempts;
+    assert!(before > 0);
+    store
+        .set_campaign_started(op, campaign, false)
+        .await
+        .unwrap();
+    engine.sync_campaigns().await.unwrap();
+    engine.run_until(t(1_800)).await.unwrap();
+    assert_eq!(engine.stats().attempts, before, "dialed after the stop");
+}
+
+#[tokio::test]
+async fn no_record_is_picked_after_an_acknowledged_codify() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("race.db"), 2).await.unwrap();
+    let (op, campaign) = setup(&store, 1, 3_000).await;
+    let clock = Arc::new(AtomicU64::new(0));
+    // The dialer: picks records in order and writes their attempts.
+    let dialer = {
+        let (store, clock) = (store.clone(), clock.clone());
+        tokio::spawn(async move {
+            let mut picks = Vec::new();
+            loop {
+                let issued = clock.fetch_add(1, Ordering::SeqCst);
+                let claims = store.claim_records(campaign, 3, at(0)).await.unwrap();
+                if claims.is_empty() {
+                    return picks;
+                }
+                let facts: Vec<Fact> = claims
+                    .iter()
+                    .map(|c| {
+                        attempt(
+                            campaign,
+                            c.record_id,
+                            c.phone,
+                            &c.telephone,
+                            0,
+                            marcador_wire::CallResult::NoAnswer,
+                            "1.1.1.1",
+                        )
+                    })
+                    .collect();
+                store.record_facts(&facts).await.unwrap();
+                picks.extend(claims.into_iter().map(|c| (c.customer_id, issued)));
+            }
+        })
+    };
+    // Codify, in the same order, every customer the dialer is racing toward.
+    let mut acks = std::collections::HashMap::new();
+    for i in 0..3_000 {
+        let customer = format!("{}", 100_000 + i);
+        let input = CodifyInput {
+            customer_id: customer.clone(),
+            cod_act: "003".into(),
+            cod_act_2: String::new(),
+            comment: String::new(),
+        };
+        store
+            .codify(op, campaign, CampaignType::Predictive, &input, now())
+            .await
+            .unwrap()
+            .unwrap();
+        acks.insert(customer, clock.fetch_add(1, Ordering::SeqCst));
+    }
+    let picks = dialer.await.unwrap();
+    assert!(
+        !picks.is_empty() && picks.len() < 3_000,
+        "the two really raced: {} picks",
+        picks.len()
+    );
+    for (customer, issued) in &picks {
+        assert!(
+            issued < &acks[customer],
+            "customer {customer} picked after its codify was acknowledged"
+        );
+    }
+    // And the store agrees: every record is codified, none is dialable.
+    let dialable = store.claim_records(campaign, 10, at(0)).await.unwrap();
+    assert!(dialable.is_empty());
+    let _ = Timestamp::now();
+}
