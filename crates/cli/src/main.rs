@@ -7,13 +7,16 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use jiff::{Timestamp, ToSpan};
-use marcador_server::clock::SystemClock;
+use marcador_server::clock::{ScaledClock, SystemClock};
 use marcador_server::config::Config;
 use marcador_server::demo::{self, DemoSize};
+use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::{self, Engine};
 use marcador_server::startup::{Application, shutdown_signal};
 use marcador_server::store::Store;
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
 use marcador_wire::date::REQUEST_DATE_FORMAT;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "marcador", version, about, long_about = None)]
@@ -61,6 +64,9 @@ enum Command {
         /// Days of history before now
         #[arg(long, default_value_t = 3)]
         days: i64,
+        /// Simulated seconds per real second once live (60 = an hour a minute)
+        #[arg(long, default_value_t = 1.0)]
+        speedup: f64,
     },
     /// Create, list and revoke API tokens. Tokens are shown once; only their hash is stored.
     Token {
@@ -157,7 +163,8 @@ async fn main() -> Result<()> {
             seed,
             records,
             days,
-        } => run_demo(listen, token, seed, records, days).await?,
+            speedup,
+        } => run_demo(listen, token, seed, records, days, speedup).await?,
         Command::Token { command } => token(command).await?,
     }
     Ok(())
@@ -169,9 +176,13 @@ async fn run_demo(
     seed: u64,
     records: usize,
     days: i64,
+    speedup: f64,
 ) -> Result<()> {
     if records == 0 || days < 1 {
         bail!("--records must be at least 1 and --days at least 1");
+    }
+    if !(speedup > 0.0 && speedup <= 3_600.0) {
+        bail!("--speedup must be more than 0 and at most 3600");
     }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let config = Config {
@@ -188,7 +199,19 @@ async fn run_demo(
         ..DemoSize::default()
     };
     let info = demo::seed(&store, seed, now, token, size).await?;
-    let app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
+    // From here on the operation is live: the engine dials and the API reads
+    // the same clock, sped up or not.
+    let clock = ScaledClock::new(now, speedup);
+    let engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(seed, SimProfile::default()),
+        demo::live_config(&info, seed),
+        now,
+    )
+    .await?;
+    let cancel = CancellationToken::new();
+    let live = tokio::spawn(engine::run_live(engine, clock.clone(), cancel.clone()));
+    let app = Application::with_store(store, &config, clock).await?;
     let base = format!("http://{}", app.local_addr());
     let fmt = |t: Timestamp| {
         t.to_zoned(jiff::tz::TimeZone::get(demo::TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC))
@@ -224,8 +247,13 @@ async fn run_demo(
         "{REPORTS_MANAGER_PATH}?api=diagram_1_3&date_ini={days_ago}&date_end={until}"
     ));
     println!();
+    println!(
+        "The campaigns are dialing live ({speedup}× real time): poll the reports to watch them move."
+    );
     println!("Ctrl-C stops the demo and removes its database.");
     app.run_until(shutdown_signal()).await?;
+    cancel.cancel();
+    let _ = live.await;
     drop(dir);
     Ok(())
 }

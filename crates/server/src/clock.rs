@@ -21,6 +21,35 @@ impl Clock for SystemClock {
     }
 }
 
+/// Wall-clock time, sped up: `speedup` simulated seconds per real second from
+/// `origin` (the demo's `--speedup`). Speed 1 is the system clock.
+#[derive(Debug)]
+pub struct ScaledClock {
+    origin: Timestamp,
+    started: std::time::Instant,
+    speedup: f64,
+}
+
+impl ScaledClock {
+    pub fn new(origin: Timestamp, speedup: f64) -> Arc<Self> {
+        Arc::new(ScaledClock {
+            origin,
+            started: std::time::Instant::now(),
+            speedup: speedup.max(0.0),
+        })
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = self.started.elapsed().as_secs_f64() * self.speedup;
+        SignedDuration::try_from_secs_f64(elapsed)
+            .ok()
+            .and_then(|d| self.origin.checked_add(d).ok())
+            .unwrap_or(self.origin)
+    }
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug)]
 pub struct ManualClock(Mutex<Timestamp>);

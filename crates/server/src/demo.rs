@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
+use crate::engine::{EngineConfig, InboundSim};
 use crate::store::{
     AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
     StoreError,
@@ -50,6 +51,8 @@ pub struct DemoInfo {
     pub token: String,
     pub campaigns: Vec<(i64, String, CampaignType)>,
     pub routing_points: Vec<(i64, String)>,
+    /// Skill ids: Cobranza, Ventas, Servicio.
+    pub skills: Vec<i64>,
     pub attempts: u64,
     pub calls: u64,
     pub ivr_steps: u64,
@@ -333,6 +336,37 @@ struct Dialer {
     rate: f64,
 }
 
+/// The engine settings that keep the demo operation alive after its history:
+/// its campaigns dial, callers reach its three IVRs (the collections IVR queues
+/// to the collections skill, the others to service), agents take internal calls.
+pub fn live_config(info: &DemoInfo, seed: u64) -> EngineConfig {
+    let mut cfg = EngineConfig::new(info.operation_id, seed);
+    let skill_of = |i: usize| match i {
+        1 => info.skills.first().copied(),
+        _ => info.skills.get(2).copied(),
+    };
+    cfg.inbound = info
+        .routing_points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (rp, _))| {
+            Some(InboundSim {
+                rp_id: *rp,
+                skill_id: skill_of(i),
+                options: IVRS
+                    .get(i)?
+                    .1
+                    .iter()
+                    .map(|(o, w)| ((*o).to_owned(), *w))
+                    .collect(),
+                calls_per_hour: 30.0,
+            })
+        })
+        .collect();
+    cfg.other_calls_per_hour = 8.0;
+    cfg
+}
+
 /// Creates the demo operation in `store` with history up to `now`.
 pub async fn seed(
     store: &Store,
@@ -401,6 +435,7 @@ pub async fn seed(
         token,
         campaigns: Vec::new(),
         routing_points: Vec::new(),
+        skills: skills.clone(),
         attempts: 0,
         calls: 0,
         ivr_steps: 0,

@@ -16,6 +16,12 @@
 pub mod pacing;
 pub mod telephony;
 
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SharedClock;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
@@ -47,6 +53,22 @@ pub struct EngineConfig {
     pub pacing: PacingProfile,
     /// At most this many lines per free agent at speed 100 (speed 0 = 1 line).
     pub max_lines_per_agent: f64,
+    /// Inbound traffic: callers arriving at routing points.
+    pub inbound: Vec<InboundSim>,
+    /// Internal calls, transfers and conferences per hour (calls_last_10 shows every type).
+    pub other_calls_per_hour: f64,
+}
+
+/// Callers of one routing point: they walk its menu (one to three options,
+/// `PULSE` ends the walk), then wait in the skill's queue for an agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundSim {
+    pub rp_id: i64,
+    /// The skill whose agents answer after the menu (none: the IVR ends the call).
+    pub skill_id: Option<i64>,
+    /// Options with their weights; include `PULSE` for callers who press nothing.
+    pub options: Vec<(String, u32)>,
+    pub calls_per_hour: f64,
 }
 
 impl EngineConfig {
@@ -61,6 +83,8 @@ impl EngineConfig {
             codify_share: 0.9,
             pacing: PacingProfile::default(),
             max_lines_per_agent: 6.0,
+            inbound: Vec::new(),
+            other_calls_per_hour: 0.0,
         }
     }
 }
@@ -73,6 +97,8 @@ pub struct EngineStats {
     pub abandons: u64,
     pub connected: u64,
     pub codified: u64,
+    pub inbound: u64,
+    pub inbound_abandoned: u64,
     /// Agent time talking or in after-call work, and agent time staffed (ms).
     pub busy_ms: i64,
     pub staffed_ms: i64,
@@ -142,9 +168,33 @@ enum Event {
     Tick,
     Outcome(u64),
     WaitExpired(u64),
-    TalkEnd { agent: usize, call: u64 },
-    AfterCallEnd { agent: usize, call: u64 },
-    PreviewDial { agent: usize, call: u64 },
+    TalkEnd {
+        agent: usize,
+        call: u64,
+    },
+    AfterCallEnd {
+        agent: usize,
+        call: u64,
+    },
+    PreviewDial {
+        agent: usize,
+        call: u64,
+    },
+    /// An inbound caller finished the menu.
+    MenuDone(u64),
+    /// An inbound caller in the queue gave up.
+    PatienceOut(u64),
+}
+
+#[derive(Debug)]
+struct InboundCall {
+    rp_id: i64,
+    skill: Option<i64>,
+    telephone: String,
+    conn_id: String,
+    started_ms: i64,
+    talk_ms: i64,
+    hang_up_in_menu: bool,
 }
 
 pub struct Engine<T: Telephony> {
@@ -160,6 +210,9 @@ pub struct Engine<T: Telephony> {
     /// Answered calls waiting for an agent, per skill, oldest first.
     waiting: BTreeMap<i64, VecDeque<u64>>,
     calls: BTreeMap<u64, LiveCall>,
+    inbound: BTreeMap<u64, InboundCall>,
+    /// Inbound callers queued for an agent, per skill, oldest first.
+    queued: BTreeMap<i64, VecDeque<u64>>,
     next_call: u64,
     facts: Vec<Fact>,
     codes: Vec<(String, bool)>,
@@ -197,6 +250,8 @@ impl<T: Telephony> Engine<T> {
             agents,
             waiting: BTreeMap::new(),
             calls: BTreeMap::new(),
+            inbound: BTreeMap::new(),
+            queued: BTreeMap::new(),
             next_call: 0,
             facts: Vec::new(),
             codes,
@@ -278,7 +333,7 @@ impl<T: Telephony> Engine<T> {
         }
     }
 
-    async fn flush(&mut self) -> Result<()> {
+    pub async fn flush(&mut self) -> Result<()> {
         if !self.facts.is_empty() {
             let facts = std::mem::take(&mut self.facts);
             self.store.record_facts(&facts).await?;
@@ -307,6 +362,8 @@ impl<T: Telephony> Engine<T> {
                 self.serve_waiting(agent);
             }
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
+            Event::MenuDone(call) => self.menu_done(call),
+            Event::PatienceOut(call) => self.patience_out(call),
         }
         Ok(())
     }
@@ -360,7 +417,205 @@ impl<T: Telephony> Engine<T> {
                 }
             }
         }
+        self.inbound_arrivals();
+        self.other_calls();
         Ok(())
+    }
+
+    fn poisson(&mut self, mean: f64) -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        rand_distr::Poisson::new(mean)
+            .map(|p| rand_distr::Distribution::sample(&p, &mut self.rng) as u64)
+            .unwrap_or(0)
+    }
+
+    fn caller_number(&mut self) -> String {
+        format!(
+            "573{:02}{:07}",
+            self.rng.random_range(0..51),
+            self.rng.random_range(0..10_000_000)
+        )
+    }
+
+    /// Callers arriving at routing points during this tick walk the menu now;
+    /// their steps are written when they leave it.
+    fn inbound_arrivals(&mut self) {
+        let node = 12_000 + self.cfg.operation_id as u32;
+        for rp in self.cfg.inbound.clone() {
+            let n = self.poisson(rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0);
+            for _ in 0..n {
+                self.next_call += 1;
+                let call = self.next_call;
+                let start = self.now + self.rng.random_range(0..self.cfg.tick_ms.max(1));
+                let mut t = start;
+                let total: u32 = rp.options.iter().map(|o| o.1).sum();
+                let mut pulse = false;
+                for _ in 0..self.rng.random_range(1..=3) {
+                    let mut roll = self.rng.random_range(0..total.max(1));
+                    let option = rp
+                        .options
+                        .iter()
+                        .find(|o| {
+                            let hit = roll < o.1;
+                            roll = roll.saturating_sub(o.1);
+                            hit
+                        })
+                        .map(|o| o.0.clone())
+                        .unwrap_or_else(|| marcador_wire::rows::PULSE.to_owned());
+                    let seconds = self.rng.random_range(4..45);
+                    self.facts.push(Fact::IvrStep(crate::store::IvrStepFact {
+                        operation_id: self.cfg.operation_id,
+                        rp_id: rp.rp_id,
+                        conn_id: conn_id::format(
+                            node,
+                            rp.rp_id as u32,
+                            start.div_euclid(1000),
+                            call,
+                        ),
+                        option: option.clone(),
+                        entered_at: t.div_euclid(1000),
+                        seconds,
+                    }));
+                    t += seconds * 1000;
+                    if option == marcador_wire::rows::PULSE {
+                        pulse = true;
+                        break;
+                    }
+                }
+                let telephone = self.caller_number();
+                let talk_ms = self.rng.random_range(60_000..400_000);
+                let hang_up_in_menu = pulse && self.rng.random_bool(0.5);
+                self.inbound.insert(
+                    call,
+                    InboundCall {
+                        rp_id: rp.rp_id,
+                        skill: rp.skill_id,
+                        telephone,
+                        conn_id: conn_id::format(
+                            node,
+                            rp.rp_id as u32,
+                            start.div_euclid(1000),
+                            call,
+                        ),
+                        started_ms: start,
+                        talk_ms,
+                        hang_up_in_menu,
+                    },
+                );
+                self.stats.inbound += 1;
+                self.schedule(t, Event::MenuDone(call));
+            }
+        }
+    }
+
+    fn menu_done(&mut self, call: u64) {
+        let Some(c) = self.inbound.get(&call) else {
+            return;
+        };
+        match (c.skill, c.hang_up_in_menu) {
+            (Some(skill), false) => match self.first_idle(skill) {
+                Some(agent) => self.connect_inbound(agent, call),
+                None => {
+                    self.queued.entry(skill).or_default().push_back(call);
+                    let patience = self.rng.random_range(15_000..90_000);
+                    self.schedule(self.now + patience, Event::PatienceOut(call));
+                }
+            },
+            _ => self.end_inbound(call, CallResult::Abandon),
+        }
+    }
+
+    fn patience_out(&mut self, call: u64) {
+        let Some(skill) = self.inbound.get(&call).and_then(|c| c.skill) else {
+            return;
+        };
+        let Some(q) = self.queued.get_mut(&skill) else {
+            return;
+        };
+        let Some(pos) = q.iter().position(|&c| c == call) else {
+            return;
+        };
+        q.remove(pos);
+        self.end_inbound(call, CallResult::Abandon);
+    }
+
+    fn connect_inbound(&mut self, agent: usize, call: u64) {
+        let Some(c) = self.inbound.get(&call) else {
+            return;
+        };
+        let talk = c.talk_ms;
+        self.agents[agent].state = AgentState::Talking;
+        self.schedule(self.now + talk, Event::TalkEnd { agent, call });
+        self.end_inbound(call, CallResult::Answer);
+    }
+
+    fn end_inbound(&mut self, call: u64, result: CallResult) {
+        let Some(c) = self.inbound.remove(&call) else {
+            return;
+        };
+        if result == CallResult::Abandon {
+            self.stats.inbound_abandoned += 1;
+        }
+        self.facts.push(Fact::Call(CallFact {
+            operation_id: self.cfg.operation_id,
+            started_at: c.started_ms.div_euclid(1000),
+            type_interaction: TypeInteraction::Inbound,
+            result,
+            telephone: c.telephone,
+            customer_id: String::new(),
+            conn_id: c.conn_id,
+            campaign_id: None,
+            rp_id: Some(c.rp_id),
+            duration: (self.now - c.started_ms
+                + if result == CallResult::Answer {
+                    c.talk_ms
+                } else {
+                    0
+                })
+                / 1000,
+        }));
+    }
+
+    /// Internal calls, transfers and conferences: facts only (they hold no campaign record).
+    fn other_calls(&mut self) {
+        let kinds = [
+            (TypeInteraction::InternalCall, 0.4),
+            (TypeInteraction::InternalCallInb, 0.15),
+            (TypeInteraction::InternalCallQue, 0.1),
+            (TypeInteraction::Transfer, 0.25),
+            (TypeInteraction::Conference, 0.1),
+        ];
+        let node = 12_000 + self.cfg.operation_id as u32;
+        let per_tick = self.cfg.other_calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
+        for (ti, share) in kinds {
+            for _ in 0..self.poisson(per_tick * share) {
+                self.next_call += 1;
+                let result = if self.rng.random_bool(0.85) {
+                    CallResult::Answer
+                } else {
+                    CallResult::NoAnswer
+                };
+                let ext = format!("{}", self.rng.random_range(1001..1040));
+                self.facts.push(Fact::Call(CallFact {
+                    operation_id: self.cfg.operation_id,
+                    started_at: self.now.div_euclid(1000),
+                    type_interaction: ti,
+                    result,
+                    telephone: ext,
+                    customer_id: String::new(),
+                    conn_id: conn_id::format(node, 1, self.now.div_euclid(1000), self.next_call),
+                    campaign_id: None,
+                    rp_id: None,
+                    duration: self.rng.random_range(20..400),
+                }));
+            }
+        }
+    }
+
+    fn first_idle(&self, skill: i64) -> Option<usize> {
+        self.idle_agents(skill).next()
     }
 
     fn idle_agents(&self, skill: i64) -> impl Iterator<Item = usize> + '_ {
@@ -532,6 +787,10 @@ impl<T: Telephony> Engine<T> {
     fn serve_waiting(&mut self, agent: usize) {
         let skill = self.agents[agent].skill;
         let Some(call) = self.waiting.get_mut(&skill).and_then(VecDeque::pop_front) else {
+            // No answered campaign call at risk: the longest-waiting inbound caller.
+            if let Some(call) = self.queued.get_mut(&skill).and_then(VecDeque::pop_front) {
+                self.connect_inbound(agent, call);
+            }
             return;
         };
         if let Some(campaign) = self.calls.get(&call).map(|c| c.campaign) {
@@ -629,5 +888,33 @@ impl<T: Telephony> Engine<T> {
             Err(r) => tracing::warn!(rejection = ?r, campaign = c.campaign, "agent codify refused"),
         }
         Ok(())
+    }
+}
+
+/// Runs the engine against `clock` until `cancel`: every 200 ms it reads
+/// campaign changes (start, stop, speed) and processes events up to the clock's now.
+pub async fn run_live<T: Telephony>(
+    mut engine: Engine<T>,
+    clock: SharedClock,
+    cancel: CancellationToken,
+) {
+    let mut every = tokio::time::interval(Duration::from_millis(200));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = every.tick() => {}
+        }
+        let step = async {
+            engine.sync_campaigns().await?;
+            engine.run_until(clock.now()).await
+        };
+        if let Err(e) = step.await {
+            tracing::error!(error = %e, "engine step failed; retrying");
+        }
+    }
+    // Calls in progress are not cut: what has happened is written.
+    if let Err(e) = engine.flush().await {
+        tracing::error!(error = %e, "engine final flush failed");
     }
 }
