@@ -225,3 +225,52 @@ async fn no_record_is_picked_after_an_acknowledged_codify() {
     assert!(dialable.is_empty());
     let _ = Timestamp::now();
 }
+
+#[tokio::test]
+async fn inbound_callers_walk_the_menu_and_reach_agents() {
+    use marcador_server::engine::InboundSim;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("in.db"), 2).await.unwrap();
+    let (op, campaign) = setup(&store, 4, 10).await;
+    store
+        .set_campaign_started(op, campaign, false)
+        .await
+        .unwrap();
+    let rp = store.create_routing_point(op, "Principal").await.unwrap();
+    let skill = store.skill_agents(op).await.unwrap()[0].0;
+    let mut cfg = EngineConfig::new(op, 3);
+    cfg.inbound = vec![InboundSim {
+        rp_id: rp,
+        skill_id: Some(skill),
+        options: vec![("1".into(), 60), ("2".into(), 25), ("PULSE".into(), 15)],
+        calls_per_hour: 120.0,
+    }];
+    cfg.other_calls_per_hour = 20.0;
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(3, SimProfile::default()),
+        cfg,
+        now(),
+    )
+    .await
+    .unwrap();
+    engine
+        .run_until(now().checked_add(SignedDuration::from_hours(2)).unwrap())
+        .await
+        .unwrap();
+    let s = engine.stats().clone();
+    assert!(s.inbound > 150, "{s:?}");
+    assert!(
+        s.inbound_abandoned > 0 && s.inbound_abandoned < s.inbound / 2,
+        "{s:?}"
+    );
+    assert_eq!(s.attempts, 0, "the stopped campaign did not dial");
+    let rows = store.diagram_1_3(op, at(0), at(2 * 3600)).await.unwrap();
+    let options: Vec<&str> = rows.iter().map(|r| r.cod_opc_menu.as_str()).collect();
+    assert_eq!(options, ["1", "2", "PULSE"]);
+    let calls: u64 = rows.iter().map(|r| r.calls.parse::<u64>().unwrap()).sum();
+    assert!(
+        calls >= s.inbound,
+        "every caller passed at least one option"
+    );
+}

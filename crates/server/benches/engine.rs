@@ -1,0 +1,166 @@
+//! `cargo bench -p marcador-server --bench engine`: how many simulated calls per
+//! second the engine sustains with every fact written to SQLite, against a
+//! baseline measured in the same run — the store alone appending the same
+//! number of attempt + call facts in per-second batches.
+
+use std::time::Instant;
+
+use jiff::{SignedDuration, Timestamp};
+use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::{Engine, EngineConfig};
+use marcador_server::store::{AttemptFact, CallFact, Fact, NewCampaign, NewRecord, Store};
+use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+
+const AGENTS: usize = 60;
+const HOURS: i64 = 4;
+const RECORDS: usize = 120_000;
+
+async fn setup(store: &Store, start: Timestamp) -> (i64, i64) {
+    let op = store
+        .create_operation("bench", "America/Bogota", 100, start)
+        .await
+        .unwrap();
+    let skill = store.create_skill(op, "Bench").await.unwrap();
+    for a in 0..AGENTS {
+        store
+            .create_agent(op, skill, &format!("a{a}"))
+            .await
+            .unwrap();
+    }
+    store
+        .put_activity_code(op, 1, "001", "Venta", true, true)
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: "Bench".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: true,
+                speed: 100,
+                skill_id: Some(skill),
+                opt_titles: vec![],
+            },
+            start,
+        )
+        .await
+        .unwrap();
+    let recs: Vec<NewRecord> = (0..RECORDS)
+        .map(|i| NewRecord {
+            customer_id: i.to_string(),
+            customer_name: "Nombre".into(),
+            customer_last_name: "Apellido".into(),
+            id_type: "CC".into(),
+            tels: vec![format!("57300{i:07}"), format!("57310{i:07}")],
+            opts: vec!["100000".into(), "30".into()],
+            ..NewRecord::default()
+        })
+        .collect();
+    for chunk in recs.chunks(10_000) {
+        store.insert_records(campaign, chunk, start).await.unwrap();
+    }
+    (op, campaign)
+}
+
+#[tokio::main]
+async fn main() {
+    let start: Timestamp = "2026-11-23T13:00:00Z".parse().unwrap();
+
+    // The engine: a predictive day with facts written to SQLite.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("engine.db"), 2).await.unwrap();
+    let (op, _) = setup(&store, start).await;
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(1, SimProfile::with_answer_rate(200)),
+        EngineConfig::new(op, 1),
+        start,
+    )
+    .await
+    .unwrap();
+    let t = Instant::now();
+    engine
+        .run_until(
+            start
+                .checked_add(SignedDuration::from_hours(HOURS))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let engine_secs = t.elapsed().as_secs_f64();
+    let stats = engine.stats().clone();
+    let calls = stats.attempts as f64;
+
+    // The baseline: the store alone appending as many attempts and calls.
+    let dir2 = tempfile::tempdir().unwrap();
+    let store2 = Store::open(&dir2.path().join("store.db"), 2).await.unwrap();
+    let (op2, campaign2) = setup(&store2, start).await;
+    let ids: Vec<i64> = store2
+        .campaign_record_phones(campaign2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let batch = (calls / (HOURS as f64 * 3600.0)).ceil().max(1.0) as usize;
+    let t = Instant::now();
+    let mut facts = Vec::with_capacity(batch * 2);
+    for i in 0..stats.attempts as usize {
+        let conn = format!("1.1.{i}.1");
+        facts.push(Fact::Attempt(AttemptFact {
+            campaign_id: campaign2,
+            record_id: ids[i % ids.len()],
+            phone: 1,
+            telephone: "573000000000".into(),
+            started_at: start.as_second() + i as i64,
+            result: CallResult::NoAnswer,
+            raw_status: "NOANSWER".into(),
+            hangup_cause: Some(19),
+            conn_id: conn.clone(),
+        }));
+        facts.push(Fact::Call(CallFact {
+            operation_id: op2,
+            started_at: start.as_second() + i as i64,
+            type_interaction: TypeInteraction::OutPre,
+            result: CallResult::NoAnswer,
+            telephone: "573000000000".into(),
+            customer_id: i.to_string(),
+            conn_id: conn,
+            campaign_id: Some(campaign2),
+            rp_id: None,
+            duration: 30,
+        }));
+        if facts.len() >= batch * 2 {
+            store2
+                .record_facts(&std::mem::take(&mut facts))
+                .await
+                .unwrap();
+        }
+    }
+    store2.record_facts(&facts).await.unwrap();
+    let store_secs = t.elapsed().as_secs_f64();
+
+    let engine_rate = calls / engine_secs;
+    let store_rate = calls / store_secs;
+    println!("engine: {AGENTS} agents, {HOURS} simulated hours, 20 % answer rate, facts to SQLite");
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| simulated calls | {} |", stats.attempts);
+    println!("| wall time | {engine_secs:.2} s |");
+    println!("| engine: simulated calls per second | {engine_rate:.0} |");
+    println!(
+        "| simulated time per wall second | {:.0}× |",
+        HOURS as f64 * 3600.0 / engine_secs
+    );
+    println!(
+        "| baseline: store alone, attempts (+ call) per second, batches of {batch} | {store_rate:.0} |"
+    );
+    println!("| engine ÷ baseline | {:.2} |", engine_rate / store_rate);
+    println!(
+        "| abandon / occupancy | {:.2} % / {:.1} % |",
+        stats.abandon_rate() * 100.0,
+        stats.occupancy() * 100.0
+    );
+}
