@@ -42,6 +42,7 @@ async fn setup(store: &Store, start: Timestamp) -> (i64, i64) {
                 speed: 100,
                 skill_id: Some(skill),
                 opt_titles: vec![],
+                window: None,
             },
             start,
         )

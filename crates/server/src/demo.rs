@@ -461,6 +461,7 @@ pub async fn seed(
                     speed: if started { 80 } else { 100 },
                     skill_id: Some(skill),
                     opt_titles: titles,
+                    window: None,
                 },
                 created,
             )

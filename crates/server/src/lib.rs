@@ -7,6 +7,7 @@
 //! - [`startup`]: [`startup::Application`], which binds first so tests can use port 0.
 
 pub mod api;
+pub mod calling;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -6,6 +6,8 @@ pub const REAL_TIME_PATH: &str = "/api/v2/real_time.php";
 pub const CAMPAIGN_PATH: &str = "/api/v2/campaign.php";
 /// `GET reports_manager.php?api=campaign_3|diagram_1_3…`
 pub const REPORTS_MANAGER_PATH: &str = "/api/v2/reports_manager.php";
+/// `GET information.php?api=campaigns|skills|routing_points|activity_codes|token_info`
+pub const INFORMATION_PATH: &str = "/api/v2/information.php";
 
 /// The token header.
 pub const TOKEN_HEADER: &str = "wolkvox-token";
@@ -19,6 +21,19 @@ pub mod report {
     pub const CODIFY: &str = "codify";
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
+    // campaign.php companions
+    pub const CREATE_CAMPAIGN: &str = "create_campaign";
+    pub const ADD_RECORD: &str = "add_record";
+    pub const START: &str = "start";
+    pub const STOP: &str = "stop";
+    pub const SPEED: &str = "speed";
+    pub const RECALL_RECORDS: &str = "recall_records";
+    pub const ADD_DNC: &str = "add_dnc";
+    // information.php
+    pub const SKILLS: &str = "skills";
+    pub const ROUTING_POINTS: &str = "routing_points";
+    pub const ACTIVITY_CODES: &str = "activity_codes";
+    pub const TOKEN_INFO: &str = "token_info";
 }
 
 /// Query parameter names.
@@ -28,6 +43,11 @@ pub mod param {
     pub const TYPE_CAMPAIGN: &str = "type_campaign";
     pub const DATE_INI: &str = "date_ini";
     pub const DATE_END: &str = "date_end";
+    /// information.php filters.
+    pub const CAMPAIGN: &str = "campaign";
+    pub const SKILL: &str = "skill";
+    pub const ROUTING: &str = "routing";
+    pub const COD_ACT: &str = "cod_act";
 }
 
 /// `campaign_id=all` in campaign_3 selects every campaign of the operation.

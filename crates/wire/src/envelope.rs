@@ -48,6 +48,16 @@ pub struct Envelope<T> {
 }
 
 impl<T> Envelope<T> {
+    /// Any success code with a message and rows (201 for creations).
+    pub fn with(code: u16, msg: String, rows: Vec<T>) -> Self {
+        Envelope {
+            code: Code(code),
+            error: None,
+            msg,
+            data: Some(rows),
+        }
+    }
+
     /// 200 with rows.
     pub fn found(rows: Vec<T>) -> Self {
         Envelope {
@@ -97,6 +107,29 @@ impl WriteAnswer {
             error: None,
             msg,
         }
+    }
+}
+
+/// Messages of the campaign companions, as the vendor writes them.
+pub mod msgs {
+    pub fn campaign_created(id: i64) -> String {
+        format!("The {id} campaign_id has been created successfully")
+    }
+    pub const RECORDS_ADDED: &str = "All records has been added successfully";
+    pub fn started(id: i64) -> String {
+        format!("The {id} campaign_id has been started successfully")
+    }
+    pub fn stopped(id: i64) -> String {
+        format!("The {id} campaign_id has been stopped successfully")
+    }
+    pub fn speed_updated(id: i64) -> String {
+        format!("The speed of {id} campaign_id has been updated successfully")
+    }
+    pub fn marked_for_recall(n: u64) -> String {
+        format!("{n} record(s) have been marked for recall successfully")
+    }
+    pub fn telephones_added(n: u64) -> String {
+        format!("{n} telephones were added")
     }
 }
 

@@ -209,6 +209,25 @@ impl WireError {
             format!("COD_ACT {code:?} IS NOT AN ACTIVITY CODE OF THIS OPERATION"),
         )
     }
+    /// An uploaded record is invalid: the whole upload is refused.
+    pub fn bad_record(index: usize, field: &str, problem: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "RECORD {index} ({}): {}: NOTHING WAS ADDED",
+                field.to_uppercase(),
+                problem.to_uppercase()
+            ),
+        )
+    }
+    pub fn unknown_skill(skill: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("SKILL_ID {skill:?} IS NOT A SKILL OF THIS OPERATION"),
+        )
+    }
     pub fn method_not_allowed(method: &str) -> Self {
         Self::new(
             405,

@@ -124,6 +124,248 @@ pub struct CodifyRequest {
     pub customer_id: Option<String>,
 }
 
+/// `POST campaign.php?api=create_campaign` body. Every value is a string.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateCampaignRequest {
+    pub campaign_name: String,
+    pub campaign_description: String,
+    /// `hhiiss`, predictive only.
+    pub start_time: String,
+    pub end_time: String,
+    pub skill_id: String,
+    pub opt1: String,
+    pub opt2: String,
+    pub opt3: String,
+    pub opt4: String,
+    pub opt5: String,
+    pub opt6: String,
+    pub opt7: String,
+    pub opt8: String,
+    pub opt9: String,
+    pub opt10: String,
+    pub opt11: String,
+    pub opt12: String,
+    pub amd: String,
+    pub enable_edition: String,
+}
+
+impl CreateCampaignRequest {
+    pub fn opt_titles(&self) -> Vec<String> {
+        [
+            &self.opt1,
+            &self.opt2,
+            &self.opt3,
+            &self.opt4,
+            &self.opt5,
+            &self.opt6,
+            &self.opt7,
+            &self.opt8,
+            &self.opt9,
+            &self.opt10,
+            &self.opt11,
+            &self.opt12,
+        ]
+        .into_iter()
+        .cloned()
+        .collect()
+    }
+}
+
+/// create_campaign's row: `{"id_campaign": "…", "name_campaign": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedCampaignRow {
+    pub id_campaign: String,
+    pub name_campaign: String,
+}
+
+/// add_record's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotalRegistersRow {
+    pub total_registers: String,
+}
+
+/// The fields of one uploaded record (`add_record`). Unknown keys are refused,
+/// so a misspelled field is an error instead of silently lost data.
+pub const RECORD_FIELDS: &[&str] = &[
+    "customer_name",
+    "customer_last_name",
+    "id_type",
+    "customer_id",
+    "age",
+    "gender",
+    "country",
+    "state",
+    "city",
+    "zone",
+    "address",
+    "email",
+    "opt1",
+    "opt2",
+    "opt3",
+    "opt4",
+    "opt5",
+    "opt6",
+    "opt7",
+    "opt8",
+    "opt9",
+    "opt10",
+    "opt11",
+    "opt12",
+    "tel1",
+    "tel2",
+    "tel3",
+    "tel4",
+    "tel5",
+    "tel6",
+    "tel7",
+    "tel8",
+    "tel9",
+    "tel10",
+    "tel_extra",
+    "agent_id",
+    "recall_date",
+    "recall_telephone",
+];
+
+/// `PUT campaign.php?api=speed` body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SpeedRequest {
+    #[serde(default)]
+    pub speed: Option<serde_json::Value>,
+}
+
+/// `PUT campaign.php?api=recall_records` body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecallRecordsRequest {
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// recall_records `field` values.
+pub mod recall_field {
+    pub const MACHINE: &str = "Cod_Machine";
+    pub const CODE_1: &str = "cod_rslt1";
+    pub const CODE_2: &str = "cod_rslt2";
+}
+
+/// Machine values recall_records accepts besides the campaign_3 results; they
+/// match no record Marcador produces.
+pub const OTHER_MACHINE_VALUES: &[&str] = &[
+    "UNKNOWN",
+    "DO-NOT-CALL",
+    "RPC",
+    "WRONG PERSON CONTACT (RPC)",
+    "MAILBOX",
+    "FAX",
+    "WRONG NUMBER",
+    "NA",
+];
+/// recall_records' spelling of `chanunavail`.
+pub const NOT_AVAILABLE: &str = "NOT-AVAILABLE";
+
+/// recall_records' row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallRow {
+    pub campaign_id: String,
+    pub field: String,
+    pub value: String,
+    pub normalized_value: String,
+    pub affected_records: String,
+}
+
+/// One entry of `POST campaign.php?api=add_dnc`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DncEntry {
+    #[serde(default)]
+    pub telephone: Option<String>,
+    #[serde(default)]
+    pub days_block: Option<serde_json::Value>,
+}
+
+/// add_dnc's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DncResultRow {
+    pub total_added: String,
+    pub total_rejected: String,
+    pub total_sent: String,
+}
+
+/// `information.php?api=campaigns`. `status` is capitalised here (`Started`/`Stopped`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoCampaignRow {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub campaign_description: String,
+    pub type_campaign: String,
+    pub status: String,
+    pub records: String,
+    pub speed: String,
+    pub dial_mode: String,
+    pub last_use: String,
+    pub recycled: String,
+    pub turbo_dial: String,
+    pub skill_id: String,
+}
+
+/// `information.php` campaign status spelling.
+pub fn info_status(started: bool) -> &'static str {
+    if started { "Started" } else { "Stopped" }
+}
+
+/// `information.php?api=skills`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillRow {
+    pub skill_id: String,
+    pub skill_name: String,
+    pub skill_description: String,
+    pub last_use: String,
+}
+
+/// `information.php?api=routing_points`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingPointRow {
+    pub rp_id: String,
+    pub rp_name: String,
+    pub ivr_active: String,
+    pub chat_active: String,
+    pub interaction_active: String,
+    pub crm_active: String,
+    pub last_use: String,
+}
+
+/// `information.php?api=activity_codes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityCodeRow {
+    pub cod_act: String,
+    pub description_cod_act: String,
+    pub hit: String,
+    pub rpc: String,
+    pub chat: String,
+    pub studio: String,
+    pub voice: String,
+    /// `cod_act1` or `cod_act2`.
+    pub type_code: String,
+    pub interactions: String,
+}
+
+/// `yes`/`no` as information.php writes flags.
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// `information.php?api=token_info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfoRow {
+    pub description: String,
+    pub token_limit: String,
+    pub token_use_today: String,
+    pub all_token_today: String,
+    pub available_consumption_options: String,
+}
+
 /// Customer and option fields of a record, with the wire's names and limits.
 pub mod record_fields {
     /// `opt1`…`opt6` hold at most 100 characters, `opt7`…`opt12` at most 200.

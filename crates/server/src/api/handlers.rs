@@ -13,7 +13,7 @@ use marcador_wire::rows::CodifyRequest;
 use marcador_wire::{CampaignType, DateError, DateRange, Envelope, WireError, WriteAnswer};
 use serde::Serialize;
 
-use super::{ApiError, AppState, stream};
+use super::{ApiError, AppState, companions, stream};
 use crate::domain;
 use crate::store::{Caller, CampaignSel, CodifyInput, CodifyRejection};
 
@@ -50,7 +50,7 @@ pub async fn real_time(
     }
 }
 
-/// `PUT campaign.php?api=codify&type_campaign=…&campaign_id=…`
+/// `PUT campaign.php?api=codify|start|stop|speed|recall_records…`
 pub async fn campaign(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -100,6 +100,10 @@ pub async fn campaign(
                 }
             }
         }
+        report::START => companions::start_stop(&st, &caller, &p, true).await,
+        report::STOP => companions::start_stop(&st, &caller, &p, false).await,
+        report::SPEED => companions::speed(&st, &caller, &p, &body).await,
+        report::RECALL_RECORDS => companions::recall_records(&st, &caller, &p, &body).await,
         _ => Err(WireError::api_not_found().into()),
     }
 }
@@ -146,7 +150,10 @@ pub async fn reports_manager(
 }
 
 /// A required query parameter; missing or empty is the catalogue's 400.
-fn required<'a>(p: &'a HashMap<String, String>, name: &str) -> Result<&'a str, WireError> {
+pub(super) fn required<'a>(
+    p: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, WireError> {
     p.get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
@@ -184,7 +191,7 @@ fn codify_input(body: &[u8]) -> Result<CodifyInput, WireError> {
 }
 
 /// 200 with the rows in the envelope, or the 404 "no data" answer.
-fn found<T: Serialize>(st: &AppState, rows: Vec<T>) -> Answer {
+pub(super) fn found<T: Serialize>(st: &AppState, rows: Vec<T>) -> Answer {
     if rows.is_empty() {
         return Err(WireError::no_data().into());
     }
@@ -192,7 +199,7 @@ fn found<T: Serialize>(st: &AppState, rows: Vec<T>) -> Answer {
 }
 
 /// Serializes an answer, refusing it if it passes the size cap.
-fn json<T: Serialize>(st: &AppState, value: &T) -> Answer {
+pub(super) fn json<T: Serialize>(st: &AppState, value: &T) -> Answer {
     let body = serde_json::to_vec(value).map_err(|e| {
         tracing::error!(error = %e, "serialize answer");
         WireError::internal()

@@ -3,6 +3,7 @@
 //! handlers in [`handlers`] that parse with the wire types, ask the store and
 //! answer with the wire types.
 
+mod companions;
 mod gate;
 mod handlers;
 mod stream;
@@ -10,12 +11,15 @@ mod stream;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dashmap::DashMap;
 use marcador_wire::WireError;
-use marcador_wire::api::{CAMPAIGN_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
+use marcador_wire::api::{
+    CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER,
+};
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -47,6 +51,9 @@ impl AppState {
     }
 }
 
+/// Bodies up to this size are read (10,000 records of every field at their limits fit).
+const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Every route, in one place.
 pub fn router(state: AppState) -> Router {
     let not_allowed =
@@ -58,7 +65,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             CAMPAIGN_PATH,
-            axum::routing::put(handlers::campaign).fallback(not_allowed("THIS METHOD: USE PUT")),
+            axum::routing::put(handlers::campaign)
+                .post(companions::campaign_post)
+                .fallback(not_allowed("THIS METHOD: USE PUT OR POST"))
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            INFORMATION_PATH,
+            get(companions::information).fallback(not_allowed("THIS METHOD: USE GET")),
         )
         .route(
             REPORTS_MANAGER_PATH,

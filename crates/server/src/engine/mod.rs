@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::calling::{self, CallingProfile};
 use crate::clock::SharedClock;
 
 use std::cmp::Reverse;
@@ -144,6 +145,8 @@ struct Agent {
 
 #[derive(Debug)]
 struct Campaign {
+    /// Daily window `hhiiss`–`hhiiss`.
+    window: (String, String),
     kind: CampaignType,
     started: bool,
     speed: i64,
@@ -220,6 +223,9 @@ pub struct Engine<T: Telephony> {
     mean_answer_ms: f64,
     /// Ring times of the last answered calls (ms), for the chance an answer comes late.
     answer_times: VecDeque<i64>,
+    /// The operation's calling profile and zone: checked at every dial.
+    profile: CallingProfile,
+    tz: jiff::tz::TimeZone,
     stats: EngineStats,
 }
 
@@ -239,7 +245,13 @@ impl<T: Telephony> Engine<T> {
             })
             .collect();
         let codes = store.activity_codes(cfg.operation_id, 1).await?;
+        let (profile, tz) = store.operation_calling(cfg.operation_id).await?;
+        let profile = CallingProfile::parse(&profile).unwrap_or(CallingProfile::Colombia);
+        let mut cfg = cfg;
+        cfg.pacing.window_ms = profile.abandon_window_ms();
         let mut e = Engine {
+            profile,
+            tz,
             rng: StdRng::seed_from_u64(cfg.seed),
             store,
             tel,
@@ -280,6 +292,7 @@ impl<T: Telephony> Engine<T> {
     pub async fn sync_campaigns(&mut self) -> Result<()> {
         for s in self.store.campaign_settings(self.cfg.operation_id).await? {
             let c = self.campaigns.entry(s.id).or_insert_with(|| Campaign {
+                window: (String::new(), String::new()),
                 kind: s.kind,
                 started: false,
                 speed: 0,
@@ -291,6 +304,7 @@ impl<T: Telephony> Engine<T> {
             c.speed = s.speed;
             c.skill = s.skill_id;
             c.kind = s.kind;
+            c.window = (s.start_time, s.end_time);
         }
         Ok(())
     }
@@ -372,6 +386,8 @@ impl<T: Telephony> Engine<T> {
         // Facts first: a claim must see the results written so far.
         self.flush().await?;
         let now_s = self.now.div_euclid(1000);
+        let local = self.now().to_zoned(self.tz.clone()).datetime();
+        let callable = self.profile.allows(local);
         let ids: Vec<i64> = self.campaigns.keys().copied().collect();
         for id in ids {
             let Some(c) = self.campaigns.get(&id) else {
@@ -380,6 +396,11 @@ impl<T: Telephony> Engine<T> {
             let (Some(skill), true) = (c.skill, c.started) else {
                 continue;
             };
+            // Compliance at the moment of dialing: the operation's calling
+            // profile and the campaign's own window. Calls in progress go on.
+            if !callable || !calling::in_window(local, &c.window.0, &c.window.1) {
+                continue;
+            }
             match c.kind {
                 CampaignType::Predictive => {
                     let (sure, soon) = self.expected_free(skill);

@@ -29,6 +29,8 @@ pub struct NewCampaign {
     pub speed: i64,
     pub skill_id: Option<i64>,
     pub opt_titles: Vec<String>,
+    /// Daily dialing window `(hhiiss, hhiiss)` in the operation's zone; all day if `None`.
+    pub window: Option<(String, String)>,
 }
 
 /// A customer record as uploaded.
@@ -64,6 +66,9 @@ pub struct CampaignSettings {
     pub started: bool,
     pub speed: i64,
     pub skill_id: Option<i64>,
+    /// Daily window `hhiiss`–`hhiiss` (inclusive) in the operation's zone.
+    pub start_time: String,
+    pub end_time: String,
 }
 
 const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at, next_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)";
@@ -293,8 +298,8 @@ impl Store {
             serde_json::to_string(&c.opt_titles).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.write_tx().await?;
         let id = sqlx::query_scalar(
-            "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at, \
+             start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(c.operation_id)
         .bind(&c.name)
@@ -305,6 +310,8 @@ impl Store {
         .bind(c.skill_id)
         .bind(titles)
         .bind(now.as_second())
+        .bind(c.window.as_ref().map_or("000000", |w| w.0.as_str()))
+        .bind(c.window.as_ref().map_or("235959", |w| w.1.as_str()))
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
@@ -438,7 +445,8 @@ impl Store {
     /// Every campaign of the operation with what the dialer needs, in id order.
     pub async fn campaign_settings(&self, operation_id: i64) -> Result<Vec<CampaignSettings>> {
         let rows = sqlx::query(
-            "SELECT id, type, status, speed, skill_id FROM campaigns WHERE operation_id = $1 ORDER BY id",
+            "SELECT id, type, status, speed, skill_id, start_time, end_time FROM campaigns \
+             WHERE operation_id = $1 ORDER BY id",
         )
         .bind(operation_id)
         .fetch_all(&self.reader)
@@ -453,6 +461,8 @@ impl Store {
                     started: r.try_get::<String, _>(2)? == "started",
                     speed: r.try_get(3)?,
                     skill_id: r.try_get(4)?,
+                    start_time: r.try_get(5)?,
+                    end_time: r.try_get(6)?,
                 })
             })
             .collect()

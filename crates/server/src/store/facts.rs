@@ -288,7 +288,8 @@ pub struct Claim {
 
 impl Store {
     /// Picks up to `n` dialable records of a campaign (phone column by phone column,
-    /// then record order; recall dates honoured) and marks them `dialing`.
+    /// then record order; recall dates honoured; a number on the do-not-call list
+    /// is not dialed while it is blocked) and marks them `dialing`.
     ///
     /// This is the one place a record is taken for dialing, and it is a
     /// conditional update on the single writer: a record codified before the
@@ -303,6 +304,11 @@ impl Store {
             tel_columns!(),
             " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
              AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
+             AND NOT EXISTS (SELECT 1 FROM dnc d JOIN campaigns c ON c.id = r.campaign_id \
+               WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = \
+               CASE r.next_phone WHEN 1 THEN r.tel1 WHEN 2 THEN r.tel2 WHEN 3 THEN r.tel3 WHEN 4 THEN r.tel4 \
+               WHEN 5 THEN r.tel5 WHEN 6 THEN r.tel6 WHEN 7 THEN r.tel7 WHEN 8 THEN r.tel8 WHEN 9 THEN r.tel9 \
+               ELSE r.tel10 END) \
              ORDER BY r.next_phone, r.id LIMIT $3"
         ))
         .bind(campaign_id)

@@ -6,6 +6,7 @@
 //! same transaction, so reports are queries over facts and counters, never scans.
 
 mod admin;
+mod campaigns;
 mod facts;
 mod reports;
 
@@ -23,6 +24,7 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 type Args = <Sqlite as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use campaigns::RecallFilter;
 pub use facts::{AttemptFact, CallFact, Claim, CodifyInput, CodifyRejection, Fact, IvrStepFact};
 pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
@@ -105,31 +107,43 @@ impl Store {
     }
 }
 
-/// The versioned migrations, embedded at compile time (sqlx's `migrate!` macro
-/// needs its `macros` feature, which would build the SQLite driver twice).
-/// Add a file to `migrations/sqlite` and a line here; never edit an applied one.
+/// The versioned migrations, embedded at compile time. Add a file to
+/// `migrations/sqlite` and a line here; never edit one that has shipped.
+/// (sqlx's `migrate!` macro needs its `macros` feature, which would build the
+/// SQLite driver twice.)
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../../migrations/sqlite/0001_schema.sql"),
+    ),
+    (
+        2,
+        "dialing",
+        include_str!("../../migrations/sqlite/0002_dialing.sql"),
+    ),
+    (
+        3,
+        "compliance",
+        include_str!("../../migrations/sqlite/0003_compliance.sql"),
+    ),
+];
+
 fn migrator() -> Migrator {
-    let m = |version: i64, description: &'static str, sql: &'static str| {
-        Migration::new(
-            version,
-            description.into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        m(
-            1,
-            "schema",
-            include_str!("../../migrations/sqlite/0001_schema.sql"),
-        ),
-        m(
-            2,
-            "dialing",
-            include_str!("../../migrations/sqlite/0002_dialing.sql"),
-        ),
-    ])
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Reads an operation's time zone name, failing clearly on an unknown one.

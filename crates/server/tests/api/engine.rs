@@ -18,6 +18,7 @@ use crate::helpers::*;
 /// predictive campaign of `records` one-phone records. Returns (operation, campaign).
 async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
     let op = store.create_operation("sim", TZ, 10, now()).await.unwrap();
+    store.set_calling_profile(op, "open").await.unwrap();
     let skill = store.create_skill(op, "Cobranza").await.unwrap();
     for a in 0..agents {
         store
@@ -44,6 +45,7 @@ async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
                 speed: 100,
                 skill_id: Some(skill),
                 opt_titles: vec![],
+                window: None,
             },
             now(),
         )
@@ -224,6 +226,63 @@ async fn no_record_is_picked_after_an_acknowledged_codify() {
     let dialable = store.claim_records(campaign, 10, at(0)).await.unwrap();
     assert!(dialable.is_empty());
     let _ = Timestamp::now();
+}
+
+#[tokio::test]
+async fn the_calling_profile_and_window_are_checked_at_dial_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("w.db"), 2).await.unwrap();
+    let (op, _) = setup(&store, 5, 5_000).await;
+    let t = |h: i64| now().checked_add(SignedDuration::from_hours(h)).unwrap();
+    // NOW is Sunday 2026-11-22 10:00 in Bogotá: the Colombian profile forbids Sundays.
+    store.set_calling_profile(op, "colombia").await.unwrap();
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(2, SimProfile::default()),
+        EngineConfig::new(op, 2),
+        now(),
+    )
+    .await
+    .unwrap();
+    engine.run_until(t(14)).await.unwrap(); // until Monday 00:00
+    assert_eq!(engine.stats().attempts, 0, "dialed on a Sunday");
+    engine
+        .run_until(t(21).checked_sub(SignedDuration::from_secs(1)).unwrap())
+        .await
+        .unwrap(); // Monday 06:59:59
+    assert_eq!(engine.stats().attempts, 0, "dialed before 07:00");
+    engine.run_until(t(22)).await.unwrap(); // Monday 07:00–08:00: dialing
+    assert!(engine.stats().attempts > 0);
+    // Every attempt fell between 07:00 and 19:00 on a weekday.
+    let c3 = campaign_3(&store, op, 1).await;
+    assert!(
+        c3.iter().all(|r| r.date.starts_with("2026-11-23 07:")),
+        "{:?}",
+        c3.first()
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_number_is_not_dialed_until_its_block_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("dnc.db"), 2).await.unwrap();
+    let (op, campaign) = setup(&store, 5, 3).await;
+    // Block the first record's number for a day.
+    store
+        .add_dnc(op, &[("573000000000".into(), at(86_400))])
+        .await
+        .unwrap();
+    let claims = store.claim_records(campaign, 10, at(0)).await.unwrap();
+    let picked: Vec<&str> = claims.iter().map(|c| c.customer_id.as_str()).collect();
+    assert_eq!(picked, ["100001", "100002"]);
+    let later = store.claim_records(campaign, 10, at(86_401)).await.unwrap();
+    assert_eq!(
+        later
+            .iter()
+            .map(|c| c.customer_id.as_str())
+            .collect::<Vec<_>>(),
+        ["100000"]
+    );
 }
 
 #[tokio::test]

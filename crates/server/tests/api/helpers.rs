@@ -268,6 +268,7 @@ async fn campaign(store: &Store, op: i64, name: &str, kind: CampaignType, skill:
                 speed: 80,
                 skill_id: Some(skill),
                 opt_titles: vec![],
+                window: None,
             },
             now(),
         )

@@ -33,6 +33,7 @@ pub async fn big_campaign(app: &TestApp, attempts: usize) -> (String, i64) {
                 speed: 100,
                 skill_id: None,
                 opt_titles: vec![],
+                window: None,
             },
             now(),
         )

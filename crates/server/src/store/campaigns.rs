@@ -1,0 +1,340 @@
+//! Campaign management behind the companion endpoints: speed, recycling
+//! (recall_records), the do-not-call list, and the information.php reads.
+
+use std::collections::HashSet;
+
+use jiff::tz::TimeZone;
+use marcador_wire::date::format_response_date;
+use marcador_wire::rows::{
+    ActivityCodeRow, InfoCampaignRow, RoutingPointRow, SkillRow, TokenInfoRow, info_status, yes_no,
+};
+use marcador_wire::{CallResult, CampaignType};
+use sqlx::Row;
+
+use super::{Result, Store, StoreError};
+
+/// Which records `recall_records` sends back to dialing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecallFilter {
+    /// Records whose last machine result is one of these (codified records excluded).
+    Machine(Vec<CallResult>),
+    /// Records codified with this activity code (level 1 or 2).
+    Code { level: u8, code: String },
+}
+
+/// The first phone column holding a number (the start of the phone walk).
+const FIRST_PHONE: &str = "CASE WHEN tel1 != '' THEN 1 WHEN tel2 != '' THEN 2 WHEN tel3 != '' THEN 3 \
+     WHEN tel4 != '' THEN 4 WHEN tel5 != '' THEN 5 WHEN tel6 != '' THEN 6 WHEN tel7 != '' THEN 7 \
+     WHEN tel8 != '' THEN 8 WHEN tel9 != '' THEN 9 WHEN tel10 != '' THEN 10 ELSE 0 END";
+
+impl Store {
+    pub async fn skill_exists(&self, operation_id: i64, skill_id: i64) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM skills WHERE id = $1 AND operation_id = $2")
+                .bind(skill_id)
+                .bind(operation_id)
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(n == 1)
+    }
+
+    /// Which of `customer_ids` the campaign already holds.
+    pub async fn existing_customers(
+        &self,
+        campaign_id: i64,
+        customer_ids: &[String],
+    ) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in customer_ids.chunks(500) {
+            let json =
+                serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT customer_id FROM records WHERE campaign_id = $1 \
+                 AND customer_id IN (SELECT value FROM json_each($2))",
+            )
+            .bind(campaign_id)
+            .bind(json)
+            .fetch_all(&self.reader)
+            .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// Sets a campaign's speed (0–100); false if the campaign is not the operation's.
+    pub async fn set_speed(&self, operation_id: i64, id: i64, speed: i64) -> Result<bool> {
+        let q = sqlx::query("UPDATE campaigns SET speed = $3 WHERE id = $1 AND operation_id = $2")
+            .bind(id)
+            .bind(operation_id)
+            .bind(speed.clamp(0, 100));
+        Ok(self.execute_one(q).await? == 1)
+    }
+
+    /// Sends matching records back to `clean` for a new cycle: the campaign's
+    /// `recycled` count and cycle move on, its counters follow the records.
+    /// Returns how many records were recalled.
+    pub async fn recall_records(&self, campaign_id: i64, filter: &RecallFilter) -> Result<u64> {
+        let mut tx = self.write_tx().await?;
+        let (cond, arg) = match filter {
+            RecallFilter::Machine(results) => (
+                "status IN ('dialed', 'clean') AND last_result IN (SELECT value FROM json_each($2))",
+                serde_json::to_string(&results.iter().map(|r| r.as_str()).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+            RecallFilter::Code { level: 2, code } => {
+                ("status != 'dialing' AND cod_act_2 = $2", code.clone())
+            }
+            RecallFilter::Code { code, .. } => {
+                ("status != 'dialing' AND cod_act = $2", code.clone())
+            }
+        };
+        // Counter changes of the matching records, before they change.
+        let sums = format!(
+            "SELECT COUNT(*), COALESCE(SUM(status != 'clean'), 0), \
+             COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
+             COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
+             COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0) \
+             FROM records WHERE campaign_id = $1 AND {cond}"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sums))
+            .bind(campaign_id)
+            .bind(&arg)
+            .fetch_one(&mut *tx)
+            .await?;
+        let n: i64 = row.try_get(0)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let v = |i: usize| -> Result<i64> { Ok(row.try_get::<i64, _>(i)?) };
+        let update = format!(
+            "UPDATE records SET status = 'clean', last_result = NULL, phones_dialed = 0, \
+             next_phone = {FIRST_PHONE}, cod_act = '', cod_act_2 = '', comment = '', codified_at = NULL, hit = 0 \
+             WHERE campaign_id = $1 AND {cond}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(update))
+            .bind(campaign_id)
+            .bind(&arg)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE campaigns SET clean = clean + $2, dial = dial - $2, answer = answer - $3, \
+             no_answer = no_answer - $4, busy_congestion_failed = busy_congestion_failed - $5, \
+             answer_machine = answer_machine - $6, hits = hits - $7, recycled = recycled + 1, \
+             cycle = cycle + 1, current_phone = 1 WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .bind(v(1)?)
+        .bind(v(2)?)
+        .bind(v(3)?)
+        .bind(v(4)?)
+        .bind(v(5)?)
+        .bind(v(6)?)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE campaign_phones SET dialed = 0 WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
+    /// Blocks numbers for the operation until `until` (a later block wins).
+    pub async fn add_dnc(&self, operation_id: i64, entries: &[(String, i64)]) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for (telephone, until) in entries {
+            sqlx::query(
+                "INSERT INTO dnc (operation_id, telephone, blocked_until) VALUES ($1, $2, $3) \
+                 ON CONFLICT (operation_id, telephone) DO UPDATE \
+                 SET blocked_until = MAX(blocked_until, excluded.blocked_until)",
+            )
+            .bind(operation_id)
+            .bind(telephone)
+            .bind(until)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The operation's calling profile name and time zone.
+    pub async fn operation_calling(&self, operation_id: i64) -> Result<(String, TimeZone)> {
+        let row = sqlx::query("SELECT calling_profile, time_zone FROM operations WHERE id = $1")
+            .bind(operation_id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok((
+            row.try_get(0)?,
+            super::time_zone(&row.try_get::<String, _>(1)?)?,
+        ))
+    }
+
+    pub async fn set_calling_profile(&self, operation_id: i64, profile: &str) -> Result<()> {
+        let q = sqlx::query("UPDATE operations SET calling_profile = $2 WHERE id = $1")
+            .bind(operation_id)
+            .bind(profile);
+        self.execute_one(q).await?;
+        Ok(())
+    }
+
+    /// `information.php?api=campaigns`.
+    pub async fn info_campaigns(
+        &self,
+        operation_id: i64,
+        only: Option<i64>,
+        tz: &TimeZone,
+    ) -> Result<Vec<InfoCampaignRow>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.name, c.description, c.type, c.status, c.records, c.speed, c.current_phone, \
+             c.recycled, c.skill_id, \
+             (SELECT MAX(a.started_at) FROM dial_attempts a WHERE a.operation_id = c.operation_id \
+              AND a.campaign_id = c.id) AS last_use \
+             FROM campaigns c WHERE c.operation_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY c.id",
+        )
+        .bind(operation_id)
+        .bind(only)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("type")?;
+                Ok(InfoCampaignRow {
+                    campaign_id: r.try_get::<i64, _>("id")?.to_string(),
+                    campaign_name: r.try_get("name")?,
+                    campaign_description: r.try_get("description")?,
+                    type_campaign: CampaignType::parse(&kind)
+                        .map(|k| k.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    status: info_status(r.try_get::<String, _>("status")? == "started").to_owned(),
+                    records: r.try_get::<i64, _>("records")?.to_string(),
+                    speed: r.try_get::<i64, _>("speed")?.to_string(),
+                    dial_mode: format!(
+                        "phone{} - ring: 30(seg)",
+                        r.try_get::<i64, _>("current_phone")?
+                    ),
+                    last_use: r
+                        .try_get::<Option<i64>, _>("last_use")?
+                        .map(|t| format_response_date(t, tz))
+                        .unwrap_or_default(),
+                    recycled: r.try_get::<i64, _>("recycled")?.to_string(),
+                    turbo_dial: yes_no(false).to_owned(),
+                    skill_id: r
+                        .try_get::<Option<i64>, _>("skill_id")?
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// `information.php?api=skills`.
+    pub async fn info_skills(&self, operation_id: i64, only: Option<i64>) -> Result<Vec<SkillRow>> {
+        let rows = sqlx::query(
+            "SELECT id, name, description FROM skills WHERE operation_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id",
+        )
+        .bind(operation_id)
+        .bind(only)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SkillRow {
+                    skill_id: r.try_get::<i64, _>(0)?.to_string(),
+                    skill_name: r.try_get(1)?,
+                    skill_description: r.try_get(2)?,
+                    last_use: String::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// `information.php?api=routing_points`.
+    pub async fn info_routing_points(
+        &self,
+        operation_id: i64,
+        only: Option<i64>,
+        tz: &TimeZone,
+    ) -> Result<Vec<RoutingPointRow>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, (SELECT MAX(s.entered_at) FROM ivr_steps s WHERE s.operation_id = p.operation_id \
+             AND s.rp_id = p.id AND s.entered_at > 0) AS last_use \
+             FROM routing_points p WHERE p.operation_id = $1 AND ($2 IS NULL OR p.id = $2) ORDER BY p.id",
+        )
+        .bind(operation_id)
+        .bind(only)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoutingPointRow {
+                    rp_id: r.try_get::<i64, _>(0)?.to_string(),
+                    rp_name: r.try_get(1)?,
+                    ivr_active: yes_no(true).to_owned(),
+                    chat_active: yes_no(false).to_owned(),
+                    interaction_active: yes_no(true).to_owned(),
+                    crm_active: yes_no(false).to_owned(),
+                    last_use: r
+                        .try_get::<Option<i64>, _>(2)?
+                        .map(|t| format_response_date(t, tz))
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// `information.php?api=activity_codes`.
+    pub async fn info_activity_codes(
+        &self,
+        operation_id: i64,
+        only: Option<&str>,
+    ) -> Result<Vec<ActivityCodeRow>> {
+        let rows = sqlx::query(
+            "SELECT code, description, hit, rpc, level FROM activity_codes \
+             WHERE operation_id = $1 AND ($2 IS NULL OR code = $2) ORDER BY level, code",
+        )
+        .bind(operation_id)
+        .bind(only)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ActivityCodeRow {
+                    cod_act: r.try_get(0)?,
+                    description_cod_act: r.try_get(1)?,
+                    hit: yes_no(r.try_get(2)?).to_owned(),
+                    rpc: yes_no(r.try_get(3)?).to_owned(),
+                    chat: yes_no(false).to_owned(),
+                    studio: yes_no(false).to_owned(),
+                    voice: yes_no(true).to_owned(),
+                    type_code: format!("cod_act{}", r.try_get::<i64, _>(4)?),
+                    interactions: String::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// `information.php?api=token_info`: the daily quota is the operation's, so
+    /// this token's use today and all tokens' use today are the same count.
+    pub async fn token_info(
+        &self,
+        operation_id: i64,
+        licenses: i64,
+        day: &str,
+    ) -> Result<TokenInfoRow> {
+        let name: String = sqlx::query_scalar("SELECT name FROM operations WHERE id = $1")
+            .bind(operation_id)
+            .fetch_one(&self.reader)
+            .await?;
+        let used = self.quota_used(operation_id, day).await?;
+        let limit = licenses * marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE as i64;
+        Ok(TokenInfoRow {
+            description: format!("operation {name}"),
+            token_limit: limit.to_string(),
+            token_use_today: used.to_string(),
+            all_token_today: used.to_string(),
+            available_consumption_options: (limit - used).max(0).to_string(),
+        })
+    }
+}
