@@ -215,7 +215,7 @@ impl WireError {
             400,
             BAD_REQUEST,
             format!(
-                "RECORD {index} ({}): {}: NOTHING WAS ADDED",
+                "RECORD AT INDEX {index} ({}): {}: NOTHING WAS ADDED",
                 field.to_uppercase(),
                 problem.to_uppercase()
             ),

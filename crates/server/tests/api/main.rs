@@ -5,6 +5,7 @@ mod auth;
 mod campaign_3;
 mod campaigns;
 mod codify;
+mod companions;
 mod diagram;
 mod engine;
 mod helpers;
