@@ -382,6 +382,10 @@ pub async fn seed(
     let op = store
         .create_operation(OPERATION, TIME_ZONE, 10, created)
         .await?;
+    // Open calling profile: the demo is alive at any hour.
+    store
+        .set_calling_profile(op, crate::calling::CallingProfile::Open.as_str())
+        .await?;
     let token = store.create_token(op, token, created).await?;
 
     let mut skills = Vec::new();

