@@ -10,8 +10,9 @@ use jiff::{Timestamp, ToSpan};
 use marcador_server::clock::{ScaledClock, SystemClock};
 use marcador_server::config::Config;
 use marcador_server::demo::{self, DemoSize};
-use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::telephony::SimTelephony;
 use marcador_server::engine::{self, Engine};
+use marcador_server::setup::Setup;
 use marcador_server::startup::{Application, shutdown_signal};
 use marcador_server::store::Store;
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
@@ -41,6 +42,12 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080]
         #[arg(long)]
         listen: Option<String>,
+        /// Setup file to apply at start-up: activity codes, skills with agents,
+        /// routing points with menus (see crates/server/setup/demo.toml). With a
+        /// [simulation] section the engine dials the operation's started
+        /// campaigns and takes simulated inbound calls.
+        #[arg(long, env = "MARCADOR_SETUP")]
+        setup: Option<PathBuf>,
     },
     /// Run a demo: a fresh database with a seeded operation and days of history, served at once.
     ///
@@ -148,14 +155,16 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { conn, listen } => {
+        Command::Serve {
+            conn,
+            listen,
+            setup,
+        } => {
             let mut config = conn.config()?;
             if let Some(l) = listen {
                 config.listen = l;
             }
-            let app = Application::build(&config, Arc::new(SystemClock)).await?;
-            tracing::info!(addr = %app.local_addr(), db = %config.db.display(), "serving");
-            app.run_until(shutdown_signal()).await?;
+            serve(config, setup).await?;
         }
         Command::Demo {
             listen,
@@ -166,6 +175,44 @@ async fn main() -> Result<()> {
             speedup,
         } => run_demo(listen, token, seed, records, days, speedup).await?,
         Command::Token { command } => token(command).await?,
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
+    let store = Store::open(&config.db, config.reader_connections)
+        .await
+        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    let cancel = CancellationToken::new();
+    let mut live = None;
+    if let Some(path) = setup {
+        let setup = Setup::load(&path).map_err(anyhow::Error::msg)?;
+        let applied = setup.apply(&store, Timestamp::now()).await?;
+        tracing::info!(operation = %setup.operation.name, file = %path.display(), "setup applied");
+        if setup.simulation.is_some() {
+            let (cfg, sim) = setup.engine_config(&applied);
+            let seed = cfg.seed;
+            let engine = Engine::new(
+                store.clone(),
+                SimTelephony::new(seed, sim),
+                cfg,
+                Timestamp::now(),
+            )
+            .await?;
+            live = Some(tokio::spawn(engine::run_live(
+                engine,
+                Arc::new(SystemClock),
+                cancel.clone(),
+            )));
+            tracing::info!("engine running on simulated telephony");
+        }
+    }
+    let app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
+    tracing::info!(addr = %app.local_addr(), db = %config.db.display(), "serving");
+    app.run_until(shutdown_signal()).await?;
+    cancel.cancel();
+    if let Some(live) = live {
+        let _ = live.await;
     }
     Ok(())
 }
@@ -202,10 +249,12 @@ async fn run_demo(
     // From here on the operation is live: the engine dials and the API reads
     // the same clock, sped up or not.
     let clock = ScaledClock::new(now, speedup);
+    let mut engine_cfg = info.engine.clone();
+    engine_cfg.seed = seed;
     let engine = Engine::new(
         store.clone(),
-        SimTelephony::new(seed, SimProfile::default()),
-        demo::live_config(&info, seed),
+        SimTelephony::new(seed, info.sim.clone()),
+        engine_cfg,
         now,
     )
     .await?;

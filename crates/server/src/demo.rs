@@ -14,7 +14,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
-use crate::engine::{EngineConfig, InboundSim};
+use crate::engine::EngineConfig;
+use crate::engine::telephony::SimProfile;
+use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
     AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
     StoreError,
@@ -53,6 +55,10 @@ pub struct DemoInfo {
     pub routing_points: Vec<(i64, String)>,
     /// Skill ids: Cobranza, Ventas, Servicio.
     pub skills: Vec<i64>,
+    /// What keeps the operation alive after its history: the engine settings
+    /// and simulated telephony of the demo setup.
+    pub engine: EngineConfig,
+    pub sim: SimProfile,
     pub attempts: u64,
     pub calls: u64,
     pub ivr_steps: u64,
@@ -140,39 +146,6 @@ const RESULT_SHARES: &[(CallResult, u32, &str, Option<i64>)] = &[
     (CallResult::Failed, 45, "CHANUNAVAIL", Some(1)),
     (CallResult::ChanUnavail, 30, "CHANUNAVAIL", Some(20)),
     (CallResult::Abandon, 20, "ANSWER", Some(16)),
-];
-
-/// Activity codes: (level, code, description, hit, rpc).
-const CODES: &[(i64, &str, &str, bool, bool)] = &[
-    (1, "001", "Venta efectiva", true, true),
-    (1, "002", "Promesa de pago", true, true),
-    (1, "003", "No interesado", false, true),
-    (1, "004", "Volver a llamar", false, true),
-    (1, "005", "Número equivocado", false, false),
-    (1, "006", "Tercero / mensaje", false, false),
-    (2, "A01", "Pago total", false, false),
-    (2, "A02", "Pago parcial", false, false),
-];
-
-/// Routing points with their menu options (weights out of 100).
-const IVRS: &[(&str, &[(&str, u32)])] = &[
-    (
-        "Linea Principal",
-        &[("1", 38), ("2", 24), ("3", 12), ("0", 10), (PULSE, 16)],
-    ),
-    (
-        "Cobranza IVR",
-        &[("1", 45), ("2", 30), ("9", 10), (PULSE, 15)],
-    ),
-    (
-        "Bot Servicio",
-        &[
-            ("CV_AGENTE", 50),
-            ("CV_BUZON", 15),
-            ("CV_CUELGA_LLAMADA", 20),
-            (PULSE, 15),
-        ],
-    ),
 ];
 
 /// Relative traffic by local hour: a 24-hour operation (the demo runs on the
@@ -336,37 +309,6 @@ struct Dialer {
     rate: f64,
 }
 
-/// The engine settings that keep the demo operation alive after its history:
-/// its campaigns dial, callers reach its three IVRs (the collections IVR queues
-/// to the collections skill, the others to service), agents take internal calls.
-pub fn live_config(info: &DemoInfo, seed: u64) -> EngineConfig {
-    let mut cfg = EngineConfig::new(info.operation_id, seed);
-    let skill_of = |i: usize| match i {
-        1 => info.skills.first().copied(),
-        _ => info.skills.get(2).copied(),
-    };
-    cfg.inbound = info
-        .routing_points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (rp, _))| {
-            Some(InboundSim {
-                rp_id: *rp,
-                skill_id: skill_of(i),
-                options: IVRS
-                    .get(i)?
-                    .1
-                    .iter()
-                    .map(|(o, w)| ((*o).to_owned(), *w))
-                    .collect(),
-                calls_per_hour: 30.0,
-            })
-        })
-        .collect();
-    cfg.other_calls_per_hour = 8.0;
-    cfg
-}
-
 /// Creates the demo operation in `store` with history up to `now`.
 pub async fn seed(
     store: &Store,
@@ -379,30 +321,19 @@ pub async fn seed(
     let start = now.as_second() - size.days * 86_400;
     let created = Timestamp::from_second(start).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let op = store
-        .create_operation(OPERATION, TIME_ZONE, 10, created)
-        .await?;
-    // Open calling profile: the demo is alive at any hour.
-    store
-        .set_calling_profile(op, crate::calling::CallingProfile::Open.as_str())
-        .await?;
+    let setup = Setup::parse(DEMO_SETUP).map_err(StoreError::Invalid)?;
+    let applied = setup.apply(store, created).await?;
+    let op = applied.operation_id;
     let token = store.create_token(op, token, created).await?;
-
-    let mut skills = Vec::new();
-    for (name, agents) in [("Cobranza", 8), ("Ventas", 6), ("Servicio", 5)] {
-        let skill = store.create_skill(op, name).await?;
-        for a in 1..=agents {
-            store
-                .create_agent(op, skill, &format!("{name} {a:02}"))
-                .await?;
-        }
-        skills.push(skill);
-    }
-    for (level, code, description, hit, rpc) in CODES {
-        store
-            .put_activity_code(op, *level, code, description, *hit, *rpc)
-            .await?;
-    }
+    let skill = |name: &str| {
+        applied
+            .skills
+            .get(name)
+            .copied()
+            .ok_or_else(|| StoreError::Invalid(format!("the demo setup has no skill {name}")))
+    };
+    let skills = vec![skill("Cobranza")?, skill("Ventas")?, skill("Servicio")?];
+    let (engine, sim) = setup.engine_config(&applied);
 
     let plans = [
         (
@@ -440,6 +371,8 @@ pub async fn seed(
         campaigns: Vec::new(),
         routing_points: Vec::new(),
         skills: skills.clone(),
+        engine,
+        sim,
         attempts: 0,
         calls: 0,
         ivr_steps: 0,
@@ -491,9 +424,15 @@ pub async fn seed(
         });
         info.campaigns.push((id, name.to_owned(), kind));
     }
-    for (name, _) in IVRS {
-        let id = store.create_routing_point(op, name).await?;
-        info.routing_points.push((id, (*name).to_owned()));
+    let mut menus = Vec::new();
+    for (rp, id) in setup.routing_points.iter().zip(&applied.routing_points) {
+        info.routing_points.push((*id, rp.name.clone()));
+        menus.push(
+            rp.menu
+                .iter()
+                .map(|o| (o.option.clone(), o.weight))
+                .collect::<Vec<_>>(),
+        );
     }
 
     let mut g = Generator {
@@ -520,7 +459,7 @@ pub async fn seed(
             inbound_in_minute(
                 &mut g,
                 rp,
-                IVRS[i].1,
+                &menus[i],
                 minute,
                 end,
                 size.inbound_per_hour * factor,
@@ -624,7 +563,7 @@ fn attempts_in_minute(
 fn inbound_in_minute(
     g: &mut Generator,
     rp: i64,
-    menu: &[(&str, u32)],
+    menu: &[(String, u32)],
     minute: i64,
     end: i64,
     per_hour: f64,
@@ -644,7 +583,7 @@ fn inbound_in_minute(
         let mut steps = Vec::new();
         // One to three menu levels; PULSE ends the walk.
         for _ in 0..g.rng.random_range(1..=3) {
-            let option = pick(&mut g.rng, menu, |o| o.1).0;
+            let option = pick(&mut g.rng, menu, |o| o.1).0.as_str();
             let seconds = g.rng.random_range(4..45);
             steps.push((option, t, seconds));
             t += seconds;

@@ -13,5 +13,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod setup;
 pub mod startup;
 pub mod store;

@@ -506,4 +506,24 @@ impl Store {
         .fetch_all(&self.reader)
         .await?)
     }
+
+    pub async fn skill_id(&self, operation_id: i64, name: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM skills WHERE operation_id = $1 AND name = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(operation_id)
+        .bind(name)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    pub async fn routing_point_id(&self, operation_id: i64, name: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM routing_points WHERE operation_id = $1 AND name = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(operation_id)
+        .bind(name)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
 }

@@ -160,3 +160,34 @@ async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
         assert_eq!(got, want, "range {a}..={b}");
     }
 }
+
+#[tokio::test]
+async fn applying_a_setup_twice_changes_nothing() {
+    use marcador_server::setup::{DEMO, Setup};
+    let (_dir, store, raw) = open().await;
+    let setup = Setup::parse(DEMO).unwrap();
+    let first = setup.apply(&store, now()).await.unwrap();
+    let count = |pool: sqlx::SqlitePool| async move {
+        let n: (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM operations), (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM agents), \
+             (SELECT COUNT(*) FROM activity_codes), (SELECT COUNT(*) FROM routing_points)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        n
+    };
+    let before = count(raw.clone()).await;
+    assert_eq!(before, (1, 3, 19, 8, 3));
+    let second = setup.apply(&store, now()).await.unwrap();
+    assert_eq!(count(raw).await, before);
+    assert_eq!(first.skills, second.skills);
+    assert_eq!(first.routing_points, second.routing_points);
+    let (cfg, sim) = setup.engine_config(&second);
+    assert_eq!(cfg.inbound.len(), 3);
+    assert_eq!(
+        cfg.inbound[1].skill_id,
+        second.skills.get("Cobranza").copied()
+    );
+    assert_eq!(sim.human, 300);
+}
