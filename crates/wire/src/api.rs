@@ -29,6 +29,8 @@ pub mod report {
     pub const SPEED: &str = "speed";
     pub const RECALL_RECORDS: &str = "recall_records";
     pub const ADD_DNC: &str = "add_dnc";
+    pub const REMOVE_RECORD: &str = "remove_record";
+    pub const CLEAR_CAMPAIGN: &str = "clear_campaign";
     // information.php
     pub const SKILLS: &str = "skills";
     pub const ROUTING_POINTS: &str = "routing_points";
@@ -48,6 +50,8 @@ pub mod param {
     pub const SKILL: &str = "skill";
     pub const ROUTING: &str = "routing";
     pub const COD_ACT: &str = "cod_act";
+    /// clear_campaign's optional result filter.
+    pub const RESULT: &str = "result";
 }
 
 /// `campaign_id=all` in campaign_3 selects every campaign of the operation.

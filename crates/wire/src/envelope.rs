@@ -131,6 +131,12 @@ pub mod msgs {
     pub fn telephones_added(n: u64) -> String {
         format!("{n} telephones were added")
     }
+    pub fn records_deleted(customer_ids: &str) -> String {
+        format!("customer_id {customer_ids} has been deleted successfully")
+    }
+    pub fn campaign_cleared(id: i64) -> String {
+        format!("All records has been deleted of campaign_id {id} successfully")
+    }
 }
 
 /// The message codify answers with.

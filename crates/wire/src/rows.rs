@@ -276,6 +276,16 @@ pub struct RecallRow {
     pub affected_records: String,
 }
 
+/// `DELETE campaign.php?api=remove_record` body: comma-separated customer ids.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RemoveRecordRequest {
+    #[serde(default)]
+    pub customer_id: Option<String>,
+}
+
+/// clear_campaign `result` values that match nothing Marcador records.
+pub const UNMATCHED_CLEAR_RESULTS: &[&str] = &["unknown", "do-not-call"];
+
 /// One entry of `POST campaign.php?api=add_dnc`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DncEntry {

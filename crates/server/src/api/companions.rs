@@ -13,8 +13,9 @@ use marcador_wire::envelope::msgs;
 use marcador_wire::limits::MAX_RECORDS_PER_UPLOAD;
 use marcador_wire::rows::{
     CreateCampaignRequest, CreatedCampaignRow, DncEntry, DncResultRow, NOT_AVAILABLE,
-    OTHER_MACHINE_VALUES, RECORD_FIELDS, RecallRecordsRequest, RecallRow, SpeedRequest,
-    TotalRegistersRow, recall_field, record_fields::opt_max_chars,
+    OTHER_MACHINE_VALUES, RECORD_FIELDS, RecallRecordsRequest, RecallRow, RemoveRecordRequest,
+    SpeedRequest, TotalRegistersRow, UNMATCHED_CLEAR_RESULTS, recall_field,
+    record_fields::opt_max_chars,
 };
 use marcador_wire::{CallResult, CampaignType, Envelope, WireDate, WireError, WriteAnswer};
 use serde::Serialize;
@@ -23,7 +24,7 @@ use serde_json::Value;
 use super::handlers::{found, json, required};
 use super::{ApiError, AppState};
 use crate::domain;
-use crate::store::{Caller, NewCampaign, NewRecord, RecallFilter};
+use crate::store::{Caller, NewCampaign, NewRecord, RecallFilter, RemoveSel};
 
 type Answer = Result<Response, ApiError>;
 type Params = HashMap<String, String>;
@@ -484,6 +485,85 @@ pub async fn add_dnc(st: &AppState, caller: &Caller, body: &[u8]) -> Answer {
             total_sent: items.len().to_string(),
         }],
     )
+}
+
+/// `DELETE campaign.php?api=remove_record&type_campaign=…&campaign_id=…` with
+/// `{"customer_id": "100,200"}`: every customer must be in the campaign, or nothing is removed.
+pub async fn remove_record(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
+    let (id, kind) = campaign_of(st, caller, p).await?;
+    check_type(p, id, kind)?;
+    let req: RemoveRecordRequest = serde_json::from_value(body_json(body)?)
+        .map_err(|e| WireError::bad_body(&e.to_string()))?;
+    let raw = req.customer_id.unwrap_or_default();
+    let mut ids: Vec<String> = raw
+        .split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(WireError::parameters_required().into());
+    }
+    if ids.len() > MAX_RECORDS_PER_UPLOAD {
+        return Err(WireError::upload_too_large(ids.len()).into());
+    }
+    match st
+        .store
+        .remove_records(
+            id,
+            &RemoveSel::Customers(ids.clone()),
+            st.clock.now().as_second(),
+        )
+        .await?
+    {
+        Ok(_) => accepted(msgs::records_deleted(&ids.join(","))),
+        Err(missing) => Err(WireError::unknown_customer(&missing, &id.to_string()).into()),
+    }
+}
+
+/// `DELETE campaign.php?api=clear_campaign&type_campaign=…&campaign_id=…[&result=…]`
+pub async fn clear_campaign(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (id, kind) = campaign_of(st, caller, p).await?;
+    check_type(p, id, kind)?;
+    let sel = match p
+        .get(param::RESULT)
+        .map(|r| r.trim().to_lowercase())
+        .filter(|r| !r.is_empty())
+    {
+        None => RemoveSel::All,
+        Some(r) if UNMATCHED_CLEAR_RESULTS.contains(&r.as_str()) => RemoveSel::Results(Vec::new()),
+        Some(r) if r == "chanunavail" => RemoveSel::Results(vec![CallResult::ChanUnavail]),
+        Some(r) => match CallResult::parse_campaign_3(&r.to_uppercase()) {
+            Some(result) => RemoveSel::Results(vec![result]),
+            None => {
+                return Err(WireError::bad_parameter(
+                    param::RESULT,
+                    &r,
+                    "no-answer, answer-machine, abandon, busy, congestion, unknown, failed, do-not-call, chanunavail or answer",
+                )
+                .into());
+            }
+        },
+    };
+    st.store
+        .remove_records(id, &sel, st.clock.now().as_second())
+        .await?
+        .map_err(|_| WireError::internal())?;
+    accepted(msgs::campaign_cleared(id))
+}
+
+/// `DELETE campaign.php?api=remove_record|clear_campaign`
+pub async fn campaign_delete(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(p): Query<Params>,
+    body: Bytes,
+) -> Answer {
+    match required(&p, param::API)? {
+        report::REMOVE_RECORD => remove_record(&st, &caller, &p, &body).await,
+        report::CLEAR_CAMPAIGN => clear_campaign(&st, &caller, &p).await,
+        _ => Err(WireError::api_not_found().into()),
+    }
 }
 
 /// `POST campaign.php?api=create_campaign|add_record|add_dnc`

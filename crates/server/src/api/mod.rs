@@ -67,7 +67,8 @@ pub fn router(state: AppState) -> Router {
             CAMPAIGN_PATH,
             axum::routing::put(handlers::campaign)
                 .post(companions::campaign_post)
-                .fallback(not_allowed("THIS METHOD: USE PUT OR POST"))
+                .delete(companions::campaign_delete)
+                .fallback(not_allowed("THIS METHOD: USE PUT, POST OR DELETE"))
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(

@@ -22,6 +22,17 @@ pub enum RecallFilter {
     Code { level: u8, code: String },
 }
 
+/// Which records remove_record / clear_campaign take out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoveSel {
+    /// These customers (every one must be in the campaign).
+    Customers(Vec<String>),
+    /// Every record.
+    All,
+    /// Records whose last result is one of these.
+    Results(Vec<CallResult>),
+}
+
 /// The first phone column holding a number (the start of the phone walk).
 const FIRST_PHONE: &str = "CASE WHEN tel1 != '' THEN 1 WHEN tel2 != '' THEN 2 WHEN tel3 != '' THEN 3 \
      WHEN tel4 != '' THEN 4 WHEN tel5 != '' THEN 5 WHEN tel6 != '' THEN 6 WHEN tel7 != '' THEN 7 \
@@ -77,16 +88,19 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let (cond, arg) = match filter {
             RecallFilter::Machine(results) => (
-                "status IN ('dialed', 'clean') AND last_result IN (SELECT value FROM json_each($2))",
+                "removed_at IS NULL AND status IN ('dialed', 'clean') \
+                 AND last_result IN (SELECT value FROM json_each($2))",
                 serde_json::to_string(&results.iter().map(|r| r.as_str()).collect::<Vec<_>>())
                     .map_err(|e| StoreError::Invalid(e.to_string()))?,
             ),
-            RecallFilter::Code { level: 2, code } => {
-                ("status != 'dialing' AND cod_act_2 = $2", code.clone())
-            }
-            RecallFilter::Code { code, .. } => {
-                ("status != 'dialing' AND cod_act = $2", code.clone())
-            }
+            RecallFilter::Code { level: 2, code } => (
+                "removed_at IS NULL AND status != 'dialing' AND cod_act_2 = $2",
+                code.clone(),
+            ),
+            RecallFilter::Code { code, .. } => (
+                "removed_at IS NULL AND status != 'dialing' AND cod_act = $2",
+                code.clone(),
+            ),
         };
         // Counter changes of the matching records, before they change.
         let sums = format!(
@@ -336,5 +350,107 @@ impl Store {
             all_token_today: used.to_string(),
             available_consumption_options: (limit - used).max(0).to_string(),
         })
+    }
+
+    /// Removes records from a campaign in one transaction: their unanswered
+    /// attempts leave the reports, answered ones stay; the counters follow.
+    /// `Err(customer)` names a customer that is not in the campaign (nothing changed).
+    pub async fn remove_records(
+        &self,
+        campaign_id: i64,
+        sel: &RemoveSel,
+        now: i64,
+    ) -> Result<std::result::Result<u64, String>> {
+        let mut tx = self.write_tx().await?;
+        let (cond, arg) = match sel {
+            RemoveSel::Customers(ids) => (
+                "customer_id IN (SELECT value FROM json_each($2))",
+                serde_json::to_string(ids).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+            RemoveSel::All => ("$2 = $2", String::new()),
+            RemoveSel::Results(results) => (
+                "last_result IN (SELECT value FROM json_each($2))",
+                serde_json::to_string(&results.iter().map(|r| r.as_str()).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+        };
+        let cond = format!("campaign_id = $1 AND removed_at IS NULL AND {cond}");
+        if let RemoveSel::Customers(ids) = sel {
+            let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT customer_id FROM records WHERE {cond}"
+            )))
+            .bind(campaign_id)
+            .bind(&arg)
+            .fetch_all(&mut *tx)
+            .await?;
+            if let Some(missing) = ids.iter().find(|c| !found.contains(c)) {
+                return Ok(Err(missing.clone()));
+            }
+        }
+        let mut sums = String::from(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'clean'), 0), COALESCE(SUM(status != 'clean'), 0), \
+             COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
+             COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
+             COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0)",
+        );
+        for n in 1..=10 {
+            sums.push_str(&format!(", COALESCE(SUM(tel{n} != ''), 0)"));
+        }
+        sums.push_str(&format!(" FROM records WHERE {cond}"));
+        let row = sqlx::query(sqlx::AssertSqlSafe(sums))
+            .bind(campaign_id)
+            .bind(&arg)
+            .fetch_one(&mut *tx)
+            .await?;
+        let v = |i: usize| -> Result<i64> { Ok(row.try_get::<i64, _>(i)?) };
+        let n = v(0)?;
+        if n > 0 {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM dial_attempts WHERE result != 'answer' \
+                 AND record_id IN (SELECT id FROM records WHERE {cond})"
+            )))
+            .bind(campaign_id)
+            .bind(&arg)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE records SET removed_at = {now}, removed_customer_id = customer_id, \
+                 customer_id = customer_id || char(31) || id, next_phone = 0 WHERE {cond}"
+            )))
+            .bind(campaign_id)
+            .bind(&arg)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE campaigns SET records = records - $2, clean = clean - $3, dial = dial - $4, \
+                 answer = answer - $5, no_answer = no_answer - $6, \
+                 busy_congestion_failed = busy_congestion_failed - $7, \
+                 answer_machine = answer_machine - $8, hits = hits - $9 WHERE id = $1",
+            )
+            .bind(campaign_id)
+            .bind(n)
+            .bind(v(1)?)
+            .bind(v(2)?)
+            .bind(v(3)?)
+            .bind(v(4)?)
+            .bind(v(5)?)
+            .bind(v(6)?)
+            .bind(v(7)?)
+            .execute(&mut *tx)
+            .await?;
+            for phone in 1..=10usize {
+                sqlx::query(
+                    "UPDATE campaign_phones SET with_phone = MAX(0, with_phone - $3) \
+                     WHERE campaign_id = $1 AND phone = $2",
+                )
+                .bind(campaign_id)
+                .bind(phone as i64)
+                .bind(v(7 + phone)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(n as u64))
     }
 }

@@ -139,7 +139,8 @@ pub(super) fn tels_of(row: &SqliteRow) -> Result<Vec<String>> {
 /// Column list (`r.` = records) of [`RecordWire`], shared by every query that builds campaign_3 rows.
 macro_rules! record_wire_columns {
     () => {
-        "r.customer_name, r.customer_last_name, r.id_type, r.customer_id, r.opt1, r.opt2, r.opt3, \
+        "r.customer_name, r.customer_last_name, r.id_type, \
+         COALESCE(r.removed_customer_id, r.customer_id) AS customer_id, r.opt1, r.opt2, r.opt3, \
          r.opt4, r.opt5, r.opt6, r.opt7, r.opt8, r.opt9, r.opt10, r.opt11, r.opt12"
     };
 }
@@ -397,7 +398,7 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
     let tz = time_zone(&campaign.try_get::<String, _>(2)?)?;
 
     let record = sqlx::query(concat!(
-        "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+        "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, r.removed_at, ",
         tel_columns!(),
         ", ",
         record_wire_columns!(),
@@ -413,6 +414,11 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
             a.record_id, a.campaign_id
         ))
     })?;
+    if record.try_get::<Option<i64>, _>("removed_at")?.is_some() {
+        // Removed while its call was in progress: the call fact stays, the
+        // campaign no longer counts the record.
+        return Ok(());
+    }
     let status = parse_status(&record.try_get::<String, _>(1)?)?;
     let record_cycle: i64 = record.try_get(2)?;
     let phones_dialed: i64 = if record_cycle < cycle {

@@ -24,7 +24,7 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 type Args = <Sqlite as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
-pub use campaigns::RecallFilter;
+pub use campaigns::{RecallFilter, RemoveSel};
 pub use facts::{AttemptFact, CallFact, Claim, CodifyInput, CodifyRejection, Fact, IvrStepFact};
 pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
@@ -126,6 +126,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "compliance",
         include_str!("../../migrations/sqlite/0003_compliance.sql"),
+    ),
+    (
+        4,
+        "removal",
+        include_str!("../../migrations/sqlite/0004_removal.sql"),
     ),
 ];
 

@@ -452,3 +452,122 @@ async fn information_reports() {
         "another operation's campaign is invisible"
     );
 }
+
+#[tokio::test]
+async fn remove_record_keeps_answered_attempts_and_frees_the_customer() {
+    let app = spawn_app().await;
+    let p = "/api/v2/campaign.php?api=remove_record&type_campaign=predictive&campaign_id=1";
+    let before = app.campaigns(&app.a.token).await;
+    let (s, v) = app
+        .delete(&app.a.token, p, r#"{"customer_id": "1002,9999"}"#)
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::NOT_FOUND,
+            error(404, "NOT FOUND", "CUSTOMER_ID 9999 IS NOT IN CAMPAIGN_ID 1")
+        )
+    );
+    assert_eq!(
+        app.campaigns(&app.a.token).await,
+        before,
+        "a refused removal changed something"
+    );
+    let (s, v) = app
+        .delete(&app.a.token, p, r#"{"customer_id": "1002, 1003"}"#)
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::ACCEPTED,
+            json!({"code": 202, "error": null, "msg": "customer_id 1002,1003 has been deleted successfully"})
+        )
+    );
+    let c = &app.campaigns(&app.a.token).await[0];
+    assert_eq!(
+        (
+            c["records"].as_str(),
+            c["clean"].as_str(),
+            c["dial"].as_str(),
+            c["answer"].as_str(),
+            c["busy/congestion/failed"].as_str()
+        ),
+        (Some("1"), Some("0"), Some("1"), Some("1"), Some("0"))
+    );
+    let (_, v) = app
+        .delete(&app.a.token, p, r#"{"customer_id": "1001"}"#)
+        .await;
+    assert_eq!(v["code"], 202);
+    // 1001's unanswered attempt left the report; its answered one stayed, with its customer id.
+    let c3 = crate::campaign_3::c3(1, &wire(-86_400), &wire(0));
+    let (_, v) = app.get(&app.a.token, &c3).await;
+    let rows: Vec<(&str, &str)> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["customer_id"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [("1001", "ANSWER")]);
+    // The customer can be uploaded again, and codify no longer finds the removed record.
+    let (s, _) = app
+        .post(
+            &app.a.token,
+            &add(1, "predictive"),
+            &json!([rec("1002", "573007778899")]).to_string(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app
+        .put(
+            &app.a.token,
+            "/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id=1",
+            r#"{"cod_act": "001", "customer_id": "1003"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.delete(&app.a.token, p, r#"{"customer_id": ""}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn clear_campaign_by_result_or_all() {
+    let app = spawn_app().await;
+    let p = |q: &str| {
+        format!("/api/v2/campaign.php?api=clear_campaign&type_campaign=predictive&campaign_id=1{q}")
+    };
+    let (s, v) = app.delete(&app.a.token, &p("&result=busy"), "").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::ACCEPTED,
+            json!({"code": 202, "error": null, "msg": "All records has been deleted of campaign_id 1 successfully"})
+        )
+    );
+    assert_eq!(app.campaigns(&app.a.token).await[0]["records"], "2");
+    let (s, v) = app.delete(&app.a.token, &p("&result=loud"), "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, _) = app.delete(&app.a.token, &p(""), "").await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let c = &app.campaigns(&app.a.token).await[0];
+    assert_eq!(
+        (
+            c["records"].as_str(),
+            c["clean"].as_str(),
+            c["dial"].as_str()
+        ),
+        (Some("0"), Some("0"), Some("0"))
+    );
+    let (s, _) = app
+        .delete(
+            &app.a.token,
+            "/api/v2/campaign.php?api=clear_campaign&type_campaign=preview&campaign_id=1",
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

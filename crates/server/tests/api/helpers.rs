@@ -171,6 +171,19 @@ impl TestApp {
         checked(r).await
     }
 
+    pub async fn delete(&self, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .header("wolkvox-token", token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        checked(r).await
+    }
+
     pub async fn campaigns(&self, token: &str) -> Value {
         let (s, v) = self.get(token, "/api/v2/real_time.php?api=campaigns").await;
         assert_eq!(s, StatusCode::OK, "{v}");
