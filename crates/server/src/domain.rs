@@ -40,9 +40,28 @@ impl RecordStatus {
 
     /// The status after an attempt's result is known.
     pub const fn after_attempt(self) -> Self {
-        match self {
-            RecordStatus::Codified => RecordStatus::Codified,
-            _ => RecordStatus::Dialed,
+        match self.on(RecordEvent::Result) {
+            Some(s) => s,
+            None => self,
+        }
+    }
+
+    /// The status after `event`, or `None` when the event does not apply to a
+    /// record in this status (the store then leaves it unchanged). The store's
+    /// conditional updates implement exactly this table.
+    pub const fn on(self, event: RecordEvent) -> Option<Self> {
+        use RecordEvent::*;
+        use RecordStatus::*;
+        match (self, event) {
+            (Clean | Dialed, Pick) => Some(Dialing),
+            (Dialing | Codified, Pick) => None,
+            (Codified, Result) => Some(Codified),
+            (_, Result) => Some(Dialed),
+            (_, Codify) => Some(Codified),
+            (Dialed, RecallByResult) => Some(Clean),
+            (Clean | Dialing | Codified, RecallByResult) => None,
+            (Codified, RecallByCode) => Some(Clean),
+            (Clean | Dialing | Dialed, RecallByCode) => None,
         }
     }
 
@@ -72,6 +91,40 @@ pub fn next_phone_after_attempt(tels: &[String], phone: u8, result: CallResult) 
     } else {
         next_phone_after(tels, phone)
     }
+}
+
+/// What can happen to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordEvent {
+    /// The dialer takes it (a phone is left to dial).
+    Pick,
+    /// An attempt's result is written.
+    Result,
+    /// An agent or the API codifies it.
+    Codify,
+    /// recall_records by its last machine result.
+    RecallByResult,
+    /// recall_records by its activity code.
+    RecallByCode,
+}
+
+impl RecordEvent {
+    pub const ALL: [RecordEvent; 5] = [
+        RecordEvent::Pick,
+        RecordEvent::Result,
+        RecordEvent::Codify,
+        RecordEvent::RecallByResult,
+        RecordEvent::RecallByCode,
+    ];
+}
+
+impl RecordStatus {
+    pub const ALL: [RecordStatus; 4] = [
+        RecordStatus::Clean,
+        RecordStatus::Dialing,
+        RecordStatus::Dialed,
+        RecordStatus::Codified,
+    ];
 }
 
 /// The real-time report column a record's last result is counted in.

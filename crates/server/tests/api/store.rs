@@ -191,3 +191,149 @@ async fn applying_a_setup_twice_changes_nothing() {
     );
     assert_eq!(sim.human, 300);
 }
+
+/// Every (status, event) pair, driven through the store, lands where the
+/// domain's table says.
+#[tokio::test]
+async fn the_store_follows_the_record_state_machine_exhaustively() {
+    use marcador_server::domain::{RecordEvent, RecordStatus};
+    use marcador_server::store::{CodifyInput, NewCampaign, RecallFilter};
+    use marcador_wire::{CallResult, CampaignType};
+    let (_dir, store, raw) = open().await;
+    let op = store.create_operation("sm", TZ, 1, now()).await.unwrap();
+    store
+        .put_activity_code(op, 1, "003", "No interesado", false, true)
+        .await
+        .unwrap();
+    let codify = |campaign: i64| {
+        let store = store.clone();
+        async move {
+            let input = CodifyInput {
+                customer_id: "C".into(),
+                cod_act: "003".into(),
+                cod_act_2: String::new(),
+                comment: String::new(),
+            };
+            store
+                .codify(op, campaign, CampaignType::Predictive, &input, now())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    };
+    let attempt_on = |campaign: i64, record: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .record_facts(&[attempt(
+                    campaign,
+                    record,
+                    1,
+                    "573001",
+                    -10,
+                    CallResult::NoAnswer,
+                    "1.1.1.1",
+                )])
+                .await
+                .unwrap();
+        }
+    };
+    for from in RecordStatus::ALL {
+        for event in RecordEvent::ALL {
+            let campaign = store
+                .create_campaign(
+                    &NewCampaign {
+                        operation_id: op,
+                        name: format!("{from:?} {event:?}"),
+                        description: String::new(),
+                        kind: CampaignType::Predictive,
+                        started: true,
+                        speed: 100,
+                        skill_id: None,
+                        opt_titles: vec![],
+                        window: None,
+                    },
+                    now(),
+                )
+                .await
+                .unwrap();
+            store
+                .insert_records(
+                    campaign,
+                    &[record("C", "N", "A", &["573001", "573002"], &[])],
+                    now(),
+                )
+                .await
+                .unwrap();
+            let id = record_ids(&store, campaign).await[0];
+            // Bring the record to `from`.
+            match from {
+                RecordStatus::Clean => {}
+                RecordStatus::Dialing => assert_eq!(
+                    store.claim_records(campaign, 1, at(0)).await.unwrap().len(),
+                    1
+                ),
+                RecordStatus::Dialed => {
+                    store.claim_records(campaign, 1, at(0)).await.unwrap();
+                    attempt_on(campaign, id).await;
+                }
+                RecordStatus::Codified => codify(campaign).await,
+            }
+            // Apply the event.
+            match event {
+                RecordEvent::Pick => {
+                    store.claim_records(campaign, 1, at(0)).await.unwrap();
+                }
+                RecordEvent::Result => attempt_on(campaign, id).await,
+                RecordEvent::Codify => codify(campaign).await,
+                RecordEvent::RecallByResult => {
+                    store
+                        .recall_records(
+                            campaign,
+                            &RecallFilter::Machine(vec![CallResult::NoAnswer]),
+                        )
+                        .await
+                        .unwrap();
+                }
+                RecordEvent::RecallByCode => {
+                    store
+                        .recall_records(
+                            campaign,
+                            &RecallFilter::Code {
+                                level: 1,
+                                code: "003".into(),
+                            },
+                        )
+                        .await
+                        .unwrap();
+                }
+            }
+            let status: String = sqlx::query_scalar("SELECT status FROM records WHERE id = $1")
+                .bind(id)
+                .fetch_one(&raw)
+                .await
+                .unwrap();
+            let expected = from.on(event).unwrap_or(from);
+            assert_eq!(status, expected.as_str(), "{from:?} + {event:?}");
+            // And the counters still equal a recount.
+            let (clean, dial, records): (i64, i64, i64) =
+                sqlx::query_as("SELECT clean, dial, records FROM campaigns WHERE id = $1")
+                    .bind(campaign)
+                    .fetch_one(&raw)
+                    .await
+                    .unwrap();
+            let recount: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM records WHERE campaign_id = $1 AND status = 'clean'",
+            )
+            .bind(campaign)
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+            assert_eq!(
+                (clean, clean + dial, records),
+                (recount, 1, 1),
+                "{from:?} + {event:?}"
+            );
+        }
+    }
+}
