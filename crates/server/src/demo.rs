@@ -357,7 +357,7 @@ pub async fn seed(
         (
             "Renovaciones",
             CampaignType::Preview,
-            false,
+            true,
             skills[1],
             size.records / 6,
             false,

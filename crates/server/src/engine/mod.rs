@@ -31,7 +31,7 @@ use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::store::{AttemptFact, CallFact, Claim, CodifyInput, Fact, Result, Store};
+use crate::store::{AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, Fact, Result, Store};
 use pacing::{Pacer, PacingProfile};
 use telephony::{CallEvents, Outcome, Telephony};
 
@@ -138,6 +138,8 @@ enum AgentState {
 
 #[derive(Debug)]
 struct Agent {
+    /// The agent's id in the store (what a preview record's `agent_id` names).
+    id: i64,
     skill: i64,
     state: AgentState,
     since: i64,
@@ -238,7 +240,8 @@ impl<T: Telephony> Engine<T> {
             .skill_agents(cfg.operation_id)
             .await?
             .into_iter()
-            .map(|(skill, _)| Agent {
+            .map(|(skill, id)| Agent {
+                id,
                 skill,
                 state: AgentState::Idle,
                 since: start.as_millisecond(),
@@ -388,6 +391,9 @@ impl<T: Telephony> Engine<T> {
         let now_s = self.now.div_euclid(1000);
         let local = self.now().to_zoned(self.tz.clone()).datetime();
         let callable = self.profile.allows(local);
+        // Ley 2300: at most one contact per customer per day.
+        let contact_day =
+            (self.profile == CallingProfile::Colombia).then(|| local.date().to_string());
         // Campaigns sharing a skill take turns at the free agents: the first to
         // pick rotates every tick.
         let mut ids: Vec<i64> = self.campaigns.keys().copied().collect();
@@ -422,21 +428,32 @@ impl<T: Telephony> Engine<T> {
                     let n = c
                         .pacer
                         .decide(now, sure, soon, in_flight, max_lines.max(in_flight));
-                    for claim in self.store.claim_records(id, n, now_s).await? {
+                    let rules = ClaimRules {
+                        one_contact_per_day: contact_day.clone(),
+                        agent: None,
+                    };
+                    for claim in self.store.claim_records_with(id, n, now_s, &rules).await? {
                         let call = self.new_call(id, claim, None);
                         self.dial(call, None);
                     }
                 }
                 CampaignType::Preview => {
+                    // Each free agent is offered the next record: one assigned
+                    // to them first, else one assigned to nobody.
                     let idle: Vec<usize> = self.idle_agents(skill).collect();
-                    if idle.is_empty() {
-                        continue;
-                    }
-                    let claims = self
-                        .store
-                        .claim_records(id, idle.len() as u32, now_s)
-                        .await?;
-                    for (agent, claim) in idle.into_iter().zip(claims) {
+                    for agent in idle {
+                        let rules = ClaimRules {
+                            one_contact_per_day: contact_day.clone(),
+                            agent: Some(self.agents[agent].id.to_string()),
+                        };
+                        let Some(claim) = self
+                            .store
+                            .claim_records_with(id, 1, now_s, &rules)
+                            .await?
+                            .pop()
+                        else {
+                            continue;
+                        };
                         self.agents[agent].state = AgentState::Previewing;
                         let call = self.new_call(id, claim, Some(agent));
                         let at = self.now + self.cfg.preview_ms;

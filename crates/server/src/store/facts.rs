@@ -287,7 +287,23 @@ pub struct Claim {
     pub agent_id: String,
 }
 
+/// Rules a pick obeys beyond the record's own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimRules {
+    /// Skip customers already reached by a person on this local day (`YYYY-mm-dd`).
+    pub one_contact_per_day: Option<String>,
+    /// Preview: the agent the record is offered to. Records assigned to this
+    /// agent come first; records assigned to another agent are skipped.
+    pub agent: Option<String>,
+}
+
 impl Store {
+    /// [`Store::claim_records_with`] without extra rules.
+    pub async fn claim_records(&self, campaign_id: i64, n: u32, now: i64) -> Result<Vec<Claim>> {
+        self.claim_records_with(campaign_id, n, now, &ClaimRules::default())
+            .await
+    }
+
     /// Picks up to `n` dialable records of a campaign (phone column by phone column,
     /// then record order; recall dates honoured; a number on the do-not-call list
     /// is not dialed while it is blocked) and marks them `dialing`.
@@ -295,12 +311,19 @@ impl Store {
     /// This is the one place a record is taken for dialing, and it is a
     /// conditional update on the single writer: a record codified before the
     /// pick commits is never returned, whatever the timing.
-    pub async fn claim_records(&self, campaign_id: i64, n: u32, now: i64) -> Result<Vec<Claim>> {
+    pub async fn claim_records_with(
+        &self,
+        campaign_id: i64,
+        n: u32,
+        now: i64,
+        rules: &ClaimRules,
+    ) -> Result<Vec<Claim>> {
         if n == 0 {
             return Ok(Vec::new());
         }
         let mut tx = self.write_tx().await?;
-        let rows = sqlx::query(concat!(
+        // Fixed fragments only: the values are bound.
+        let mut sql = String::from(concat!(
             "SELECT r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
             tel_columns!(),
             " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
@@ -309,14 +332,31 @@ impl Store {
                WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = \
                CASE r.next_phone WHEN 1 THEN r.tel1 WHEN 2 THEN r.tel2 WHEN 3 THEN r.tel3 WHEN 4 THEN r.tel4 \
                WHEN 5 THEN r.tel5 WHEN 6 THEN r.tel6 WHEN 7 THEN r.tel7 WHEN 8 THEN r.tel8 WHEN 9 THEN r.tel9 \
-               ELSE r.tel10 END) \
-             ORDER BY r.next_phone, r.id LIMIT $3"
-        ))
-        .bind(campaign_id)
-        .bind(now)
-        .bind(i64::from(n))
-        .fetch_all(&mut *tx)
-        .await?;
+               ELSE r.tel10 END)"
+        ));
+        if rules.one_contact_per_day.is_some() {
+            sql.push_str(
+                " AND NOT EXISTS (SELECT 1 FROM contacts k JOIN campaigns c ON c.id = r.campaign_id \
+                 WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = $4)",
+            );
+        } else {
+            sql.push_str(" AND $4 = $4");
+        }
+        if rules.agent.is_some() {
+            sql.push_str(
+                " AND r.agent_id IN ('', $5) ORDER BY (r.agent_id = $5) DESC, r.next_phone, r.id LIMIT $3",
+            );
+        } else {
+            sql.push_str(" AND $5 = $5 ORDER BY r.next_phone, r.id LIMIT $3");
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(campaign_id)
+            .bind(now)
+            .bind(i64::from(n))
+            .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
+            .bind(rules.agent.as_deref().unwrap_or(""))
+            .fetch_all(&mut *tx)
+            .await?;
         let mut claims = Vec::with_capacity(rows.len());
         let mut delta = CounterDelta::default();
         for row in &rows {
@@ -460,7 +500,7 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
          ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = attempts + 1",
     )
     .bind(a.campaign_id)
-    .bind(day)
+    .bind(&day)
     .execute(&mut **tx)
     .await?;
     let next_phone = match status.after_attempt() {
@@ -480,6 +520,17 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
     .execute(&mut **tx)
     .await?;
 
+    if a.result == CallResult::Answer {
+        sqlx::query(
+            "INSERT INTO contacts (operation_id, customer_id, day) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(operation_id)
+        .bind(record.try_get::<String, _>("customer_id")?)
+        .bind(&day)
+        .execute(&mut **tx)
+        .await?;
+    }
     let row = RecordWire::from_row(&record)?.campaign_3_row(
         a.campaign_id,
         DATE_PLACEHOLDER.to_owned(),

@@ -25,7 +25,9 @@ type Args = <Sqlite as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use campaigns::{RecallFilter, RemoveSel};
-pub use facts::{AttemptFact, CallFact, Claim, CodifyInput, CodifyRejection, Fact, IvrStepFact};
+pub use facts::{
+    AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
+};
 pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
 
@@ -131,6 +133,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "removal",
         include_str!("../../migrations/sqlite/0004_removal.sql"),
+    ),
+    (
+        5,
+        "contacts",
+        include_str!("../../migrations/sqlite/0005_contacts.sql"),
     ),
 ];
 

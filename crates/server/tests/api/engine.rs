@@ -333,3 +333,113 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         "every caller passed at least one option"
     );
 }
+
+#[tokio::test]
+async fn preview_offers_a_record_to_its_own_agent_first_and_never_to_another() {
+    use marcador_server::store::ClaimRules;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("pv.db"), 2).await.unwrap();
+    let (_, campaign) = setup(&store, 1, 0).await;
+    let mut mine = record("MINE", "N", "A", &["573001"], &[]);
+    mine.agent_id = "7".into();
+    let mut theirs = record("THEIRS", "N", "A", &["573002"], &[]);
+    theirs.agent_id = "8".into();
+    let anyone = record("ANYONE", "N", "A", &["573003"], &[]);
+    store
+        .insert_records(campaign, &[anyone, theirs, mine], now())
+        .await
+        .unwrap();
+    let rules = |a: &str| ClaimRules {
+        one_contact_per_day: None,
+        agent: Some(a.into()),
+    };
+    let pick = |a: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_records_with(campaign, 1, at(0), &rules(a))
+                .await
+                .unwrap()
+                .pop()
+                .map(|c| c.customer_id)
+        }
+    };
+    assert_eq!(pick("7").await.as_deref(), Some("MINE"));
+    assert_eq!(pick("7").await.as_deref(), Some("ANYONE"));
+    assert_eq!(
+        pick("7").await,
+        None,
+        "another agent's record is not offered"
+    );
+    assert_eq!(pick("8").await.as_deref(), Some("THEIRS"));
+}
+
+#[tokio::test]
+async fn a_customer_reached_today_is_not_dialed_again_that_day() {
+    use marcador_server::store::ClaimRules;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ct.db"), 2).await.unwrap();
+    let (op, first) = setup(&store, 1, 1).await;
+    // The same customer in a second campaign of the operation.
+    let second = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: "Otra".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: true,
+                speed: 100,
+                skill_id: None,
+                opt_titles: vec![],
+                window: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_records(
+            second,
+            &[record("100000", "N", "A", &["573009"], &[])],
+            now(),
+        )
+        .await
+        .unwrap();
+    let c = store
+        .claim_records(first, 1, at(0))
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .record_facts(&[attempt(
+            first,
+            c.record_id,
+            1,
+            &c.telephone,
+            0,
+            marcador_wire::CallResult::Answer,
+            "1.1.1.1",
+        )])
+        .await
+        .unwrap();
+    let rules = |day: &str| ClaimRules {
+        one_contact_per_day: Some(day.into()),
+        agent: None,
+    };
+    assert!(
+        store
+            .claim_records_with(second, 1, at(0), &rules("2026-11-22"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_records_with(second, 1, at(86_400), &rules("2026-11-23"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
