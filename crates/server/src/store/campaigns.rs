@@ -33,6 +33,13 @@ pub enum RemoveSel {
     Results(Vec<CallResult>),
 }
 
+/// What a set of records contributes to its campaign's counters: count, not
+/// clean, the four result buckets, hits (column indices 0–6).
+const STATE_SUMS: &str = "COUNT(*), COALESCE(SUM(status != 'clean'), 0), \
+     COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
+     COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
+     COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0)";
+
 /// The first phone column holding a number (the start of the phone walk).
 const FIRST_PHONE: &str = "CASE WHEN tel1 != '' THEN 1 WHEN tel2 != '' THEN 2 WHEN tel3 != '' THEN 3 \
      WHEN tel4 != '' THEN 4 WHEN tel5 != '' THEN 5 WHEN tel6 != '' THEN 6 WHEN tel7 != '' THEN 7 \
@@ -103,13 +110,7 @@ impl Store {
             ),
         };
         // Counter changes of the matching records, before they change.
-        let sums = format!(
-            "SELECT COUNT(*), COALESCE(SUM(status != 'clean'), 0), \
-             COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
-             COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
-             COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0) \
-             FROM records WHERE campaign_id = $1 AND {cond}"
-        );
+        let sums = format!("SELECT {STATE_SUMS} FROM records WHERE campaign_id = $1 AND {cond}");
         let row = sqlx::query(sqlx::AssertSqlSafe(sums))
             .bind(campaign_id)
             .bind(&arg)
@@ -387,12 +388,7 @@ impl Store {
                 return Ok(Err(missing.clone()));
             }
         }
-        let mut sums = String::from(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'clean'), 0), COALESCE(SUM(status != 'clean'), 0), \
-             COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
-             COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
-             COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0)",
-        );
+        let mut sums = format!("SELECT {STATE_SUMS}");
         for n in 1..=10 {
             sums.push_str(&format!(", COALESCE(SUM(tel{n} != ''), 0)"));
         }
@@ -429,13 +425,13 @@ impl Store {
             )
             .bind(campaign_id)
             .bind(n)
+            .bind(n - v(1)?)
             .bind(v(1)?)
             .bind(v(2)?)
             .bind(v(3)?)
             .bind(v(4)?)
             .bind(v(5)?)
             .bind(v(6)?)
-            .bind(v(7)?)
             .execute(&mut *tx)
             .await?;
             for phone in 1..=10usize {
@@ -445,7 +441,7 @@ impl Store {
                 )
                 .bind(campaign_id)
                 .bind(phone as i64)
-                .bind(v(7 + phone)?)
+                .bind(v(6 + phone)?)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -381,23 +381,7 @@ async fn a_customer_reached_today_is_not_dialed_again_that_day() {
     let store = Store::open(&dir.path().join("ct.db"), 2).await.unwrap();
     let (op, first) = setup(&store, 1, 1).await;
     // The same customer in a second campaign of the operation.
-    let second = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: op,
-                name: "Otra".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: true,
-                speed: 100,
-                skill_id: None,
-                opt_titles: vec![],
-                window: None,
-            },
-            now(),
-        )
-        .await
-        .unwrap();
+    let second = campaign(&store, op, "Otra", CampaignType::Predictive, None).await;
     store
         .insert_records(
             second,

@@ -132,56 +132,42 @@ impl TestApp {
         self.clock.advance(SignedDuration::from_secs(secs));
     }
 
-    /// GET with a token; checks that the HTTP status equals the body's `code`
-    /// (when the body is an envelope) and returns both.
-    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+    /// A request with a token (and a JSON body, if any); checks that the HTTP
+    /// status equals the body's `code` (when the body is an envelope).
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
         let r = self
             .http
-            .get(format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base))
             .header("wolkvox-token", token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
             .send()
             .await
             .unwrap();
         checked(r).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::GET, token, path, "").await
     }
 
     pub async fn put(&self, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .put(format!("{}{path}", self.base))
-            .header("wolkvox-token", token)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        checked(r).await
+        self.request(reqwest::Method::PUT, token, path, body).await
     }
 
     pub async fn post(&self, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("wolkvox-token", token)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        checked(r).await
+        self.request(reqwest::Method::POST, token, path, body).await
     }
 
     pub async fn delete(&self, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .delete(format!("{}{path}", self.base))
-            .header("wolkvox-token", token)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
+        self.request(reqwest::Method::DELETE, token, path, body)
             .await
-            .unwrap();
-        checked(r).await
     }
 
     pub async fn campaigns(&self, token: &str) -> Value {
@@ -282,7 +268,14 @@ pub fn step(op: i64, rp: i64, option: &str, offset: i64, seconds: i64) -> Fact {
     })
 }
 
-async fn campaign(store: &Store, op: i64, name: &str, kind: CampaignType, skill: i64) -> i64 {
+/// A campaign of `op` (started if predictive, speed 80).
+pub async fn campaign(
+    store: &Store,
+    op: i64,
+    name: &str,
+    kind: CampaignType,
+    skill: Option<i64>,
+) -> i64 {
     store
         .create_campaign(
             &NewCampaign {
@@ -292,7 +285,7 @@ async fn campaign(store: &Store, op: i64, name: &str, kind: CampaignType, skill:
                 kind,
                 started: kind == CampaignType::Predictive,
                 speed: 80,
-                skill_id: Some(skill),
+                skill_id: skill,
                 opt_titles: vec![],
                 window: None,
             },
@@ -335,8 +328,15 @@ async fn fixture_acme(store: &Store) -> Op {
         .put_activity_code(op, 2, "A01", "Pago total", false, false)
         .await
         .unwrap();
-    let predictive = campaign(store, op, "Cobranza", CampaignType::Predictive, skill).await;
-    let preview = campaign(store, op, "Renovaciones", CampaignType::Preview, skill).await;
+    let predictive = campaign(store, op, "Cobranza", CampaignType::Predictive, Some(skill)).await;
+    let preview = campaign(
+        store,
+        op,
+        "Renovaciones",
+        CampaignType::Preview,
+        Some(skill),
+    )
+    .await;
     store
         .insert_records(
             predictive,
@@ -470,8 +470,8 @@ async fn fixture_globex(store: &Store) -> Op {
         .put_activity_code(op, 1, "001", "Venta", true, true)
         .await
         .unwrap();
-    let predictive = campaign(store, op, "Ventas", CampaignType::Predictive, skill).await;
-    let preview = campaign(store, op, "Preview", CampaignType::Preview, skill).await;
+    let predictive = campaign(store, op, "Ventas", CampaignType::Predictive, Some(skill)).await;
+    let preview = campaign(store, op, "Preview", CampaignType::Preview, Some(skill)).await;
     store
         .insert_records(
             predictive,
