@@ -50,6 +50,8 @@ pub mod param {
     pub const SKILL: &str = "skill";
     pub const ROUTING: &str = "routing";
     pub const COD_ACT: &str = "cod_act";
+    /// add_record's optional state to leave the campaign in.
+    pub const CAMPAIGN_STATUS: &str = "campaign_status";
     /// clear_campaign's optional result filter.
     pub const RESULT: &str = "result";
 }

@@ -320,6 +320,21 @@ pub struct InfoCampaignRow {
     pub skill_id: String,
 }
 
+/// add_record `campaign_status` values clients send: `Some(true)` starts the
+/// campaign, `Some(false)` stops it.
+pub fn campaign_status_value(v: &str) -> Option<bool> {
+    match v.trim().to_lowercase().as_str() {
+        "start" | "started" | "1" => Some(true),
+        "stop" | "stopped" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// information.php `dial_mode` of a campaign dialing phone column `phone`.
+pub fn dial_mode(phone: i64) -> String {
+    format!("phone{phone} - ring: 30(seg)")
+}
+
 /// `information.php` campaign status spelling.
 pub fn info_status(started: bool) -> &'static str {
     if started { "Started" } else { "Stopped" }

@@ -14,7 +14,7 @@ use marcador_wire::limits::MAX_RECORDS_PER_UPLOAD;
 use marcador_wire::rows::{
     CreateCampaignRequest, CreatedCampaignRow, DncEntry, DncResultRow, NOT_AVAILABLE,
     OTHER_MACHINE_VALUES, RECORD_FIELDS, RecallRecordsRequest, RecallRow, RemoveRecordRequest,
-    SpeedRequest, TotalRegistersRow, UNMATCHED_CLEAR_RESULTS, recall_field,
+    SpeedRequest, TotalRegistersRow, UNMATCHED_CLEAR_RESULTS, campaign_status_value, recall_field,
     record_fields::opt_max_chars,
 };
 use marcador_wire::{CallResult, CampaignType, Envelope, WireDate, WireError, WriteAnswer};
@@ -163,18 +163,13 @@ pub async fn create_campaign(st: &AppState, caller: &Caller, p: &Params, body: &
 pub async fn add_record(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
     let (id, kind) = campaign_of(st, caller, p).await?;
     check_type(p, id, kind)?;
-    let then_start = match p
-        .get("campaign_status")
-        .map(|s| s.trim().to_lowercase())
-        .as_deref()
-    {
-        None | Some("") => None,
-        Some("start" | "started" | "1") => Some(true),
-        Some("stop" | "stopped" | "0") => Some(false),
-        Some(other) => {
-            return Err(WireError::bad_parameter("campaign_status", other, "start or stop").into());
-        }
-    };
+    let then_start =
+        match p.get(param::CAMPAIGN_STATUS).map(|s| s.trim()) {
+            None | Some("") => None,
+            Some(v) => Some(campaign_status_value(v).ok_or_else(|| {
+                WireError::bad_parameter(param::CAMPAIGN_STATUS, v, "start or stop")
+            })?),
+        };
     let Value::Array(items) = body_json(body)? else {
         return Err(WireError::bad_body("expected a JSON array of records").into());
     };

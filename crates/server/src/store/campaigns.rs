@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use jiff::tz::TimeZone;
 use marcador_wire::date::format_response_date;
 use marcador_wire::rows::{
-    ActivityCodeRow, InfoCampaignRow, RoutingPointRow, SkillRow, TokenInfoRow, info_status, yes_no,
+    ActivityCodeRow, InfoCampaignRow, RoutingPointRow, SkillRow, TokenInfoRow, dial_mode,
+    info_status, yes_no,
 };
 use marcador_wire::{CallResult, CampaignType};
 use sqlx::Row;
@@ -225,10 +226,7 @@ impl Store {
                     status: info_status(r.try_get::<String, _>("status")? == "started").to_owned(),
                     records: r.try_get::<i64, _>("records")?.to_string(),
                     speed: r.try_get::<i64, _>("speed")?.to_string(),
-                    dial_mode: format!(
-                        "phone{} - ring: 30(seg)",
-                        r.try_get::<i64, _>("current_phone")?
-                    ),
+                    dial_mode: dial_mode(r.try_get::<i64, _>("current_phone")?),
                     last_use: r
                         .try_get::<Option<i64>, _>("last_use")?
                         .map(|t| format_response_date(t, tz))
