@@ -228,11 +228,20 @@ impl WireError {
             format!("SKILL_ID {skill:?} IS NOT A SKILL OF THIS OPERATION"),
         )
     }
-    pub fn method_not_allowed(method: &str) -> Self {
+    /// A method the path does not take; `allowed` lists the ones it does.
+    pub fn method_not_allowed(allowed: &str) -> Self {
         Self::new(
             405,
             METHOD_NOT_ALLOWED,
-            format!("THIS API DOES NOT ACCEPT {method}"),
+            format!("THIS API DOES NOT ACCEPT THIS METHOD: USE {allowed}"),
+        )
+    }
+    /// `type_campaign` is neither `preview` nor `predictive`.
+    pub fn bad_type_campaign(value: &str) -> Self {
+        Self::bad_parameter(
+            crate::api::param::TYPE_CAMPAIGN,
+            value,
+            "preview or predictive",
         )
     }
     pub fn unknown_path(path: &str) -> Self {

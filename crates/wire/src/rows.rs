@@ -399,6 +399,15 @@ pub mod record_fields {
     }
     pub const OPT_COUNT: usize = 12;
     pub const TEL_COUNT: usize = 10;
+    /// `opt1`…`opt12`, in order.
+    pub const OPT_NAMES: [&str; OPT_COUNT] = [
+        "opt1", "opt2", "opt3", "opt4", "opt5", "opt6", "opt7", "opt8", "opt9", "opt10", "opt11",
+        "opt12",
+    ];
+    /// `tel1`…`tel10`, in order.
+    pub const TEL_NAMES: [&str; TEL_COUNT] = [
+        "tel1", "tel2", "tel3", "tel4", "tel5", "tel6", "tel7", "tel8", "tel9", "tel10",
+    ];
 }
 
 #[cfg(test)]

@@ -15,13 +15,13 @@ use marcador_wire::rows::{
     CreateCampaignRequest, CreatedCampaignRow, DncEntry, DncResultRow, NOT_AVAILABLE,
     OTHER_MACHINE_VALUES, RECORD_FIELDS, RecallRecordsRequest, RecallRow, RemoveRecordRequest,
     SpeedRequest, TotalRegistersRow, UNMATCHED_CLEAR_RESULTS, campaign_status_value, recall_field,
-    record_fields::opt_max_chars,
+    record_fields::{OPT_NAMES, TEL_NAMES, opt_max_chars},
 };
 use marcador_wire::{CallResult, CampaignType, Envelope, WireDate, WireError, WriteAnswer};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::handlers::{found, json, required};
+use super::handlers::{found, json, required, type_campaign};
 use super::{ApiError, AppState};
 use crate::domain;
 use crate::store::{Caller, NewCampaign, NewRecord, RecallFilter, RemoveSel};
@@ -62,11 +62,7 @@ async fn campaign_of(
 
 /// A `type_campaign` parameter that must match the campaign's type.
 fn check_type(p: &Params, id: i64, kind: CampaignType) -> Result<(), WireError> {
-    let raw = required(p, param::TYPE_CAMPAIGN)?;
-    let asked = CampaignType::parse(raw).ok_or_else(|| {
-        WireError::bad_parameter(param::TYPE_CAMPAIGN, raw, "preview or predictive")
-    })?;
-    if asked != kind {
+    if type_campaign(p)? != kind {
         return Err(WireError::wrong_campaign_type(
             &id.to_string(),
             kind.as_str(),
@@ -95,10 +91,7 @@ fn valid_hhiiss(s: &str) -> bool {
 
 /// `POST campaign.php?api=create_campaign&type_campaign=…`
 pub async fn create_campaign(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
-    let raw = required(p, param::TYPE_CAMPAIGN)?;
-    let kind = CampaignType::parse(raw).ok_or_else(|| {
-        WireError::bad_parameter(param::TYPE_CAMPAIGN, raw, "preview or predictive")
-    })?;
+    let kind = type_campaign(p)?;
     let value = body_json(body)?;
     if !value.is_object() {
         return Err(WireError::bad_body("expected a JSON object").into());
@@ -239,12 +232,12 @@ fn parse_record(i: usize, item: &Value, tz: &jiff::tz::TimeZone) -> Result<NewRe
     }
     let mut opts = Vec::with_capacity(12);
     for n in 1..=12 {
-        let field = format!("opt{n}");
-        let v = get(&field);
+        let field = OPT_NAMES[n - 1];
+        let v = get(field);
         if v.chars().count() > opt_max_chars(n) {
             return Err(WireError::bad_record(
                 i,
-                &field,
+                field,
                 &format!("is longer than {} characters", opt_max_chars(n)),
             ));
         }
@@ -252,12 +245,12 @@ fn parse_record(i: usize, item: &Value, tz: &jiff::tz::TimeZone) -> Result<NewRe
     }
     let mut tels = Vec::with_capacity(10);
     for n in 1..=10 {
-        let field = format!("tel{n}");
-        let v = get(&field);
+        let field = TEL_NAMES[n - 1];
+        let v = get(field);
         if !v.is_empty() && !valid_telephone(&v) {
             return Err(WireError::bad_record(
                 i,
-                &field,
+                field,
                 "is not a telephone number (3 to 20 digits)",
             ));
         }

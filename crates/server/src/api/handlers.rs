@@ -59,11 +59,8 @@ pub async fn campaign(
 ) -> Answer {
     match required(&p, param::API)? {
         report::CODIFY => {
-            let kind = required(&p, param::TYPE_CAMPAIGN)?;
+            let kind = type_campaign(&p)?;
             let campaign = required(&p, param::CAMPAIGN_ID)?;
-            let kind = CampaignType::parse(kind).ok_or_else(|| {
-                WireError::bad_parameter(param::TYPE_CAMPAIGN, kind, "preview or predictive")
-            })?;
             let campaign_id: i64 = campaign
                 .parse()
                 .map_err(|_| WireError::unknown_campaign(campaign))?;
@@ -158,6 +155,12 @@ pub(super) fn required<'a>(
         .map(String::as_str)
         .filter(|v| !v.is_empty())
         .ok_or_else(WireError::parameters_required)
+}
+
+/// The required `type_campaign` parameter.
+pub(super) fn type_campaign(p: &HashMap<String, String>) -> Result<CampaignType, WireError> {
+    let raw = required(p, param::TYPE_CAMPAIGN)?;
+    CampaignType::parse(raw).ok_or_else(|| WireError::bad_type_campaign(raw))
 }
 
 /// `date_ini`/`date_end` as Unix seconds in the caller's zone.

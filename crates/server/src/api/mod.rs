@@ -61,23 +61,23 @@ pub fn router(state: AppState) -> Router {
     let wolkvox = Router::new()
         .route(
             REAL_TIME_PATH,
-            get(handlers::real_time).fallback(not_allowed("THIS METHOD: USE GET")),
+            get(handlers::real_time).fallback(not_allowed("GET")),
         )
         .route(
             CAMPAIGN_PATH,
             axum::routing::put(handlers::campaign)
                 .post(companions::campaign_post)
                 .delete(companions::campaign_delete)
-                .fallback(not_allowed("THIS METHOD: USE PUT, POST OR DELETE"))
+                .fallback(not_allowed("PUT, POST OR DELETE"))
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             INFORMATION_PATH,
-            get(companions::information).fallback(not_allowed("THIS METHOD: USE GET")),
+            get(companions::information).fallback(not_allowed("GET")),
         )
         .route(
             REPORTS_MANAGER_PATH,
-            get(handlers::reports_manager).fallback(not_allowed("THIS METHOD: USE GET")),
+            get(handlers::reports_manager).fallback(not_allowed("GET")),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

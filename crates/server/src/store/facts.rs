@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 use marcador_wire::rows::Campaign3Row;
+use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
@@ -132,7 +133,7 @@ macro_rules! tel_columns {
 /// `tel1`…`tel10` of a row that selected [`tel_columns!`].
 pub(super) fn tels_of(row: &SqliteRow) -> Result<Vec<String>> {
     (1..=10)
-        .map(|n| Ok(row.try_get::<String, _>(format!("tel{n}").as_str())?))
+        .map(|n| Ok(row.try_get::<String, _>(TEL_NAMES[n - 1])?))
         .collect()
 }
 
@@ -150,7 +151,7 @@ impl RecordWire {
     pub(super) fn from_row(row: &SqliteRow) -> Result<Self> {
         let mut opts = Vec::with_capacity(12);
         for n in 1..=12 {
-            opts.push(row.try_get::<String, _>(format!("opt{n}").as_str())?);
+            opts.push(row.try_get::<String, _>(OPT_NAMES[n - 1])?);
         }
         Ok(RecordWire {
             customer_name: row.try_get("customer_name")?,

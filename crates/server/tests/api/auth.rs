@@ -112,7 +112,14 @@ async fn wrong_methods_and_paths_answer_in_the_envelope() {
     let app = spawn_app().await;
     let (s, v) = app.put(&app.a.token, CAMPAIGNS, "{}").await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(v["error"], "METHOD NOT ALLOWED");
+    assert_eq!(
+        v,
+        error(
+            405,
+            "METHOD NOT ALLOWED",
+            "THIS API DOES NOT ACCEPT THIS METHOD: USE GET"
+        )
+    );
     let (s, v) = app
         .get(&app.a.token, "/api/v2/campaign.php?api=codify")
         .await;

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use marcador_server::engine::telephony::{SimProfile, SimTelephony};
 use marcador_server::engine::{Engine, EngineConfig, EngineStats};
-use marcador_server::store::{CampaignSel, CodifyInput, Fact, NewCampaign, NewRecord, Store};
+use marcador_server::store::{CampaignSel, CodifyInput, Fact, NewRecord, Store};
 use marcador_wire::CampaignType;
 use marcador_wire::rows::Campaign3Row;
 
@@ -34,23 +34,8 @@ async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
         .put_activity_code(op, 1, "003", "No interesado", false, true)
         .await
         .unwrap();
-    let campaign = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: op,
-                name: "Sim".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: true,
-                speed: 100,
-                skill_id: Some(skill),
-                opt_titles: vec![],
-                window: None,
-            },
-            now(),
-        )
-        .await
-        .unwrap();
+    let campaign = campaign(store, op, "Sim", CampaignType::Predictive, Some(skill)).await;
+    store.set_speed(op, campaign, 100).await.unwrap();
     let recs: Vec<NewRecord> = (0..records)
         .map(|i| {
             record(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use marcador_server::config::Limits;
-use marcador_server::store::{Fact, NewCampaign, NewRecord};
+use marcador_server::store::{Fact, NewRecord};
 use marcador_wire::{CallResult, CampaignType};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -22,23 +22,7 @@ pub async fn big_campaign(app: &TestApp, attempts: usize) -> (String, i64) {
         .create_token(op, Some("big-token".into()), now())
         .await
         .unwrap();
-    let campaign = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: op,
-                name: "Big".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: true,
-                speed: 100,
-                skill_id: None,
-                opt_titles: vec![],
-                window: None,
-            },
-            now(),
-        )
-        .await
-        .unwrap();
+    let campaign = campaign(store, op, "Big", CampaignType::Predictive, None).await;
     let records = attempts.div_ceil(10);
     let recs: Vec<NewRecord> = (0..records)
         .map(|i| {

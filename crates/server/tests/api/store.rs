@@ -197,7 +197,7 @@ async fn applying_a_setup_twice_changes_nothing() {
 #[tokio::test]
 async fn the_store_follows_the_record_state_machine_exhaustively() {
     use marcador_server::domain::{RecordEvent, RecordStatus};
-    use marcador_server::store::{CodifyInput, NewCampaign, RecallFilter};
+    use marcador_server::store::{CodifyInput, RecallFilter};
     use marcador_wire::{CallResult, CampaignType};
     let (_dir, store, raw) = open().await;
     let op = store.create_operation("sm", TZ, 1, now()).await.unwrap();
@@ -240,23 +240,14 @@ async fn the_store_follows_the_record_state_machine_exhaustively() {
     };
     for from in RecordStatus::ALL {
         for event in RecordEvent::ALL {
-            let campaign = store
-                .create_campaign(
-                    &NewCampaign {
-                        operation_id: op,
-                        name: format!("{from:?} {event:?}"),
-                        description: String::new(),
-                        kind: CampaignType::Predictive,
-                        started: true,
-                        speed: 100,
-                        skill_id: None,
-                        opt_titles: vec![],
-                        window: None,
-                    },
-                    now(),
-                )
-                .await
-                .unwrap();
+            let campaign = campaign(
+                &store,
+                op,
+                &format!("{from:?} {event:?}"),
+                CampaignType::Predictive,
+                None,
+            )
+            .await;
             store
                 .insert_records(
                     campaign,
