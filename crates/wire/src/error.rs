@@ -38,6 +38,8 @@ pub const MSG_ENTER_TOKEN: &str = "PLEASE ENTER THE WOLKVOX-TOKEN";
 pub const MSG_TOKEN_LIMIT: &str = "TOKEN LIMIT EXCEEDED";
 pub const MSG_VALIDATE_TOKEN: &str = "PLEASE VALIDATE TOKEN";
 pub const MSG_NO_DATA: &str = "0 records were found";
+/// How the in-flight refusal's message starts (the limit follows in brackets).
+pub const MSG_SIMULTANEOUS_PREFIX: &str = "EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN";
 
 impl WireError {
     fn new(code: u16, error: &str, msg: impl Into<String>) -> Self {
@@ -52,6 +54,27 @@ impl WireError {
     /// The HTTP status this error is answered with (always equal to `code`).
     pub fn status(&self) -> u16 {
         self.code.0
+    }
+
+    // ---- how clients recognise them ------------------------------------------------
+
+    /// "No data": a 404 that carries `data: []` or the `0 records were found` message
+    /// (a 404 for an unknown campaign or path is *not* "no data").
+    pub fn is_no_data(&self) -> bool {
+        self.code.0 == 404 && (self.msg == MSG_NO_DATA || self.data.as_ref().is_some_and(Vec::is_empty))
+    }
+    /// The operation's daily quota is used up.
+    pub fn is_token_limit(&self) -> bool {
+        self.code.0 == 403 && self.msg.trim().eq_ignore_ascii_case(MSG_TOKEN_LIMIT)
+    }
+    /// A request refused because two others on the token were in flight: safe to retry.
+    pub fn is_simultaneous_refusal(&self) -> bool {
+        self.code.0 == 403 && self.msg.trim_start().starts_with(MSG_SIMULTANEOUS_PREFIX)
+    }
+    /// The answer would pass the record or byte cap (413) or the deadline (504):
+    /// a narrower date range may fit.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self.code.0, 413 | 504)
     }
 
     // ---- the vendor's catalogue -------------------------------------------------
@@ -77,9 +100,7 @@ impl WireError {
         Self::new(
             403,
             FORBIDDEN,
-            format!(
-                "EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN ({MAX_IN_FLIGHT_PER_TOKEN})"
-            ),
+            format!("{MSG_SIMULTANEOUS_PREFIX} ({MAX_IN_FLIGHT_PER_TOKEN})"),
         )
     }
     /// Unknown, disabled or malformed token.
@@ -303,6 +324,19 @@ mod tests {
             assert_eq!(serde_json::to_string(&e).unwrap(), json);
             assert_eq!(serde_json::from_str::<WireError>(json).unwrap(), e);
         }
+    }
+
+    #[test]
+    fn clients_recognise_the_errors_they_handle() {
+        assert!(WireError::no_data().is_no_data());
+        assert!(!WireError::unknown_campaign("9").is_no_data());
+        assert!(WireError::token_limit_exceeded().is_token_limit());
+        assert!(!WireError::simultaneous_requests().is_token_limit());
+        assert!(WireError::simultaneous_requests().is_simultaneous_refusal());
+        assert!(!WireError::validate_token().is_simultaneous_refusal());
+        assert!(WireError::too_many_records(MAX_RECORDS_PER_ANSWER).is_too_large());
+        assert!(WireError::deadline().is_too_large());
+        assert!(!WireError::range_too_long().is_too_large());
     }
 
     #[test]
