@@ -70,7 +70,9 @@ impl Client {
     /// More than 10,000 records are refused here, before anything is sent.
     pub async fn add_records(&self, upload: &NewRecords<'_>) -> Result<u64> {
         if upload.records.len() > MAX_RECORDS_PER_UPLOAD {
-            return Err(Error::Api(WireError::upload_too_large(upload.records.len())));
+            return Err(Error::Api(WireError::upload_too_large(
+                upload.records.len(),
+            )));
         }
         let mut call = campaign_call(
             Method::POST,
@@ -95,14 +97,28 @@ impl Client {
 
     /// `PUT campaign.php?api=start`.
     pub async fn start_campaign(&self, kind: CampaignType, id: i64) -> Result<String> {
-        self.message(campaign_call(Method::PUT, report::START, kind, id, None, true))
-            .await
+        self.message(campaign_call(
+            Method::PUT,
+            report::START,
+            kind,
+            id,
+            None,
+            true,
+        ))
+        .await
     }
 
     /// `PUT campaign.php?api=stop`.
     pub async fn stop_campaign(&self, kind: CampaignType, id: i64) -> Result<String> {
-        self.message(campaign_call(Method::PUT, report::STOP, kind, id, None, true))
-            .await
+        self.message(campaign_call(
+            Method::PUT,
+            report::STOP,
+            kind,
+            id,
+            None,
+            true,
+        ))
+        .await
     }
 
     /// `PUT campaign.php?api=speed` (0–100).
@@ -146,7 +162,12 @@ impl Client {
 
     /// `POST campaign.php?api=add_dnc`.
     pub async fn add_dnc(&self, entries: &[DncEntry]) -> Result<DncResultRow> {
-        let call = Call::write(Method::POST, report::ADD_DNC, Some(to_json(&entries)?), true);
+        let call = Call::write(
+            Method::POST,
+            report::ADD_DNC,
+            Some(to_json(&entries)?),
+            true,
+        );
         first(self.execute(&call, created_rows).await?, "add_dnc")
     }
 

@@ -87,8 +87,8 @@ impl Endpoint {
             }
             Endpoint::Url(url) => url.trim().to_owned(),
         };
-        let url = Url::parse(&text)
-            .map_err(|e| Error::Config(format!("{text:?} is not a URL: {e}")))?;
+        let url =
+            Url::parse(&text).map_err(|e| Error::Config(format!("{text:?} is not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::Config(format!("{text:?} is not an http(s) URL")));
         }
@@ -159,9 +159,17 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_records: u64,
     timeout: Duration,
+    server_header: Option<String>,
 }
 
 impl ClientBuilder {
+    /// Sends `wolkvox_server: SERVER` with a [`Endpoint::Url`] too (a proxy in
+    /// front of Wolkvox may need it); [`Endpoint::Wolkvox`] always sends it.
+    pub fn wolkvox_server(mut self, server: impl Into<String>) -> Self {
+        self.server_header = Some(server.into());
+        self
+    }
+
     /// The operation's time zone, used to say when the daily quota resets
     /// (default `America/Bogota`).
     pub fn time_zone(mut self, tz: TimeZone) -> Self {
@@ -196,7 +204,7 @@ impl ClientBuilder {
             return Err(Error::Config("the token is empty".into()));
         }
         token.set_sensitive(true);
-        let server = match self.endpoint.server() {
+        let server = match self.endpoint.server().or(self.server_header.as_deref()) {
             Some(s) => Some(
                 HeaderValue::from_str(s)
                     .map_err(|_| Error::Config(format!("server {s:?} is not a header value")))?,
@@ -293,12 +301,7 @@ impl Call {
         self
     }
 
-    pub fn write(
-        method: Method,
-        api_name: &str,
-        body: Option<Vec<u8>>,
-        idempotent: bool,
-    ) -> Self {
+    pub fn write(method: Method, api_name: &str, body: Option<Vec<u8>>, idempotent: bool) -> Self {
         Call {
             method,
             path: api::CAMPAIGN_PATH,
@@ -344,6 +347,7 @@ impl Client {
             retry: RetryPolicy::default(),
             max_records: marcador_wire::limits::MAX_RECORDS_PER_ANSWER,
             timeout: Duration::from_secs(90),
+            server_header: None,
         }
     }
 
@@ -528,9 +532,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
 /// The next midnight in `tz`: when a Wolkvox daily quota resets.
 pub fn next_midnight(tz: &TimeZone) -> Zoned {
     let now = Zoned::now().with_time_zone(tz.clone());
-    now.tomorrow()
-        .and_then(|t| t.start_of_day())
-        .unwrap_or(now)
+    now.tomorrow().and_then(|t| t.start_of_day()).unwrap_or(now)
 }
 
 fn retry_after(h: &HeaderMap) -> Option<Duration> {
@@ -668,7 +670,8 @@ mod tests {
         let ok = br#"{"code":"200","error":null,"msg":"1 records were found","data":[{"a":1}]}"#;
         let rows: Vec<serde_json::Value> = envelope_rows(StatusCode::OK, ok).ok().unwrap();
         assert_eq!(rows.len(), 1);
-        let no_data = br#"{"code":"404","error":"NOT FOUND","msg":"0 records were found","data":[]}"#;
+        let no_data =
+            br#"{"code":"404","error":"NOT FOUND","msg":"0 records were found","data":[]}"#;
         let rows: Vec<serde_json::Value> = envelope_rows(StatusCode::OK, no_data).ok().unwrap();
         assert!(rows.is_empty());
         let busy = br#"{"code":"403","error":"FORBIDDEN","msg":"TOKEN LIMIT EXCEEDED"}"#;

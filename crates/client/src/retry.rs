@@ -52,8 +52,7 @@ impl RetryPolicy {
 /// One semaphore of [`MAX_IN_FLIGHT_PER_TOKEN`] permits per (server, token),
 /// for the whole process: every clone of a client, and every client built
 /// with the same token, share it. Keyed by a hash, so no token is kept here.
-static LIMITERS: LazyLock<Mutex<HashMap<[u8; 32], Arc<Semaphore>>>> =
-    LazyLock::new(Mutex::default);
+static LIMITERS: LazyLock<Mutex<HashMap<[u8; 32], Arc<Semaphore>>>> = LazyLock::new(Mutex::default);
 
 pub(crate) fn limiter(base_url: &str, token: &str) -> Arc<Semaphore> {
     let key: [u8; 32] = Sha256::new()

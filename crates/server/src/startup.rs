@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use tokio::net::TcpListener;
 
@@ -26,6 +28,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     store: Store,
+    in_flight_refusals: Arc<AtomicU64>,
 }
 
 impl Application {
@@ -56,6 +59,7 @@ impl Application {
         let state = AppState::new(store.clone(), clock, config.limits.clone());
         Ok(Application {
             listener,
+            in_flight_refusals: state.in_flight_refusals.clone(),
             router: router(state),
             store,
         })
@@ -69,6 +73,12 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// A live count of the requests refused because two others were in flight
+    /// on their token (the counter keeps counting after `run_until` starts).
+    pub fn in_flight_refusals(&self) -> Arc<AtomicU64> {
+        self.in_flight_refusals.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.

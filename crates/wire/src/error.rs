@@ -61,7 +61,8 @@ impl WireError {
     /// "No data": a 404 that carries `data: []` or the `0 records were found` message
     /// (a 404 for an unknown campaign or path is *not* "no data").
     pub fn is_no_data(&self) -> bool {
-        self.code.0 == 404 && (self.msg == MSG_NO_DATA || self.data.as_ref().is_some_and(Vec::is_empty))
+        self.code.0 == 404
+            && (self.msg == MSG_NO_DATA || self.data.as_ref().is_some_and(Vec::is_empty))
     }
     /// The operation's daily quota is used up.
     pub fn is_token_limit(&self) -> bool {

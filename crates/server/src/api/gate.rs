@@ -6,6 +6,7 @@
 //! against the quota; every other authenticated request is.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -55,9 +56,14 @@ async fn admit(st: &AppState, mut req: Request, next: Next) -> Result<Response, 
         .entry(caller.token_id)
         .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_TOKEN)))
         .clone();
-    let permit = gate
-        .try_acquire_owned()
-        .map_err(|_| WireError::simultaneous_requests())?;
+    let permit = gate.try_acquire_owned().map_err(|_| {
+        st.in_flight_refusals.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            token_id = caller.token_id,
+            "third request in flight refused"
+        );
+        WireError::simultaneous_requests()
+    })?;
     let day = domain::local_day(st.clock.now(), &caller.tz);
     let limit = caller
         .licenses

@@ -9,6 +9,7 @@ mod handlers;
 mod stream;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +39,8 @@ pub struct AppState {
     /// One semaphore of [`MAX_IN_FLIGHT_PER_TOKEN`](marcador_wire::limits::MAX_IN_FLIGHT_PER_TOKEN)
     /// permits per token id.
     gates: Arc<DashMap<i64, Arc<Semaphore>>>,
+    /// Requests refused because two were already in flight on their token.
+    pub in_flight_refusals: Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             clock,
             limits,
             gates: Arc::default(),
+            in_flight_refusals: Arc::default(),
         }
     }
 }
