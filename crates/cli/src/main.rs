@@ -1,6 +1,8 @@
 //! `marcador`: a Wolkvox-API-v2-compatible contact center.
 //! The binary is thin: it parses the command line and calls the server library.
 
+mod remote;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -80,6 +82,55 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Show a report of real Wolkvox or a Marcador server: a table on a
+    /// terminal, JSON when piped (or with --json).
+    ///
+    /// Ranged reports take any range: the client splits it into windows of at
+    /// most 31 days and narrows windows that are over the 60,000-row cap.
+    ///
+    /// Examples:
+    ///   marcador report campaigns --url http://127.0.0.1:8080 --token 5f1c0d2e9a7b4c3d8e6f
+    ///   WOLKVOX_SERVER=0016 WOLKVOX_TOKEN=… marcador report campaign-3 --campaign 12 --from 2026-11-01 --to 2026-11-22
+    ///   marcador report diagram-1-3 --from "2026-11-22 08:00" --json | jq .
+    #[command(verbatim_doc_comment)]
+    Report(remote::ReportArgs),
+    /// Export campaign-3 or diagram-1-3 over any range into a CSV or JSON-lines file.
+    ///
+    /// Shows a progress bar (windows done, rows, rate) on a terminal. Resumable:
+    /// if an export is interrupted (Ctrl-C, a network failure, the daily quota),
+    /// run the same command again and it continues where it stopped.
+    ///
+    /// Examples:
+    ///   marcador export campaign-3 --from 2026-06-01 --to 2026-11-30 --out attempts.csv
+    ///   marcador export campaign-3 --campaign 12 --from 20260601000000 --to 20260630235959 --out june.jsonl
+    ///   marcador export diagram-1-3 --from 2026-01-01 --to 2026-11-30 --out ivr.csv
+    #[command(verbatim_doc_comment)]
+    Export(remote::ExportArgs),
+    /// Codify records: one with flags, or many from a CSV file, reported row by row.
+    ///
+    /// A file is checked whole before anything is sent, and refused if the
+    /// token's remaining daily quota cannot cover it. At most 2 requests are in
+    /// flight. The exit status is non-zero if any row failed.
+    ///
+    /// Examples:
+    ///   marcador codify --campaign 1 --type predictive --customer 10007919 --code 002 --code2 A01 --comment "Promesa viernes"
+    ///   marcador codify --file codes.csv --campaign 1 --type predictive
+    ///
+    /// codes.csv:
+    ///   customer_id,cod_act,cod_act_2,comment
+    ///   10007919,002,A01,Promesa para el viernes
+    #[command(verbatim_doc_comment)]
+    Codify(remote::CodifyArgs),
+    /// The real-time campaigns report, refreshed in place.
+    ///
+    /// Polls every 5 minutes by default, as Wolkvox advises; use a shorter
+    /// --interval against Marcador. Piped, it prints one JSON line per poll.
+    ///
+    /// Examples:
+    ///   marcador watch --server 0016 --token …
+    ///   marcador watch --url http://127.0.0.1:8080 --token 5f1c0d2e9a7b4c3d8e6f --interval 5s
+    #[command(verbatim_doc_comment)]
+    Watch(remote::WatchArgs),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +226,10 @@ async fn main() -> Result<()> {
             speedup,
         } => run_demo(listen, token, seed, records, days, speedup).await?,
         Command::Token { command } => token(command).await?,
+        Command::Report(a) => remote::report(a).await?,
+        Command::Export(a) => remote::export(a).await?,
+        Command::Codify(a) => remote::codify(a).await?,
+        Command::Watch(a) => remote::watch(a).await?,
     }
     Ok(())
 }

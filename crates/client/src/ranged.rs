@@ -201,8 +201,18 @@ impl Client {
         from: WireDate,
         to: WireDate,
     ) -> impl Stream<Item = Result<WindowRows<Diagram13Row>>> + Send + 'static {
+        self.diagram_1_3_windows_after(from, to, None)
+    }
+
+    /// Like [`Client::diagram_1_3_windows`], skipping what is up to `done_through`.
+    pub fn diagram_1_3_windows_after(
+        &self,
+        from: WireDate,
+        to: WireDate,
+        done_through: Option<WireDate>,
+    ) -> impl Stream<Item = Result<WindowRows<Diagram13Row>>> + Send + 'static {
         let client = self.clone();
-        plan(from, to, None)
+        plan(from, to, done_through)
             .map(move |w| {
                 let client = client.clone();
                 async move {
