@@ -16,3 +16,4 @@ pub mod engine;
 pub mod setup;
 pub mod startup;
 pub mod store;
+pub mod testing;

@@ -159,7 +159,9 @@ impl Connection {
             .or_else(default_profiles_file);
         let Some(path) = file else {
             if let Some(name) = asked {
-                bail!("profile {name:?} asked for, but there is no profile file (pass --profiles FILE)");
+                bail!(
+                    "profile {name:?} asked for, but there is no profile file (pass --profiles FILE)"
+                );
             }
             return Ok((Profile::default(), None));
         };

@@ -76,11 +76,7 @@ pub fn today(tz: &TimeZone) -> WireDate {
 }
 
 /// The range of a report: defaults are today 00:00 to now.
-pub fn range(
-    from: Option<&str>,
-    to: Option<&str>,
-    tz: &TimeZone,
-) -> Result<(WireDate, WireDate)> {
+pub fn range(from: Option<&str>, to: Option<&str>, tz: &TimeZone) -> Result<(WireDate, WireDate)> {
     let from = match from {
         Some(f) => parse("--from", f, End::From)?,
         None => today(tz),
@@ -127,7 +123,9 @@ mod tests {
             let e = parse("--from", bad, End::From).unwrap_err().to_string();
             assert!(e.contains("--from"), "{bad}: {e}");
         }
-        let e = parse("--from", "yesterday", End::From).unwrap_err().to_string();
+        let e = parse("--from", "yesterday", End::From)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(DATE_HELP), "{e}");
     }
 

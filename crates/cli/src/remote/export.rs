@@ -120,7 +120,11 @@ pub async fn run(a: ExportArgs) -> Result<()> {
     let from = dates::parse("--from", &a.from, End::From)?;
     let to = dates::parse("--to", &a.to, End::To)?;
     if from > to {
-        bail!("--from {} is after --to {}", dates::show(from), dates::show(to));
+        bail!(
+            "--from {} is after --to {}",
+            dates::show(from),
+            dates::show(to)
+        );
     }
     let sel = campaigns(&a.campaign)?;
     let request = Request {
@@ -146,7 +150,9 @@ pub async fn run(a: ExportArgs) -> Result<()> {
             "{} holds an unfinished export of another request ({} {} to {} from {}): \
              rerun that command to finish it, or pass --restart to start this one over",
             a.out.display(),
-            serde_json::to_value(s.request.report)?.as_str().unwrap_or("?"),
+            serde_json::to_value(s.request.report)?
+                .as_str()
+                .unwrap_or("?"),
             s.request.from,
             s.request.to,
             s.request.base_url
@@ -168,7 +174,9 @@ pub async fn run(a: ExportArgs) -> Result<()> {
         }
     };
     match a.report {
-        ExportName::Campaign3 => export_campaign_3(&client, sel, from, to, &a.out, &spath, state).await,
+        ExportName::Campaign3 => {
+            export_campaign_3(&client, sel, from, to, &a.out, &spath, state).await
+        }
         ExportName::Diagram13 => export_diagram(&client, from, to, &a.out, &spath, state).await,
     }
 }
@@ -178,7 +186,10 @@ fn csv_header<T: Serialize>(sample: &T) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.serialize(sample)?;
     let all = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let end = all.iter().position(|b| *b == b'\n').map_or(all.len(), |i| i + 1);
+    let end = all
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(all.len(), |i| i + 1);
     Ok(all[..end].to_vec())
 }
 
@@ -381,9 +392,8 @@ async fn export_diagram(
     let mut tmp = out.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let mut f = BufWriter::new(
-        File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
-    );
+    let mut f =
+        BufWriter::new(File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?);
     let format = state.request.format;
     if format == FileFormat::Csv {
         f.write_all(&csv_header(&Diagram13Row {

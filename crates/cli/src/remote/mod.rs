@@ -91,7 +91,11 @@ pub async fn report(a: ReportArgs) -> Result<()> {
                 .campaign_3(campaigns(&a.campaign)?, from, to)
                 .try_collect()
                 .await?;
-            output::print(&rows, json, Some("--json shows every field, opt1…opt12 included"))
+            output::print(
+                &rows,
+                json,
+                Some("--json shows every field, opt1…opt12 included"),
+            )
         }
         ReportName::Diagram13 => {
             let (from, to) = dates::range(a.from.as_deref(), a.to.as_deref(), &conn.tz)?;

@@ -4,9 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 use comfy_table::{ContentArrangement, LineStyle, Table, presets};
-use marcador_client::wire::rows::{
-    CallLast10Row, Campaign3Row, CampaignRealtimeRow, Diagram13Row,
-};
+use marcador_client::wire::rows::{CallLast10Row, Campaign3Row, CampaignRealtimeRow, Diagram13Row};
 use serde::Serialize;
 
 /// A report row as a table shows it (JSON keeps every field).

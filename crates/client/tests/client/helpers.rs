@@ -1,18 +1,12 @@
 //! A real Marcador server on 127.0.0.1:0 over a demo dataset.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_client::wire::WireDate;
 use marcador_client::{Client, Endpoint, RetryPolicy};
-use marcador_server::clock::{Clock, ManualClock};
-use marcador_server::config::{Config, Limits};
-use marcador_server::demo::{self, DemoInfo, DemoSize};
-use marcador_server::startup::Application;
-use marcador_server::store::Store;
-use tempfile::TempDir;
+use marcador_server::config::Limits;
+use marcador_server::demo::DemoSize;
+pub use marcador_server::testing::{DemoServer as Served, six_months};
 
 /// 2026-11-22 10:00:00 in Bogotá.
 pub const NOW: &str = "2026-11-22T15:00:00Z";
@@ -32,88 +26,15 @@ pub fn days_ago(days: i64) -> WireDate {
     WireDate::from(t.to_zoned(tz()).datetime())
 }
 
-pub struct Served {
-    pub base: String,
-    pub store: Store,
-    pub demo: DemoInfo,
-    pub refusals: Arc<AtomicU64>,
-    pub clock: Arc<ManualClock>,
-    _dir: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
-}
-
-/// Six months of a quiet demo operation: a few thousand attempts spread over
-/// every day, so that every 31-day window has rows.
-pub fn six_months() -> DemoSize {
-    DemoSize {
-        records: 2_000,
-        days: 183,
-        attempts_per_hour: 1.0,
-        inbound_per_hour: 0.3,
-    }
-}
-
 pub async fn serve_demo(limits: Limits, size: DemoSize) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        listen: "127.0.0.1:0".into(),
-        db: dir.path().join("client.db"),
-        limits,
-        ..Config::default()
-    };
-    let store = Store::open(&config.db, 4).await.unwrap();
-    let demo = demo::seed(&store, 11, now(), Some(TOKEN.into()), size)
-        .await
-        .unwrap();
-    let clock = ManualClock::new(now());
-    let app = Application::with_store(store.clone(), &config, clock.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let refusals = app.in_flight_refusals();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = app
-            .run_until(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    Served {
-        base,
-        store,
-        demo,
-        refusals,
-        clock,
-        _dir: dir,
-        stop: Some(stop),
-    }
+    Served::start(limits, size, now(), TOKEN).await.unwrap()
 }
 
-impl Served {
-    pub fn client(&self) -> Client {
-        Client::builder(Endpoint::Url(self.base.clone()), TOKEN)
-            .retry(fast_retries())
-            .build()
-            .unwrap()
-    }
-
-    pub fn refusals(&self) -> u64 {
-        self.refusals.load(Ordering::Relaxed)
-    }
-
-    /// Today's quota day of the operation (the server's clock).
-    pub fn today(&self) -> String {
-        marcador_server::domain::local_day(self.clock.now(), &tz())
-    }
+pub fn client(s: &Served) -> Client {
+    Client::builder(Endpoint::Url(s.base.clone()), TOKEN)
+        .retry(fast_retries())
+        .build()
+        .unwrap()
 }
 
 /// Retries without the default's patience, so failing tests fail fast.

@@ -8,7 +8,7 @@ use marcador_client::{Campaigns, Client, Codify, Endpoint, Error, windows};
 use marcador_server::config::Limits;
 use marcador_server::store::CampaignSel;
 
-use crate::helpers::{TOKEN, days_ago, fast_retries, now, serve_demo, six_months, tz};
+use crate::helpers::{TOKEN, client, days_ago, fast_retries, serve_demo, six_months, tz};
 
 /// What the store holds for `[from, to]`, read through its own reader with no cap.
 async fn stored(s: &crate::helpers::Served, from: WireDate, to: WireDate) -> Vec<Campaign3Row> {
@@ -35,7 +35,7 @@ async fn a_six_month_export_equals_the_store_row_for_row() {
     let s = serve_demo(Limits::default(), six_months()).await;
     let (from, to) = (days_ago(183), days_ago(0));
     assert!(windows(from, to).unwrap().len() >= 6);
-    let client = s.client();
+    let client = client(&s);
     let got: Vec<Campaign3Row> = client
         .campaign_3(Campaigns::All, from, to)
         .try_collect()
@@ -65,7 +65,7 @@ async fn a_window_over_the_cap_is_bisected_until_it_fits() {
     )
     .await;
     let (from, to) = (days_ago(60), days_ago(0));
-    let client = s.client();
+    let client = client(&s);
     // One 31-day request is refused by the server…
     let one = DateRange::new(days_ago(31), days_ago(0)).unwrap();
     let refused = client
@@ -117,7 +117,7 @@ async fn two_exports_sharing_a_token_never_have_three_requests_in_flight() {
     assert!(control > 0, "six raw requests at once: {statuses:?}");
 
     // Two exports (two clients built apart, plus a clone) on one token.
-    let a = s.client();
+    let a = client(&s);
     let b = Client::builder(Endpoint::Url(s.base.clone()), TOKEN)
         .retry(fast_retries())
         .build()
@@ -139,13 +139,8 @@ async fn two_exports_sharing_a_token_never_have_three_requests_in_flight() {
 #[tokio::test]
 async fn quota_exhaustion_stops_with_the_reset_time() {
     let s = serve_demo(Limits::default(), six_months()).await;
-    let client = s.client();
-    let info = client.token_info().await.unwrap();
-    let limit: i64 = info.token_limit.parse().unwrap();
-    s.store
-        .set_quota_used(s.demo.operation_id, &s.today(), limit - 2)
-        .await
-        .unwrap();
+    let client = client(&s);
+    s.leave_quota(2).await.unwrap();
     let before = client.stats().requests;
     let err = client
         .campaign_3(Campaigns::All, days_ago(183), days_ago(0))
@@ -173,7 +168,7 @@ async fn quota_exhaustion_stops_with_the_reset_time() {
 #[tokio::test]
 async fn every_endpoint_is_typed() {
     let s = serve_demo(Limits::default(), Default::default()).await;
-    let client = s.client();
+    let client = client(&s);
     let campaigns = client.campaigns().await.unwrap();
     assert_eq!(campaigns.len(), 3);
     assert!(!client.calls_last_10().await.unwrap().is_empty());
@@ -264,5 +259,4 @@ async fn every_endpoint_is_typed() {
         .await
         .unwrap();
     assert!(client.token_info().await.is_ok());
-    let _ = now();
 }

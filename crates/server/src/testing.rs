@@ -1,0 +1,110 @@
+//! A real server over a demo dataset on a free port, for the tests of the
+//! client and the CLI (and anyone testing an integration against Marcador).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use jiff::Timestamp;
+
+use crate::clock::{Clock, ManualClock};
+use crate::config::{Config, Limits};
+use crate::demo::{self, DemoInfo, DemoSize};
+use crate::startup::Application;
+use crate::store::Store;
+
+/// A served demo operation. The clock stands still at `now` unless moved;
+/// the server stops when this is dropped.
+pub struct DemoServer {
+    pub base: String,
+    pub store: Store,
+    pub demo: DemoInfo,
+    pub clock: Arc<ManualClock>,
+    refusals: Arc<AtomicU64>,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl DemoServer {
+    /// Seeds a demo operation of `size` with history up to `now`, under
+    /// `token`, and serves it on 127.0.0.1 with `limits`.
+    pub async fn start(
+        limits: Limits,
+        size: DemoSize,
+        now: Timestamp,
+        token: &str,
+    ) -> Result<DemoServer, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = tempfile::tempdir()?;
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            db: dir.path().join("demo.db"),
+            limits,
+            ..Config::default()
+        };
+        let store = Store::open(&config.db, 4).await?;
+        let demo = demo::seed(&store, 11, now, Some(token.to_owned()), size).await?;
+        let clock = ManualClock::new(now);
+        let app = Application::with_store(store.clone(), &config, clock.clone()).await?;
+        let base = format!("http://{}", app.local_addr());
+        let refusals = app.in_flight_refusals();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = app
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(DemoServer {
+            base,
+            store,
+            demo,
+            clock,
+            refusals,
+            _dir: dir,
+            stop: Some(stop),
+        })
+    }
+
+    /// Requests refused so far because two were in flight on their token.
+    pub fn refusals(&self) -> u64 {
+        self.refusals.load(Ordering::Relaxed)
+    }
+
+    /// Today's quota day of the operation, by the server's clock.
+    pub fn today(&self) -> String {
+        let tz = jiff::tz::TimeZone::get(demo::TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+        crate::domain::local_day(self.clock.now(), &tz)
+    }
+
+    /// Leaves `left` requests of today's quota.
+    pub async fn leave_quota(&self, left: i64) -> Result<(), crate::store::StoreError> {
+        let caller = self
+            .store
+            .authenticate(&self.demo.token)
+            .await?
+            .ok_or_else(|| crate::store::StoreError::Invalid("the demo token is gone".into()))?;
+        let limit = caller.licenses * marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE as i64;
+        self.store
+            .set_quota_used(self.demo.operation_id, &self.today(), limit - left)
+            .await
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Six months of a quiet demo operation: a few thousand attempts spread over
+/// every day, so that every 31-day window has rows.
+pub fn six_months() -> DemoSize {
+    DemoSize {
+        records: 2_000,
+        days: 183,
+        attempts_per_hour: 1.0,
+        inbound_per_hour: 0.3,
+    }
+}
