@@ -49,7 +49,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn export_args<'a>(out: &'a str) -> Vec<&'a str> {
+fn export_args(out: &str) -> Vec<&str> {
     vec![
         "export",
         "campaign-3",
