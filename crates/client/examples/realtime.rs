@@ -11,7 +11,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match client.campaigns().await {
         Ok(rows) => {
             for c in rows {
-                println!("{:<50} {:>8} dialed {:>6} answered", c.campaign, c.dial, c.answer);
+                println!(
+                    "{:<50} {:>8} dialed {:>6} answered",
+                    c.campaign, c.dial, c.answer
+                );
             }
         }
         // Nothing will succeed until the quota resets; the error says when.
@@ -22,6 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => return Err(e.into()),
     }
     let quota = client.token_info().await?;
-    println!("requests today: {} of {}", quota.token_use_today, quota.token_limit);
+    println!(
+        "requests today: {} of {}",
+        quota.token_use_today, quota.token_limit
+    );
     Ok(())
 }

@@ -662,6 +662,15 @@ mod tests {
             .is_err()
         );
         assert!(Endpoint::Url("ftp://x".into()).base_url().is_err());
+        // The TLS stack for real Wolkvox comes up (no request is sent).
+        let w = Client::new(
+            Endpoint::Wolkvox {
+                server: "0016".into(),
+            },
+            "t",
+        )
+        .unwrap();
+        assert_eq!(w.base_url().as_str(), "https://wv0016.wolkvox.com/");
         assert!(Client::new(Endpoint::Url("http://x".into()), " ").is_err());
     }
 

@@ -314,6 +314,16 @@ fn home_is(whole: Window, window: Window, date: &str) -> bool {
 
 /// Sums diagram_1_3 rows per (routing point, option), the way one answer over
 /// the union of their ranges reads: ordered by routing point, then option.
+///
+/// ```
+/// use marcador_client::merge_diagram;
+/// use marcador_client::wire::rows::Diagram13Row;
+/// let row = |calls: &str, time: &str| Diagram13Row {
+///     rp_id: "1".into(), calls: calls.into(), time: time.into(), cod_opc_menu: "PULSE".into(),
+/// };
+/// let merged = merge_diagram([row("2", "00:00:40"), row("3", "00:01:30")]).unwrap();
+/// assert_eq!(merged, vec![row("5", "00:02:10")]);
+/// ```
 pub fn merge_diagram(rows: impl IntoIterator<Item = Diagram13Row>) -> Result<Vec<Diagram13Row>> {
     let mut sums: BTreeMap<(i64, String, String), (u64, i64)> = BTreeMap::new();
     for r in rows {

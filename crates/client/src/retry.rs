@@ -38,6 +38,14 @@ impl RetryPolicy {
     /// The wait before attempt `attempt + 1` (`attempt` ≥ 1): half the
     /// exponential delay plus a random share of the other half, so that
     /// clients refused together do not come back together.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use marcador_client::RetryPolicy;
+    /// let p = RetryPolicy::default();
+    /// let d = p.delay(3); // 250 ms × 2² = 1 s, jittered into [0.5 s, 1 s]
+    /// assert!(d >= Duration::from_millis(500) && d <= Duration::from_secs(1));
+    /// ```
     pub fn delay(&self, attempt: u32) -> Duration {
         let exp = self
             .base_delay
