@@ -24,12 +24,11 @@ async fn serve(limits: Limits) -> DemoServer {
         .unwrap()
 }
 
-/// `marcador ARGS --url … --token …`, with no connection settings inherited
-/// from the environment or a profile file.
-fn marcador(s: &DemoServer, config_home: &Path, args: &[&str]) -> Command {
+/// `marcador ARGS` with no connection settings inherited from the
+/// environment or a profile file (the profile file is looked up under `config_home`).
+fn bare(config_home: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_marcador"));
     c.args(args)
-        .args(["--url", &s.base, "--token", TOKEN])
         .env("XDG_CONFIG_HOME", config_home)
         .env("RUST_BACKTRACE", "0")
         .env_remove("MARCADOR_URL")
@@ -41,12 +40,31 @@ fn marcador(s: &DemoServer, config_home: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// `marcador ARGS --url … --token …` against `s`.
+fn marcador(s: &DemoServer, config_home: &Path, args: &[&str]) -> Command {
+    let mut c = bare(config_home, args);
+    c.args(["--url", &s.base, "--token", TOKEN]);
+    c
+}
+
 async fn run(mut c: Command) -> Output {
     c.output().await.unwrap()
 }
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// The command succeeded (else its stderr is shown).
+fn succeeded(o: &Output) {
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+/// The command failed and said `what` on stderr.
+fn failed_saying(o: &Output, what: &str) {
+    let err = text(&o.stderr);
+    assert!(!o.status.success(), "expected a failure; stderr: {err}");
+    assert!(err.contains(what), "expected {what:?} in: {err}");
 }
 
 fn export_args(out: &str) -> Vec<&str> {
@@ -70,7 +88,7 @@ fn state_of(out: &Path) -> PathBuf {
 async fn reference(s: &DemoServer, dir: &Path) -> Vec<u8> {
     let out = dir.join("reference.csv");
     let o = run(marcador(s, dir, &export_args(out.to_str().unwrap()))).await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     assert!(
         !state_of(&out).exists(),
         "no state left after a finished export"
@@ -90,10 +108,8 @@ async fn an_export_interrupted_by_the_quota_resumes_where_it_stopped() {
     let args = export_args(out.to_str().unwrap());
     s.leave_quota(3).await.unwrap();
     let first = run(marcador(&s, dir.path(), &args)).await;
-    assert!(!first.status.success());
-    let err = text(&first.stderr);
-    assert!(err.contains("TOKEN LIMIT EXCEEDED"), "{err}");
-    assert!(err.contains("run the same command again"), "{err}");
+    failed_saying(&first, "TOKEN LIMIT EXCEEDED");
+    failed_saying(&first, "run the same command again");
     assert!(state_of(&out).exists());
     let partial = std::fs::read(&out).unwrap();
     assert!(partial.len() < want.len() && want.starts_with(&partial));
@@ -101,7 +117,7 @@ async fn an_export_interrupted_by_the_quota_resumes_where_it_stopped() {
     // The next day's quota: the same command finishes the file.
     s.leave_quota(1_000).await.unwrap();
     let second = run(marcador(&s, dir.path(), &args)).await;
-    assert!(second.status.success(), "{}", text(&second.stderr));
+    succeeded(&second);
     assert!(
         text(&second.stderr).contains("resuming"),
         "{}",
@@ -112,12 +128,7 @@ async fn an_export_interrupted_by_the_quota_resumes_where_it_stopped() {
 
     // A finished file is not overwritten by accident.
     let again = run(marcador(&s, dir.path(), &args)).await;
-    assert!(!again.status.success());
-    assert!(
-        text(&again.stderr).contains("--force"),
-        "{}",
-        text(&again.stderr)
-    );
+    failed_saying(&again, "--force");
 }
 
 #[tokio::test]
@@ -135,7 +146,7 @@ async fn an_export_killed_mid_window_resumes_without_duplicates() {
     let want_jsonl = {
         let o = dir.path().join("reference.jsonl");
         let r = run(marcador(&s, dir.path(), &export_args(o.to_str().unwrap()))).await;
-        assert!(r.status.success());
+        succeeded(&r);
         std::fs::read(o).unwrap()
     };
     assert!(!want_jsonl.is_empty());
@@ -169,7 +180,7 @@ async fn an_export_killed_mid_window_resumes_without_duplicates() {
     drop(f);
 
     let resumed = run(marcador(&s, dir.path(), &args)).await;
-    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    succeeded(&resumed);
     assert_eq!(std::fs::read(&out).unwrap(), want_jsonl);
     // Each line a row, each row once.
     let ids: Vec<String> = want_jsonl
@@ -186,7 +197,7 @@ async fn reports_are_json_when_piped() {
     let s = serve(Limits::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let o = run(marcador(&s, dir.path(), &["report", "campaigns"])).await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 3);
 
@@ -205,7 +216,7 @@ async fn reports_are_json_when_piped() {
         ],
     ))
     .await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!rows.is_empty());
     assert!(
@@ -219,7 +230,7 @@ async fn reports_are_json_when_piped() {
         &["report", "diagram-1-3", "--from", FROM, "--to", TO],
     ))
     .await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert!(rows.iter().any(|r| r["cod_opc_menu"] == "PULSE"));
 
@@ -229,12 +240,7 @@ async fn reports_are_json_when_piped() {
         &["report", "campaign-3", "--from", "2026-11-31"],
     ))
     .await;
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("YYYY-mm-dd"),
-        "{}",
-        text(&o.stderr)
-    );
+    failed_saying(&o, "YYYY-mm-dd");
 }
 
 #[tokio::test]
@@ -320,12 +326,7 @@ async fn a_codify_file_is_reported_row_by_row() {
         ],
     ))
     .await;
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("nothing was sent"),
-        "{}",
-        text(&o.stderr)
-    );
+    failed_saying(&o, "nothing was sent");
     assert!(o.stdout.is_empty());
 
     // One record with flags.
@@ -345,7 +346,7 @@ async fn a_codify_file_is_reported_row_by_row() {
         ],
     ))
     .await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     assert_eq!(
         text(&o.stdout).trim(),
         format!("customer_id {a} has been coded")
@@ -363,7 +364,7 @@ async fn watch_polls_at_the_interval() {
         &["watch", "--interval", "1s", "--count", "2"],
     ))
     .await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     let polls: Vec<Value> = text(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -391,38 +392,19 @@ async fn connection_settings_come_from_a_profile_and_errors_say_what_to_do() {
         ),
     )
     .unwrap();
-    let bare = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_marcador"));
-        c.args(args)
-            .env("XDG_CONFIG_HOME", dir.path())
-            .env("RUST_BACKTRACE", "0")
-            .env_remove("MARCADOR_URL")
-            .env_remove("WOLKVOX_SERVER")
-            .env_remove("WOLKVOX_TOKEN")
-            .env_remove("MARCADOR_PROFILE")
-            .env_remove("MARCADOR_PROFILES");
-        c
-    };
+    let bare = |args: &[&str]| bare(dir.path(), args);
     let o = run(bare(&["report", "campaigns"])).await;
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    succeeded(&o);
     // Environment over profile: a wrong token in WOLKVOX_TOKEN is used and refused.
     let mut c = bare(&["report", "campaigns"]);
     c.env("WOLKVOX_TOKEN", "not-a-token");
     let o = run(c).await;
-    assert!(
-        text(&o.stderr).contains("PLEASE VALIDATE TOKEN"),
-        "{}",
-        text(&o.stderr)
-    );
+    failed_saying(&o, "PLEASE VALIDATE TOKEN");
     // A profile without a token.
     let o = run(bare(&["report", "campaigns", "--profile", "other"])).await;
-    assert!(text(&o.stderr).contains("no token"), "{}", text(&o.stderr));
+    failed_saying(&o, "no token");
     let o = run(bare(&["report", "campaigns", "--profile", "missing"])).await;
-    assert!(
-        text(&o.stderr).contains("has no profile \"missing\""),
-        "{}",
-        text(&o.stderr)
-    );
+    failed_saying(&o, "has no profile \"missing\"");
 }
 
 #[tokio::test]

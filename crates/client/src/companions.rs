@@ -4,14 +4,14 @@
 use marcador_wire::api::{self, param, report};
 use marcador_wire::limits::MAX_RECORDS_PER_UPLOAD;
 use marcador_wire::rows::{
-    ActivityCodeRow, CreateCampaignRequest, CreatedCampaignRow, DncEntry, DncResultRow,
-    InfoCampaignRow, RecallRecordsRequest, RecallRow, RemoveRecordRequest, RoutingPointRow,
-    SkillRow, SpeedRequest, TokenInfoRow, TotalRegistersRow,
+    ActivityCodeRow, CAMPAIGN_STATUS_START, CAMPAIGN_STATUS_STOP, CreateCampaignRequest,
+    CreatedCampaignRow, DncEntry, DncResultRow, InfoCampaignRow, RecallRecordsRequest, RecallRow,
+    RemoveRecordRequest, RoutingPointRow, SkillRow, SpeedRequest, TokenInfoRow, TotalRegistersRow,
 };
-use marcador_wire::{CampaignType, WireError};
+use marcador_wire::{CampaignType, WireError, WriteAnswer};
 use reqwest::Method;
 
-use crate::{Call, Client, Error, Result, created_rows, to_json};
+use crate::{Call, Client, Error, Result, envelope_rows, to_json};
 
 /// One record for `add_record`: field name → value, with the names of
 /// [`RECORD_FIELDS`](marcador_wire::rows::RECORD_FIELDS) (`customer_id`,
@@ -63,7 +63,7 @@ impl Client {
             false,
         )
         .with(param::TYPE_CAMPAIGN, kind.as_str());
-        first(self.execute(&call, created_rows).await?, "create_campaign")
+        first(self.execute(&call, envelope_rows).await?, "create_campaign")
     }
 
     /// `POST campaign.php?api=add_record`: answers how many records were added.
@@ -83,9 +83,15 @@ impl Client {
             false,
         );
         if let Some(start) = upload.then_start {
-            call = call.with(param::CAMPAIGN_STATUS, if start { "start" } else { "stop" });
+            let status = if start {
+                CAMPAIGN_STATUS_START
+            } else {
+                CAMPAIGN_STATUS_STOP
+            };
+            call = call.with(param::CAMPAIGN_STATUS, status);
         }
-        let row: TotalRegistersRow = first(self.execute(&call, created_rows).await?, "add_record")?;
+        let row: TotalRegistersRow =
+            first(self.execute(&call, envelope_rows).await?, "add_record")?;
         row.total_registers
             .trim()
             .parse()
@@ -96,7 +102,7 @@ impl Client {
     }
 
     /// `PUT campaign.php?api=start`.
-    pub async fn start_campaign(&self, kind: CampaignType, id: i64) -> Result<String> {
+    pub async fn start_campaign(&self, kind: CampaignType, id: i64) -> Result<WriteAnswer> {
         self.message(campaign_call(
             Method::PUT,
             report::START,
@@ -109,7 +115,7 @@ impl Client {
     }
 
     /// `PUT campaign.php?api=stop`.
-    pub async fn stop_campaign(&self, kind: CampaignType, id: i64) -> Result<String> {
+    pub async fn stop_campaign(&self, kind: CampaignType, id: i64) -> Result<WriteAnswer> {
         self.message(campaign_call(
             Method::PUT,
             report::STOP,
@@ -122,7 +128,7 @@ impl Client {
     }
 
     /// `PUT campaign.php?api=speed` (0–100).
-    pub async fn set_speed(&self, kind: CampaignType, id: i64, speed: u8) -> Result<String> {
+    pub async fn set_speed(&self, kind: CampaignType, id: i64, speed: u8) -> Result<WriteAnswer> {
         let body = SpeedRequest {
             speed: Some(speed.to_string().into()),
         };
@@ -168,7 +174,7 @@ impl Client {
             Some(to_json(&entries)?),
             true,
         );
-        first(self.execute(&call, created_rows).await?, "add_dnc")
+        first(self.execute(&call, envelope_rows).await?, "add_dnc")
     }
 
     /// `DELETE campaign.php?api=remove_record` for these customers.
@@ -177,7 +183,7 @@ impl Client {
         kind: CampaignType,
         id: i64,
         customer_ids: &[&str],
-    ) -> Result<String> {
+    ) -> Result<WriteAnswer> {
         let body = RemoveRecordRequest {
             customer_id: Some(customer_ids.join(",")),
         };
@@ -199,7 +205,7 @@ impl Client {
         kind: CampaignType,
         id: i64,
         result: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<WriteAnswer> {
         let mut call = campaign_call(Method::DELETE, report::CLEAR_CAMPAIGN, kind, id, None, true);
         if let Some(r) = result {
             call = call.with(param::RESULT, r);

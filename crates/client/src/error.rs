@@ -13,7 +13,8 @@ pub enum Error {
     /// retried: nothing will succeed before `resets_at`, the next midnight in
     /// the operation's time zone.
     #[error(
-        "TOKEN LIMIT EXCEEDED: the operation's daily request quota is used up; it resets at {} ({})",
+        "{}: the operation's daily request quota is used up; it resets at {} ({})",
+        marcador_wire::error::MSG_TOKEN_LIMIT,
         resets_at.strftime("%Y-%m-%d %H:%M %Z"),
         resets_at.time_zone().iana_name().unwrap_or("operation time zone")
     )]

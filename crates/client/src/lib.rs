@@ -38,6 +38,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use jiff::Zoned;
 use jiff::tz::TimeZone;
 pub use marcador_wire as wire;
@@ -51,7 +52,7 @@ use tokio::sync::Semaphore;
 
 pub use companions::{NewRecords, Record};
 pub use error::Error;
-pub use ranged::{Window, WindowRows, merge_diagram, windows};
+pub use ranged::{Window, WindowRows, merge_diagram, windows, windows_after};
 pub use retry::RetryPolicy;
 
 /// `Result` with this crate's [`Error`].
@@ -279,7 +280,8 @@ pub(crate) struct Call {
     pub method: Method,
     pub path: &'static str,
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<Vec<u8>>,
+    /// Shared, so that a retry re-sends it without copying.
+    pub body: Option<Bytes>,
     /// Whether sending it twice does no harm (reads, codify, start/stop…):
     /// only such calls are retried after a failure that may have reached the server.
     pub idempotent: bool,
@@ -306,7 +308,7 @@ impl Call {
             method,
             path: api::CAMPAIGN_PATH,
             query: vec![(param::API, api_name.to_owned())],
-            body,
+            body: body.map(Bytes::from),
             idempotent,
         }
     }
@@ -388,8 +390,9 @@ impl Client {
             .await
     }
 
-    /// `PUT campaign.php?api=codify`: codifies one record; answers the server's message.
-    pub async fn codify(&self, c: &Codify) -> Result<String> {
+    /// `PUT campaign.php?api=codify`: codifies one record; answers the server's
+    /// acknowledgement (`code` 202, `msg` naming the customer).
+    pub async fn codify(&self, c: &Codify) -> Result<WriteAnswer> {
         let body = CodifyRequest {
             cod_act: Some(c.code.clone()),
             cod_act_2: c.code_2.clone(),
@@ -407,8 +410,8 @@ impl Client {
         self.execute(&call, envelope_rows).await
     }
 
-    /// Sends a write whose answer is `{"code": 2xx, "msg": …}`; answers `msg`.
-    pub(crate) async fn message(&self, call: Call) -> Result<String> {
+    /// Sends a write whose answer is `{"code": 2xx, "error": null, "msg": …}`.
+    pub(crate) async fn message(&self, call: Call) -> Result<WriteAnswer> {
         self.execute(&call, write_answer).await
     }
 
@@ -501,7 +504,7 @@ impl Client {
         &self,
         call: &Call,
         url: &Url,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+    ) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
         let inner = &self.inner;
         let mut req = inner
             .http
@@ -521,7 +524,7 @@ impl Client {
         // The whole body is read under the permit: a streamed answer is in flight
         // until its last byte.
         let body = resp.bytes().await?;
-        Ok((status, headers, body.to_vec()))
+        Ok((status, headers, body))
     }
 }
 
@@ -531,8 +534,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
 
 /// The next midnight in `tz`: when a Wolkvox daily quota resets.
 pub fn next_midnight(tz: &TimeZone) -> Zoned {
-    let now = Zoned::now().with_time_zone(tz.clone());
-    now.tomorrow().and_then(|t| t.start_of_day()).unwrap_or(now)
+    marcador_wire::date::quota_resets_at(jiff::Timestamp::now(), tz)
 }
 
 fn retry_after(h: &HeaderMap) -> Option<Duration> {
@@ -593,7 +595,10 @@ fn snippet(body: &[u8]) -> String {
 
 /// `{"code": 200, "data": [...]}`; the code may be a number or a string, and
 /// "no data" is an empty result.
-fn envelope_rows<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<Vec<T>, Failure> {
+pub(crate) fn envelope_rows<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Vec<T>, Failure> {
     match serde_json::from_slice::<Envelope<T>>(body) {
         Ok(env) if (200..300).contains(&env.code.0) => Ok(env.data.unwrap_or_default()),
         Ok(env) => {
@@ -625,20 +630,12 @@ fn bare_rows<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<Vec
     }
 }
 
-fn write_answer(status: StatusCode, body: &[u8]) -> Result<String, Failure> {
+fn write_answer(status: StatusCode, body: &[u8]) -> Result<WriteAnswer, Failure> {
     match serde_json::from_slice::<WriteAnswer>(body) {
-        Ok(a) if (200..300).contains(&a.code.0) => Ok(a.msg),
+        Ok(a) if (200..300).contains(&a.code.0) => Ok(a),
         Ok(a) => Err(Failure::Wire(wire_error(a.code.0, a.error, a.msg, None))),
         Err(e) => Err(failure(status, body, e)),
     }
-}
-
-/// Rows of a write answered with an envelope (`201` with rows).
-pub(crate) fn created_rows<T: DeserializeOwned>(
-    status: StatusCode,
-    body: &[u8],
-) -> Result<Vec<T>, Failure> {
-    envelope_rows(status, body)
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use jiff::ToSpan;
-use jiff::civil::DateTime;
 use marcador_wire::api::{self, param, report};
-use marcador_wire::date::RESPONSE_DATE_FORMAT;
+use marcador_wire::date::{RESPONSE_DATE_FORMAT, is_response_date};
 use marcador_wire::format::{duration_hms, parse_duration_hms};
 use marcador_wire::limits::MAX_RANGE_DAYS;
 use marcador_wire::rows::{Campaign3Row, Diagram13Row};
@@ -46,10 +45,6 @@ impl Window {
                 end: self.end,
             },
         ))
-    }
-
-    fn holds(self, t: DateTime) -> bool {
-        self.ini.civil() <= t && t <= self.end.civil()
     }
 }
 
@@ -176,7 +171,8 @@ impl Client {
                     // Each row once: a row belongs to the window holding its
                     // date (clamped into the whole range), whatever window the
                     // server sent it in.
-                    got.rows.retain(|row| home_is(whole, w, &row.date));
+                    let home = Home::new(whole, w);
+                    got.rows.retain(|row| home.keeps(&row.date));
                     got.rows.sort_by(|a, b| a.date.cmp(&b.date));
                     Ok(got)
                 }
@@ -241,20 +237,12 @@ impl Client {
         while let Some(part) = todo.pop() {
             requests += 1;
             let over = match fetch(self, part.range()?).await {
-                Ok(got) if (got.len() as u64) < self.max_records() => {
+                // An answer at the cap may have been truncated: narrower, if there is narrower.
+                Ok(got) if (got.len() as u64) < self.max_records() || part.halves().is_none() => {
                     rows.extend(got);
                     continue;
                 }
-                Ok(got) => {
-                    match part.halves() {
-                        Some(_) => format!("{} rows, the most one answer holds", got.len()),
-                        // One second at the cap: nothing narrower to ask for.
-                        None => {
-                            rows.extend(got);
-                            continue;
-                        }
-                    }
-                }
+                Ok(got) => format!("{} rows, the most one answer holds", got.len()),
                 Err(Error::Api(e)) if e.is_too_large() => e.msg,
                 Err(e) => return Err(e),
             };
@@ -276,40 +264,72 @@ impl Client {
     }
 }
 
-/// The windows still to fetch of `[from, to]`, after `done_through`.
+/// The windows still to fetch of `[from, to]` once everything up to
+/// `done_through` (inclusive) is written: [`windows`] from the next second.
+///
+/// ```
+/// use marcador_client::windows_after;
+/// use marcador_client::wire::WireDate;
+/// let d = |s| WireDate::parse(s).unwrap();
+/// let w = windows_after(d("20260101000000"), d("20260301000000"), Some(d("20260201000000"))).unwrap();
+/// assert_eq!(w.len(), 1);
+/// assert_eq!(w[0].ini.to_wire(), "20260201000001");
+/// assert!(windows_after(d("20260101000000"), d("20260301000000"), Some(d("20260301000000"))).unwrap().is_empty());
+/// ```
+pub fn windows_after(
+    from: WireDate,
+    to: WireDate,
+    done_through: Option<WireDate>,
+) -> Result<Vec<Window>> {
+    let start = match done_through {
+        None => from,
+        Some(d) if d >= to => return Ok(Vec::new()),
+        Some(d) => d
+            .civil()
+            .checked_add(1.second())
+            .map(|t| WireDate::from(t).max(from))
+            .map_err(|_| Error::Range(DateError::TooLong))?,
+    };
+    windows(start, to)
+}
+
 fn plan(
     from: WireDate,
     to: WireDate,
     done_through: Option<WireDate>,
 ) -> impl Stream<Item = Result<Window>> + Send + 'static {
-    let start = match done_through {
-        None => Ok(Some(from)),
-        Some(d) if d >= to => Ok(None),
-        Some(d) => d
-            .civil()
-            .checked_add(1.second())
-            .map(|t| Some(WireDate::from(t).max(from)))
-            .map_err(|_| Error::Range(DateError::TooLong)),
-    };
-    let planned: Vec<Result<Window>> = match start {
-        Ok(None) => Vec::new(),
-        Ok(Some(s)) => match windows(s, to) {
-            Ok(w) => w.into_iter().map(Ok).collect(),
-            Err(e) => vec![Err(e)],
-        },
+    let planned: Vec<Result<Window>> = match windows_after(from, to, done_through) {
+        Ok(w) => w.into_iter().map(Ok).collect(),
         Err(e) => vec![Err(e)],
     };
     stream::iter(planned)
 }
 
-/// Whether a row dated `date` belongs to `window` of the export of `whole`:
-/// its date, clamped into `whole`, falls in `window`. Undated rows stay.
-fn home_is(whole: Window, window: Window, date: &str) -> bool {
-    let Ok(t) = DateTime::strptime(RESPONSE_DATE_FORMAT, date) else {
-        return true;
-    };
-    let t = t.clamp(whole.ini.civil(), whole.end.civil());
-    window.holds(t)
+/// Which rows a window of the export of `whole` keeps: those whose date,
+/// clamped into `whole`, falls in the window. The bounds are written once as
+/// answer dates (`YYYY-mm-dd HH:ii:ss` sorts as it reads) and each row's date
+/// is compared as text; a date not in that shape is kept.
+struct Home {
+    whole: (String, String),
+    window: (String, String),
+}
+
+impl Home {
+    fn new(whole: Window, window: Window) -> Self {
+        let text = |d: WireDate| d.civil().strftime(RESPONSE_DATE_FORMAT).to_string();
+        Home {
+            whole: (text(whole.ini), text(whole.end)),
+            window: (text(window.ini), text(window.end)),
+        }
+    }
+
+    fn keeps(&self, date: &str) -> bool {
+        if !is_response_date(date) {
+            return true;
+        }
+        let t = date.clamp(self.whole.0.as_str(), self.whole.1.as_str());
+        self.window.0.as_str() <= t && t <= self.window.1.as_str()
+    }
 }
 
 /// Sums diagram_1_3 rows per (routing point, option), the way one answer over
@@ -413,11 +433,15 @@ mod tests {
             "2026-03-02 00:00:00",
         ] {
             assert_eq!(
-                w.iter().filter(|x| home_is(whole, **x, date)).count(),
+                w.iter()
+                    .filter(|x| Home::new(whole, **x).keeps(date))
+                    .count(),
                 1,
                 "{date}"
             );
         }
+        // A row without a usable date cannot be placed: it stays where it came.
+        assert!(w.iter().all(|x| Home::new(whole, *x).keeps("not a date")));
     }
 
     #[test]

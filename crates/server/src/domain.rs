@@ -189,17 +189,6 @@ pub fn local_day(at: Timestamp, tz: &TimeZone) -> String {
     at.to_zoned(tz.clone()).date().to_string()
 }
 
-/// Seconds from `at` to the next local midnight in `tz` (when the quota resets).
-pub fn seconds_to_midnight(at: Timestamp, tz: &TimeZone) -> i64 {
-    let z = at.to_zoned(tz.clone());
-    z.date()
-        .tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(tz.clone()).ok())
-        .map(|m| m.timestamp().as_second() - at.as_second())
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +258,5 @@ mod tests {
         // 03:00 UTC on the 23rd is 22:00 on the 22nd in Bogotá.
         let t: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
         assert_eq!(local_day(t, &tz), "2026-11-22");
-        assert_eq!(seconds_to_midnight(t, &tz), 2 * 3600);
     }
 }

@@ -6,11 +6,69 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
 
-use crate::clock::{Clock, ManualClock};
+use crate::clock::{Clock, ManualClock, SharedClock};
 use crate::config::{Config, Limits};
 use crate::demo::{self, DemoInfo, DemoSize};
-use crate::startup::Application;
+use crate::startup::{Application, StartupError};
 use crate::store::Store;
+
+/// The application served on its configured address (port 0 for a free one)
+/// in a background task, until [`Serving::stop`] or drop.
+pub struct Serving {
+    pub base: String,
+    refusals: Arc<AtomicU64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Serving {
+    pub async fn start(
+        store: Store,
+        config: &Config,
+        clock: SharedClock,
+    ) -> Result<Serving, StartupError> {
+        let app = Application::with_store(store, config, clock).await?;
+        let base = format!("http://{}", app.local_addr());
+        let refusals = app.in_flight_refusals();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(async move {
+            let _ = app
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Serving {
+            base,
+            refusals,
+            stop: Some(stop),
+            served: Some(served),
+        })
+    }
+
+    /// Requests refused so far because two were in flight on their token.
+    pub fn refusals(&self) -> u64 {
+        self.refusals.load(Ordering::Relaxed)
+    }
+
+    /// Stops serving and waits for in-flight requests and the store to close.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.served.take() {
+            let _ = h.await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
 
 /// A served demo operation. The clock stands still at `now` unless moved;
 /// the server stops when this is dropped.
@@ -19,9 +77,8 @@ pub struct DemoServer {
     pub store: Store,
     pub demo: DemoInfo,
     pub clock: Arc<ManualClock>,
-    refusals: Arc<AtomicU64>,
+    serving: Serving,
     _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl DemoServer {
@@ -43,31 +100,20 @@ impl DemoServer {
         let store = Store::open(&config.db, 4).await?;
         let demo = demo::seed(&store, 11, now, Some(token.to_owned()), size).await?;
         let clock = ManualClock::new(now);
-        let app = Application::with_store(store.clone(), &config, clock.clone()).await?;
-        let base = format!("http://{}", app.local_addr());
-        let refusals = app.in_flight_refusals();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = app
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let serving = Serving::start(store.clone(), &config, clock.clone()).await?;
         Ok(DemoServer {
-            base,
+            base: serving.base.clone(),
             store,
             demo,
             clock,
-            refusals,
+            serving,
             _dir: dir,
-            stop: Some(stop),
         })
     }
 
     /// Requests refused so far because two were in flight on their token.
     pub fn refusals(&self) -> u64 {
-        self.refusals.load(Ordering::Relaxed)
+        self.serving.refusals()
     }
 
     /// Today's quota day of the operation, by the server's clock.
@@ -87,14 +133,6 @@ impl DemoServer {
         self.store
             .set_quota_used(self.demo.operation_id, &self.today(), limit - left)
             .await
-    }
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
     }
 }
 

@@ -122,6 +122,25 @@ pub fn format_response_date(unix_seconds: i64, tz: &TimeZone) -> String {
     }
 }
 
+/// When the daily quota counted at `at` resets: the next midnight of the
+/// operation's zone (the quota counts requests per local calendar day).
+pub fn quota_resets_at(at: Timestamp, tz: &TimeZone) -> jiff::Zoned {
+    let now = at.to_zoned(tz.clone());
+    now.tomorrow().and_then(|t| t.start_of_day()).unwrap_or(now)
+}
+
+/// Whether `s` has the shape of an answer date (`YYYY-mm-dd HH:ii:ss`, digits
+/// and separators in place). Such dates sort as text in time order.
+pub fn is_response_date(s: &str) -> bool {
+    s.len() == 19
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b' ',
+            13 | 16 => b == b':',
+            _ => b.is_ascii_digit(),
+        })
+}
+
 /// Reads an answer date written in `tz` back into Unix seconds (for clients).
 pub fn parse_response_date(s: &str, tz: &TimeZone) -> Result<i64, String> {
     let dt = DateTime::strptime(RESPONSE_DATE_FORMAT, s).map_err(|e| e.to_string())?;
@@ -182,6 +201,24 @@ mod tests {
             parse_response_date("2025-04-03 12:28:00", &bogota()).unwrap(),
             ts
         );
+        assert!(is_response_date("2025-04-03 12:28:00"));
+        for s in [
+            "2025-04-03 12:28",
+            "2025-04-03T12:28:00",
+            "20250403122800",
+            "2025-4-03 12:28:00",
+        ] {
+            assert!(!is_response_date(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_quota_resets_at_the_next_local_midnight() {
+        // 03:00 UTC on the 23rd is 22:00 on the 22nd in Bogotá.
+        let t: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
+        let r = quota_resets_at(t, &bogota());
+        assert_eq!(r.to_string(), "2026-11-23T00:00:00-05:00[America/Bogota]");
+        assert_eq!(r.timestamp().as_second() - t.as_second(), 2 * 3600);
     }
 
     #[test]

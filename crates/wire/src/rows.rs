@@ -320,12 +320,17 @@ pub struct InfoCampaignRow {
     pub skill_id: String,
 }
 
+/// add_record `campaign_status` that starts the campaign after the upload.
+pub const CAMPAIGN_STATUS_START: &str = "start";
+/// add_record `campaign_status` that leaves the campaign stopped.
+pub const CAMPAIGN_STATUS_STOP: &str = "stop";
+
 /// add_record `campaign_status` values clients send: `Some(true)` starts the
 /// campaign, `Some(false)` stops it.
 pub fn campaign_status_value(v: &str) -> Option<bool> {
     match v.trim().to_lowercase().as_str() {
-        "start" | "started" | "1" => Some(true),
-        "stop" | "stopped" | "0" => Some(false),
+        CAMPAIGN_STATUS_START | "started" | "1" => Some(true),
+        CAMPAIGN_STATUS_STOP | "stopped" | "0" => Some(false),
         _ => None,
     }
 }

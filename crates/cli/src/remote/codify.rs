@@ -105,7 +105,8 @@ fn read_file(
         };
         let (Some(campaign_id), Some(type_campaign)) = (id, ty) else {
             problems.push(format!(
-                "row {row}: needs a numeric campaign_id and a type_campaign (preview or predictive), in the file or as --campaign/--type"
+                "row {row}: needs a numeric campaign_id and a type_campaign ({}), in the file or as --campaign/--type",
+                super::campaign_types()
             ));
             continue;
         };
@@ -148,7 +149,7 @@ pub async fn run(a: CodifyArgs) -> Result<()> {
                 "codify needs --campaign, --type, --customer and --code (or --file FILE for many)"
             );
         };
-        let msg = client
+        let answer = client
             .codify(&Codify {
                 campaign_id,
                 type_campaign,
@@ -158,7 +159,7 @@ pub async fn run(a: CodifyArgs) -> Result<()> {
                 comment: a.comment.clone(),
             })
             .await?;
-        println!("{msg}");
+        println!("{}", answer.msg);
         return Ok(());
     };
     let items = read_file(path, a.campaign, kind)?;
@@ -197,12 +198,12 @@ pub async fn run(a: CodifyArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     while let Some((row, customer_id, r)) = results.next().await {
         let outcome = match r {
-            Ok(msg) => Outcome {
+            Ok(answer) => Outcome {
                 row,
                 customer_id,
                 ok: true,
-                code: 202,
-                msg,
+                code: answer.code.0,
+                msg: answer.msg,
             },
             Err(Error::QuotaExhausted { resets_at }) => {
                 out.flush()?;

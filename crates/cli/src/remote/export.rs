@@ -18,7 +18,7 @@ use futures_util::{Stream, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use marcador_client::wire::WireDate;
 use marcador_client::wire::rows::{Campaign3Row, Diagram13Row};
-use marcador_client::{Client, WindowRows, merge_diagram, windows};
+use marcador_client::{Client, WindowRows, merge_diagram, windows_after};
 use serde::{Deserialize, Serialize};
 
 use super::dates::{self, End};
@@ -301,14 +301,9 @@ fn done_through(state: &State) -> Result<Option<WireDate>> {
         .transpose()
 }
 
+/// Windows still to do, for the progress bar.
 fn remaining_windows(from: WireDate, to: WireDate, done: Option<WireDate>) -> usize {
-    let start = done
-        .and_then(|d| d.civil().checked_add(jiff::ToSpan::second(1)).ok())
-        .map_or(from, WireDate::from);
-    if start > to {
-        return 0;
-    }
-    windows(start, to).map(|w| w.len()).unwrap_or(0)
+    windows_after(from, to, done).map_or(0, |w| w.len())
 }
 
 async fn export_campaign_3(

@@ -71,10 +71,19 @@ pub fn campaigns(s: &str) -> Result<Campaigns> {
         .map_err(|_| anyhow::anyhow!("--campaign {s:?} is not a campaign id or \"all\""))
 }
 
+/// The campaign types, as the wire spells them: `preview or predictive`.
+pub fn campaign_types() -> String {
+    let names: Vec<&str> = CampaignType::ALL.iter().map(|t| t.as_str()).collect();
+    names.join(" or ")
+}
+
 /// `--type preview|predictive`.
 pub fn campaign_type(s: &str) -> Result<CampaignType> {
     CampaignType::parse(s.trim()).ok_or_else(|| {
-        anyhow::anyhow!("--type {s:?} is not a campaign type: use preview or predictive")
+        anyhow::anyhow!(
+            "--type {s:?} is not a campaign type: use {}",
+            campaign_types()
+        )
     })
 }
 

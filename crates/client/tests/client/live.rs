@@ -1,8 +1,9 @@
 //! Against the real server.
 
 use futures_util::TryStreamExt;
-use marcador_client::wire::CampaignType;
+use marcador_client::wire::envelope::coded_msg;
 use marcador_client::wire::rows::Campaign3Row;
+use marcador_client::wire::{CampaignType, WriteAnswer};
 use marcador_client::wire::{DateRange, WireDate};
 use marcador_client::{Campaigns, Client, Codify, Endpoint, Error, windows};
 use marcador_server::config::Limits;
@@ -10,12 +11,26 @@ use marcador_server::store::CampaignSel;
 
 use crate::helpers::{TOKEN, client, days_ago, fast_retries, serve_demo, six_months, tz};
 
-/// What the store holds for `[from, to]`, read through its own reader with no cap.
-async fn stored(s: &crate::helpers::Served, from: WireDate, to: WireDate) -> Vec<Campaign3Row> {
-    let range = (
+/// `[from, to]` as Unix seconds in the operation's zone.
+fn unix(from: WireDate, to: WireDate) -> (i64, i64) {
+    (
         from.to_timestamp(&tz()).unwrap().as_second(),
         to.to_timestamp(&tz()).unwrap().as_second(),
-    );
+    )
+}
+
+/// Every campaign_3 row of `[from, to]` through the client's ranged call.
+async fn export(client: &Client, from: WireDate, to: WireDate) -> Vec<Campaign3Row> {
+    client
+        .campaign_3(Campaigns::All, from, to)
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+/// What the store holds for `[from, to]`, read through its own reader with no cap.
+async fn stored(s: &crate::helpers::Served, from: WireDate, to: WireDate) -> Vec<Campaign3Row> {
+    let range = unix(from, to);
     let mut read = s
         .store
         .campaign_3_read(
@@ -36,11 +51,7 @@ async fn a_six_month_export_equals_the_store_row_for_row() {
     let (from, to) = (days_ago(183), days_ago(0));
     assert!(windows(from, to).unwrap().len() >= 6);
     let client = client(&s);
-    let got: Vec<Campaign3Row> = client
-        .campaign_3(Campaigns::All, from, to)
-        .try_collect()
-        .await
-        .unwrap();
+    let got = export(&client, from, to).await;
     let want = stored(&s, from, to).await;
     assert!(want.len() > 2_000, "a real dataset: {}", want.len());
     let months: std::collections::BTreeSet<&str> = want.iter().map(|r| &r.date[..7]).collect();
@@ -75,11 +86,7 @@ async fn a_window_over_the_cap_is_bisected_until_it_fits() {
     assert_eq!(refused.wire().map(|w| w.code.0), Some(413), "{refused}");
     // …and the ranged call splits it until every part fits.
     let before = client.stats().requests;
-    let got: Vec<Campaign3Row> = client
-        .campaign_3(Campaigns::All, from, to)
-        .try_collect()
-        .await
-        .unwrap();
+    let got = export(&client, from, to).await;
     let want = stored(&s, from, to).await;
     assert!(want.len() as u64 > 4 * cap, "{} rows", want.len());
     assert_eq!(got, want);
@@ -89,9 +96,17 @@ async fn a_window_over_the_cap_is_bisected_until_it_fits() {
         "{requests} requests for {} rows at {cap} a request",
         want.len()
     );
-    // diagram_1_3 over the same range sums to what one answer would say.
+    // diagram_1_3 over the same 60 days (two windows) sums to what the store
+    // says for the whole range at once.
     let merged = client.diagram_1_3(from, to).await.unwrap();
-    assert!(!merged.is_empty());
+    let (a, b) = unix(from, to);
+    let whole = s
+        .store
+        .diagram_1_3(s.demo.operation_id, a, b)
+        .await
+        .unwrap();
+    assert!(whole.len() > 3, "{whole:?}");
+    assert_eq!(merged, whole);
 }
 
 #[tokio::test]
@@ -123,13 +138,8 @@ async fn two_exports_sharing_a_token_never_have_three_requests_in_flight() {
         .build()
         .unwrap();
     let c = b.clone();
-    let export = |c: Client| async move {
-        c.campaign_3(Campaigns::All, from, to)
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap()
-    };
-    let (x, y, z) = tokio::join!(export(a.clone()), export(b), export(c.clone()));
+    let run = |c: Client| async move { export(&c, from, to).await };
+    let (x, y, z) = tokio::join!(run(a.clone()), run(b), run(c.clone()));
     assert_eq!(x, y);
     assert_eq!(x, z);
     assert_eq!(s.refusals(), control, "no refusal during the exports");
@@ -192,7 +202,7 @@ async fn every_endpoint_is_typed() {
         })
         .await
         .unwrap();
-    assert_eq!(msg, format!("customer_id {customer} has been coded"));
+    assert_eq!(msg, WriteAnswer::accepted(coded_msg(&customer)));
     // Errors keep their envelope.
     let err = client
         .codify(&Codify {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use marcador_server::clock::ManualClock;
 use marcador_server::config::{Config, Limits};
-use marcador_server::startup::Application;
 use marcador_server::store::{
     AttemptFact, CallFact, Fact, IvrStepFact, NewCampaign, NewRecord, Store,
 };
+use marcador_server::testing::Serving;
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -54,8 +54,7 @@ pub struct TestApp {
     pub b: Op,
     pub config: Config,
     _dir: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
+    serving: Option<Serving>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -74,9 +73,11 @@ pub async fn spawn_with(limits: Limits) -> TestApp {
     let a = fixture_acme(&store).await;
     let b = fixture_globex(&store).await;
     let clock = ManualClock::new(now());
-    let (base, stop, served) = serve(store.clone(), &config, clock.clone()).await;
+    let serving = Serving::start(store.clone(), &config, clock.clone())
+        .await
+        .unwrap();
     TestApp {
-        base,
+        base: serving.base.clone(),
         store,
         clock,
         http: reqwest::Client::new(),
@@ -84,48 +85,22 @@ pub async fn spawn_with(limits: Limits) -> TestApp {
         b,
         config,
         _dir: dir,
-        stop: Some(stop),
-        served: Some(served),
+        serving: Some(serving),
     }
-}
-
-async fn serve(
-    store: Store,
-    config: &Config,
-    clock: Arc<ManualClock>,
-) -> (
-    String,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
-    let app = Application::with_store(store, config, clock).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(async move {
-        let _ = app
-            .run_until(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    (base, stop, served)
 }
 
 impl TestApp {
     /// Stops the server and starts a new one on the same database file.
     pub async fn restart(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(h) = self.served.take() {
-            let _ = h.await;
+        if let Some(s) = self.serving.take() {
+            s.stop().await;
         }
         self.store = Store::open(&self.config.db, 4).await.unwrap();
-        let (base, stop, served) =
-            serve(self.store.clone(), &self.config, self.clock.clone()).await;
-        self.base = base;
-        self.stop = Some(stop);
-        self.served = Some(served);
+        let serving = Serving::start(self.store.clone(), &self.config, self.clock.clone())
+            .await
+            .unwrap();
+        self.base = serving.base.clone();
+        self.serving = Some(serving);
     }
 
     pub fn advance(&self, secs: i64) {
