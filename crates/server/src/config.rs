@@ -1,7 +1,7 @@
 //! Configuration: defaults, then a TOML file, then `MARCADOR_*` environment
 //! variables (`__` separates sections), then command-line flags.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use figment::{
@@ -11,8 +11,15 @@ use figment::{
 use marcador_wire::limits;
 use serde::{Deserialize, Serialize};
 
-/// `MARCADOR_*` variables that belong to the command line, not to these settings.
-const NOT_SERVER_SETTINGS: &[&str] = &["config", "demo_token", "url", "token"];
+/// The `MARCADOR_*` variables read as settings: `MARCADOR_LISTEN`, `MARCADOR_DB`,
+/// `MARCADOR_READER_CONNECTIONS` and `MARCADOR_LIMITS__*`. Other `MARCADOR_*`
+/// variables belong to the command line or to the tests (`MARCADOR_TOKEN`,
+/// `MARCADOR_TEST_PG_URL`…) and are left alone.
+fn is_server_setting(key: &str) -> bool {
+    const TOP: &[&str] = &["listen", "db", "reader_connections"];
+    let key = key.to_ascii_lowercase();
+    TOP.contains(&key.as_str()) || key.starts_with("limits__")
+}
 
 /// The file read when `--config` is not given (absent is fine).
 pub const DEFAULT_CONFIG_FILE: &str = "marcador.toml";
@@ -22,9 +29,10 @@ pub const DEFAULT_CONFIG_FILE: &str = "marcador.toml";
 pub struct Config {
     /// Address the HTTP API listens on.
     pub listen: String,
-    /// SQLite database file (created if missing).
-    pub db: PathBuf,
-    /// Connections in the read pool (writes always go through one connection).
+    /// The database: a SQLite file (created if missing), or a PostgreSQL URL
+    /// (`postgres://user@host:5432/name`, the database must exist).
+    pub db: String,
+    /// Connections in the read pool (on SQLite writes always go through one connection).
     pub reader_connections: u32,
     pub limits: Limits,
 }
@@ -42,7 +50,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:8080".to_owned(),
-            db: PathBuf::from("marcador.db"),
+            db: "marcador.db".to_owned(),
             reader_connections: 4,
             limits: Limits::default(),
         }
@@ -82,8 +90,8 @@ impl Config {
         }
         fig.merge(
             Env::prefixed("MARCADOR_")
-                .split("__")
-                .ignore(NOT_SERVER_SETTINGS),
+                .filter(|k| is_server_setting(k.as_str()))
+                .split("__"),
         )
         .extract()
         .map_err(Box::new)
@@ -107,7 +115,7 @@ mod tests {
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.limits.deadline_ms, 5000);
         assert_eq!(c.limits.max_records_per_answer, 60_000);
-        assert_eq!(c.db, PathBuf::from("marcador.db"));
+        assert_eq!(c.db, "marcador.db");
         assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
         std::fs::write(&file, "lisen = \"typo\"\n").unwrap();
         assert!(
@@ -116,7 +124,32 @@ mod tests {
         );
     }
 
-    fn tempfile_dir() -> PathBuf {
+    #[test]
+    fn only_settings_are_read_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MARCADOR_DB", "postgres://postgres@127.0.0.1/x");
+            jail.set_env("MARCADOR_LIMITS__DEADLINE_MS", "7000");
+            // Variables of the command line and of the tests are not settings.
+            for k in [
+                "TEST_PG_URL",
+                "TOKEN",
+                "URL",
+                "PROFILE",
+                "SETUP",
+                "DEMO_TOKEN",
+            ] {
+                jail.set_env(format!("MARCADOR_{k}"), "x");
+            }
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.db, "postgres://postgres@127.0.0.1/x");
+            assert_eq!(c.limits.deadline_ms, 7000);
+            jail.set_env("MARCADOR_LIMITS__DEADLINE", "1");
+            assert!(Config::load(None).is_err(), "a misspelt limit is refused");
+            Ok(())
+        });
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("marcador-config-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d

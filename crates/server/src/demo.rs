@@ -472,6 +472,8 @@ pub async fn seed(
         minute += 60;
     }
     g.flush(store).await?;
+    // The history was written in bulk: let the planner see it.
+    store.analyze(&[]).await?;
     Ok(g.info)
 }
 

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::api::{AppState, router};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::store::{Location, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -34,10 +34,11 @@ pub struct Application {
 impl Application {
     /// Opens the configured database and binds the configured address.
     pub async fn build(config: &Config, clock: SharedClock) -> Result<Self, StartupError> {
-        let store = Store::open(&config.db, config.reader_connections)
+        let location = Location::parse(&config.db);
+        let store = Store::open(location.clone(), config.reader_connections)
             .await
             .map_err(|source| StartupError::Store {
-                path: config.db.display().to_string(),
+                path: location.to_string(),
                 source,
             })?;
         Self::with_store(store, config, clock).await

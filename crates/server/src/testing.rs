@@ -10,7 +10,8 @@ use crate::clock::{Clock, ManualClock, SharedClock};
 use crate::config::{Config, Limits};
 use crate::demo::{self, DemoInfo, DemoSize};
 use crate::startup::{Application, StartupError};
-use crate::store::Store;
+use crate::store::{Backend, Location, Store};
+use sqlx::{Connection, Executor};
 
 /// The application served on its configured address (port 0 for a free one)
 /// in a background task, until [`Serving::stop`] or drop.
@@ -93,7 +94,7 @@ impl DemoServer {
         let dir = tempfile::tempdir()?;
         let config = Config {
             listen: "127.0.0.1:0".into(),
-            db: dir.path().join("demo.db"),
+            db: dir.path().join("demo.db").display().to_string(),
             limits,
             ..Config::default()
         };
@@ -144,5 +145,124 @@ pub fn six_months() -> DemoSize {
         days: 183,
         attempts_per_hour: 1.0,
         inbound_per_hour: 0.3,
+    }
+}
+
+/// Where the tests find PostgreSQL: a URL of any database on the server
+/// (the tests create and drop their own). `MARCADOR_TEST_PG_URL` overrides it.
+pub const DEFAULT_TEST_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The PostgreSQL server the tests use.
+pub fn test_pg_url() -> String {
+    std::env::var("MARCADOR_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_TEST_PG_URL.to_owned())
+}
+
+/// A fresh, empty database of one backend for one test: a SQLite file in a
+/// temporary directory, or a new PostgreSQL database (`marcador_t_…`) that is
+/// dropped with this value. Test databases turn `synchronous_commit` off:
+/// they are thrown away, and commits are then as cheap as SQLite's WAL ones.
+pub struct TestDb {
+    location: Location,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Result<TestDb, Box<dyn std::error::Error + Send + Sync>> {
+        Self::new_with(backend, false).await
+    }
+
+    /// [`TestDb::new`]; with `durable`, a PostgreSQL database keeps the
+    /// server's own `synchronous_commit` (for benchmarks).
+    pub async fn new_with(
+        backend: Backend,
+        durable: bool,
+    ) -> Result<TestDb, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = tempfile::tempdir()?;
+        match backend {
+            Backend::Sqlite => Ok(TestDb {
+                location: Location::Sqlite(dir.path().join("test.db")),
+                pg_name: None,
+                _dir: dir,
+            }),
+            Backend::Postgres => {
+                sqlx::any::install_default_drivers();
+                let admin = test_pg_url();
+                let mut url = url::Url::parse(&admin)?;
+                let name = format!(
+                    "marcador_t_{}_{}",
+                    Timestamp::now().as_second(),
+                    &crate::domain::generate_token()[..12]
+                );
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.map_err(|e| {
+                    format!(
+                        "PostgreSQL is needed for this test and is not reachable at {admin} ({e}); \
+                         start it (see README, \"Running on PostgreSQL\") or set MARCADOR_TEST_PG_URL"
+                    )
+                })?;
+                // Names are made here of [a-z0-9_] only.
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await?;
+                if !durable {
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "ALTER DATABASE {name} SET synchronous_commit = off"
+                    )))
+                    .await?;
+                }
+                let _ = conn.close().await;
+                url.set_path(&format!("/{name}"));
+                Ok(TestDb {
+                    location: Location::Postgres(url.to_string()),
+                    pg_name: Some(name),
+                    _dir: dir,
+                })
+            }
+        }
+    }
+
+    pub fn location(&self) -> Location {
+        self.location.clone()
+    }
+
+    /// The database as `--db` and `Config::db` take it.
+    pub fn db_arg(&self) -> String {
+        match &self.location {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(u) => u.clone(),
+        }
+    }
+
+    /// A URL sqlx's `Any` driver connects to, for raw checks.
+    pub fn url(&self) -> String {
+        match &self.location {
+            Location::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Location::Postgres(u) => u.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Dropped from a thread of its own: this may run inside a runtime.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let mut conn = sqlx::AnyConnection::connect(&test_pg_url()).await?;
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop a test database: {e}");
+        }
     }
 }

@@ -16,12 +16,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dashmap::DashMap;
 use marcador_wire::WireError;
 use marcador_wire::api::{
     CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER,
 };
-use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
@@ -36,9 +34,6 @@ pub struct AppState {
     pub store: Store,
     pub clock: SharedClock,
     pub limits: Limits,
-    /// One semaphore of [`MAX_IN_FLIGHT_PER_TOKEN`](marcador_wire::limits::MAX_IN_FLIGHT_PER_TOKEN)
-    /// permits per token id.
-    gates: Arc<DashMap<i64, Arc<Semaphore>>>,
     /// Requests refused because two were already in flight on their token.
     pub in_flight_refusals: Arc<AtomicU64>,
 }
@@ -49,7 +44,6 @@ impl AppState {
             store,
             clock,
             limits,
-            gates: Arc::default(),
             in_flight_refusals: Arc::default(),
         }
     }

@@ -155,6 +155,8 @@ struct Campaign {
     skill: Option<i64>,
     pacer: Pacer,
     in_flight: u32,
+    /// This process holds the campaign's dialing lease.
+    held: bool,
 }
 
 #[derive(Debug)]
@@ -292,7 +294,13 @@ impl<T: Telephony> Engine<T> {
 
     /// Reads campaign status, speed and skill from the store (start/stop/speed
     /// take effect at the next tick, so within a second).
+    ///
+    /// It also takes or keeps the dialing lease of each started campaign: the
+    /// engine dials only the campaigns its process holds, so several processes
+    /// on one database never dial one campaign twice, and a campaign whose
+    /// process died is taken over here.
     pub async fn sync_campaigns(&mut self) -> Result<()> {
+        let held = self.store.hold_campaigns(self.cfg.operation_id).await?;
         for s in self.store.campaign_settings(self.cfg.operation_id).await? {
             let c = self.campaigns.entry(s.id).or_insert_with(|| Campaign {
                 window: (String::new(), String::new()),
@@ -302,7 +310,9 @@ impl<T: Telephony> Engine<T> {
                 skill: None,
                 pacer: Pacer::new(self.cfg.pacing),
                 in_flight: 0,
+                held: false,
             });
+            c.held = held.contains(&s.id);
             c.started = s.started;
             c.speed = s.speed;
             c.skill = s.skill_id;
@@ -405,7 +415,7 @@ impl<T: Telephony> Engine<T> {
             let Some(c) = self.campaigns.get(&id) else {
                 continue;
             };
-            let (Some(skill), true) = (c.skill, c.started) else {
+            let (Some(skill), true, true) = (c.skill, c.started, c.held) else {
                 continue;
             };
             // Compliance at the moment of dialing: the operation's calling
@@ -431,6 +441,7 @@ impl<T: Telephony> Engine<T> {
                     let rules = ClaimRules {
                         one_contact_per_day: contact_day.clone(),
                         agent: None,
+                        leased: true,
                     };
                     for claim in self.store.claim_records_with(id, n, now_s, &rules).await? {
                         let call = self.new_call(id, claim, None);
@@ -445,6 +456,7 @@ impl<T: Telephony> Engine<T> {
                         let rules = ClaimRules {
                             one_contact_per_day: contact_day.clone(),
                             agent: Some(self.agents[agent].id.to_string()),
+                            leased: true,
                         };
                         let Some(claim) = self
                             .store

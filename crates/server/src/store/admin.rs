@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use marcador_wire::CampaignType;
 use marcador_wire::rows::record_fields::{OPT_COUNT, TEL_COUNT};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Caller, Result, Store, StoreError, time_zone};
 use crate::domain;
@@ -70,6 +70,11 @@ pub struct CampaignSettings {
     pub start_time: String,
     pub end_time: String,
 }
+
+/// An upload this large refreshes the planner's statistics of `records`:
+/// PostgreSQL would otherwise plan the dialer's pick on a near-empty table and
+/// sort the whole campaign on every tick until autovacuum caught up.
+const ANALYZE_AFTER_ROWS: i64 = 1_000;
 
 const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at, next_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)";
 
@@ -200,19 +205,10 @@ impl Store {
     /// Counts one request against the operation's quota for `day`; false when
     /// `limit` requests were already counted (nothing is counted then).
     pub async fn consume_quota(&self, operation_id: i64, day: &str, limit: i64) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
-        let used: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1) \
-             ON CONFLICT (operation_id, day) DO UPDATE SET used = used + 1 WHERE used < $3 \
-             RETURNING used",
-        )
-        .bind(operation_id)
-        .bind(day)
-        .bind(limit)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let mut tx = self.atomic_tx().await?;
+        let counted = consume_quota_in(&mut tx, operation_id, day, limit).await?;
         tx.commit().await?;
-        Ok(used.is_some_and(|u| u <= limit))
+        Ok(counted)
     }
 
     /// Requests counted for the operation on `day`.
@@ -284,8 +280,8 @@ impl Store {
         .bind(level)
         .bind(code)
         .bind(description)
-        .bind(hit)
-        .bind(rpc);
+        .bind(i64::from(hit))
+        .bind(i64::from(rpc));
         self.execute_one(q).await?;
         Ok(())
     }
@@ -315,8 +311,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO campaign_phones (campaign_id, phone) \
-             SELECT $1, value FROM json_each('[1,2,3,4,5,6,7,8,9,10]')",
+            "INSERT INTO campaign_phones (campaign_id, phone) VALUES ($1, 1), ($1, 2), ($1, 3), \
+             ($1, 4), ($1, 5), ($1, 6), ($1, 7), ($1, 8), ($1, 9), ($1, 10)",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -417,6 +413,9 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if n >= ANALYZE_AFTER_ROWS {
+            self.analyze(&["records"]).await?;
+        }
         Ok(n as u64)
     }
 
@@ -498,13 +497,14 @@ impl Store {
         operation_id: i64,
         level: i64,
     ) -> Result<Vec<(String, bool)>> {
-        Ok(sqlx::query_as(
+        let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT code, hit FROM activity_codes WHERE operation_id = $1 AND level = $2 ORDER BY code",
         )
         .bind(operation_id)
         .bind(level)
         .fetch_all(&self.reader)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|(c, hit)| (c, hit != 0)).collect())
     }
 
     pub async fn skill_id(&self, operation_id: i64, name: &str) -> Result<Option<i64>> {
@@ -526,4 +526,25 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?)
     }
+}
+
+/// [`Store::consume_quota`] inside a transaction: one atomic statement, so it
+/// holds across processes without any lock.
+pub(super) async fn consume_quota_in(
+    tx: &mut Transaction<'static, Any>,
+    operation_id: i64,
+    day: &str,
+    limit: i64,
+) -> Result<bool> {
+    let used: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1) \
+         ON CONFLICT (operation_id, day) DO UPDATE SET used = quota_usage.used + 1 \
+         WHERE quota_usage.used < $3 RETURNING used",
+    )
+    .bind(operation_id)
+    .bind(day)
+    .bind(limit)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(used.is_some_and(|u| u <= limit))
 }

@@ -36,10 +36,14 @@ pub enum RemoveSel {
 
 /// What a set of records contributes to its campaign's counters: count, not
 /// clean, the four result buckets, hits (column indices 0–6).
-const STATE_SUMS: &str = "COUNT(*), COALESCE(SUM(status != 'clean'), 0), \
-     COALESCE(SUM(last_result IN ('answer', 'abandon')), 0), COALESCE(SUM(last_result = 'no answer'), 0), \
-     COALESCE(SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), 0), \
-     COALESCE(SUM(last_result = 'answer machine'), 0), COALESCE(SUM(hit), 0)";
+const STATE_SUMS: &str = "COUNT(*), \
+     CAST(COALESCE(SUM(CASE WHEN status != 'clean' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN last_result IN ('answer', 'abandon') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN last_result = 'no answer' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN last_result IN ('busy', 'congestion', 'failed', 'chanunavail') \
+       THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN last_result = 'answer machine' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(hit), 0) AS BIGINT)";
 
 /// The first phone column holding a number (the start of the phone walk).
 const FIRST_PHONE: &str = "CASE WHEN tel1 != '' THEN 1 WHEN tel2 != '' THEN 2 WHEN tel3 != '' THEN 3 \
@@ -67,10 +71,10 @@ impl Store {
         for chunk in customer_ids.chunks(500) {
             let json =
                 serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let rows: Vec<String> = sqlx::query_scalar(
-                "SELECT customer_id FROM records WHERE campaign_id = $1 \
-                 AND customer_id IN (SELECT value FROM json_each($2))",
-            )
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT customer_id FROM records WHERE campaign_id = $1 AND customer_id IN ({})",
+                self.backend.json_strings("$2")
+            )))
             .bind(campaign_id)
             .bind(json)
             .fetch_all(&self.reader)
@@ -96,17 +100,19 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let (cond, arg) = match filter {
             RecallFilter::Machine(results) => (
-                "removed_at IS NULL AND status IN ('dialed', 'clean') \
-                 AND last_result IN (SELECT value FROM json_each($2))",
+                format!(
+                    "removed_at IS NULL AND status IN ('dialed', 'clean') AND last_result IN ({})",
+                    self.backend.json_strings("$2")
+                ),
                 serde_json::to_string(&results.iter().map(|r| r.as_str()).collect::<Vec<_>>())
                     .map_err(|e| StoreError::Invalid(e.to_string()))?,
             ),
             RecallFilter::Code { level: 2, code } => (
-                "removed_at IS NULL AND status != 'dialing' AND cod_act_2 = $2",
+                "removed_at IS NULL AND status != 'dialing' AND cod_act_2 = $2".to_owned(),
                 code.clone(),
             ),
             RecallFilter::Code { code, .. } => (
-                "removed_at IS NULL AND status != 'dialing' AND cod_act = $2",
+                "removed_at IS NULL AND status != 'dialing' AND cod_act = $2".to_owned(),
                 code.clone(),
             ),
         };
@@ -162,7 +168,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO dnc (operation_id, telephone, blocked_until) VALUES ($1, $2, $3) \
                  ON CONFLICT (operation_id, telephone) DO UPDATE \
-                 SET blocked_until = MAX(blocked_until, excluded.blocked_until)",
+                 SET blocked_until = CASE WHEN dnc.blocked_until > excluded.blocked_until \
+                 THEN dnc.blocked_until ELSE excluded.blocked_until END",
             )
             .bind(operation_id)
             .bind(telephone)
@@ -316,8 +323,8 @@ impl Store {
                 Ok(ActivityCodeRow {
                     cod_act: r.try_get(0)?,
                     description_cod_act: r.try_get(1)?,
-                    hit: yes_no(r.try_get(2)?).to_owned(),
-                    rpc: yes_no(r.try_get(3)?).to_owned(),
+                    hit: yes_no(r.try_get::<i64, _>(2)? != 0).to_owned(),
+                    rpc: yes_no(r.try_get::<i64, _>(3)? != 0).to_owned(),
                     chat: yes_no(false).to_owned(),
                     studio: yes_no(false).to_owned(),
                     voice: yes_no(true).to_owned(),
@@ -363,12 +370,12 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let (cond, arg) = match sel {
             RemoveSel::Customers(ids) => (
-                "customer_id IN (SELECT value FROM json_each($2))",
+                format!("customer_id IN ({})", self.backend.json_strings("$2")),
                 serde_json::to_string(ids).map_err(|e| StoreError::Invalid(e.to_string()))?,
             ),
-            RemoveSel::All => ("$2 = $2", String::new()),
+            RemoveSel::All => ("$2 = $2".to_owned(), String::new()),
             RemoveSel::Results(results) => (
-                "last_result IN (SELECT value FROM json_each($2))",
+                format!("last_result IN ({})", self.backend.json_strings("$2")),
                 serde_json::to_string(&results.iter().map(|r| r.as_str()).collect::<Vec<_>>())
                     .map_err(|e| StoreError::Invalid(e.to_string()))?,
             ),
@@ -388,7 +395,9 @@ impl Store {
         }
         let mut sums = format!("SELECT {STATE_SUMS}");
         for n in 1..=10 {
-            sums.push_str(&format!(", COALESCE(SUM(tel{n} != ''), 0)"));
+            sums.push_str(&format!(
+                ", CAST(COALESCE(SUM(CASE WHEN tel{n} != '' THEN 1 ELSE 0 END), 0) AS BIGINT)"
+            ));
         }
         sums.push_str(&format!(" FROM records WHERE {cond}"));
         let row = sqlx::query(sqlx::AssertSqlSafe(sums))
@@ -409,7 +418,8 @@ impl Store {
             .await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE records SET removed_at = {now}, removed_customer_id = customer_id, \
-                 customer_id = customer_id || char(31) || id, next_phone = 0 WHERE {cond}"
+                 customer_id = customer_id || {sep} || id, next_phone = 0 WHERE {cond}",
+                sep = self.backend.unit_separator()
             )))
             .bind(campaign_id)
             .bind(&arg)
@@ -434,7 +444,8 @@ impl Store {
             .await?;
             for phone in 1..=10usize {
                 sqlx::query(
-                    "UPDATE campaign_phones SET with_phone = MAX(0, with_phone - $3) \
+                    "UPDATE campaign_phones SET with_phone = \
+                     CASE WHEN with_phone > $3 THEN with_phone - $3 ELSE 0 END \
                      WHERE campaign_id = $1 AND phone = $2",
                 )
                 .bind(campaign_id)

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use marcador_wire::rows::Campaign3Row;
 use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
@@ -92,12 +92,12 @@ struct CounterDelta {
 }
 
 impl CounterDelta {
-    async fn apply(&self, tx: &mut Transaction<'static, Sqlite>, campaign_id: i64) -> Result<()> {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, campaign_id: i64) -> Result<()> {
         sqlx::query(
             "UPDATE campaigns SET clean = clean + $2, dial = dial + $3, answer = answer + $4, \
              no_answer = no_answer + $5, busy_congestion_failed = busy_congestion_failed + $6, \
              answer_machine = answer_machine + $7, hits = hits + $8, \
-             current_phone = MAX(current_phone, $9) WHERE id = $1",
+             current_phone = CASE WHEN current_phone < $9 THEN $9 ELSE current_phone END WHERE id = $1",
         )
         .bind(campaign_id)
         .bind(self.clean)
@@ -129,9 +129,10 @@ macro_rules! tel_columns {
         "r.tel1, r.tel2, r.tel3, r.tel4, r.tel5, r.tel6, r.tel7, r.tel8, r.tel9, r.tel10"
     };
 }
+pub(super) use tel_columns;
 
 /// `tel1`…`tel10` of a row that selected [`tel_columns!`].
-pub(super) fn tels_of(row: &SqliteRow) -> Result<Vec<String>> {
+pub(super) fn tels_of(row: &AnyRow) -> Result<Vec<String>> {
     (1..=10)
         .map(|n| Ok(row.try_get::<String, _>(TEL_NAMES[n - 1])?))
         .collect()
@@ -148,7 +149,7 @@ macro_rules! record_wire_columns {
 pub(super) use record_wire_columns;
 
 impl RecordWire {
-    pub(super) fn from_row(row: &SqliteRow) -> Result<Self> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self> {
         let mut opts = Vec::with_capacity(12);
         for n in 1..=12 {
             opts.push(row.try_get::<String, _>(OPT_NAMES[n - 1])?);
@@ -252,7 +253,7 @@ impl Store {
             return Ok(Err(CodifyRejection::UnknownCustomer));
         };
         let status = parse_status(&record.try_get::<String, _>("status")?)?;
-        let old_hit: bool = record.try_get("hit")?;
+        let old_hit = record.try_get::<i64, _>("hit")? != 0;
         sqlx::query(
             "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
              codified_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
@@ -262,7 +263,7 @@ impl Store {
         .bind(&input.cod_act_2)
         .bind(&input.comment)
         .bind(now.as_second())
-        .bind(hit)
+        .bind(i64::from(hit))
         .execute(&mut *tx)
         .await?;
         let mut delta = CounterDelta::default();
@@ -296,6 +297,9 @@ pub struct ClaimRules {
     /// Preview: the agent the record is offered to. Records assigned to this
     /// agent come first; records assigned to another agent are skipped.
     pub agent: Option<String>,
+    /// Only while this process holds the campaign's dialing lease (checked in
+    /// the pick's own transaction, so two processes never dial one campaign).
+    pub leased: bool,
 }
 
 impl Store {
@@ -343,6 +347,13 @@ impl Store {
         } else {
             sql.push_str(" AND $4 = $4");
         }
+        if rules.leased {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM campaign_leases l WHERE l.campaign_id = $1 AND l.process_id = $6)",
+            );
+        } else {
+            sql.push_str(" AND $6 = $6");
+        }
         if rules.agent.is_some() {
             sql.push_str(
                 " AND r.agent_id IN ('', $5) ORDER BY (r.agent_id = $5) DESC, r.next_phone, r.id LIMIT $3",
@@ -356,6 +367,7 @@ impl Store {
             .bind(i64::from(n))
             .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
             .bind(rules.agent.as_deref().unwrap_or(""))
+            .bind(self.process_id())
             .fetch_all(&mut *tx)
             .await?;
         let mut claims = Vec::with_capacity(rows.len());
@@ -404,22 +416,23 @@ fn parse_status(s: &str) -> Result<RecordStatus> {
 
 /// `Some(hit flag)` if the operation has that activity code at that level.
 async fn code_hit(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     operation_id: i64,
     level: i64,
     code: &str,
 ) -> Result<Option<bool>> {
-    Ok(sqlx::query_scalar(
+    let hit: Option<i64> = sqlx::query_scalar(
         "SELECT hit FROM activity_codes WHERE operation_id = $1 AND level = $2 AND code = $3",
     )
     .bind(operation_id)
     .bind(level)
     .bind(code)
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    Ok(hit.map(|h| h != 0))
 }
 
-async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -> Result<()> {
+async fn apply_attempt(tx: &mut Transaction<'static, Any>, a: &AttemptFact) -> Result<()> {
     if !(1..=10).contains(&a.phone) {
         return Err(StoreError::Invalid(format!(
             "phone column {} is not 1..10",
@@ -498,7 +511,7 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
     sqlx::query(
         "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, 1) \
-         ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = attempts + 1",
+         ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + 1",
     )
     .bind(a.campaign_id)
     .bind(&day)
@@ -564,7 +577,7 @@ async fn apply_attempt(tx: &mut Transaction<'static, Sqlite>, a: &AttemptFact) -
     Ok(())
 }
 
-async fn apply_call(tx: &mut Transaction<'static, Sqlite>, c: &CallFact) -> Result<()> {
+async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, customer_id, \
          conn_id, campaign_id, rp_id, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -587,7 +600,7 @@ async fn apply_call(tx: &mut Transaction<'static, Sqlite>, c: &CallFact) -> Resu
 /// Seconds in a rollup bucket.
 pub(super) const ROLLUP_SECONDS: i64 = 3600;
 
-async fn apply_ivr_step(tx: &mut Transaction<'static, Sqlite>, s: &IvrStepFact) -> Result<()> {
+async fn apply_ivr_step(tx: &mut Transaction<'static, Any>, s: &IvrStepFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO ivr_steps (operation_id, rp_id, conn_id, option, entered_at, seconds) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -603,7 +616,7 @@ async fn apply_ivr_step(tx: &mut Transaction<'static, Sqlite>, s: &IvrStepFact) 
     sqlx::query(
         "INSERT INTO ivr_rollup (operation_id, hour, rp_id, option, calls, seconds) \
          VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (operation_id, hour, rp_id, option) \
-         DO UPDATE SET calls = calls + 1, seconds = seconds + excluded.seconds",
+         DO UPDATE SET calls = ivr_rollup.calls + 1, seconds = ivr_rollup.seconds + excluded.seconds",
     )
     .bind(s.operation_id)
     .bind(s.entered_at.div_euclid(ROLLUP_SECONDS))

@@ -1,30 +1,42 @@
-//! The store: SQLite in WAL mode, one writer connection (every write is a
-//! `BEGIN IMMEDIATE` transaction), a pool of readers that run in parallel.
+//! The store, on one of two backends through sqlx's `Any` driver:
+//!
+//! - **SQLite** (the default, a file): WAL mode, one writer connection (every
+//!   write is a `BEGIN IMMEDIATE` transaction), a pool of readers in parallel.
+//! - **PostgreSQL** (`postgres://…`): several processes on one database. Write
+//!   transactions that read then write take one transaction-scoped advisory
+//!   lock first, so they run one at a time exactly as on SQLite's single
+//!   writer; single-statement writes (the quota) and the leases of
+//!   [`cluster`](self) run without it.
 //!
 //! Facts (dial attempts, calls, IVR steps) are appended, and the current state
 //! they change (record status, campaign counters, IVR rollups) is updated in the
 //! same transaction, so reports are queries over facts and counters, never scans.
+//! The SQL is written once in the subset both dialects share; the few places
+//! they differ go through [`Backend`].
 
 mod admin;
 mod campaigns;
+mod cluster;
 mod facts;
 mod reports;
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::{Query, QueryScalar};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{SqlSafeStr, Sqlite, Transaction};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, SqlSafeStr, Transaction};
 
-type Args = <Sqlite as sqlx::Database>::Arguments;
+type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use campaigns::{RecallFilter, RemoveSel};
+pub use cluster::{Admission, HEARTBEAT, LEASE_TTL, Lease, ProcessId};
 pub use facts::{
     AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
 };
@@ -52,42 +64,218 @@ pub struct Caller {
     pub tz: TimeZone,
 }
 
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// A subquery of the strings of the JSON array bound at `param` (`$2`).
+    fn json_strings(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => format!("SELECT json_array_elements_text(CAST({param} AS json))"),
+        }
+    }
+
+    /// The ASCII unit separator (31) as an SQL expression.
+    fn unit_separator(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "char(31)",
+            Backend::Postgres => "chr(31)",
+        }
+    }
+}
+
+/// Where the database is: a SQLite file, or a PostgreSQL URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://PATH` or
+    /// anything else is a SQLite file path.
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres(s.to_owned())
+        } else {
+            let path = s
+                .strip_prefix("sqlite://")
+                .or_else(|| s.strip_prefix("sqlite:"))
+                .unwrap_or(s);
+            Location::Sqlite(PathBuf::from(path))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl From<&str> for Location {
+    fn from(s: &str) -> Self {
+        Location::parse(s)
+    }
+}
+
+impl From<&String> for Location {
+    fn from(s: &String) -> Self {
+        Location::parse(s)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Self {
+        Location::Sqlite(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Self {
+        Location::Sqlite(p.clone())
+    }
+}
+
+/// Shown in logs and errors: a PostgreSQL URL without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    write!(f, "{u}")
+                }
+                Err(_) => f.write_str("postgres://(unparsable URL)"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({self})")
+    }
+}
+
+/// The advisory lock key every PostgreSQL write transaction takes: the
+/// equivalent of SQLite's single writer ("MARC" in ASCII).
+const PG_WRITER_LOCK: i64 = 0x4d41_5243;
+
 #[derive(Clone)]
 pub struct Store {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: AnyPool,
+    reader: AnyPool,
+    backend: Backend,
+    /// This process's membership: its id and heartbeat (see `cluster`).
+    member: Arc<cluster::Member>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and applies migrations.
-    pub async fn open(path: &Path, readers: u32) -> Result<Store> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone())
-            .await?;
-        migrator().run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(readers.max(1))
-            .connect_with(opts.read_only(true))
-            .await?;
-        Ok(Store { writer, reader })
+    /// Opens (creating if needed) the database and applies the migrations of
+    /// its backend: a SQLite file path, or a `postgres://` URL.
+    pub async fn open(db: impl Into<Location>, readers: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let location = db.into();
+        let backend = location.backend();
+        let (writer, reader) = match &location {
+            Location::Sqlite(path) => {
+                let url = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .to_url_lossy();
+                let writer = sqlite_pool(1)
+                    .connect_with(AnyConnectOptions::from_url(&url)?)
+                    .await?;
+                migrator(backend).run(&writer).await?;
+                let read_url = SqliteConnectOptions::new()
+                    .filename(path)
+                    .read_only(true)
+                    .to_url_lossy();
+                let reader = sqlite_pool(readers.max(1))
+                    .connect_with(AnyConnectOptions::from_url(&read_url)?)
+                    .await?;
+                (writer, reader)
+            }
+            Location::Postgres(url) => {
+                let opts: AnyConnectOptions = url.parse()?;
+                let writer = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.clone())
+                    .await?;
+                migrator(backend).run(&writer).await?;
+                let reader = AnyPoolOptions::new()
+                    .max_connections(readers.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                (writer, reader)
+            }
+        };
+        let mut store = Store {
+            writer,
+            reader,
+            backend,
+            member: Arc::new(cluster::Member::placeholder()),
+        };
+        store.member = Arc::new(cluster::Member::join(&store).await?);
+        Ok(store)
     }
 
-    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
-    /// transaction that reads then writes never fails with SQLITE_BUSY_SNAPSHOT.
-    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A write transaction. SQLite: `BEGIN IMMEDIATE` takes the write lock up
+    /// front, so a transaction that reads then writes never fails with
+    /// SQLITE_BUSY_SNAPSHOT. PostgreSQL: the writer advisory lock, held to the
+    /// end of the transaction, gives the same one-at-a-time order across processes.
+    async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// A transaction for statements that are safe to interleave (one atomic
+    /// statement, or rows locked explicitly): on SQLite still the single writer.
+    async fn atomic_tx(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => Ok(self.writer.begin().await?),
+        }
+    }
+
+    /// A read-only transaction whose statements all see one snapshot.
+    async fn snapshot_tx(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.reader.begin().await?),
+            Backend::Postgres => Ok(self
+                .reader
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?),
+        }
     }
 
     /// One `INSERT … RETURNING id` in its own write transaction.
-    async fn insert_id(&self, q: QueryScalar<'_, Sqlite, i64, Args>) -> Result<i64> {
+    async fn insert_id(&self, q: QueryScalar<'_, Any, i64, Args>) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         let id = q.fetch_one(&mut *tx).await?;
         tx.commit().await?;
@@ -95,57 +283,118 @@ impl Store {
     }
 
     /// One statement in its own write transaction; the number of rows it changed.
-    async fn execute_one(&self, q: Query<'_, Sqlite, Args>) -> Result<u64> {
+    async fn execute_one(&self, q: Query<'_, Any, Args>) -> Result<u64> {
         let mut tx = self.write_tx().await?;
         let n = q.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok(n)
     }
 
-    /// Closes both pools (checkpointing the WAL).
+    /// Refreshes the query planner's statistics of `tables` after a bulk load
+    /// (all tables if empty): `ANALYZE` on PostgreSQL, `PRAGMA optimize` on SQLite.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA optimize").execute(&self.writer).await?;
+            }
+            Backend::Postgres if tables.is_empty() => {
+                sqlx::query("ANALYZE").execute(&self.writer).await?;
+            }
+            Backend::Postgres => {
+                for t in tables {
+                    // Table names come from this crate's code, never from input.
+                    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}")))
+                        .execute(&self.writer)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves the cluster (releasing this process's leases at once) and closes
+    /// both pools (on SQLite, checkpointing the WAL).
     pub async fn close(&self) {
+        self.member.leave(self).await;
         self.reader.close().await;
         self.writer.close().await;
     }
 }
 
-/// The versioned migrations, embedded at compile time. Add a file to
-/// `migrations/sqlite` and a line here; never edit one that has shipped.
-/// (sqlx's `migrate!` macro needs its `macros` feature, which would build the
-/// SQLite driver twice.)
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// The SQLite pool: each connection in WAL mode, with a busy timeout and
+/// foreign keys on (the `Any` driver takes no SQLite options, so they are set
+/// as each connection opens).
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA busy_timeout = 5000",
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                ] {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// The versioned migrations of each backend, embedded at compile time, kept
+/// side by side under the same versions: add a file to `migrations/sqlite`
+/// and to `migrations/postgres` and a line here; never edit one that has
+/// shipped. (sqlx's `migrate!` macro needs its `macros` feature, which would
+/// build the drivers twice.)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         1,
         "schema",
         include_str!("../../migrations/sqlite/0001_schema.sql"),
+        include_str!("../../migrations/postgres/0001_schema.sql"),
     ),
     (
         2,
         "dialing",
         include_str!("../../migrations/sqlite/0002_dialing.sql"),
+        include_str!("../../migrations/postgres/0002_dialing.sql"),
     ),
     (
         3,
         "compliance",
         include_str!("../../migrations/sqlite/0003_compliance.sql"),
+        include_str!("../../migrations/postgres/0003_compliance.sql"),
     ),
     (
         4,
         "removal",
         include_str!("../../migrations/sqlite/0004_removal.sql"),
+        include_str!("../../migrations/postgres/0004_removal.sql"),
     ),
     (
         5,
         "contacts",
         include_str!("../../migrations/sqlite/0005_contacts.sql"),
+        include_str!("../../migrations/postgres/0005_contacts.sql"),
+    ),
+    (
+        6,
+        "cluster",
+        include_str!("../../migrations/sqlite/0006_cluster.sql"),
+        include_str!("../../migrations/postgres/0006_cluster.sql"),
     ),
 ];
 
-fn migrator() -> Migrator {
+fn migrator(backend: Backend) -> Migrator {
     Migrator::with_migrations(
         MIGRATIONS
             .iter()
-            .map(|(version, description, sql)| {
+            .map(|(version, description, sqlite, postgres)| {
+                let sql = match backend {
+                    Backend::Sqlite => *sqlite,
+                    Backend::Postgres => *postgres,
+                };
                 Migration::new(
                     *version,
                     (*description).into(),

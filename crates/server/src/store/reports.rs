@@ -12,7 +12,7 @@ use marcador_wire::rows::{
     CallLast10Row, Campaign3Row, CampaignRealtimeRow, Diagram13Row, campaign_label,
 };
 use marcador_wire::{CampaignStatus, CampaignType};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::facts::{ROLLUP_SECONDS, RecordWire, record_wire_columns};
 use super::{Result, Store, StoreError};
@@ -27,7 +27,7 @@ pub enum CampaignSel {
 /// A campaign_3 answer being read: its size, measured in the same snapshot
 /// its rows are then streamed from, so the two always agree.
 pub struct Campaign3Read {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
     pub count: u64,
     pub bytes: u64,
     operation_id: i64,
@@ -36,10 +36,10 @@ pub struct Campaign3Read {
     to: i64,
 }
 
-const C3_MEASURE_ONE: &str = "SELECT COUNT(*), COALESCE(SUM(wire_bytes), 0) FROM (SELECT wire_bytes \
-     FROM dial_attempts WHERE operation_id = $1 AND campaign_id = $2 AND started_at BETWEEN $3 AND $4 LIMIT $5)";
-const C3_MEASURE_ALL: &str = "SELECT COUNT(*), COALESCE(SUM(wire_bytes), 0) FROM (SELECT wire_bytes \
-     FROM dial_attempts WHERE operation_id = $1 AND $2 = 0 AND started_at BETWEEN $3 AND $4 LIMIT $5)";
+const C3_MEASURE_ONE: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(wire_bytes), 0) AS BIGINT) FROM (SELECT wire_bytes \
+     FROM dial_attempts WHERE operation_id = $1 AND campaign_id = $2 AND started_at BETWEEN $3 AND $4 LIMIT $5) AS m";
+const C3_MEASURE_ALL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(wire_bytes), 0) AS BIGINT) FROM (SELECT wire_bytes \
+     FROM dial_attempts WHERE operation_id = $1 AND $2 = 0 AND started_at BETWEEN $3 AND $4 LIMIT $5) AS m";
 const C3_ROWS_ONE: &str = concat!(
     "SELECT a.campaign_id, a.started_at, a.telephone, a.result, a.conn_id, ",
     record_wire_columns!(),
@@ -217,7 +217,7 @@ impl Store {
         to: i64,
         cap: u64,
     ) -> Result<Campaign3Read> {
-        let mut tx = self.reader.begin().await?;
+        let mut tx = self.snapshot_tx().await?;
         let (sql, campaign) = sel.sql(C3_MEASURE_ONE, C3_MEASURE_ALL);
         let (count, bytes): (i64, i64) = sqlx::query_as(sql)
             .bind(operation_id)
@@ -257,14 +257,15 @@ impl Store {
             (to + 1, to + 1)
         };
         let rows = sqlx::query(
-            "SELECT rp_id, option, SUM(calls) AS calls, SUM(seconds) AS seconds FROM ( \
+            "SELECT rp_id, option, CAST(SUM(calls) AS BIGINT) AS calls, \
+             CAST(SUM(seconds) AS BIGINT) AS seconds FROM ( \
                SELECT rp_id, option, calls, seconds FROM ivr_rollup \
                  WHERE operation_id = $1 AND hour >= $2 AND hour < $3 \
                UNION ALL SELECT rp_id, option, 1, seconds FROM ivr_steps \
                  WHERE operation_id = $1 AND entered_at >= $4 AND entered_at < $5 \
                UNION ALL SELECT rp_id, option, 1, seconds FROM ivr_steps \
                  WHERE operation_id = $1 AND entered_at >= $6 AND entered_at <= $7 \
-             ) GROUP BY rp_id, option ORDER BY rp_id, option",
+             ) AS s GROUP BY rp_id, option ORDER BY rp_id, option",
         )
         .bind(operation_id)
         .bind(first_hour)

@@ -3,10 +3,11 @@
 use reqwest::StatusCode;
 
 use crate::helpers::*;
+use marcador_server::store::Location;
 
 const CAMPAIGNS: &str = "/api/v2/real_time.php?api=campaigns";
 
-#[tokio::test]
+both!(a_missing_or_empty_token_is_401);
 async fn a_missing_or_empty_token_is_401() {
     let app = spawn_app().await;
     let r = app
@@ -25,7 +26,7 @@ async fn a_missing_or_empty_token_is_401() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+both!(unknown_malformed_and_revoked_tokens_are_403);
 async fn unknown_malformed_and_revoked_tokens_are_403() {
     let app = spawn_app().await;
     for t in ["nope", "acme token", "ACME-TOKEN", "acme-tokenx"] {
@@ -53,7 +54,7 @@ async fn unknown_malformed_and_revoked_tokens_are_403() {
     );
 }
 
-#[tokio::test]
+both!(the_wolkvox_server_header_is_accepted_in_any_spelling);
 async fn the_wolkvox_server_header_is_accepted_in_any_spelling() {
     let app = spawn_app().await;
     for h in ["wolkvox_server", "wolkvox-server", "Wolkvox-Server"] {
@@ -78,7 +79,7 @@ async fn the_wolkvox_server_header_is_accepted_in_any_spelling() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+both!(an_unknown_or_missing_api_is_400);
 async fn an_unknown_or_missing_api_is_400() {
     let app = spawn_app().await;
     for path in [
@@ -107,7 +108,7 @@ async fn an_unknown_or_missing_api_is_400() {
     );
 }
 
-#[tokio::test]
+both!(wrong_methods_and_paths_answer_in_the_envelope);
 async fn wrong_methods_and_paths_answer_in_the_envelope() {
     let app = spawn_app().await;
     let (s, v) = app.put(&app.a.token, CAMPAIGNS, "{}").await;
@@ -129,12 +130,34 @@ async fn wrong_methods_and_paths_answer_in_the_envelope() {
     assert_eq!(v["error"], "NOT FOUND");
 }
 
-#[tokio::test]
+both!(tokens_are_stored_only_as_hashes);
 async fn tokens_are_stored_only_as_hashes() {
     let app = spawn_app().await;
-    let dump = std::fs::read(&app.config.db).unwrap();
-    let wal = std::fs::read(app.config.db.with_extension("db-wal")).unwrap_or_default();
-    for bytes in [dump, wal] {
+    // Everything the database holds, as bytes: the SQLite file and its WAL,
+    // or PostgreSQL's own dump.
+    let dumps = match &app.db.location() {
+        Location::Sqlite(path) => vec![
+            std::fs::read(path).unwrap(),
+            std::fs::read(path.with_extension("db-wal")).unwrap_or_default(),
+        ],
+        Location::Postgres(url) => {
+            let out = std::process::Command::new("pg_dump")
+                .args(["--data-only", "--dbname", url])
+                .output()
+                .expect("pg_dump (from the postgresql package) runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                out.stdout.windows(6).any(|w| w == b"tokens"),
+                "the dump has the tokens"
+            );
+            vec![out.stdout]
+        }
+    };
+    for bytes in dumps {
         assert!(
             !bytes
                 .windows(b"acme-token".len())

@@ -61,7 +61,7 @@ fn expected_rows() -> Vec<Value> {
     ]
 }
 
-#[tokio::test]
+both!(campaign_3_lists_every_attempt_phone_by_phone);
 async fn campaign_3_lists_every_attempt_phone_by_phone() {
     let app = spawn_app().await;
     let (s, v) = app
@@ -94,7 +94,7 @@ async fn campaign_3_lists_every_attempt_phone_by_phone() {
     assert!(text.ends_with(r#""opt12":"","conn_id":"12001.0001.3.3"}]}"#));
 }
 
-#[tokio::test]
+both!(campaign_3_range_ends_are_inclusive_and_all_reads_every_campaign);
 async fn campaign_3_range_ends_are_inclusive_and_all_reads_every_campaign() {
     let app = spawn_app().await;
     let (_, v) = app
@@ -110,7 +110,7 @@ async fn campaign_3_range_ends_are_inclusive_and_all_reads_every_campaign() {
     assert_eq!(v["data"], json!(expected_rows()));
 }
 
-#[tokio::test]
+both!(campaign_3_without_attempts_in_range_is_404);
 async fn campaign_3_without_attempts_in_range_is_404() {
     let app = spawn_app().await;
     let (s, v) = app
@@ -124,7 +124,7 @@ async fn campaign_3_without_attempts_in_range_is_404() {
     assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
 }
 
-#[tokio::test]
+both!(campaign_3_parameter_errors);
 async fn campaign_3_parameter_errors() {
     let app = spawn_app().await;
     let base = "/api/v2/reports_manager.php?api=campaign_3";

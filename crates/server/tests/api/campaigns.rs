@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+both!(campaigns_report_has_every_field_from_the_counters);
 async fn campaigns_report_has_every_field_from_the_counters() {
     let app = spawn_app().await;
     let v = app.campaigns(&app.a.token).await;
@@ -32,7 +32,7 @@ async fn campaigns_report_has_every_field_from_the_counters() {
     );
 }
 
-#[tokio::test]
+both!(calls_x_min_and_penetration_day_follow_the_clock);
 async fn calls_x_min_and_penetration_day_follow_the_clock() {
     let app = spawn_app().await;
     app.advance(31); // the busy attempt is now 61 s old
@@ -44,7 +44,7 @@ async fn calls_x_min_and_penetration_day_follow_the_clock() {
     assert_eq!(v[0]["penetration_now"], "66.67 %");
 }
 
-#[tokio::test]
+both!(an_operation_without_campaigns_gets_an_empty_array);
 async fn an_operation_without_campaigns_gets_an_empty_array() {
     let app = spawn_app().await;
     let op = app
@@ -56,7 +56,7 @@ async fn an_operation_without_campaigns_gets_an_empty_array() {
     assert_eq!(app.campaigns(&token).await, json!([]));
 }
 
-#[tokio::test]
+both!(calls_last_10_lists_calls_of_the_last_ten_minutes_in_time_order);
 async fn calls_last_10_lists_calls_of_the_last_ten_minutes_in_time_order() {
     let app = spawn_app().await;
     let (s, v) = app
@@ -77,7 +77,7 @@ async fn calls_last_10_lists_calls_of_the_last_ten_minutes_in_time_order() {
     );
 }
 
-#[tokio::test]
+both!(calls_last_10_answers_404_when_there_are_none);
 async fn calls_last_10_answers_404_when_there_are_none() {
     let app = spawn_app().await;
     app.advance(601);
@@ -88,7 +88,7 @@ async fn calls_last_10_answers_404_when_there_are_none() {
     assert_eq!(v, no_data());
 }
 
-#[tokio::test]
+both!(each_operation_sees_only_its_own_data);
 async fn each_operation_sees_only_its_own_data() {
     let app = spawn_app().await;
     let b = app.campaigns(&app.b.token).await;

@@ -11,7 +11,7 @@ fn path(kind: &str, campaign: impl std::fmt::Display) -> String {
     format!("/api/v2/campaign.php?api=codify&type_campaign={kind}&campaign_id={campaign}")
 }
 
-#[tokio::test]
+both!(codify_answers_202_and_moves_the_counters);
 async fn codify_answers_202_and_moves_the_counters() {
     let app = spawn_app().await;
     let body = r#"{"cod_act": "001", "cod_act_2": "A01", "comment": "Pagará el viernes", "customer_id": "1003"}"#;
@@ -55,7 +55,7 @@ async fn codify_answers_202_and_moves_the_counters() {
     );
 }
 
-#[tokio::test]
+both!(codify_on_a_preview_campaign);
 async fn codify_on_a_preview_campaign() {
     let app = spawn_app().await;
     let body = r#"{"cod_act": "001", "customer_id": "2001"}"#;
@@ -68,9 +68,7 @@ async fn codify_on_a_preview_campaign() {
 async fn sqlx_status(app: &TestApp, customer: &str) -> String {
     // Read through a separate connection, as an outside observer.
     use sqlx::Row;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.config.db.display()))
-        .await
-        .unwrap();
+    let pool = raw_pool(&app.db).await;
     let row = sqlx::query("SELECT status FROM records WHERE customer_id = $1")
         .bind(customer.to_owned())
         .fetch_one(&pool)
@@ -81,7 +79,7 @@ async fn sqlx_status(app: &TestApp, customer: &str) -> String {
     s
 }
 
-#[tokio::test]
+both!(every_codify_error_is_clear_and_changes_nothing);
 async fn every_codify_error_is_clear_and_changes_nothing() {
     let app = spawn_app().await;
     let before = app.campaigns(&app.a.token).await;

@@ -16,7 +16,7 @@ fn add(campaign: impl std::fmt::Display, kind: &str) -> String {
     format!("/api/v2/campaign.php?api=add_record&type_campaign={kind}&campaign_id={campaign}")
 }
 
-#[tokio::test]
+both!(a_campaign_is_created_loaded_started_and_reported);
 async fn a_campaign_is_created_loaded_started_and_reported() {
     let app = spawn_app().await;
     let body = r#"{"campaign_name": "Nueva", "campaign_description": "Prueba", "start_time": "080000",
@@ -109,7 +109,7 @@ async fn a_campaign_is_created_loaded_started_and_reported() {
     );
 }
 
-#[tokio::test]
+both!(create_campaign_errors);
 async fn create_campaign_errors() {
     let app = spawn_app().await;
     let ok = r#"{"campaign_name": "N", "skill_id": "1"}"#;
@@ -166,7 +166,7 @@ async fn create_campaign_errors() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
-#[tokio::test]
+both!(a_bad_record_refuses_the_whole_upload_naming_index_and_field);
 async fn a_bad_record_refuses_the_whole_upload_naming_index_and_field() {
     let app = spawn_app().await;
     let before = app.campaigns(&app.a.token).await;
@@ -246,7 +246,7 @@ async fn a_bad_record_refuses_the_whole_upload_naming_index_and_field() {
     );
 }
 
-#[tokio::test]
+both!(speed_and_start_errors);
 async fn speed_and_start_errors() {
     let app = spawn_app().await;
     let speed = "/api/v2/campaign.php?api=speed&campaign_id=1";
@@ -292,7 +292,7 @@ async fn speed_and_start_errors() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+both!(recall_records_recycles_matching_records);
 async fn recall_records_recycles_matching_records() {
     let app = spawn_app().await;
     let p = "/api/v2/campaign.php?api=recall_records&campaign_id=1";
@@ -377,7 +377,7 @@ async fn recall_records_recycles_matching_records() {
     }
 }
 
-#[tokio::test]
+both!(add_dnc_counts_added_and_rejected);
 async fn add_dnc_counts_added_and_rejected() {
     let app = spawn_app().await;
     let body = r#"[{"telephone": "573000000010", "days_block": "15"}, {"telephone": "573000000020", "days_block": 30},
@@ -401,7 +401,7 @@ async fn add_dnc_counts_added_and_rejected() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+both!(information_reports);
 async fn information_reports() {
     let app = spawn_app().await;
     let get = |api: &str| format!("/api/v2/information.php?api={api}");
@@ -453,7 +453,7 @@ async fn information_reports() {
     );
 }
 
-#[tokio::test]
+both!(remove_record_keeps_answered_attempts_and_frees_the_customer);
 async fn remove_record_keeps_answered_attempts_and_frees_the_customer() {
     let app = spawn_app().await;
     let p = "/api/v2/campaign.php?api=remove_record&type_campaign=predictive&campaign_id=1";
@@ -534,7 +534,7 @@ async fn remove_record_keeps_answered_attempts_and_frees_the_customer() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+both!(clear_campaign_by_result_or_all);
 async fn clear_campaign_by_result_or_all() {
     let app = spawn_app().await;
     let p = |q: &str| {

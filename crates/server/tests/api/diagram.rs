@@ -9,7 +9,7 @@ fn d13(ini: &str, end: &str) -> String {
     format!("/api/v2/reports_manager.php?api=diagram_1_3&date_ini={ini}&date_end={end}")
 }
 
-#[tokio::test]
+both!(diagram_1_3_sums_calls_and_time_per_option);
 async fn diagram_1_3_sums_calls_and_time_per_option() {
     let app = spawn_app().await;
     let rp = app.a.rp.to_string();
@@ -25,7 +25,7 @@ async fn diagram_1_3_sums_calls_and_time_per_option() {
     );
 }
 
-#[tokio::test]
+both!(diagram_1_3_is_exact_at_partial_hours);
 async fn diagram_1_3_is_exact_at_partial_hours() {
     let app = spawn_app().await;
     let rp = app.a.rp.to_string();
@@ -45,7 +45,7 @@ async fn diagram_1_3_is_exact_at_partial_hours() {
     assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
 }
 
-#[tokio::test]
+both!(diagram_1_3_requires_both_dates);
 async fn diagram_1_3_requires_both_dates() {
     let app = spawn_app().await;
     let (s, v) = app

@@ -13,6 +13,7 @@ use marcador_wire::CampaignType;
 use marcador_wire::rows::Campaign3Row;
 
 use crate::helpers::*;
+use marcador_server::testing::TestDb;
 
 /// An operation with one skill of `agents` agents, activity codes, and a started
 /// predictive campaign of `records` one-phone records. Returns (operation, campaign).
@@ -58,9 +59,8 @@ async fn simulate(
     agents: usize,
     hours: i64,
     seed: u64,
-) -> (EngineStats, Store, i64, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("sim.db"), 2).await.unwrap();
+) -> (EngineStats, Store, i64, TestDb) {
+    let (db, store) = test_store().await;
     // Enough records for the day at this answer rate.
     let records =
         (agents as f64 * hours as f64 * 3600.0 / 170.0 / (answer_per_thousand as f64 / 1000.0)
@@ -74,10 +74,10 @@ async fn simulate(
         .checked_add(SignedDuration::from_hours(hours))
         .unwrap();
     engine.run_until(end).await.unwrap();
-    (engine.stats().clone(), store, campaign, dir)
+    (engine.stats().clone(), store, campaign, db)
 }
 
-#[tokio::test]
+both!(pacing_holds_abandon_under_3_percent_at_10_30_and_60_percent_answer_rates);
 async fn pacing_holds_abandon_under_3_percent_at_10_30_and_60_percent_answer_rates() {
     let runs =
         futures_util::future::join_all([100, 300, 600].map(|p| simulate(p, 20, 8, 11))).await;
@@ -108,7 +108,7 @@ async fn campaign_3(store: &Store, op: i64, campaign: i64) -> Vec<Campaign3Row> 
     read.rows(tz).map(|r| r.unwrap()).collect().await
 }
 
-#[tokio::test]
+both!(the_same_seed_places_the_same_calls);
 async fn the_same_seed_places_the_same_calls() {
     let (a, sa, ca, _da) = simulate(300, 10, 1, 5).await;
     let (b, sb, cb, _db) = simulate(300, 10, 1, 5).await;
@@ -120,10 +120,9 @@ async fn the_same_seed_places_the_same_calls() {
     assert_ne!(a, c, "another seed, other calls");
 }
 
-#[tokio::test]
+both!(stopping_a_campaign_stops_dialing_at_the_next_tick);
 async fn stopping_a_campaign_stops_dialing_at_the_next_tick() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 5, 2_000).await;
     let tel = SimTelephony::new(1, SimProfile::default());
     let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
@@ -142,10 +141,9 @@ async fn stopping_a_campaign_stops_dialing_at_the_next_tick() {
     assert_eq!(engine.stats().attempts, before, "dialed after the stop");
 }
 
-#[tokio::test]
+both!(no_record_is_picked_after_an_acknowledged_codify);
 async fn no_record_is_picked_after_an_acknowledged_codify() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("race.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 1, 3_000).await;
     let clock = Arc::new(AtomicU64::new(0));
     // The dialer: picks records in order and writes their attempts.
@@ -213,10 +211,9 @@ async fn no_record_is_picked_after_an_acknowledged_codify() {
     let _ = Timestamp::now();
 }
 
-#[tokio::test]
+both!(the_calling_profile_and_window_are_checked_at_dial_time);
 async fn the_calling_profile_and_window_are_checked_at_dial_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("w.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, _) = setup(&store, 5, 5_000).await;
     let t = |h: i64| now().checked_add(SignedDuration::from_hours(h)).unwrap();
     // NOW is Sunday 2026-11-22 10:00 in Bogotá: the Colombian profile forbids Sundays.
@@ -247,10 +244,9 @@ async fn the_calling_profile_and_window_are_checked_at_dial_time() {
     );
 }
 
-#[tokio::test]
+both!(a_blocked_number_is_not_dialed_until_its_block_ends);
 async fn a_blocked_number_is_not_dialed_until_its_block_ends() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("dnc.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 5, 3).await;
     // Block the first record's number for a day.
     store
@@ -270,11 +266,10 @@ async fn a_blocked_number_is_not_dialed_until_its_block_ends() {
     );
 }
 
-#[tokio::test]
+both!(inbound_callers_walk_the_menu_and_reach_agents);
 async fn inbound_callers_walk_the_menu_and_reach_agents() {
     use marcador_server::engine::InboundSim;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("in.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 4, 10).await;
     store
         .set_campaign_started(op, campaign, false)
@@ -319,11 +314,10 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
     );
 }
 
-#[tokio::test]
+both!(preview_offers_a_record_to_its_own_agent_first_and_never_to_another);
 async fn preview_offers_a_record_to_its_own_agent_first_and_never_to_another() {
     use marcador_server::store::ClaimRules;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("pv.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (_, campaign) = setup(&store, 1, 0).await;
     let mut mine = record("MINE", "N", "A", &["573001"], &[]);
     mine.agent_id = "7".into();
@@ -337,6 +331,7 @@ async fn preview_offers_a_record_to_its_own_agent_first_and_never_to_another() {
     let rules = |a: &str| ClaimRules {
         one_contact_per_day: None,
         agent: Some(a.into()),
+        leased: false,
     };
     let pick = |a: &'static str| {
         let store = store.clone();
@@ -359,11 +354,10 @@ async fn preview_offers_a_record_to_its_own_agent_first_and_never_to_another() {
     assert_eq!(pick("8").await.as_deref(), Some("THEIRS"));
 }
 
-#[tokio::test]
+both!(a_customer_reached_today_is_not_dialed_again_that_day);
 async fn a_customer_reached_today_is_not_dialed_again_that_day() {
     use marcador_server::store::ClaimRules;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("ct.db"), 2).await.unwrap();
+    let (_db, store) = test_store().await;
     let (op, first) = setup(&store, 1, 1).await;
     // The same customer in a second campaign of the operation.
     let second = campaign(&store, op, "Otra", CampaignType::Predictive, None).await;
@@ -395,6 +389,7 @@ async fn a_customer_reached_today_is_not_dialed_again_that_day() {
     let rules = |day: &str| ClaimRules {
         one_contact_per_day: Some(day.into()),
         agent: None,
+        leased: false,
     };
     assert!(
         store

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use marcador_server::clock::ManualClock;
 use marcador_server::config::{Config, Limits};
+use marcador_server::store::Backend;
 use marcador_server::store::{
     AttemptFact, CallFact, Fact, IvrStepFact, NewCampaign, NewRecord, Store,
 };
 use marcador_server::testing::Serving;
+use marcador_server::testing::TestDb;
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tempfile::TempDir;
 
 /// 2026-11-22 10:00:00 in Bogotá.
 pub const NOW: &str = "2026-11-22T15:00:00Z";
@@ -37,6 +38,56 @@ pub fn wire(offset_secs: i64) -> String {
         .to_string()
 }
 
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+/// Runs a test body on `backend`: every database the body opens through
+/// these helpers is of that backend.
+pub async fn on<F: std::future::Future<Output = ()>>(backend: Backend, body: F) {
+    BACKEND.scope(backend, body).await
+}
+
+/// The backend of the running test.
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// A fresh database of the running test's backend.
+pub async fn test_db() -> TestDb {
+    TestDb::new(backend()).await.unwrap()
+}
+
+/// A fresh store of the running test's backend (keep the `TestDb` alive).
+pub async fn test_store() -> (TestDb, Store) {
+    let db = test_db().await;
+    let store = Store::open(db.location(), 2).await.unwrap();
+    (db, store)
+}
+
+/// A raw connection pool to a test database, for checks behind the store's back.
+pub async fn raw_pool(db: &TestDb) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&db.url()).await.unwrap()
+}
+
+/// Defines one test twice, `NAME::sqlite` and `NAME::postgres`, both running
+/// the same body `async fn NAME()`: one test definition, two stores.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::on(marcador_server::store::Backend::Sqlite, super::$name()).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::on(marcador_server::store::Backend::Postgres, super::$name()).await
+            }
+        }
+    };
+}
+
 pub struct Op {
     pub id: i64,
     pub token: String,
@@ -53,8 +104,9 @@ pub struct TestApp {
     pub a: Op,
     pub b: Op,
     pub config: Config,
-    _dir: TempDir,
     serving: Option<Serving>,
+    /// Last: the database outlives everything that uses it.
+    pub db: TestDb,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -62,14 +114,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(limits: Limits) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    let db = test_db().await;
     let config = Config {
         listen: "127.0.0.1:0".into(),
-        db: dir.path().join("test.db"),
+        db: db.db_arg(),
         limits,
         ..Config::default()
     };
-    let store = Store::open(&config.db, 4).await.unwrap();
+    let store = Store::open(db.location(), 4).await.unwrap();
     let a = fixture_acme(&store).await;
     let b = fixture_globex(&store).await;
     let clock = ManualClock::new(now());
@@ -84,8 +136,8 @@ pub async fn spawn_with(limits: Limits) -> TestApp {
         a,
         b,
         config,
-        _dir: dir,
         serving: Some(serving),
+        db,
     }
 }
 
@@ -95,7 +147,7 @@ impl TestApp {
         if let Some(s) = self.serving.take() {
             s.stop().await;
         }
-        self.store = Store::open(&self.config.db, 4).await.unwrap();
+        self.store = Store::open(self.db.location(), 4).await.unwrap();
         let serving = Serving::start(self.store.clone(), &self.config, self.clock.clone())
             .await
             .unwrap();

@@ -76,7 +76,7 @@ async fn hold_request(app: &TestApp, token: &str, path: &str) -> tokio::net::Tcp
     s
 }
 
-#[tokio::test]
+both!(a_third_request_in_flight_is_refused_at_once_and_not_counted);
 async fn a_third_request_in_flight_is_refused_at_once_and_not_counted() {
     let app = spawn_app().await;
     let (token, campaign) = big_campaign(&app, 20_000).await;
@@ -127,7 +127,7 @@ async fn a_third_request_in_flight_is_refused_at_once_and_not_counted() {
     assert!(ok, "the slots were not released");
 }
 
-#[tokio::test]
+both!(two_requests_in_flight_are_allowed);
 async fn two_requests_in_flight_are_allowed() {
     let app = spawn_app().await;
     let (token, campaign) = big_campaign(&app, 20_000).await;
@@ -137,7 +137,7 @@ async fn two_requests_in_flight_are_allowed() {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
-#[tokio::test]
+both!(the_contract_cap_of_60000_records_is_an_error_never_a_truncation);
 async fn the_contract_cap_of_60000_records_is_an_error_never_a_truncation() {
     let app = spawn_app().await;
     let (token, campaign) = big_campaign(&app, 60_001).await;
@@ -172,7 +172,7 @@ async fn the_contract_cap_of_60000_records_is_an_error_never_a_truncation() {
     assert_eq!(v["data"].as_array().unwrap().len(), 60_000);
 }
 
-#[tokio::test]
+both!(lowered_record_caps_apply_to_every_report);
 async fn lowered_record_caps_apply_to_every_report() {
     let app = spawn_with(Limits {
         max_records_per_answer: 2,
@@ -217,7 +217,7 @@ async fn lowered_record_caps_apply_to_every_report() {
     );
 }
 
-#[tokio::test]
+both!(the_size_cap_is_exact_to_the_byte);
 async fn the_size_cap_is_exact_to_the_byte() {
     let app = spawn_app().await;
     let path = c3(1, &wire(-86_400), &wire(0));
@@ -274,7 +274,7 @@ async fn the_size_cap_is_exact_to_the_byte() {
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-#[tokio::test]
+both!(the_deadline_answers_504_in_the_envelope);
 async fn the_deadline_answers_504_in_the_envelope() {
     let app = spawn_with(Limits {
         deadline_ms: 0,
@@ -295,7 +295,7 @@ async fn the_deadline_answers_504_in_the_envelope() {
     );
 }
 
-#[tokio::test]
+both!(the_daily_quota_is_licenses_times_1000_and_resets_at_local_midnight);
 async fn the_daily_quota_is_licenses_times_1000_and_resets_at_local_midnight() {
     let mut app = spawn_app().await;
     let campaigns = "/api/v2/real_time.php?api=campaigns";

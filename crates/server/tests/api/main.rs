@@ -1,6 +1,9 @@
 //! End-to-end tests: each starts the real server on a free port with its own
 //! database, and talks HTTP to it.
 
+#[macro_use]
+mod helpers;
+
 mod auth;
 mod campaign_3;
 mod campaigns;
@@ -8,6 +11,5 @@ mod codify;
 mod companions;
 mod diagram;
 mod engine;
-mod helpers;
 mod limits;
 mod store;

@@ -8,18 +8,15 @@ use rand::{RngExt, SeedableRng};
 use sqlx::Row;
 
 use crate::helpers::*;
+use marcador_server::testing::TestDb;
 
-async fn open() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let store = Store::open(&path, 2).await.unwrap();
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    (dir, store, raw)
+async fn open() -> (TestDb, Store, sqlx::AnyPool) {
+    let (db, store) = test_store().await;
+    let raw = raw_pool(&db).await;
+    (db, store, raw)
 }
 
-#[tokio::test]
+both!(campaign_counters_equal_a_recount_of_the_facts);
 async fn campaign_counters_equal_a_recount_of_the_facts() {
     let (_dir, store, raw) = open().await;
     let size = DemoSize {
@@ -39,10 +36,13 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
     for c in counters {
         let id: i64 = c.get(0);
         let recount = sqlx::query(
-            "SELECT COUNT(*), SUM(status = 'clean'), SUM(status != 'clean'), \
-             SUM(last_result IN ('answer', 'abandon')), SUM(last_result = 'no answer'), \
-             SUM(last_result IN ('busy', 'congestion', 'failed', 'chanunavail')), \
-             SUM(last_result = 'answer machine'), SUM(hit) FROM records WHERE campaign_id = $1",
+            "SELECT COUNT(*), COUNT(CASE WHEN status = 'clean' THEN 1 END), \
+             COUNT(CASE WHEN status != 'clean' THEN 1 END), \
+             COUNT(CASE WHEN last_result IN ('answer', 'abandon') THEN 1 END), \
+             COUNT(CASE WHEN last_result = 'no answer' THEN 1 END), \
+             COUNT(CASE WHEN last_result IN ('busy', 'congestion', 'failed', 'chanunavail') THEN 1 END), \
+             COUNT(CASE WHEN last_result = 'answer machine' THEN 1 END), \
+             COUNT(CASE WHEN hit != 0 THEN 1 END) FROM records WHERE campaign_id = $1",
         )
         .bind(id)
         .fetch_one(&raw)
@@ -62,9 +62,16 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
         .fetch_all(&raw)
         .await
         .unwrap();
-        let recount_days: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT date(started_at - 5 * 3600, 'unixepoch'), COUNT(*) FROM dial_attempts WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1",
-        )
+        let recount_days: Vec<(String, i64)> = sqlx::query_as(match backend() {
+            marcador_server::store::Backend::Sqlite => {
+                "SELECT date(started_at - 5 * 3600, 'unixepoch'), COUNT(*) FROM dial_attempts \
+                 WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1"
+            }
+            marcador_server::store::Backend::Postgres => {
+                "SELECT to_char(to_timestamp(started_at - 5 * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), \
+                 COUNT(*) FROM dial_attempts WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1"
+            }
+        })
         .bind(id)
         .fetch_all(&raw)
         .await
@@ -76,7 +83,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
     }
 }
 
-#[tokio::test]
+both!(the_same_seed_gives_the_same_demo);
 async fn the_same_seed_gives_the_same_demo() {
     let (_d1, s1, r1) = open().await;
     let (_d2, s2, r2) = open().await;
@@ -88,7 +95,7 @@ async fn the_same_seed_gives_the_same_demo() {
     };
     demo::seed(&s1, 42, now(), None, size).await.unwrap();
     demo::seed(&s2, 42, now(), None, size).await.unwrap();
-    let dump = |pool: sqlx::SqlitePool| async move {
+    let dump = |pool: sqlx::AnyPool| async move {
         let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
             "SELECT conn_id, started_at, telephone, result FROM dial_attempts ORDER BY id",
         )
@@ -102,7 +109,7 @@ async fn the_same_seed_gives_the_same_demo() {
     assert_eq!(a, b);
 }
 
-#[tokio::test]
+both!(diagram_1_3_from_rollups_equals_a_sum_of_raw_steps);
 async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
     let (_dir, store, _raw) = open().await;
     let op = store.create_operation("ivr", TZ, 1, now()).await.unwrap();
@@ -161,13 +168,13 @@ async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
     }
 }
 
-#[tokio::test]
+both!(applying_a_setup_twice_changes_nothing);
 async fn applying_a_setup_twice_changes_nothing() {
     use marcador_server::setup::{DEMO, Setup};
     let (_dir, store, raw) = open().await;
     let setup = Setup::parse(DEMO).unwrap();
     let first = setup.apply(&store, now()).await.unwrap();
-    let count = |pool: sqlx::SqlitePool| async move {
+    let count = |pool: sqlx::AnyPool| async move {
         let n: (i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM operations), (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM agents), \
              (SELECT COUNT(*) FROM activity_codes), (SELECT COUNT(*) FROM routing_points)",
@@ -192,9 +199,9 @@ async fn applying_a_setup_twice_changes_nothing() {
     assert_eq!(sim.human, 300);
 }
 
+both!(the_store_follows_the_record_state_machine_exhaustively);
 /// Every (status, event) pair, driven through the store, lands where the
 /// domain's table says.
-#[tokio::test]
 async fn the_store_follows_the_record_state_machine_exhaustively() {
     use marcador_server::domain::{RecordEvent, RecordStatus};
     use marcador_server::store::{CodifyInput, RecallFilter};
@@ -327,4 +334,64 @@ async fn the_store_follows_the_record_state_machine_exhaustively() {
             );
         }
     }
+}
+
+/// The migrations of the two backends are kept side by side: both apply from
+/// an empty database, record the same versions, and give the same tables,
+/// columns (by kind) and indexes.
+#[tokio::test]
+async fn sqlite_and_postgres_migrations_give_the_same_schema() {
+    use marcador_server::store::Backend;
+    let mut schemas = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let db = TestDb::new(backend).await.unwrap();
+        let store = Store::open(db.location(), 1).await.unwrap();
+        let raw = raw_pool(&db).await;
+        let (columns, indexes) = match backend {
+            Backend::Sqlite => (
+                "SELECT m.name, p.name, lower(p.type) FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+                 AND m.name NOT LIKE 'sqlite_%' AND m.name != '_sqlx_migrations'",
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            ),
+            Backend::Postgres => (
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), CAST(data_type AS TEXT) \
+                 FROM information_schema.columns WHERE table_schema = 'public' \
+                 AND table_name != '_sqlx_migrations'",
+                "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE schemaname = 'public' \
+                 AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'",
+            ),
+        };
+        let mut cols: Vec<(String, String, String)> = sqlx::query_as(columns)
+            .fetch_all(&raw)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(t, c, ty): (String, String, String)| {
+                let kind = match ty.as_str() {
+                    "integer" | "bigint" => "integer",
+                    "text" => "text",
+                    "blob" | "bytea" => "bytes",
+                    other => panic!("unexpected column type {other} of {t}.{c}"),
+                };
+                (t, c, kind.to_owned())
+            })
+            .collect();
+        cols.sort();
+        let mut idx: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&raw).await.unwrap();
+        idx.sort();
+        let versions: Vec<(i64, String)> =
+            sqlx::query_as("SELECT version, description FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&raw)
+                .await
+                .unwrap();
+        raw.close().await;
+        store.close().await;
+        schemas.push((cols, idx, versions));
+    }
+    let (sqlite, postgres) = (&schemas[0], &schemas[1]);
+    assert!(sqlite.0.len() > 100, "{:?}", sqlite.0);
+    assert_eq!(sqlite.0, postgres.0, "tables and columns");
+    assert_eq!(sqlite.1, postgres.1, "indexes");
+    assert_eq!(sqlite.2, postgres.2, "migration versions");
 }

@@ -1,0 +1,353 @@
+//! Several processes on one database: membership, the per-token requests in
+//! flight, and the one process that dials each campaign. Nothing is kept in
+//! a process's memory that another process would need: the database is the
+//! shared state, on SQLite as on PostgreSQL.
+//!
+//! Every store is a member: it registers a row in `processes` when it opens
+//! and beats every [`HEARTBEAT`]. A member whose last beat is older than
+//! [`LEASE_TTL`] is dead, and so is every lease it held:
+//!
+//! - a request lease (one per request in flight) no longer counts against its
+//!   token, so a process killed mid-request never locks a token out;
+//! - a campaign lease is taken over by the next live process that syncs its
+//!   campaigns; the records the dead process had picked but not reported are
+//!   let go as dialed on the phone it was dialing, never dialed again on it.
+//!
+//! A member that closes cleanly deletes its row: its leases end at once.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::{Any, AnyPool, Row, Transaction};
+use tokio_util::sync::CancellationToken;
+
+use super::{Backend, Result, Store, StoreError};
+use crate::domain::{self, RecordStatus};
+use marcador_wire::CallResult;
+
+/// How often a member beats.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A member silent this long is dead; its leases are void.
+pub const LEASE_TTL: Duration = Duration::from_secs(5);
+/// Rows of members dead this long are deleted.
+const FORGET_AFTER_MS: i64 = 3_600_000;
+/// Namespace of the per-token advisory locks on PostgreSQL ("LE" in the high bytes).
+const PG_TOKEN_LOCK_BASE: i64 = 0x4c45 << 48;
+
+/// A process's identity in the cluster.
+pub type ProcessId = String;
+
+/// A request in flight, counted in the database until released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease(i64);
+
+/// What the gate decides for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted(Lease),
+    /// The token already has the maximum in flight, across every process.
+    Busy,
+    /// The operation's daily quota is used up.
+    OverQuota,
+}
+
+fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+fn ttl_ms() -> i64 {
+    LEASE_TTL.as_millis() as i64
+}
+
+/// This process's membership; its heartbeat stops when the last store clone drops.
+pub(super) struct Member {
+    pub(super) id: ProcessId,
+    stop: CancellationToken,
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Member {
+    /// A member not yet registered (only while the store is being opened).
+    pub(super) fn placeholder() -> Member {
+        Member {
+            id: String::new(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// Registers this process and starts its heartbeat.
+    pub(super) async fn join(store: &Store) -> Result<Member> {
+        let id = domain::generate_token()[..24].to_owned();
+        let now = now_ms();
+        register(&store.writer, &id, now).await?;
+        let stop = CancellationToken::new();
+        tokio::spawn(beat(store.writer.clone(), id.clone(), stop.clone()));
+        Ok(Member { id, stop })
+    }
+
+    /// Stops beating and deletes this member's row: its leases end now.
+    pub(super) async fn leave(&self, store: &Store) {
+        self.stop.cancel();
+        let gone = async {
+            sqlx::query("DELETE FROM request_leases WHERE process_id = $1")
+                .bind(&self.id)
+                .execute(&store.writer)
+                .await?;
+            sqlx::query("DELETE FROM processes WHERE id = $1")
+                .bind(&self.id)
+                .execute(&store.writer)
+                .await?;
+            Ok::<_, sqlx::Error>(())
+        };
+        if let Err(e) = gone.await {
+            tracing::warn!(error = %e, "could not leave the cluster; leases end when the heartbeat expires");
+        }
+    }
+}
+
+async fn register(pool: &AnyPool, id: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO processes (id, pid, host, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(id)
+    .bind(i64::from(std::process::id()))
+    .bind(std::env::var("HOSTNAME").unwrap_or_default())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn beat(pool: AnyPool, id: ProcessId, stop: CancellationToken) {
+    let mut every = tokio::time::interval(HEARTBEAT);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let now = now_ms();
+        let step = async {
+            let n = sqlx::query("UPDATE processes SET heartbeat_at = $2 WHERE id = $1")
+                .bind(&id)
+                .bind(now)
+                .execute(&pool)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                // Forgotten after a long stall: join again under the same id.
+                register(&pool, &id, now).await?;
+            }
+            sqlx::query("DELETE FROM processes WHERE heartbeat_at < $1")
+                .bind(now - FORGET_AFTER_MS)
+                .execute(&pool)
+                .await?;
+            Ok::<_, StoreError>(())
+        };
+        if let Err(e) = step.await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "heartbeat failed");
+        }
+    }
+}
+
+impl Store {
+    /// This process's id in the cluster.
+    pub fn process_id(&self) -> &str {
+        &self.member.id
+    }
+
+    /// Admits one request of `token_id` if fewer than `max_in_flight` of the
+    /// token's requests are in flight in live processes, counting it against
+    /// the operation's quota for `day` (at most `limit`). A refused request
+    /// takes no lease and is not counted.
+    pub async fn admit(
+        &self,
+        token_id: i64,
+        operation_id: i64,
+        day: &str,
+        limit: i64,
+        max_in_flight: i64,
+    ) -> Result<Admission> {
+        let now = now_ms();
+        let mut tx = self.atomic_tx().await?;
+        if self.backend == Backend::Postgres {
+            // The token's requests are admitted one at a time across processes.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_TOKEN_LOCK_BASE | token_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "DELETE FROM request_leases WHERE token_id = $1 AND process_id NOT IN \
+             (SELECT id FROM processes WHERE heartbeat_at >= $2)",
+        )
+        .bind(token_id)
+        .bind(now - ttl_ms())
+        .execute(&mut *tx)
+        .await?;
+        let in_flight: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM request_leases WHERE token_id = $1")
+                .bind(token_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if in_flight >= max_in_flight {
+            tx.commit().await?;
+            return Ok(Admission::Busy);
+        }
+        if !super::admin::consume_quota_in(&mut tx, operation_id, day, limit).await? {
+            tx.commit().await?;
+            return Ok(Admission::OverQuota);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO request_leases (token_id, process_id, taken_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(token_id)
+        .bind(&self.member.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Admission::Admitted(Lease(id)))
+    }
+
+    /// Ends a request lease.
+    pub async fn release(&self, lease: Lease) -> Result<()> {
+        sqlx::query("DELETE FROM request_leases WHERE id = $1")
+            .bind(lease.0)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Requests of `token_id` in flight in live processes.
+    pub async fn in_flight(&self, token_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM request_leases l JOIN processes p ON p.id = l.process_id \
+             WHERE l.token_id = $1 AND p.heartbeat_at >= $2",
+        )
+        .bind(token_id)
+        .bind(now_ms() - ttl_ms())
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    /// Takes the dialing lease of every started campaign of the operation that
+    /// no live process holds (taking over from dead ones), gives up the leases
+    /// of stopped campaigns, and returns the campaigns this process dials.
+    pub async fn hold_campaigns(&self, operation_id: i64) -> Result<Vec<i64>> {
+        let now = now_ms();
+        let me = &self.member.id;
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "DELETE FROM campaign_leases WHERE process_id = $2 AND campaign_id IN \
+             (SELECT id FROM campaigns WHERE operation_id = $1 AND status != 'started')",
+        )
+        .bind(operation_id)
+        .bind(me)
+        .execute(&mut *tx)
+        .await?;
+        let dead: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT l.campaign_id, l.process_id FROM campaign_leases l \
+             JOIN campaigns c ON c.id = l.campaign_id \
+             LEFT JOIN processes p ON p.id = l.process_id \
+             WHERE c.operation_id = $1 AND l.process_id != $2 \
+             AND (p.id IS NULL OR p.heartbeat_at < $3)",
+        )
+        .bind(operation_id)
+        .bind(me)
+        .bind(now - ttl_ms())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (campaign_id, holder) in dead {
+            let released = release_orphans(&mut tx, campaign_id).await?;
+            sqlx::query(
+                "UPDATE campaign_leases SET process_id = $2, taken_at = $3 WHERE campaign_id = $1",
+            )
+            .bind(campaign_id)
+            .bind(me)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tracing::warn!(
+                campaign = campaign_id,
+                from = %holder,
+                to = %me,
+                released,
+                "took over the dialing of a campaign whose process is gone"
+            );
+        }
+        sqlx::query(
+            "INSERT INTO campaign_leases (campaign_id, process_id, taken_at) \
+             SELECT id, $2, $3 FROM campaigns WHERE operation_id = $1 AND status = 'started' \
+             ON CONFLICT (campaign_id) DO NOTHING",
+        )
+        .bind(operation_id)
+        .bind(me)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let held: Vec<i64> = sqlx::query_scalar(
+            "SELECT l.campaign_id FROM campaign_leases l JOIN campaigns c ON c.id = l.campaign_id \
+             WHERE c.operation_id = $1 AND l.process_id = $2 ORDER BY l.campaign_id",
+        )
+        .bind(operation_id)
+        .bind(me)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// The process holding each campaign's dialing lease, dead or alive.
+    pub async fn campaign_holders(&self, operation_id: i64) -> Result<Vec<(i64, ProcessId)>> {
+        Ok(sqlx::query_as(
+            "SELECT l.campaign_id, l.process_id FROM campaign_leases l \
+             JOIN campaigns c ON c.id = l.campaign_id WHERE c.operation_id = $1 ORDER BY l.campaign_id",
+        )
+        .bind(operation_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+}
+
+/// Records a dead process picked and never reported: their call died with
+/// the process. Each is let go as dialed on the phone it was being dialed on
+/// (as a failed attempt would), so it is never dialed on it again this cycle.
+async fn release_orphans(tx: &mut Transaction<'static, Any>, campaign_id: i64) -> Result<u64> {
+    let rows = sqlx::query(concat!(
+        "SELECT r.id, r.next_phone, ",
+        super::facts::tel_columns!(),
+        " FROM records r WHERE r.campaign_id = $1 AND r.status = 'dialing'"
+    ))
+    .bind(campaign_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &rows {
+        let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(0);
+        let next = if phone == 0 {
+            0
+        } else {
+            domain::next_phone_after_attempt(
+                &super::facts::tels_of(row)?,
+                phone,
+                CallResult::Failed,
+            )
+        };
+        sqlx::query("UPDATE records SET status = $2, next_phone = $3 WHERE id = $1")
+            .bind(row.try_get::<i64, _>("id")?)
+            .bind(RecordStatus::Dialed.as_str())
+            .bind(i64::from(next))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
