@@ -16,7 +16,7 @@ use marcador_server::engine::telephony::SimTelephony;
 use marcador_server::engine::{self, Engine};
 use marcador_server::setup::Setup;
 use marcador_server::startup::{Application, shutdown_signal};
-use marcador_server::store::Store;
+use marcador_server::store::{Location, Store};
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
 use marcador_wire::date::REQUEST_DATE_FORMAT;
 use tokio_util::sync::CancellationToken;
@@ -31,13 +31,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the Wolkvox API v2 from a SQLite database.
+    /// Serve the Wolkvox API v2 from a SQLite file or a PostgreSQL database.
     ///
     /// Settings come from defaults, then the config file, then MARCADOR_*
     /// variables (MARCADOR_LISTEN, MARCADOR_DB, MARCADOR_LIMITS__DEADLINE_MS…),
     /// then these flags.
     ///
-    /// Example: marcador serve --db /var/lib/marcador/marcador.db --listen 0.0.0.0:8080
+    /// On PostgreSQL, several `serve` processes can share one database behind a
+    /// load balancer: the per-token in-flight limit and the daily quota are
+    /// counted in the database, and each started campaign is dialed by one
+    /// process at a time (another takes it over within seconds if it dies).
+    ///
+    /// Examples:
+    ///   marcador serve --db /var/lib/marcador/marcador.db --listen 0.0.0.0:8080
+    ///   marcador serve --db postgres://marcador@db.internal:5432/marcador --setup ops.toml
     Serve {
         #[command(flatten)]
         conn: DbArgs,
@@ -54,9 +61,12 @@ enum Command {
     /// Run a demo: a fresh database with a seeded operation and days of history, served at once.
     ///
     /// Prints the base URL, the token and ready-to-paste curl lines. The database lives
-    /// in a temporary directory and is removed on exit.
+    /// in a temporary directory and is removed on exit, unless --db names one: then the
+    /// demo is seeded into it (it must not hold a demo operation yet) and kept.
     ///
-    /// Example: marcador demo --seed 7 --listen 127.0.0.1:9090
+    /// Examples:
+    ///   marcador demo --seed 7 --listen 127.0.0.1:9090
+    ///   marcador demo --db postgres://postgres@127.0.0.1:5432/marcador_demo
     Demo {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -76,6 +86,10 @@ enum Command {
         /// Simulated seconds per real second once live (60 = an hour a minute)
         #[arg(long, default_value_t = 1.0)]
         speedup: f64,
+        /// Seed and serve this database (a SQLite file or a postgres:// URL)
+        /// instead of a temporary SQLite file
+        #[arg(long, value_name = "FILE|URL")]
+        db: Option<String>,
     },
     /// Create, list and revoke API tokens. Tokens are shown once; only their hash is stored.
     Token {
@@ -174,9 +188,10 @@ struct DbArgs {
     /// Config file [default: ./marcador.toml if present]
     #[arg(long, env = "MARCADOR_CONFIG")]
     config: Option<PathBuf>,
-    /// SQLite database file [default: ./marcador.db]
-    #[arg(long)]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file, or a PostgreSQL URL
+    /// (postgres://user@host:5432/name) [default: ./marcador.db]
+    #[arg(long, value_name = "FILE|URL")]
+    db: Option<String>,
 }
 
 impl DbArgs {
@@ -190,9 +205,10 @@ impl DbArgs {
 
     async fn store(&self) -> Result<Store> {
         let c = self.config()?;
-        Store::open(&c.db, 1)
+        let location = Location::parse(&c.db);
+        Store::open(location.clone(), 1)
             .await
-            .with_context(|| format!("opening the database {}", c.db.display()))
+            .with_context(|| format!("opening the database {location}"))
     }
 }
 
@@ -224,7 +240,8 @@ async fn main() -> Result<()> {
             records,
             days,
             speedup,
-        } => run_demo(listen, token, seed, records, days, speedup).await?,
+            db,
+        } => run_demo(listen, token, seed, records, days, speedup, db).await?,
         Command::Token { command } => token(command).await?,
         Command::Report(a) => remote::report(a).await?,
         Command::Export(a) => remote::export(a).await?,
@@ -235,9 +252,10 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
-    let store = Store::open(&config.db, config.reader_connections)
+    let location = Location::parse(&config.db);
+    let store = Store::open(location.clone(), config.reader_connections)
         .await
-        .with_context(|| format!("opening the database {}", config.db.display()))?;
+        .with_context(|| format!("opening the database {location}"))?;
     let cancel = CancellationToken::new();
     let mut live = None;
     if let Some(path) = setup {
@@ -263,7 +281,7 @@ async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
         }
     }
     let app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
-    tracing::info!(addr = %app.local_addr(), db = %config.db.display(), "serving");
+    tracing::info!(addr = %app.local_addr(), db = %location, "serving");
     app.run_until(shutdown_signal()).await?;
     cancel.cancel();
     if let Some(live) = live {
@@ -279,6 +297,7 @@ async fn run_demo(
     records: usize,
     days: i64,
     speedup: f64,
+    db: Option<String>,
 ) -> Result<()> {
     if records == 0 || days < 1 {
         bail!("--records must be at least 1 and --days at least 1");
@@ -287,12 +306,23 @@ async fn run_demo(
         bail!("--speedup must be more than 0 and at most 3600");
     }
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let location = match &db {
+        Some(db) => Location::parse(db),
+        None => Location::Sqlite(dir.path().join("demo.db")),
+    };
     let config = Config {
         listen,
-        db: dir.path().join("demo.db"),
         ..Config::default()
     };
-    let store = Store::open(&config.db, config.reader_connections).await?;
+    let store = Store::open(location.clone(), config.reader_connections)
+        .await
+        .with_context(|| format!("opening the database {location}"))?;
+    if store.operation_id(demo::OPERATION).await?.is_some() {
+        bail!(
+            "{location} already holds the demo operation {:?}: give --db an empty database",
+            demo::OPERATION
+        );
+    }
     let now = Timestamp::now();
     eprintln!("generating {days} days of history (seed {seed})…");
     let size = DemoSize {
@@ -354,7 +384,11 @@ async fn run_demo(
     println!(
         "The campaigns are dialing live ({speedup}× real time): poll the reports to watch them move."
     );
-    println!("Ctrl-C stops the demo and removes its database.");
+    if db.is_some() {
+        println!("Ctrl-C stops the demo; the database {location} keeps its data.");
+    } else {
+        println!("Ctrl-C stops the demo and removes its database.");
+    }
     app.run_until(shutdown_signal()).await?;
     cancel.cancel();
     let _ = live.await;

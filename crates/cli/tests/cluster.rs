@@ -1,0 +1,467 @@
+//! Two real `marcador serve` processes on one PostgreSQL database: the limits
+//! and the dialing hold across them, and survive one of them being killed.
+//!
+//! The timings these tests observe are printed (`cargo test -- --nocapture`).
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use marcador_server::domain;
+use marcador_server::setup::Setup;
+use marcador_server::store::{AttemptFact, Backend, Fact, NewCampaign, NewRecord, Store};
+use marcador_server::testing::TestDb;
+use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
+use marcador_wire::{CallResult, CampaignType, WireError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, Command};
+
+const TZ: &str = "America/Bogota";
+
+/// A `marcador serve` process on a free port.
+struct Server {
+    child: Child,
+    base: String,
+    pid: u32,
+}
+
+impl Server {
+    async fn start(db: &TestDb, setup: Option<&Path>, log: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_marcador"));
+        c.args(["serve", "--db", &db.db_arg(), "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("MARCADOR_SETUP")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .kill_on_drop(true);
+        if let Some(s) = setup {
+            c.arg("--setup").arg(s);
+        }
+        let child = c.spawn().unwrap();
+        let pid = child.id().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Server { child, base, pid };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "marcador serve did not come up: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+    }
+
+    /// SIGKILL: no clean shutdown, no chance to release anything.
+    async fn kill(mut self) {
+        self.child.kill().await.unwrap();
+    }
+}
+
+async fn get(base: &str, token: &str, path: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("wolkvox-token", token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+const CHEAP: &str = "/api/v2/real_time.php?api=campaigns";
+
+/// Sends a request whose answer is far larger than the socket buffers and
+/// reads only the status line: the request stays in flight until dropped.
+async fn hold_request(base: &str, token: &str, path: &str) -> tokio::net::TcpStream {
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nwolkvox-token: {token}\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the held request was answered");
+    s
+}
+
+fn wire_date(t: Timestamp) -> String {
+    t.to_zoned(jiff::tz::TimeZone::get(TZ).unwrap())
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+fn record(i: usize, tels: &[&str]) -> NewRecord {
+    NewRecord {
+        customer_id: format!("{i}"),
+        customer_name: "Nombre".into(),
+        customer_last_name: "Apellido".into(),
+        tels: tels.iter().map(|s| s.to_string()).collect(),
+        opts: (1..=12).map(|n| format!("{n}").repeat(200)).collect(),
+        ..NewRecord::default()
+    }
+}
+
+/// An operation with a campaign whose campaign_3 answer over the last day is
+/// tens of megabytes. Returns (operation, token, campaign_3 path).
+async fn big_operation(store: &Store) -> (i64, String, String) {
+    let now = Timestamp::now();
+    let op = store.create_operation("big", TZ, 1, now).await.unwrap();
+    let token = store.create_token(op, None, now).await.unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: "Big".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: false,
+                speed: 100,
+                skill_id: None,
+                opt_titles: Vec::new(),
+                window: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let records: Vec<NewRecord> = (0..1_500).map(|i| record(i, &["573000000000"])).collect();
+    store.insert_records(campaign, &records, now).await.unwrap();
+    let ids: Vec<i64> = store
+        .campaign_record_phones(campaign)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let start = now.as_second() - 20_000;
+    let facts: Vec<Fact> = ids
+        .iter()
+        .cycle()
+        .take(15_000)
+        .enumerate()
+        .map(|(i, id)| {
+            Fact::Attempt(AttemptFact {
+                campaign_id: campaign,
+                record_id: *id,
+                phone: 1,
+                telephone: "573000000000".into(),
+                started_at: start + i as i64,
+                result: CallResult::NoAnswer,
+                raw_status: String::new(),
+                hangup_cause: None,
+                conn_id: format!("c{i}"),
+            })
+        })
+        .collect();
+    for chunk in facts.chunks(5_000) {
+        store.record_facts(chunk).await.unwrap();
+    }
+    let from = Timestamp::from_second(start - 60).unwrap();
+    let path = format!(
+        "/api/v2/reports_manager.php?api=campaign_3&campaign_id={campaign}&date_ini={}&date_end={}",
+        wire_date(from),
+        wire_date(now)
+    );
+    (op, token, path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_and_the_quota_are_counted_across_processes() {
+    let db = TestDb::new(Backend::Postgres).await.unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let store = Store::open(db.location(), 2).await.unwrap();
+    let (op, token, big) = big_operation(&store).await;
+    let a = Server::start(&db, None, &logs.path().join("a.log")).await;
+    let b = Server::start(&db, None, &logs.path().join("b.log")).await;
+
+    // One request in flight on each process: a third, on either, is refused.
+    let on_a = hold_request(&a.base, &token, &big).await;
+    let on_b = hold_request(&b.base, &token, &big).await;
+    let refused = WireError::simultaneous_requests();
+    for base in [&a.base, &b.base] {
+        let (status, body) = get(base, &token, CHEAP).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains(&refused.msg), "{body}");
+    }
+
+    // The process holding one of them dies mid-request: its lease stops
+    // counting once its heartbeat is older than the lease TTL.
+    let killed = Instant::now();
+    a.kill().await;
+    drop(on_a);
+    let (status, _) = get(&b.base, &token, CHEAP).await;
+    assert_eq!(
+        status, 403,
+        "the dead process's lease counts until it expires"
+    );
+    let mut freed = None;
+    while killed.elapsed() < Duration::from_secs(20) {
+        if get(&b.base, &token, CHEAP).await.0 == 200 {
+            freed = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let freed = freed.expect("a killed process locked the token out");
+    eprintln!("request lease of a SIGKILLed process freed after {freed:?}");
+    assert!(freed <= marcador_server::store::LEASE_TTL + Duration::from_secs(2));
+    drop(on_b);
+
+    // The daily quota is one count in the database: two requests left, three
+    // processes (b, a new c, and b again) share them.
+    let c = Server::start(&db, None, &logs.path().join("c.log")).await;
+    let today = domain::local_day(Timestamp::now(), &jiff::tz::TimeZone::get(TZ).unwrap());
+    let limit = DAILY_REQUESTS_PER_LICENSE as i64;
+    store.set_quota_used(op, &today, limit - 2).await.unwrap();
+    // Wait for b's lease of `on_b` to end (it ends when b notices the close).
+    let mut b_ok = false;
+    for _ in 0..100 {
+        if store
+            .in_flight(store_token_id(&store, &token).await)
+            .await
+            .unwrap()
+            == 0
+        {
+            b_ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(b_ok, "b released its lease when the client went away");
+    assert_eq!(get(&b.base, &token, CHEAP).await.0, 200);
+    assert_eq!(get(&c.base, &token, CHEAP).await.0, 200);
+    let over = WireError::token_limit_exceeded();
+    for base in [&b.base, &c.base] {
+        let (status, body) = get(base, &token, CHEAP).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains(&over.msg), "{body}");
+    }
+    assert_eq!(store.quota_used(op, &today).await.unwrap(), limit);
+    b.kill().await;
+    c.kill().await;
+    store.close().await;
+}
+
+async fn store_token_id(store: &Store, token: &str) -> i64 {
+    store.authenticate(token).await.unwrap().unwrap().token_id
+}
+
+const SETUP: &str = r#"
+[operation]
+name = "cluster"
+time_zone = "America/Bogota"
+licenses = 5
+calling_profile = "open"
+
+[[activity_codes]]
+code = "001"
+description = "Venta"
+hit = true
+
+[[skills]]
+name = "Ventas"
+agents = 8
+
+[simulation]
+seed = 3
+answer_rate = 0.3
+"#;
+
+/// (the OS pid of the campaign's lease holder, attempts so far)
+async fn holder_and_attempts(raw: &sqlx::AnyPool, campaign: i64) -> (Option<i64>, i64) {
+    let holder: Option<i64> = sqlx::query_scalar(
+        "SELECT p.pid FROM campaign_leases l JOIN processes p ON p.id = l.process_id \
+         WHERE l.campaign_id = $1",
+    )
+    .bind(campaign)
+    .fetch_optional(raw)
+    .await
+    .unwrap();
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM dial_attempts WHERE campaign_id = $1")
+            .bind(campaign)
+            .fetch_one(raw)
+            .await
+            .unwrap();
+    (holder, attempts)
+}
+
+async fn wait_for(
+    raw: &sqlx::AnyPool,
+    campaign: i64,
+    within: Duration,
+    done: impl Fn(Option<i64>, i64) -> bool,
+) -> Option<Duration> {
+    let t = Instant::now();
+    while t.elapsed() < within {
+        let (h, n) = holder_and_attempts(raw, campaign).await;
+        if done(h, n) {
+            return Some(t.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+async fn codify(base: &str, token: &str, campaign: i64, customer: &str) {
+    let r = reqwest::Client::new()
+        .put(format!(
+            "{base}/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={campaign}"
+        ))
+        .header("wolkvox-token", token)
+        .body(format!(
+            r#"{{"cod_act": "001", "customer_id": "{customer}"}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        202,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_dialing_process_moves_its_campaign_to_the_other() {
+    let db = TestDb::new(Backend::Postgres).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let setup_file = dir.path().join("setup.toml");
+    std::fs::write(&setup_file, SETUP).unwrap();
+    let store = Store::open(db.location(), 2).await.unwrap();
+    let now = Timestamp::now();
+    let applied = Setup::parse(SETUP)
+        .unwrap()
+        .apply(&store, now)
+        .await
+        .unwrap();
+    let token = store
+        .create_token(applied.operation_id, None, now)
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: applied.operation_id,
+                name: "Cobro".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: true,
+                speed: 100,
+                skill_id: applied.skills.get("Ventas").copied(),
+                opt_titles: Vec::new(),
+                window: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let records: Vec<NewRecord> = (0..3_000)
+        .map(|i| {
+            let a = format!("57300{i:07}");
+            let b = format!("57310{i:07}");
+            record(i, &[a.as_str(), b.as_str()])
+        })
+        .collect();
+    store.insert_records(campaign, &records, now).await.unwrap();
+    let raw = {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&db.url()).await.unwrap()
+    };
+
+    // The first process takes the campaign and dials; the second, started
+    // later with the same setup, finds it held and stays off it.
+    let a = Server::start(&db, Some(&setup_file), &dir.path().join("a.log")).await;
+    let a_pid = i64::from(a.pid);
+    wait_for(&raw, campaign, Duration::from_secs(30), |h, n| {
+        h == Some(a_pid) && n >= 5
+    })
+    .await
+    .expect("the first process did not dial");
+    let b = Server::start(&db, Some(&setup_file), &dir.path().join("b.log")).await;
+    let b_pid = i64::from(b.pid);
+    // Customers codified by hand while a dials (through b: any process serves the API).
+    for i in 2_000..2_020 {
+        codify(&b.base, &token, campaign, &i.to_string()).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        holder_and_attempts(&raw, campaign).await.0,
+        Some(a_pid),
+        "two processes dial one campaign"
+    );
+
+    // SIGKILL the dialer: b takes the campaign over once a's heartbeat is
+    // older than the lease TTL, and goes on dialing.
+    let before = holder_and_attempts(&raw, campaign).await.1;
+    let killed = Instant::now();
+    a.kill().await;
+    let taken = wait_for(&raw, campaign, Duration::from_secs(30), |h, _| {
+        h == Some(b_pid)
+    })
+    .await
+    .expect("the campaign was not taken over");
+    let dialing = wait_for(&raw, campaign, Duration::from_secs(30), |h, n| {
+        h == Some(b_pid) && n > before + 5
+    })
+    .await
+    .expect("the second process did not dial");
+    eprintln!(
+        "campaign lease of a SIGKILLed process taken over after {taken:?}; \
+         the new holder dialed 5 more within {:?} of the kill",
+        killed.elapsed()
+    );
+    let _ = dialing;
+    assert!(taken <= marcador_server::store::LEASE_TTL + Duration::from_secs(3));
+    for i in 2_020..2_040 {
+        codify(&b.base, &token, campaign, &i.to_string()).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    b.kill().await;
+
+    // No record was dialed twice on one phone (one cycle: no recall here),
+    // and no record was dialed after it was codified, by hand or by an agent.
+    let twice: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT record_id, phone, COUNT(*) FROM dial_attempts WHERE campaign_id = $1 \
+         GROUP BY record_id, phone HAVING COUNT(*) > 1",
+    )
+    .bind(campaign)
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(twice.is_empty(), "dialed twice in one cycle: {twice:?}");
+    let after_codify: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dial_attempts a JOIN records r ON r.id = a.record_id \
+         WHERE r.campaign_id = $1 AND r.status = 'codified' AND a.started_at > r.codified_at",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(after_codify, 0, "a codified record was dialed");
+    let codified: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM records WHERE campaign_id = $1 AND status = 'codified'",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert!(codified >= 40, "{codified}");
+    let total = holder_and_attempts(&raw, campaign).await.1;
+    eprintln!("{total} attempts in all, {before} before the kill; {codified} records codified");
+    raw.close().await;
+    store.close().await;
+}
