@@ -1,0 +1,272 @@
+//! `cargo bench -p marcador-server --bench backends`: the same data and the
+//! same requests on SQLite and on PostgreSQL, in one run.
+//!
+//! - campaign_3 answering exactly 60,000 rows (the contract's cap): seconds per
+//!   whole answer, read to the end, median of 5;
+//! - codify: accepted requests per second for 5 s, with 2 requests in flight
+//!   (one token at its limit) and with 8 (four tokens of the operation);
+//! - the load itself: the 60,000 attempt facts written through the store.
+//!
+//! PostgreSQL runs twice: with the server's default `synchronous_commit = on`
+//! (every commit waits for its WAL flush) and with it `off`, the durability
+//! SQLite's WAL with `synchronous = NORMAL` gives (a crash may lose the last
+//! commits, never corrupts). PostgreSQL is the one at `MARCADOR_TEST_PG_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`); each run gets a
+//! fresh database, dropped at the end. The server and the load share this
+//! process and the machine's cores on every backend alike.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use marcador_server::clock::SystemClock;
+use marcador_server::config::{Config, Limits};
+use marcador_server::store::{AttemptFact, Backend, Fact, NewCampaign, NewRecord, Store};
+use marcador_server::testing::{Serving, TestDb};
+use marcador_wire::{CallResult, CampaignType};
+
+const TZ: &str = "America/Bogota";
+const ROWS: usize = 60_000;
+const RECORDS: usize = 6_000;
+
+struct Loaded {
+    op: i64,
+    tokens: Vec<String>,
+    campaign: i64,
+    c3_path: String,
+    load_secs: f64,
+}
+
+fn wire_date(t: Timestamp) -> String {
+    t.to_zoned(jiff::tz::TimeZone::get(TZ).unwrap())
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+async fn load(store: &Store, now: Timestamp) -> Loaded {
+    // Licenses enough that the daily quota never stops the codify runs.
+    let op = store
+        .create_operation("bench", TZ, 1_000, now)
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        tokens.push(store.create_token(op, None, now).await.unwrap());
+    }
+    store
+        .put_activity_code(op, 1, "001", "Venta", true, true)
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                operation_id: op,
+                name: "Bench".into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started: false,
+                speed: 100,
+                skill_id: None,
+                opt_titles: vec![],
+                window: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let recs: Vec<NewRecord> = (0..RECORDS)
+        .map(|i| NewRecord {
+            customer_id: i.to_string(),
+            customer_name: "Nombre".into(),
+            customer_last_name: "Apellido".into(),
+            id_type: "CC".into(),
+            tels: vec![format!("57300{i:07}")],
+            opts: vec!["100000".into(), "30".into(), "Bogotá".into()],
+            ..NewRecord::default()
+        })
+        .collect();
+    store.insert_records(campaign, &recs, now).await.unwrap();
+    let ids: Vec<i64> = store
+        .campaign_record_phones(campaign)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    // One attempt a second, ending a minute before now.
+    let start = now.as_second() - 60 - ROWS as i64;
+    let results = [
+        CallResult::NoAnswer,
+        CallResult::Answer,
+        CallResult::Busy,
+        CallResult::AnswerMachine,
+    ];
+    let facts: Vec<Fact> = (0..ROWS)
+        .map(|i| {
+            Fact::Attempt(AttemptFact {
+                campaign_id: campaign,
+                record_id: ids[i % ids.len()],
+                phone: 1,
+                telephone: format!("57300{:07}", i % ids.len()),
+                started_at: start + i as i64,
+                result: results[i % results.len()],
+                raw_status: String::new(),
+                hangup_cause: None,
+                conn_id: format!("bench{i}"),
+            })
+        })
+        .collect();
+    let t = Instant::now();
+    for chunk in facts.chunks(1_000) {
+        store.record_facts(chunk).await.unwrap();
+    }
+    let load_secs = t.elapsed().as_secs_f64();
+    store.analyze(&[]).await.unwrap();
+    let c3_path = format!(
+        "/api/v2/reports_manager.php?api=campaign_3&campaign_id={campaign}&date_ini={}&date_end={}",
+        wire_date(Timestamp::from_second(start).unwrap()),
+        wire_date(Timestamp::from_second(start + ROWS as i64 - 1).unwrap())
+    );
+    Loaded {
+        op,
+        tokens,
+        campaign,
+        c3_path,
+        load_secs,
+    }
+}
+
+async fn campaign_3(http: &reqwest::Client, base: &str, l: &Loaded) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = http
+            .get(format!("{base}{}", l.c3_path))
+            .header("wolkvox-token", &l.tokens[0])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let body = r.bytes().await.unwrap();
+        times.push(t.elapsed().as_secs_f64());
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["data"].as_array().map(Vec::len), Some(ROWS));
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+async fn codify(
+    http: &reqwest::Client,
+    base: &str,
+    store: &Store,
+    l: &Loaded,
+    tokens: usize,
+) -> f64 {
+    let today =
+        marcador_server::domain::local_day(Timestamp::now(), &jiff::tz::TimeZone::get(TZ).unwrap());
+    // The bench is not about the quota: start each run with a full day's.
+    store.set_quota_used(l.op, &today, 0).await.unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let next = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + Duration::from_secs(5);
+    let url = format!(
+        "{base}/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={}",
+        l.campaign
+    );
+    let mut workers = Vec::new();
+    for w in 0..tokens * 2 {
+        let (http, url, token) = (http.clone(), url.clone(), l.tokens[w / 2].clone());
+        let (done, next) = (done.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            while Instant::now() < until {
+                let customer = next.fetch_add(1, Ordering::Relaxed) % RECORDS as u64;
+                let r = http
+                    .put(&url)
+                    .header("wolkvox-token", &token)
+                    .body(format!(
+                        r#"{{"cod_act": "001", "customer_id": "{customer}", "comment": "bench"}}"#
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                if r.status().as_u16() == 202 {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let t = Instant::now();
+    for w in workers {
+        w.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64()
+}
+
+struct Run {
+    name: &'static str,
+    load_secs: f64,
+    c3_secs: f64,
+    codify_2: f64,
+    codify_8: f64,
+}
+
+async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
+    let db = TestDb::new_with(backend, durable).await.unwrap();
+    let store = Store::open(db.location(), 4).await.unwrap();
+    let now = Timestamp::now();
+    let l = load(&store, now).await;
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        db: db.db_arg(),
+        limits: Limits::default(),
+        ..Config::default()
+    };
+    let serving = Serving::start(store.clone(), &config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let c3_secs = campaign_3(&http, &serving.base, &l).await;
+    let codify_2 = codify(&http, &serving.base, &store, &l, 1).await;
+    let codify_8 = codify(&http, &serving.base, &store, &l, 4).await;
+    serving.stop().await;
+    let r = Run {
+        name,
+        load_secs: l.load_secs,
+        c3_secs,
+        codify_2,
+        codify_8,
+    };
+    println!(
+        "{:<28} load {:>6.0} facts/s | campaign_3 60,000 rows {:>5.2} s ({:>6.0} rows/s) | codify {:>6.0} req/s (2 in flight), {:>6.0} req/s (8 in flight)",
+        r.name,
+        ROWS as f64 / r.load_secs,
+        r.c3_secs,
+        ROWS as f64 / r.c3_secs,
+        r.codify_2,
+        r.codify_8
+    );
+    r
+}
+
+#[tokio::main]
+async fn main() {
+    let runs = [
+        run("SQLite (WAL, NORMAL)", Backend::Sqlite, true).await,
+        run("PostgreSQL (sync commit on)", Backend::Postgres, true).await,
+        run("PostgreSQL (sync commit off)", Backend::Postgres, false).await,
+    ];
+    let base = &runs[0];
+    println!("\nratios to SQLite (same data, same run; > 1 = faster than SQLite):");
+    for r in &runs[1..] {
+        println!(
+            "{:<28} load {:.2}x | campaign_3 {:.2}x | codify {:.2}x (2 in flight), {:.2}x (8 in flight)",
+            r.name,
+            base.load_secs / r.load_secs,
+            base.c3_secs / r.c3_secs,
+            r.codify_2 / base.codify_2,
+            r.codify_8 / base.codify_8
+        );
+    }
+}
