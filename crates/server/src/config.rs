@@ -125,6 +125,8 @@ mod tests {
     }
 
     #[test]
+    // The closure's `figment::Result` is the signature `Jail` asks for.
+    #[allow(clippy::result_large_err)]
     fn only_settings_are_read_from_the_environment() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MARCADOR_DB", "postgres://postgres@127.0.0.1/x");
