@@ -102,26 +102,31 @@ impl Config {
 mod tests {
     use super::*;
 
+    // Every test that reads the environment runs in a `figment::Jail`: the jails
+    // run one at a time, so one test's variables never leak into another's.
     #[test]
-    fn file_then_environment_override_defaults() {
-        let dir = tempfile_dir();
-        let file = dir.join("m.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\n[limits]\ndeadline_ms = 5000\n",
-        )
-        .unwrap();
-        let c = Config::load(Some(&file)).unwrap();
-        assert_eq!(c.listen, "0.0.0.0:9000");
-        assert_eq!(c.limits.deadline_ms, 5000);
-        assert_eq!(c.limits.max_records_per_answer, 60_000);
-        assert_eq!(c.db, "marcador.db");
-        assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
-        std::fs::write(&file, "lisen = \"typo\"\n").unwrap();
-        assert!(
-            Config::load(Some(&file)).is_err(),
-            "unknown keys are refused"
-        );
+    // The closure's `figment::Result` is the signature `Jail` asks for.
+    #[allow(clippy::result_large_err)]
+    fn a_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "m.toml",
+                "listen = \"0.0.0.0:9000\"\n[limits]\ndeadline_ms = 5000\n",
+            )?;
+            let file = Path::new("m.toml");
+            let c = Config::load(Some(file)).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9000");
+            assert_eq!(c.limits.deadline_ms, 5000);
+            assert_eq!(c.limits.max_records_per_answer, 60_000);
+            assert_eq!(c.db, "marcador.db");
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            jail.create_file("m.toml", "lisen = \"typo\"\n")?;
+            assert!(
+                Config::load(Some(file)).is_err(),
+                "unknown keys are refused"
+            );
+            Ok(())
+        });
     }
 
     #[test]
@@ -149,11 +154,5 @@ mod tests {
             assert!(Config::load(None).is_err(), "a misspelt limit is refused");
             Ok(())
         });
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("marcador-config-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
     }
 }
