@@ -2,7 +2,11 @@
 //! its record and its campaign's counters; an IVR step updates the hourly
 //! rollup; a codify marks the record so the dialer never picks it again.
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use marcador_wire::rows::Campaign3Row;
 use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};
@@ -114,6 +118,105 @@ impl CounterDelta {
     }
 }
 
+/// What one batch of facts adds to shared counters: summed in memory while the
+/// facts are applied, then written once per key before the commit. A counter
+/// row is touched once per batch instead of once per attempt; what is stored
+/// is the same as writing each fact on its own.
+#[derive(Default)]
+struct Tally {
+    campaigns: BTreeMap<i64, CampaignTally>,
+    /// (campaign, local day) → attempts.
+    days: BTreeMap<(i64, String), i64>,
+    /// (operation, hour, routing point, option) → (calls, seconds).
+    ivr: BTreeMap<(i64, i64, i64, String), (i64, i64)>,
+}
+
+/// A campaign touched by the batch: what attempts need to know of it, and
+/// what they add to its counters.
+struct CampaignTally {
+    operation_id: i64,
+    cycle: i64,
+    tz: TimeZone,
+    delta: CounterDelta,
+    /// Records newly dialed on phone column n+1.
+    phones: [i64; 10],
+}
+
+impl Tally {
+    /// The campaign's entry, read from the database the first time the batch touches it.
+    async fn campaign(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        campaign_id: i64,
+    ) -> Result<&mut CampaignTally> {
+        let vacant = match self.campaigns.entry(campaign_id) {
+            Entry::Occupied(e) => return Ok(e.into_mut()),
+            Entry::Vacant(e) => e,
+        };
+        let row = sqlx::query(
+            "SELECT c.operation_id, c.cycle, o.time_zone FROM campaigns c \
+             JOIN operations o ON o.id = c.operation_id WHERE c.id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::Invalid(format!("campaign {campaign_id} does not exist")))?;
+        Ok(vacant.insert(CampaignTally {
+            operation_id: row.try_get(0)?,
+            cycle: row.try_get(1)?,
+            tz: time_zone(&row.try_get::<String, _>(2)?)?,
+            delta: CounterDelta::default(),
+            phones: [0; 10],
+        }))
+    }
+
+    /// Writes the sums, one statement per campaign, phone column, day and rollup bucket.
+    async fn write(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        for (campaign_id, c) in &self.campaigns {
+            c.delta.apply(tx, *campaign_id).await?;
+            for (column, &n) in c.phones.iter().enumerate().filter(|(_, n)| **n != 0) {
+                sqlx::query(
+                    "UPDATE campaign_phones SET dialed = dialed + $3 \
+                     WHERE campaign_id = $1 AND phone = $2",
+                )
+                .bind(campaign_id)
+                .bind(column as i64 + 1)
+                .bind(n)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        for ((campaign_id, day), n) in &self.days {
+            sqlx::query(
+                "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, $3) \
+                 ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + $3",
+            )
+            .bind(campaign_id)
+            .bind(day)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for ((operation_id, hour, rp_id, option), (calls, seconds)) in &self.ivr {
+            sqlx::query(
+                "INSERT INTO ivr_rollup (operation_id, hour, rp_id, option, calls, seconds) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operation_id, hour, rp_id, option) \
+                 DO UPDATE SET calls = ivr_rollup.calls + excluded.calls, \
+                 seconds = ivr_rollup.seconds + excluded.seconds",
+            )
+            .bind(operation_id)
+            .bind(hour)
+            .bind(rp_id)
+            .bind(option)
+            .bind(calls)
+            .bind(seconds)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 /// The record fields a campaign_3 row shows, read by column name.
 pub(super) struct RecordWire {
     pub customer_name: String,
@@ -198,13 +301,15 @@ impl Store {
     /// Appends facts, and the state they change, in one transaction.
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        let mut tally = Tally::default();
         for f in facts {
             match f {
-                Fact::Attempt(a) => apply_attempt(&mut tx, a).await?,
+                Fact::Attempt(a) => apply_attempt(&mut tx, &mut tally, a).await?,
                 Fact::Call(c) => apply_call(&mut tx, c).await?,
-                Fact::IvrStep(s) => apply_ivr_step(&mut tx, s).await?,
+                Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
             }
         }
+        tally.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -432,24 +537,19 @@ async fn code_hit(
     Ok(hit.map(|h| h != 0))
 }
 
-async fn apply_attempt(tx: &mut Transaction<'static, Any>, a: &AttemptFact) -> Result<()> {
+async fn apply_attempt(
+    tx: &mut Transaction<'static, Any>,
+    tally: &mut Tally,
+    a: &AttemptFact,
+) -> Result<()> {
     if !(1..=10).contains(&a.phone) {
         return Err(StoreError::Invalid(format!(
             "phone column {} is not 1..10",
             a.phone
         )));
     }
-    let campaign = sqlx::query(
-        "SELECT c.operation_id, c.cycle, o.time_zone FROM campaigns c \
-         JOIN operations o ON o.id = c.operation_id WHERE c.id = $1",
-    )
-    .bind(a.campaign_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| StoreError::Invalid(format!("campaign {} does not exist", a.campaign_id)))?;
-    let operation_id: i64 = campaign.try_get(0)?;
-    let cycle: i64 = campaign.try_get(1)?;
-    let tz = time_zone(&campaign.try_get::<String, _>(2)?)?;
+    let campaign = tally.campaign(tx, a.campaign_id).await?;
+    let (operation_id, cycle) = (campaign.operation_id, campaign.cycle);
 
     let record = sqlx::query(concat!(
         "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, r.removed_at, ",
@@ -482,41 +582,25 @@ async fn apply_attempt(tx: &mut Transaction<'static, Any>, a: &AttemptFact) -> R
     };
     let last_result: Option<String> = record.try_get(4)?;
 
-    let mut delta = CounterDelta {
-        phone: i64::from(a.phone),
-        ..CounterDelta::default()
-    };
+    let delta = &mut campaign.delta;
+    delta.phone = delta.phone.max(i64::from(a.phone));
     if status.counts_as_clean() {
-        delta.clean = -1;
-        delta.dial = 1;
+        delta.clean -= 1;
+        delta.dial += 1;
     }
     if let Some(old) = last_result.as_deref().and_then(CallResult::parse) {
         delta.buckets[ResultBucket::of(old).index()] -= 1;
     }
     delta.buckets[ResultBucket::of(a.result).index()] += 1;
-    delta.apply(tx, a.campaign_id).await?;
 
     let bit = 1i64 << (a.phone - 1);
     if phones_dialed & bit == 0 {
-        sqlx::query(
-            "UPDATE campaign_phones SET dialed = dialed + 1 WHERE campaign_id = $1 AND phone = $2",
-        )
-        .bind(a.campaign_id)
-        .bind(i64::from(a.phone))
-        .execute(&mut **tx)
-        .await?;
+        campaign.phones[usize::from(a.phone - 1)] += 1;
     }
     let day = Timestamp::from_second(a.started_at)
-        .map(|t| domain::local_day(t, &tz))
+        .map(|t| domain::local_day(t, &campaign.tz))
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, 1) \
-         ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + 1",
-    )
-    .bind(a.campaign_id)
-    .bind(&day)
-    .execute(&mut **tx)
-    .await?;
+    *tally.days.entry((a.campaign_id, day.clone())).or_default() += 1;
     let next_phone = match status.after_attempt() {
         RecordStatus::Codified => 0,
         _ => domain::next_phone_after_attempt(&tels_of(&record)?, a.phone, a.result),
@@ -600,7 +684,11 @@ async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<
 /// Seconds in a rollup bucket.
 pub(super) const ROLLUP_SECONDS: i64 = 3600;
 
-async fn apply_ivr_step(tx: &mut Transaction<'static, Any>, s: &IvrStepFact) -> Result<()> {
+async fn apply_ivr_step(
+    tx: &mut Transaction<'static, Any>,
+    tally: &mut Tally,
+    s: &IvrStepFact,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO ivr_steps (operation_id, rp_id, conn_id, option, entered_at, seconds) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -613,17 +701,14 @@ async fn apply_ivr_step(tx: &mut Transaction<'static, Any>, s: &IvrStepFact) -> 
     .bind(s.seconds)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO ivr_rollup (operation_id, hour, rp_id, option, calls, seconds) \
-         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (operation_id, hour, rp_id, option) \
-         DO UPDATE SET calls = ivr_rollup.calls + 1, seconds = ivr_rollup.seconds + excluded.seconds",
-    )
-    .bind(s.operation_id)
-    .bind(s.entered_at.div_euclid(ROLLUP_SECONDS))
-    .bind(s.rp_id)
-    .bind(&s.option)
-    .bind(s.seconds)
-    .execute(&mut **tx)
-    .await?;
+    let key = (
+        s.operation_id,
+        s.entered_at.div_euclid(ROLLUP_SECONDS),
+        s.rp_id,
+        s.option.clone(),
+    );
+    let bucket = tally.ivr.entry(key).or_default();
+    bucket.0 += 1;
+    bucket.1 += s.seconds;
     Ok(())
 }

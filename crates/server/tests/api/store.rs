@@ -55,6 +55,30 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
                 "campaign {id} column {i}"
             );
         }
+        // Records dialed on each phone column this cycle.
+        let phones: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT phone, dialed FROM campaign_phones WHERE campaign_id = $1 ORDER BY phone",
+        )
+        .bind(id)
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(phones.len(), 10);
+        for (phone, dialed) in phones {
+            let recount: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM records r JOIN campaigns c ON c.id = r.campaign_id \
+                 WHERE r.campaign_id = $1 AND r.cycle = c.cycle AND (r.phones_dialed & $2) != 0",
+            )
+            .bind(id)
+            .bind(1i64 << (phone - 1))
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+            assert_eq!(
+                dialed, recount,
+                "campaign {id} records dialed on phone {phone}"
+            );
+        }
         let per_day: Vec<(String, i64)> = sqlx::query_as(
             "SELECT day, attempts FROM campaign_days WHERE campaign_id = $1 ORDER BY day",
         )
