@@ -33,9 +33,9 @@ struct Cli {
 enum Command {
     /// Serve the Wolkvox API v2 from a SQLite file or a PostgreSQL database.
     ///
-    /// Settings come from defaults, then the config file, then MARCADOR_*
-    /// variables (MARCADOR_LISTEN, MARCADOR_DB, MARCADOR_LIMITS__DEADLINE_MS…),
-    /// then these flags.
+    /// Settings come from defaults, then the config file, then the variables
+    /// MARCADOR_LISTEN, MARCADOR_DB, MARCADOR_READER_CONNECTIONS and
+    /// MARCADOR_LIMITS__* (e.g. MARCADOR_LIMITS__DEADLINE_MS), then these flags.
     ///
     /// On PostgreSQL, several `serve` processes can share one database behind a
     /// load balancer: the per-token in-flight limit and the daily quota are
@@ -205,11 +205,15 @@ impl DbArgs {
 
     async fn store(&self) -> Result<Store> {
         let c = self.config()?;
-        let location = Location::parse(&c.db);
-        Store::open(location.clone(), 1)
-            .await
-            .with_context(|| format!("opening the database {location}"))
+        open_store(&Location::parse(&c.db), 1).await
     }
+}
+
+/// Opens the database, naming it (a PostgreSQL URL without its password) if that fails.
+async fn open_store(location: &Location, readers: u32) -> Result<Store> {
+    Store::open(location.clone(), readers)
+        .await
+        .with_context(|| format!("opening the database {location}"))
 }
 
 #[tokio::main]
@@ -253,9 +257,7 @@ async fn main() -> Result<()> {
 
 async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
     let location = Location::parse(&config.db);
-    let store = Store::open(location.clone(), config.reader_connections)
-        .await
-        .with_context(|| format!("opening the database {location}"))?;
+    let store = open_store(&location, config.reader_connections).await?;
     let cancel = CancellationToken::new();
     let mut live = None;
     if let Some(path) = setup {
@@ -314,9 +316,7 @@ async fn run_demo(
         listen,
         ..Config::default()
     };
-    let store = Store::open(location.clone(), config.reader_connections)
-        .await
-        .with_context(|| format!("opening the database {location}"))?;
+    let store = open_store(&location, config.reader_connections).await?;
     if store.operation_id(demo::OPERATION).await?.is_some() {
         bail!(
             "{location} already holds the demo operation {:?}: give --db an empty database",

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::clock::SystemClock;
 use marcador_server::config::{Config, Limits};
-use marcador_server::store::{AttemptFact, Backend, Fact, NewCampaign, NewRecord, Store};
-use marcador_server::testing::{Serving, TestDb};
+use marcador_server::store::{Backend, NewCampaign, NewRecord, Store};
+use marcador_server::testing::{Serving, TestDb, attempt_history};
 use marcador_wire::{CallResult, CampaignType};
 
 const TZ: &str = "America/Bogota";
@@ -87,13 +87,6 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
         })
         .collect();
     store.insert_records(campaign, &recs, now).await.unwrap();
-    let ids: Vec<i64> = store
-        .campaign_record_phones(campaign)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
     // One attempt a second, ending a minute before now.
     let start = now.as_second() - 60 - ROWS as i64;
     let results = [
@@ -102,21 +95,9 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
         CallResult::Busy,
         CallResult::AnswerMachine,
     ];
-    let facts: Vec<Fact> = (0..ROWS)
-        .map(|i| {
-            Fact::Attempt(AttemptFact {
-                campaign_id: campaign,
-                record_id: ids[i % ids.len()],
-                phone: 1,
-                telephone: format!("57300{:07}", i % ids.len()),
-                started_at: start + i as i64,
-                result: results[i % results.len()],
-                raw_status: String::new(),
-                hangup_cause: None,
-                conn_id: format!("bench{i}"),
-            })
-        })
-        .collect();
+    let facts = attempt_history(store, campaign, ROWS, start, &results)
+        .await
+        .unwrap();
     let t = Instant::now();
     for chunk in facts.chunks(1_000) {
         store.record_facts(chunk).await.unwrap();

@@ -10,8 +10,12 @@ use crate::clock::{Clock, ManualClock, SharedClock};
 use crate::config::{Config, Limits};
 use crate::demo::{self, DemoInfo, DemoSize};
 use crate::startup::{Application, StartupError};
-use crate::store::{Backend, Location, Store};
+use crate::store::{AttemptFact, Backend, Fact, Location, Store, StoreError};
+use marcador_wire::CallResult;
+use marcador_wire::api::TOKEN_HEADER;
 use sqlx::{Connection, Executor};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The application served on its configured address (port 0 for a free one)
 /// in a background task, until [`Serving::stop`] or drop.
@@ -265,4 +269,58 @@ impl Drop for TestDb {
             eprintln!("could not drop a test database: {e}");
         }
     }
+}
+
+/// A synthetic dial history for load tests and benchmarks: `n` attempts on
+/// the campaign's records in turn (each on its first phone), one a second
+/// from `start` (Unix seconds), with results taken in turn from `results`.
+/// Write them with [`Store::record_facts`], in batches of the caller's size.
+pub async fn attempt_history(
+    store: &Store,
+    campaign: i64,
+    n: usize,
+    start: i64,
+    results: &[CallResult],
+) -> Result<Vec<Fact>, StoreError> {
+    let records = store.campaign_record_phones(campaign).await?;
+    if records.is_empty() || results.is_empty() {
+        return Err(StoreError::Invalid(
+            "a history needs records and results".into(),
+        ));
+    }
+    Ok((0..n)
+        .map(|i| {
+            let (record_id, _, tels) = &records[i % records.len()];
+            Fact::Attempt(AttemptFact {
+                campaign_id: campaign,
+                record_id: *record_id,
+                phone: 1,
+                telephone: tels.first().cloned().unwrap_or_default(),
+                started_at: start + i as i64,
+                result: results[i % results.len()],
+                raw_status: String::new(),
+                hangup_cause: None,
+                conn_id: format!("1.0001.{i}.1"),
+            })
+        })
+        .collect())
+}
+
+/// Sends a GET on a raw connection and reads only the status line, leaving
+/// the answer unread: with an answer larger than the socket buffers, the
+/// request stays in flight until the returned stream is dropped.
+pub async fn hold_request(base: &str, token: &str, path: &str) -> std::io::Result<TcpStream> {
+    let addr = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).await?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{TOKEN_HEADER}: {token}\r\n\r\n");
+    s.write_all(req.as_bytes()).await?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).await?;
+    if &head != b"HTTP/1.1 200" {
+        return Err(std::io::Error::other(format!(
+            "the held request was answered {:?}",
+            String::from_utf8_lossy(&head)
+        )));
+    }
+    Ok(s)
 }

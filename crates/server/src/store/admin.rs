@@ -202,15 +202,6 @@ impl Store {
         }))
     }
 
-    /// Counts one request against the operation's quota for `day`; false when
-    /// `limit` requests were already counted (nothing is counted then).
-    pub async fn consume_quota(&self, operation_id: i64, day: &str, limit: i64) -> Result<bool> {
-        let mut tx = self.atomic_tx().await?;
-        let counted = consume_quota_in(&mut tx, operation_id, day, limit).await?;
-        tx.commit().await?;
-        Ok(counted)
-    }
-
     /// Requests counted for the operation on `day`.
     pub async fn quota_used(&self, operation_id: i64, day: &str) -> Result<i64> {
         Ok(sqlx::query_scalar(
@@ -528,8 +519,9 @@ impl Store {
     }
 }
 
-/// [`Store::consume_quota`] inside a transaction: one atomic statement, so it
-/// holds across processes without any lock.
+/// Counts one request against the operation's quota for `day`; false when
+/// `limit` requests were already counted (nothing is counted then). One atomic
+/// statement, so it holds across processes without any lock.
 pub(super) async fn consume_quota_in(
     tx: &mut Transaction<'static, Any>,
     operation_id: i64,

@@ -36,14 +36,11 @@ pub enum RemoveSel {
 
 /// What a set of records contributes to its campaign's counters: count, not
 /// clean, the four result buckets, hits (column indices 0–6).
-const STATE_SUMS: &str = "COUNT(*), \
-     CAST(COALESCE(SUM(CASE WHEN status != 'clean' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN last_result IN ('answer', 'abandon') THEN 1 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN last_result = 'no answer' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN last_result IN ('busy', 'congestion', 'failed', 'chanunavail') \
-       THEN 1 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN last_result = 'answer machine' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(hit), 0) AS BIGINT)";
+const STATE_SUMS: &str = "COUNT(*), COUNT(CASE WHEN status != 'clean' THEN 1 END), \
+     COUNT(CASE WHEN last_result IN ('answer', 'abandon') THEN 1 END), \
+     COUNT(CASE WHEN last_result = 'no answer' THEN 1 END), \
+     COUNT(CASE WHEN last_result IN ('busy', 'congestion', 'failed', 'chanunavail') THEN 1 END), \
+     COUNT(CASE WHEN last_result = 'answer machine' THEN 1 END), COUNT(CASE WHEN hit != 0 THEN 1 END)";
 
 /// The first phone column holding a number (the start of the phone walk).
 const FIRST_PHONE: &str = "CASE WHEN tel1 != '' THEN 1 WHEN tel2 != '' THEN 2 WHEN tel3 != '' THEN 3 \
@@ -395,9 +392,7 @@ impl Store {
         }
         let mut sums = format!("SELECT {STATE_SUMS}");
         for n in 1..=10 {
-            sums.push_str(&format!(
-                ", CAST(COALESCE(SUM(CASE WHEN tel{n} != '' THEN 1 ELSE 0 END), 0) AS BIGINT)"
-            ));
+            sums.push_str(&format!(", COUNT(CASE WHEN tel{n} != '' THEN 1 END)"));
         }
         sums.push_str(&format!(" FROM records WHERE {cond}"));
         let row = sqlx::query(sqlx::AssertSqlSafe(sums))

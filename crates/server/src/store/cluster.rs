@@ -306,17 +306,6 @@ impl Store {
         tx.commit().await?;
         Ok(held)
     }
-
-    /// The process holding each campaign's dialing lease, dead or alive.
-    pub async fn campaign_holders(&self, operation_id: i64) -> Result<Vec<(i64, ProcessId)>> {
-        Ok(sqlx::query_as(
-            "SELECT l.campaign_id, l.process_id FROM campaign_leases l \
-             JOIN campaigns c ON c.id = l.campaign_id WHERE c.operation_id = $1 ORDER BY l.campaign_id",
-        )
-        .bind(operation_id)
-        .fetch_all(&self.reader)
-        .await?)
-    }
 }
 
 /// Records a dead process picked and never reported: their call died with

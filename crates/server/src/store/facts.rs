@@ -189,7 +189,7 @@ impl Tally {
         for ((campaign_id, day), n) in &self.days {
             sqlx::query(
                 "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, $3) \
-                 ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + $3",
+                 ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + excluded.attempts",
             )
             .bind(campaign_id)
             .bind(day)

@@ -189,36 +189,25 @@ impl Store {
         let backend = location.backend();
         let (writer, reader) = match &location {
             Location::Sqlite(path) => {
-                let url = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .to_url_lossy();
+                let file = SqliteConnectOptions::new().filename(path);
                 let writer = sqlite_pool(1)
-                    .connect_with(AnyConnectOptions::from_url(&url)?)
+                    .connect_with(AnyConnectOptions::from_url(
+                        &file.clone().create_if_missing(true).to_url_lossy(),
+                    )?)
                     .await?;
                 migrator(backend).run(&writer).await?;
-                let read_url = SqliteConnectOptions::new()
-                    .filename(path)
-                    .read_only(true)
-                    .to_url_lossy();
                 let reader = sqlite_pool(readers.max(1))
-                    .connect_with(AnyConnectOptions::from_url(&read_url)?)
+                    .connect_with(AnyConnectOptions::from_url(
+                        &file.read_only(true).to_url_lossy(),
+                    )?)
                     .await?;
                 (writer, reader)
             }
             Location::Postgres(url) => {
                 let opts: AnyConnectOptions = url.parse()?;
-                let writer = AnyPoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts.clone())
-                    .await?;
+                let writer = pg_pool(PG_WRITERS).connect_with(opts.clone()).await?;
                 migrator(backend).run(&writer).await?;
-                let reader = AnyPoolOptions::new()
-                    .max_connections(readers.max(1))
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
-                    .await?;
+                let reader = pg_pool(readers.max(1)).connect_with(opts).await?;
                 (writer, reader)
             }
         };
@@ -340,6 +329,17 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// Connections of a PostgreSQL process's write pool: write transactions queue
+/// on the writer lock in the database, the leases and the quota do not.
+const PG_WRITERS: u32 = 8;
+
+/// A PostgreSQL pool; a connection that cannot be had in 10 s is an error, not a hang.
+fn pg_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
 }
 
 /// The versioned migrations of each backend, embedded at compile time, kept

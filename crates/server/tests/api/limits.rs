@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use marcador_server::config::Limits;
-use marcador_server::store::{Fact, NewRecord};
+use marcador_server::store::NewRecord;
+use marcador_server::testing::attempt_history;
 use marcador_wire::{CallResult, CampaignType};
 use reqwest::StatusCode;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::campaign_3::c3;
 use crate::helpers::*;
@@ -42,38 +42,26 @@ pub async fn big_campaign(app: &TestApp, attempts: usize) -> (String, i64) {
     for chunk in recs.chunks(5_000) {
         store.insert_records(campaign, chunk, now()).await.unwrap();
     }
-    let ids = record_ids(store, campaign).await;
-    let facts: Vec<Fact> = (0..attempts)
-        .map(|i| {
-            let offset = -80_000 + i as i64;
-            attempt(
-                campaign,
-                ids[i % ids.len()],
-                1,
-                "573000000000",
-                offset,
-                CallResult::NoAnswer,
-                &format!("1.0001.{i}.1"),
-            )
-        })
-        .collect();
+    let facts = attempt_history(
+        store,
+        campaign,
+        attempts,
+        at(-80_000),
+        &[CallResult::NoAnswer],
+    )
+    .await
+    .unwrap();
     for chunk in facts.chunks(10_000) {
         store.record_facts(chunk).await.unwrap();
     }
     (token, campaign)
 }
 
-/// Sends a request on a raw connection and reads only the status line, leaving
-/// the (large) body unread so the request stays in flight.
+/// A request held in flight (see [`marcador_server::testing::hold_request`]).
 async fn hold_request(app: &TestApp, token: &str, path: &str) -> tokio::net::TcpStream {
-    let addr = app.base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nwolkvox-token: {token}\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut head = [0u8; 12];
-    s.read_exact(&mut head).await.unwrap();
-    assert_eq!(&head, b"HTTP/1.1 200", "the held request was answered");
-    s
+    marcador_server::testing::hold_request(&app.base, token, path)
+        .await
+        .unwrap()
 }
 
 both!(a_third_request_in_flight_is_refused_at_once_and_not_counted);
