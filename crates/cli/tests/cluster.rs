@@ -3,98 +3,19 @@
 //!
 //! The timings these tests observe are printed (`cargo test -- --nocapture`).
 
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use marcador_server::domain;
 use marcador_server::setup::Setup;
 use marcador_server::store::{Backend, NewCampaign, NewRecord, Store};
-use marcador_server::testing::{TestDb, attempt_history};
+use marcador_server::testing::{Abandon, Targets, TestDb, abandon, attempt_history};
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
 use marcador_wire::{CallResult, CampaignType, WireError};
-use tokio::process::{Child, Command};
 
-const TZ: &str = "America/Bogota";
+mod support;
 
-/// A `marcador serve` process on a free port.
-struct Server {
-    child: Child,
-    base: String,
-    pid: u32,
-}
-
-impl Server {
-    async fn start(db: &TestDb, setup: Option<&Path>, log: &Path) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap()
-            .port();
-        let mut c = Command::new(env!("CARGO_BIN_EXE_marcador"));
-        c.args(["serve", "--db", &db.db_arg(), "--listen"])
-            .arg(format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("RUST_BACKTRACE", "0")
-            .env_remove("MARCADOR_SETUP")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
-            .kill_on_drop(true);
-        if let Some(s) = setup {
-            c.arg("--setup").arg(s);
-        }
-        let child = c.spawn().unwrap();
-        let pid = child.id().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        for _ in 0..200 {
-            if http
-                .get(format!("{base}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Server { child, base, pid };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "marcador serve did not come up: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-    }
-
-    /// SIGKILL: no clean shutdown, no chance to release anything.
-    async fn kill(mut self) {
-        self.child.kill().await.unwrap();
-    }
-}
-
-async fn get(base: &str, token: &str, path: &str) -> (u16, String) {
-    let r = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .header("wolkvox-token", token)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-const CHEAP: &str = "/api/v2/real_time.php?api=campaigns";
-
-/// A request whose answer is far larger than the socket buffers, read only to
-/// its status line: it stays in flight until the stream is dropped.
-async fn hold_request(base: &str, token: &str, path: &str) -> tokio::net::TcpStream {
-    marcador_server::testing::hold_request(base, token, path)
-        .await
-        .unwrap()
-}
-
-fn wire_date(t: Timestamp) -> String {
-    t.to_zoned(jiff::tz::TimeZone::get(TZ).unwrap())
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
-}
+use support::{CHEAP, Server, TZ, get, hold_request, wire_date};
 
 fn record(i: usize, tels: &[&str]) -> NewRecord {
     NewRecord {
@@ -222,6 +143,68 @@ async fn requests_in_flight_and_the_quota_are_counted_across_processes() {
     assert_eq!(store.quota_used(op, &today).await.unwrap(), limit);
     b.kill().await;
     c.kill().await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_abandoned_request_holds_a_slot_on_either_process() {
+    let db = TestDb::new(Backend::Postgres).await.unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let store = Store::open(db.location(), 2).await.unwrap();
+    let (_, token, big) = big_operation(&store).await;
+    let token_id = store_token_id(&store, &token).await;
+    let deadline_ms: u64 = 3_000;
+    let env = [("MARCADOR_LIMITS__DEADLINE_MS", "3000")];
+    let a = Server::start_with(&db, None, &logs.path().join("a.log"), &env).await;
+    let b = Server::start_with(&db, None, &logs.path().join("b.log"), &env).await;
+    let targets = Targets {
+        large_get: big.clone(),
+        put: "/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id=1".into(),
+        put_body: r#"{"cod_act":"001","customer_id":"1"}"#.into(),
+    };
+    let ways = [
+        Abandon::BeforeHead,
+        Abandon::DuringHead,
+        Abandon::AfterHead { wait_ms: 0 },
+        Abandon::AfterHead { wait_ms: 8 },
+        Abandon::AfterHead { wait_ms: 18 },
+        Abandon::AfterBody,
+        Abandon::DuringBody,
+        Abandon::MidStream,
+        Abandon::Deadline,
+        Abandon::SlowReader {
+            hold_ms: deadline_ms + 1_000,
+        },
+    ];
+    for (i, how) in ways.iter().chain(ways.iter()).enumerate() {
+        // Alternately on each process, and both at once.
+        let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let (x, y) = tokio::join!(
+            abandon(&first.base, &token, *how, &targets),
+            abandon(&second.base, &token, *how, &targets),
+        );
+        x.unwrap();
+        y.unwrap();
+        let t = Instant::now();
+        loop {
+            let n = store.in_flight(token_id).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(3),
+                "{n} lease(s) held 3 s after {how:?} on two processes"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // Both slots are free: one request held on each process, a third refused.
+    let on_a = hold_request(&a.base, &token, &big).await;
+    let on_b = hold_request(&b.base, &token, &big).await;
+    assert_eq!(get(&a.base, &token, CHEAP).await.0, 403);
+    drop((on_a, on_b));
+    a.kill().await;
+    b.kill().await;
     store.close().await;
 }
 

@@ -12,13 +12,13 @@ use marcador_wire::limits;
 use serde::{Deserialize, Serialize};
 
 /// The `MARCADOR_*` variables read as settings: `MARCADOR_LISTEN`, `MARCADOR_DB`,
-/// `MARCADOR_READER_CONNECTIONS` and `MARCADOR_LIMITS__*`. Other `MARCADOR_*`
+/// `MARCADOR_READER_CONNECTIONS`, `MARCADOR_LIMITS__*` and `MARCADOR_HTTP__*`. Other `MARCADOR_*`
 /// variables belong to the command line or to the tests (`MARCADOR_TOKEN`,
 /// `MARCADOR_TEST_PG_URL`…) and are left alone.
 fn is_server_setting(key: &str) -> bool {
     const TOP: &[&str] = &["listen", "db", "reader_connections"];
     let key = key.to_ascii_lowercase();
-    TOP.contains(&key.as_str()) || key.starts_with("limits__")
+    TOP.contains(&key.as_str()) || key.starts_with("limits__") || key.starts_with("http__")
 }
 
 /// The file read when `--config` is not given (absent is fine).
@@ -35,6 +35,42 @@ pub struct Config {
     /// Connections in the read pool (on SQLite writes always go through one connection).
     pub reader_connections: u32,
     pub limits: Limits,
+    pub http: Http,
+}
+
+/// How connections are kept: the defaults suit a deployment behind a load
+/// balancer (see `marcador.example.toml` for why each is what it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// A request's head (request line and headers) must arrive within this
+    /// time of its first byte, and a new connection's first head within this
+    /// time of the connection; otherwise the connection is closed.
+    pub head_timeout_ms: u64,
+    /// A keep-alive connection with no request in flight for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// Open connections at most; a connection past it is answered 503 in the
+    /// envelope and closed (lowered to what the open-files limit allows).
+    pub max_connections: usize,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            head_timeout_ms: 10_000,
+            idle_timeout_ms: 75_000,
+            max_connections: 10_000,
+        }
+    }
+}
+
+impl Http {
+    pub fn head_timeout(&self) -> Duration {
+        Duration::from_millis(self.head_timeout_ms)
+    }
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
 }
 
 /// The API limits. Defaults are the contract's; lower them only to test.
@@ -53,6 +89,7 @@ impl Default for Config {
             db: "marcador.db".to_owned(),
             reader_connections: 4,
             limits: Limits::default(),
+            http: Http::default(),
         }
     }
 }
@@ -102,6 +139,21 @@ impl Config {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_example_file_says_the_defaults() {
+        let example = include_str!("../../../marcador.example.toml");
+        let c: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(example))
+            .extract()
+            .unwrap();
+        assert_eq!(c, Config::default());
+        // Every setting is in it, not just left to its default.
+        let keys: toml::Table = toml::from_str(example).unwrap();
+        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert_eq!(keys["limits"].as_table().map(|t| t.len()), Some(3));
+        assert_eq!(keys["http"].as_table().map(|t| t.len()), Some(3));
+    }
+
     // Every test that reads the environment runs in a `figment::Jail`: the jails
     // run one at a time, so one test's variables never leak into another's.
     #[test]
@@ -136,6 +188,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MARCADOR_DB", "postgres://postgres@127.0.0.1/x");
             jail.set_env("MARCADOR_LIMITS__DEADLINE_MS", "7000");
+            jail.set_env("MARCADOR_HTTP__IDLE_TIMEOUT_MS", "5000");
             // Variables of the command line and of the tests are not settings.
             for k in [
                 "TEST_PG_URL",
@@ -150,6 +203,8 @@ mod tests {
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.db, "postgres://postgres@127.0.0.1/x");
             assert_eq!(c.limits.deadline_ms, 7000);
+            assert_eq!(c.http.idle_timeout_ms, 5000);
+            assert_eq!(c.http.max_connections, 10_000);
             jail.set_env("MARCADOR_LIMITS__DEADLINE", "1");
             assert!(Config::load(None).is_err(), "a misspelt limit is refused");
             Ok(())

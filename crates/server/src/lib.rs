@@ -1,8 +1,9 @@
 //! Marcador's server: a Wolkvox-API-v2-compatible contact center.
 //!
 //! - [`domain`]: plain rules with no I/O (record states, result buckets, tokens).
-//! - [`store`]: the SQLite store — facts appended, current state kept by the same transactions.
+//! - [`store`]: the store (SQLite or PostgreSQL) — facts appended, current state kept by the same transactions.
 //! - [`api`]: the HTTP surface — thin handlers over the store, limits as middleware.
+//! - [`serve`]: the HTTP/1.1 connections under it — caps, timeouts, graceful end.
 //! - [`demo`]: a seeded, deterministic operation with history, for `marcador demo`.
 //! - [`startup`]: [`startup::Application`], which binds first so tests can use port 0.
 
@@ -13,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod serve;
 pub mod setup;
 pub mod startup;
 pub mod store;

@@ -8,9 +8,10 @@ use std::sync::atomic::AtomicU64;
 
 use tokio::net::TcpListener;
 
-use crate::api::{AppState, router};
+use crate::api::{AppState, router_with};
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, Http};
+use crate::serve::{self, ConnectionStats};
 use crate::store::{Location, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +27,10 @@ pub enum StartupError {
 
 pub struct Application {
     listener: TcpListener,
-    router: axum::Router,
-    store: Store,
-    in_flight_refusals: Arc<AtomicU64>,
+    state: AppState,
+    extra: axum::Router<AppState>,
+    http: Http,
+    stats: Arc<ConnectionStats>,
 }
 
 impl Application {
@@ -57,13 +59,19 @@ impl Application {
                     addr: config.listen.clone(),
                     source,
                 })?;
-        let state = AppState::new(store.clone(), clock, config.limits.clone());
         Ok(Application {
             listener,
-            in_flight_refusals: state.in_flight_refusals.clone(),
-            router: router(state),
-            store,
+            state: AppState::new(store, clock, config.limits.clone()),
+            extra: axum::Router::new(),
+            http: config.http.clone(),
+            stats: Arc::default(),
         })
+    }
+
+    /// Adds routes behind the gate beside the Wolkvox ones (for tests).
+    pub fn with_routes(mut self, extra: axum::Router<AppState>) -> Self {
+        self.extra = extra;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -73,13 +81,18 @@ impl Application {
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.state.store
     }
 
     /// A live count of the requests refused because two others were in flight
     /// on their token (the counter keeps counting after `run_until` starts).
     pub fn in_flight_refusals(&self) -> Arc<AtomicU64> {
-        self.in_flight_refusals.clone()
+        self.state.in_flight_refusals.clone()
+    }
+
+    /// Live counts of connections refused at the cap and closed by a timeout.
+    pub fn connection_stats(&self) -> Arc<ConnectionStats> {
+        self.stats.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
@@ -87,10 +100,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let store = self.store.clone();
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let store = self.state.store.clone();
+        let router = router_with(self.state, self.extra);
+        let served = serve::serve(self.listener, router, &self.http, self.stats, shutdown).await;
         store.close().await;
         served
     }

@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
 
+use crate::api::AppState;
 use crate::clock::{Clock, ManualClock, SharedClock};
 use crate::config::{Config, Limits};
 use crate::demo::{self, DemoInfo, DemoSize};
+use crate::serve::ConnectionStats;
 use crate::startup::{Application, StartupError};
 use crate::store::{AttemptFact, Backend, Fact, Location, Store, StoreError};
 use marcador_wire::CallResult;
@@ -22,6 +24,7 @@ use tokio::net::TcpStream;
 pub struct Serving {
     pub base: String,
     refusals: Arc<AtomicU64>,
+    connections: Arc<ConnectionStats>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
 }
@@ -32,9 +35,22 @@ impl Serving {
         config: &Config,
         clock: SharedClock,
     ) -> Result<Serving, StartupError> {
-        let app = Application::with_store(store, config, clock).await?;
+        Self::start_with(store, config, clock, axum::Router::new()).await
+    }
+
+    /// [`Serving::start`], with `extra` routes behind the gate (see [`panicking_routes`]).
+    pub async fn start_with(
+        store: Store,
+        config: &Config,
+        clock: SharedClock,
+        extra: axum::Router<AppState>,
+    ) -> Result<Serving, StartupError> {
+        let app = Application::with_store(store, config, clock)
+            .await?
+            .with_routes(extra);
         let base = format!("http://{}", app.local_addr());
         let refusals = app.in_flight_refusals();
+        let connections = app.connection_stats();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(async move {
             let _ = app
@@ -46,6 +62,7 @@ impl Serving {
         Ok(Serving {
             base,
             refusals,
+            connections,
             stop: Some(stop),
             served: Some(served),
         })
@@ -54,6 +71,11 @@ impl Serving {
     /// Requests refused so far because two were in flight on their token.
     pub fn refusals(&self) -> u64 {
         self.refusals.load(Ordering::Relaxed)
+    }
+
+    /// Connections refused at the cap and closed by a timeout so far.
+    pub fn connections(&self) -> &ConnectionStats {
+        &self.connections
     }
 
     /// Stops serving and waits for in-flight requests and the store to close.
@@ -323,4 +345,140 @@ pub async fn hold_request(base: &str, token: &str, path: &str) -> std::io::Resul
         )));
     }
     Ok(s)
+}
+
+/// A path behind the gate whose handler panics, mounted by [`panicking_routes`].
+pub const PANIC_PATH: &str = "/api/v2/panic.php";
+
+/// Routes for [`Serving::start_with`]: `GET` [`PANIC_PATH`] panics in its
+/// handler, after the request was admitted (to test that a panic is answered
+/// in the envelope and ends the request's lease).
+pub fn panicking_routes() -> axum::Router<AppState> {
+    axum::Router::new().route(
+        PANIC_PATH,
+        axum::routing::get(|| async {
+            if std::hint::black_box(true) {
+                panic!("a handler panicked on purpose");
+            }
+            "unreachable"
+        }),
+    )
+}
+
+/// The ways a client abandons a request, each done on a raw connection by
+/// [`abandon`]: the cases the gate must end a lease in (or never take one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandon {
+    /// Connects and closes without sending anything.
+    BeforeHead,
+    /// Closes in the middle of the headers.
+    DuringHead,
+    /// Sends a whole GET of the large answer and closes `wait_ms` later, unread.
+    AfterHead { wait_ms: u64 },
+    /// Sends a whole PUT, head and body, and closes at once.
+    AfterBody,
+    /// Sends the head and half the body of a PUT, and closes.
+    DuringBody,
+    /// Reads the first 100 KB of the large answer, and closes.
+    MidStream,
+    /// Reads the large answer's status line, then stops reading and keeps the
+    /// connection open for `hold_ms`: only the deadline can end the request.
+    SlowReader { hold_ms: u64 },
+    /// Sends the head and half the body of a PUT, and waits for the answer
+    /// (the deadline's 504), then closes.
+    Deadline,
+    /// GETs [`PANIC_PATH`] (mounted with [`panicking_routes`]) and reads the answer.
+    Panic,
+}
+
+/// What [`abandon`] requests: a GET whose answer is far larger than the
+/// socket buffers, and a PUT with its body.
+pub struct Targets {
+    pub large_get: String,
+    pub put: String,
+    pub put_body: String,
+}
+
+/// Abandons one request `how` says, on `base` with `token`. Returns the
+/// status of the answer when the way reads one (the status line only).
+pub async fn abandon(
+    base: &str,
+    token: &str,
+    how: Abandon,
+    targets: &Targets,
+) -> std::io::Result<Option<u16>> {
+    let addr = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).await?;
+    let head = |method: &str, path: &str, length: usize| {
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{TOKEN_HEADER}: {token}\r\n\
+             content-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+        )
+    };
+    let body = targets.put_body.as_bytes();
+    match how {
+        Abandon::BeforeHead => Ok(None),
+        Abandon::DuringHead => {
+            let h = head("GET", &targets.large_get, 0);
+            s.write_all(&h.as_bytes()[..h.len() - 20]).await?;
+            Ok(None)
+        }
+        Abandon::AfterHead { wait_ms } => {
+            s.write_all(head("GET", &targets.large_get, 0).as_bytes())
+                .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+            Ok(None)
+        }
+        Abandon::AfterBody => {
+            let mut req = head("PUT", &targets.put, body.len()).into_bytes();
+            req.extend_from_slice(body);
+            s.write_all(&req).await?;
+            Ok(None)
+        }
+        Abandon::DuringBody | Abandon::Deadline => {
+            s.write_all(head("PUT", &targets.put, body.len() * 2).as_bytes())
+                .await?;
+            s.write_all(body).await?;
+            if how == Abandon::DuringBody {
+                return Ok(None);
+            }
+            status_line(&mut s).await.map(Some)
+        }
+        Abandon::MidStream | Abandon::SlowReader { .. } => {
+            s.write_all(head("GET", &targets.large_get, 0).as_bytes())
+                .await?;
+            let status = status_line(&mut s).await?;
+            if status != 200 {
+                // Refused: the connection stays open, with nothing more to read.
+                return Ok(Some(status));
+            }
+            if let Abandon::SlowReader { hold_ms } = how {
+                tokio::time::sleep(std::time::Duration::from_millis(hold_ms)).await;
+            } else {
+                let mut got = 0;
+                let mut buf = vec![0u8; 16 * 1024];
+                while got < 100_000 {
+                    match s.read(&mut buf).await? {
+                        0 => break,
+                        n => got += n,
+                    }
+                }
+            }
+            Ok(Some(status))
+        }
+        Abandon::Panic => {
+            s.write_all(head("GET", PANIC_PATH, 0).as_bytes()).await?;
+            status_line(&mut s).await.map(Some)
+        }
+    }
+}
+
+/// Reads `HTTP/1.1 NNN` and returns NNN.
+async fn status_line(s: &mut TcpStream) -> std::io::Result<u16> {
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).await?;
+    std::str::from_utf8(&head[9..12])
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not a status line: {head:?}")))
 }

@@ -36,11 +36,29 @@ impl WireDate {
     }
 
     /// The instant this civil time names in `tz` (DST gaps resolve "compatibly").
+    /// Fails only past the last instant jiff represents (late on 9999-12-31
+    /// west of UTC); [`WireDate::unix_seconds`] takes every request date.
     pub fn to_timestamp(self, tz: &TimeZone) -> Result<Timestamp, String> {
         tz.to_ambiguous_zoned(self.0)
             .compatible()
             .map(|z| z.timestamp())
             .map_err(|e| e.to_string())
+    }
+
+    /// The Unix second this civil time names in `tz`, for every valid request
+    /// date up to 9999-12-31 23:59:59: past jiff's last instant, the offset
+    /// in force at that instant is applied by arithmetic.
+    pub fn unix_seconds(self, tz: &TimeZone) -> i64 {
+        match self.to_timestamp(tz) {
+            Ok(ts) => ts.as_second(),
+            Err(_) => {
+                let offset = tz.to_offset(Timestamp::MAX);
+                let since_epoch = self
+                    .0
+                    .duration_since(DateTime::constant(1970, 1, 1, 0, 0, 0, 0));
+                since_epoch.as_secs() - i64::from(offset.seconds())
+            }
+        }
     }
 }
 
@@ -92,10 +110,11 @@ impl DateRange {
         if ini > end {
             return Err(DateError::Reversed);
         }
+        // Within 31 days of the end of 9999 every end is within the limit.
         let limit = ini
             .civil()
             .checked_add(MAX_RANGE_DAYS.days())
-            .map_err(|_| DateError::TooLong)?;
+            .unwrap_or(DateTime::MAX);
         if end.civil() > limit {
             return Err(DateError::TooLong);
         }
@@ -103,11 +122,8 @@ impl DateRange {
     }
 
     /// The range as Unix seconds `[from, to]`, both inclusive, read in `tz`.
-    pub fn unix_seconds(&self, tz: &TimeZone) -> Result<(i64, i64), String> {
-        Ok((
-            self.ini.to_timestamp(tz)?.as_second(),
-            self.end.to_timestamp(tz)?.as_second(),
-        ))
+    pub fn unix_seconds(&self, tz: &TimeZone) -> (i64, i64) {
+        (self.ini.unix_seconds(tz), self.end.unix_seconds(tz))
     }
 }
 
@@ -219,6 +235,32 @@ mod tests {
         let r = quota_resets_at(t, &bogota());
         assert_eq!(r.to_string(), "2026-11-23T00:00:00-05:00[America/Bogota]");
         assert_eq!(r.timestamp().as_second() - t.as_second(), 2 * 3600);
+    }
+
+    #[test]
+    fn dates_up_to_the_end_of_9999_are_read() {
+        let r = DateRange::parse("99991231235958", "99991231235959").unwrap();
+        let (from, to) = r.unix_seconds(&bogota());
+        // 9999-12-31 23:59:59 at UTC-5 is 10000-01-01 04:59:59 UTC.
+        assert_eq!(to, 253_402_318_799);
+        assert_eq!(to - from, 1);
+        assert_eq!(
+            DateRange::parse("99991201000000", "99991231235959")
+                .map(|r| r.unix_seconds(&TimeZone::UTC)),
+            Ok((253_399_622_400, 253_402_300_799))
+        );
+        // East of UTC the last second is still representable.
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+        assert_eq!(
+            WireDate::parse("99991231235959")
+                .unwrap()
+                .unix_seconds(&tokyo),
+            253_402_300_799 - 9 * 3600
+        );
+        assert_eq!(
+            DateRange::parse("99991101000000", "99991231235959"),
+            Err(DateError::TooLong)
+        );
     }
 
     #[test]

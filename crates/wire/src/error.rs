@@ -2,12 +2,14 @@
 //! word; the rest are Marcador's, for situations the vendor does not document:
 //! `error` is the HTTP reason phrase, `msg` is in capitals and says what to do.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Code;
 use crate::limits::{
-    MAX_ANSWER_BYTES, MAX_IN_FLIGHT_PER_TOKEN, MAX_RANGE_DAYS, MAX_RECORDS_PER_UPLOAD,
-    REQUEST_DEADLINE,
+    MAX_ANSWER_BYTES, MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_IN_FLIGHT_PER_TOKEN,
+    MAX_RANGE_DAYS, MAX_RECORDS_PER_UPLOAD, MAX_TARGET_BYTES,
 };
 
 /// An error answer: `{"code": 403, "error": "FORBIDDEN", "msg": "…"}` (no `data`),
@@ -30,6 +32,9 @@ pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD TOO LARGE";
 pub const GATEWAY_TIMEOUT: &str = "GATEWAY TIMEOUT";
 pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL SERVER ERROR";
 pub const METHOD_NOT_ALLOWED: &str = "METHOD NOT ALLOWED";
+pub const URI_TOO_LONG: &str = "URI TOO LONG";
+pub const HEADERS_TOO_LARGE: &str = "REQUEST HEADER FIELDS TOO LARGE";
+pub const SERVICE_UNAVAILABLE: &str = "SERVICE UNAVAILABLE";
 
 /// Vendor messages, verbatim.
 pub const MSG_API_NOT_FOUND: &str = "THE API YOU WANT TO CONSULT DOES NOT EXIST";
@@ -169,15 +174,73 @@ impl WireError {
             ),
         )
     }
-    pub fn deadline() -> Self {
+    /// The answer was not finished within `deadline` (the contract's is
+    /// [`REQUEST_DEADLINE`](crate::limits::REQUEST_DEADLINE); the message names the configured one).
+    pub fn deadline(deadline: Duration) -> Self {
+        let limit = if deadline.subsec_millis() == 0 {
+            format!("{} SECONDS", deadline.as_secs())
+        } else {
+            format!("{} MILLISECONDS", deadline.as_millis())
+        };
         Self::new(
             504,
             GATEWAY_TIMEOUT,
             format!(
-                "THE REQUEST EXCEEDED THE LIMIT OF {} SECONDS: NARROW THE DATE RANGE OR RETRY LATER",
-                REQUEST_DEADLINE.as_secs()
+                "THE REQUEST EXCEEDED THE LIMIT OF {limit}: NARROW THE DATE RANGE OR RETRY LATER"
             ),
         )
+    }
+    /// A request body over [`MAX_BODY_BYTES`], refused before it is read.
+    pub fn body_too_large() -> Self {
+        Self::new(
+            413,
+            PAYLOAD_TOO_LARGE,
+            format!(
+                "THE REQUEST BODY EXCEEDS THE LIMIT OF {} MB: SPLIT THE UPLOAD",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        )
+    }
+    /// A request target (path and query) over [`MAX_TARGET_BYTES`].
+    pub fn uri_too_long() -> Self {
+        Self::new(
+            414,
+            URI_TOO_LONG,
+            format!(
+                "THE REQUEST PATH AND QUERY EXCEED THE LIMIT OF {MAX_TARGET_BYTES} BYTES: SEND SHORTER PARAMETERS"
+            ),
+        )
+    }
+    /// Headers over [`MAX_HEADER_BYTES`] in all or [`MAX_HEADER_FIELDS`] fields.
+    pub fn headers_too_large() -> Self {
+        Self::new(
+            431,
+            HEADERS_TOO_LARGE,
+            format!(
+                "THE REQUEST HEADERS EXCEED THE LIMIT OF {MAX_HEADER_BYTES} BYTES OR {MAX_HEADER_FIELDS} FIELDS: SEND FEWER HEADERS"
+            ),
+        )
+    }
+    /// The server holds as many connections as it is configured to: this
+    /// one is answered and closed at once (safe to retry).
+    pub fn too_many_connections() -> Self {
+        Self::new(
+            503,
+            SERVICE_UNAVAILABLE,
+            "THE SERVER HAS TOO MANY OPEN CONNECTIONS: RETRY LATER",
+        )
+    }
+    /// An error the HTTP layer answered without an envelope (a body it could
+    /// not read, a method a path does not take…): `detail` is its text.
+    pub fn http(status: u16, reason: &str, detail: &str) -> Self {
+        let detail = detail.trim();
+        let msg = if detail.is_empty() {
+            reason.to_uppercase()
+        } else {
+            // Bounded: the text comes from the HTTP layer, not from the request.
+            detail.chars().take(200).collect::<String>().to_uppercase()
+        };
+        Self::new(status, &reason.to_uppercase(), msg)
     }
     pub fn bad_body(detail: &str) -> Self {
         Self::new(
@@ -336,7 +399,7 @@ mod tests {
         assert!(WireError::simultaneous_requests().is_simultaneous_refusal());
         assert!(!WireError::validate_token().is_simultaneous_refusal());
         assert!(WireError::too_many_records(MAX_RECORDS_PER_ANSWER).is_too_large());
-        assert!(WireError::deadline().is_too_large());
+        assert!(WireError::deadline(Duration::from_secs(60)).is_too_large());
         assert!(!WireError::range_too_long().is_too_large());
     }
 
@@ -353,7 +416,30 @@ mod tests {
                 .msg
                 .contains("256 MB")
         );
-        assert_eq!(WireError::deadline().status(), 504);
+        assert_eq!(
+            WireError::deadline(Duration::from_secs(60)).msg,
+            "THE REQUEST EXCEEDED THE LIMIT OF 60 SECONDS: NARROW THE DATE RANGE OR RETRY LATER"
+        );
+        assert!(
+            WireError::deadline(Duration::from_millis(30))
+                .msg
+                .contains("LIMIT OF 30 MILLISECONDS")
+        );
+        assert!(
+            WireError::deadline(Duration::from_secs(5))
+                .msg
+                .contains("LIMIT OF 5 SECONDS")
+        );
+        assert_eq!(WireError::body_too_large().status(), 413);
+        assert_eq!(WireError::uri_too_long().status(), 414);
+        assert_eq!(WireError::headers_too_large().status(), 431);
+        assert_eq!(WireError::too_many_connections().status(), 503);
+        let e = WireError::http(415, "Unsupported Media Type", "");
+        assert_eq!(
+            (e.status(), e.error.as_str()),
+            (415, "UNSUPPORTED MEDIA TYPE")
+        );
+        assert_eq!(e.msg, "UNSUPPORTED MEDIA TYPE");
         assert_eq!(WireError::upload_too_large(10_001).status(), 413);
     }
 }

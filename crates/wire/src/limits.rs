@@ -16,6 +16,17 @@ pub const MAX_RANGE_DAYS: i64 = 31;
 pub const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
 /// Every request must be answered, body included, within this time.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(60);
+/// Marcador's own: a request body (an upload, a codification) larger than
+/// this is refused before it is read (10,000 records of every field at their
+/// limits fit).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Marcador's own: a request target (path and query) longer than this is
+/// refused with 414 (the vendor's longest documented query is a few hundred bytes).
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+/// Marcador's own: request headers larger than this in all (names, values)…
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// …or more fields than this are refused with 431.
+pub const MAX_HEADER_FIELDS: usize = 100;
 /// The polling interval the vendor advises for real-time reports (advice, not a limit).
 pub const ADVISED_POLL_INTERVAL: Duration = Duration::from_secs(300);
 /// How far back `calls_last_10` looks.

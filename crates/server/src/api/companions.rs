@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use marcador_wire::api::{param, report};
@@ -41,7 +41,7 @@ fn created<T: Serialize>(st: &AppState, msg: String, rows: Vec<T>) -> Answer {
 
 /// Parses a JSON body, refusing what is not JSON at all.
 fn body_json(body: &[u8]) -> Result<Value, WireError> {
-    serde_json::from_slice(body).map_err(|e| WireError::bad_body(&e.to_string()))
+    super::input::json(body)
 }
 
 /// The `campaign_id` parameter, as a campaign of the caller's operation.
@@ -285,11 +285,10 @@ fn parse_record(i: usize, item: &Value, tz: &jiff::tz::TimeZone) -> Result<NewRe
         "" => None,
         d => Some(
             WireDate::parse(d)
-                .and_then(|w| w.to_timestamp(tz))
+                .map(|w| w.unix_seconds(tz))
                 .map_err(|_| {
                     WireError::bad_record(i, "recall_date", "is not a date YYYYmmddHHiiss")
-                })?
-                .as_second(),
+                })?,
         ),
     };
     let recall_telephone = get("recall_telephone");
@@ -544,7 +543,7 @@ pub async fn clear_campaign(st: &AppState, caller: &Caller, p: &Params) -> Answe
 pub async fn campaign_delete(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Query<Params>,
+    p: super::input::Params,
     body: Bytes,
 ) -> Answer {
     match required(&p, param::API)? {
@@ -558,7 +557,7 @@ pub async fn campaign_delete(
 pub async fn campaign_post(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Query<Params>,
+    p: super::input::Params,
     body: Bytes,
 ) -> Answer {
     match required(&p, param::API)? {
@@ -584,7 +583,7 @@ fn filter_id(p: &Params, name: &str) -> Result<Option<i64>, WireError> {
 pub async fn information(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Query<Params>,
+    p: super::input::Params,
 ) -> Answer {
     let op = caller.operation_id;
     match required(&p, param::API)? {

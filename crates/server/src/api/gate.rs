@@ -5,18 +5,32 @@
 //!
 //! Requests refused by the in-flight limit or the quota are not counted
 //! against the quota; every other authenticated request is.
+//!
+//! A request's lease lives in a [`Slot`], which ends it however the request
+//! ends: a small answer (everything but a streamed report) is finished in
+//! memory, the lease released, and only then sent — head and body in one
+//! write, and a client that sends its next request on reading the answer is
+//! never refused by the one it just read. A streamed answer releases when its
+//! last frame is ready ([`LeaseBody`]). The deadline, a panic in a handler
+//! (answered as a 500 envelope), or a client that goes away drop the slot,
+//! which releases in a task of its own. Admission itself runs in a task, so a
+//! request abandoned while it is being admitted still has its lease ended.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::BodyExt;
 use marcador_wire::WireError;
 use marcador_wire::api::TOKEN_HEADER;
 use marcador_wire::limits::{DAILY_REQUESTS_PER_LICENSE, MAX_IN_FLIGHT_PER_TOKEN};
@@ -26,23 +40,28 @@ use tower_http::timeout::DeadlineBody;
 
 use super::{ApiError, AppState};
 use crate::domain;
-use crate::store::{Admission, Lease, Store};
+use crate::store::{Admission, Lease, Store, StoreError};
 
 pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let deadline = st.limits.deadline();
     let started = Instant::now();
-    match tokio::time::timeout(deadline, admit(&st, req, next)).await {
-        Ok(Ok(resp)) => {
-            // The rest of the deadline covers the streamed body.
-            let left = deadline.saturating_sub(started.elapsed());
-            resp.map(|b| Body::new(DeadlineBody::new(left, b)))
-        }
+    let mut slot = Slot::new(st.store.clone());
+    let answer = tokio::time::timeout(deadline, admit(&st, &mut slot, req, next)).await;
+    let resp = match answer {
+        Ok(Ok(resp)) => resp,
         Ok(Err(e)) => e.into_response(),
-        Err(_) => ApiError(WireError::deadline()).into_response(),
-    }
+        Err(_) => ApiError(WireError::deadline(deadline)).into_response(),
+    };
+    let left = deadline.saturating_sub(started.elapsed());
+    finish(resp, slot, left, deadline).await
 }
 
-async fn admit(st: &AppState, mut req: Request, next: Next) -> Result<Response, ApiError> {
+async fn admit(
+    st: &AppState,
+    slot: &mut Slot,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let token = match req.headers().get(TOKEN_HEADER) {
         None => return Err(WireError::enter_token().into()),
         Some(v) if v.is_empty() => return Err(WireError::enter_token().into()),
@@ -62,72 +81,180 @@ async fn admit(st: &AppState, mut req: Request, next: Next) -> Result<Response, 
         .saturating_mul(DAILY_REQUESTS_PER_LICENSE as i64);
     // The in-flight count and the quota live in the database, so they hold
     // across every process serving it.
-    let lease = match st
-        .store
-        .admit(
-            caller.token_id,
-            caller.operation_id,
-            &day,
-            limit,
-            MAX_IN_FLIGHT_PER_TOKEN as i64,
-        )
-        .await?
-    {
-        Admission::Admitted(lease) => lease,
+    let (token_id, operation_id, deadline) =
+        (caller.token_id, caller.operation_id, st.limits.deadline());
+    let admission = slot
+        .admit(move |store| async move {
+            store
+                .admit(
+                    token_id,
+                    operation_id,
+                    &day,
+                    limit,
+                    MAX_IN_FLIGHT_PER_TOKEN as i64,
+                    deadline,
+                )
+                .await
+        })
+        .await?;
+    match admission {
+        Admission::Admitted(_) => {}
         Admission::Busy => {
             st.in_flight_refusals.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(
-                token_id = caller.token_id,
-                "third request in flight refused"
-            );
+            tracing::info!(token_id, "third request in flight refused");
             return Err(WireError::simultaneous_requests().into());
         }
         Admission::OverQuota => return Err(WireError::token_limit_exceeded().into()),
-    };
-    let release = Release {
-        store: st.store.clone(),
-        lease,
-    };
+    }
     req.extensions_mut().insert(caller);
-    let resp = next.run(req).await;
-    // The lease is held until the body has been sent (or dropped), not just
-    // until the handler returns: a streamed answer is still "in flight".
-    Ok(resp.map(|b| Body::new(LeaseBody::new(b, release))))
-}
-
-/// Ends a request lease; in the background when nothing waits for it.
-struct Release {
-    store: Store,
-    lease: Lease,
-}
-
-impl Release {
-    fn start(self) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            if let Err(e) = self.store.release(self.lease).await {
-                tracing::warn!(error = %e, "a request lease was not released; it ends with the process's heartbeat");
-            }
-        })
+    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(resp) => Ok(resp),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "a handler panicked; answered 500");
+            Err(WireError::internal().into())
+        }
     }
 }
 
-/// An answer body that ends its request's lease before the client can see the
-/// end of the answer: the last frame (or the end of a streamed body) is held
-/// back until the lease is gone, so a client that sends its next request on
-/// receiving an answer is never refused by its own finished request.
+/// Sends the answer with the lease ended at the right moment: an answer held
+/// in memory is released first and sent whole; a streamed one carries the
+/// slot to its last frame, under what is left of the deadline.
+async fn finish(resp: Response, mut slot: Slot, left: Duration, deadline: Duration) -> Response {
+    let (parts, body) = resp.into_parts();
+    if body.size_hint().exact().is_none() {
+        let body = LeaseBody::new(Body::new(DeadlineBody::new(left, body)), slot);
+        return Response::from_parts(parts, Body::new(body));
+    }
+    // Already in memory: collecting moves the bytes out, it does not wait.
+    let bytes = match tokio::time::timeout(left, body.collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "an answer body failed");
+            slot.release().await;
+            return ApiError(WireError::internal()).into_response();
+        }
+        Err(_) => {
+            slot.release().await;
+            return ApiError(WireError::deadline(deadline)).into_response();
+        }
+    };
+    slot.release().await;
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+type Admitting = JoinHandle<Result<Admission, StoreError>>;
+
+/// A request's place among its token's requests in flight.
+#[derive(Default)]
+enum Held {
+    #[default]
+    Nothing,
+    /// The admission is running in its task: its lease, if any, is ours.
+    Admitting(Admitting),
+    Lease(Lease),
+}
+
+/// Holds a request's lease from admission to the end of the request, and
+/// ends it on every path: [`Slot::release`] when the answer is ready, or
+/// `Drop` (deadline, panic, a client gone, a body dropped mid-way).
+struct Slot {
+    store: Store,
+    held: Held,
+}
+
+impl Slot {
+    fn new(store: Store) -> Self {
+        Slot {
+            store,
+            held: Held::Nothing,
+        }
+    }
+
+    /// Runs `admit` in a task of its own and keeps what it admits. If this
+    /// request is dropped meanwhile, the task still finishes and its lease
+    /// is released.
+    async fn admit<F, Fut>(&mut self, admit: F) -> Result<Admission, StoreError>
+    where
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = Result<Admission, StoreError>> + Send + 'static,
+    {
+        self.held = Held::Admitting(tokio::spawn(admit(self.store.clone())));
+        let Held::Admitting(task) = &mut self.held else {
+            return Err(StoreError::Invalid("admission was not started".into()));
+        };
+        let result = task.await;
+        self.held = Held::Nothing;
+        match result {
+            Ok(Ok(Admission::Admitted(lease))) => {
+                self.held = Held::Lease(lease);
+                Ok(Admission::Admitted(lease))
+            }
+            Ok(other) => other,
+            Err(e) => Err(StoreError::Invalid(format!("the admission failed: {e}"))),
+        }
+    }
+
+    /// Ends the lease now. The delete runs in its own task: if this request
+    /// is dropped while waiting, the lease is still ended.
+    async fn release(&mut self) {
+        if let Some(task) = release_task(&self.store, std::mem::take(&mut self.held)) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        release_task(&self.store, std::mem::take(&mut self.held));
+    }
+}
+
+/// Starts ending whatever `held` holds; `None` if it holds nothing (or no
+/// runtime is left to run the task: the process is exiting, and its leases
+/// end with its heartbeat).
+fn release_task(store: &Store, held: Held) -> Option<JoinHandle<()>> {
+    let lease = match held {
+        Held::Nothing => return None,
+        Held::Lease(lease) => Ok(lease),
+        Held::Admitting(task) => Err(task),
+    };
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    let store = store.clone();
+    Some(runtime.spawn(async move {
+        let lease = match lease {
+            Ok(lease) => lease,
+            Err(admitting) => match admitting.await {
+                Ok(Ok(Admission::Admitted(lease))) => lease,
+                _ => return,
+            },
+        };
+        if let Err(e) = store.release(lease).await {
+            tracing::warn!(error = %e, "a request lease was not released; it expires after the deadline");
+        }
+    }))
+}
+
+/// A streamed answer that ends its request's lease before the client can see
+/// the end of the answer: the last frame (or the end of the stream) is held
+/// back until the lease is gone.
 struct LeaseBody {
     inner: Body,
-    release: Option<Release>,
+    slot: Option<Slot>,
     releasing: Option<JoinHandle<()>>,
     held: Option<Frame<Bytes>>,
     done: bool,
 }
 
 impl LeaseBody {
-    fn new(inner: Body, release: Release) -> Self {
+    fn new(inner: Body, slot: Slot) -> Self {
         LeaseBody {
             inner,
-            release: Some(release),
+            slot: Some(slot),
             releasing: None,
             held: None,
             done: false,
@@ -160,11 +287,13 @@ impl HttpBody for LeaseBody {
                     return Poll::Ready(Some(Ok(frame)));
                 }
                 Some(Ok(frame)) => this.held = Some(frame),
+                // The slot ends the lease when this body is dropped.
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => {}
             }
-            match this.release.take() {
-                Some(r) => this.releasing = Some(r.start()),
+            let slot = this.slot.take();
+            match slot.and_then(|mut s| release_task(&s.store, std::mem::take(&mut s.held))) {
+                Some(task) => this.releasing = Some(task),
                 None => {
                     this.done = true;
                     return Poll::Ready(this.held.take().map(Ok));
@@ -187,15 +316,6 @@ impl HttpBody for LeaseBody {
             SizeHint::with_exact(n as u64)
         } else {
             self.inner.size_hint()
-        }
-    }
-}
-
-impl Drop for LeaseBody {
-    fn drop(&mut self) {
-        // The client went away (or an error ended the answer) before the end.
-        if let Some(r) = self.release.take() {
-            r.start();
         }
     }
 }

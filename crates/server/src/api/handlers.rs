@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use marcador_wire::api::{ALL_CAMPAIGNS, param, report};
@@ -17,14 +17,14 @@ use super::{ApiError, AppState, companions, stream};
 use crate::domain;
 use crate::store::{Caller, CampaignSel, CodifyInput, CodifyRejection};
 
-type Params = Query<HashMap<String, String>>;
+use super::input::Params;
 type Answer = Result<Response, ApiError>;
 
 /// `GET real_time.php?api=campaigns|calls_last_10`
 pub async fn real_time(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Params,
+    p: Params,
 ) -> Answer {
     let now = st.clock.now();
     match required(&p, param::API)? {
@@ -54,7 +54,7 @@ pub async fn real_time(
 pub async fn campaign(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Params,
+    p: Params,
     body: Bytes,
 ) -> Answer {
     match required(&p, param::API)? {
@@ -109,7 +109,7 @@ pub async fn campaign(
 pub async fn reports_manager(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Params,
+    p: Params,
 ) -> Answer {
     match required(&p, param::API)? {
         report::CAMPAIGN_3 => {
@@ -171,14 +171,11 @@ fn range(p: &HashMap<String, String>, caller: &Caller) -> Result<(i64, i64), Wir
         DateError::Reversed => WireError::reversed_range(),
         DateError::TooLong => WireError::range_too_long(),
     })?;
-    range
-        .unix_seconds(&caller.tz)
-        .map_err(|_| WireError::malformed_date(param::DATE_INI, ini))
+    Ok(range.unix_seconds(&caller.tz))
 }
 
 fn codify_input(body: &[u8]) -> Result<CodifyInput, WireError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| WireError::bad_body(&e.to_string()))?;
+    let value = super::input::json(body)?;
     if !value.is_object() {
         return Err(WireError::bad_body("expected a JSON object"));
     }

@@ -1,11 +1,13 @@
 //! The HTTP API: the Wolkvox v2 paths, with the token check, the per-token
 //! in-flight limit, the daily quota and the deadline in [`gate`], and thin
 //! handlers in [`handlers`] that parse with the wire types, ask the store and
-//! answer with the wire types.
+//! answer with the wire types. [`errors`] makes every error an envelope.
 
 mod companions;
+mod errors;
 mod gate;
 mod handlers;
+mod input;
 mod stream;
 
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use marcador_wire::WireError;
 use marcador_wire::api::{
     CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER,
 };
+use marcador_wire::limits::MAX_BODY_BYTES;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
@@ -49,11 +52,14 @@ impl AppState {
     }
 }
 
-/// Bodies up to this size are read (10,000 records of every field at their limits fit).
-const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
 /// Every route, in one place.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// [`router`], with `extra` routes behind the gate beside the Wolkvox ones
+/// (the tests mount a handler that panics this way).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let not_allowed =
         |m: &'static str| move || async move { ApiError(WireError::method_not_allowed(m)) };
     let wolkvox = Router::new()
@@ -67,7 +73,7 @@ pub fn router(state: AppState) -> Router {
                 .post(companions::campaign_post)
                 .delete(companions::campaign_delete)
                 .fallback(not_allowed("PUT, POST OR DELETE"))
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route(
             INFORMATION_PATH,
@@ -77,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             REPORTS_MANAGER_PATH,
             get(handlers::reports_manager).fallback(not_allowed("GET")),
         )
+        .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,
@@ -91,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(WireError::internal()).into_response()
         }))
+        .layer(axum::middleware::from_fn(errors::envelope_errors))
         .layer(TraceLayer::new_for_http())
         .layer(SetSensitiveRequestHeadersLayer::new([
             HeaderName::from_static(TOKEN_HEADER),

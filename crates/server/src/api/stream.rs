@@ -1,9 +1,12 @@
 //! The streamed campaign_3 answer: its size is known before the first byte (so
 //! the 60,000-record and 256 MB caps are errors, never truncation), then rows
 //! are serialized in ~64 KiB chunks by a task, through a small channel: memory
-//! stays flat whatever the row count.
+//! stays flat whatever the row count. The last chunk is marked: a task that
+//! stops before it (a store error, a panic) ends the body with an error, so
+//! the client sees a broken answer, never a short one that looks whole.
 
 use std::io;
+use std::task::{Poll, ready};
 
 use axum::body::{Body, Bytes};
 use axum::http::header;
@@ -18,6 +21,12 @@ use crate::config::Limits;
 use crate::store::Campaign3Read;
 
 const CHUNK: usize = 64 * 1024;
+
+/// A piece of the answer; the last one says so.
+enum Chunk {
+    More(Bytes),
+    Last(Bytes),
+}
 const CHANNEL_CHUNKS: usize = 4;
 
 pub fn campaign_3(
@@ -38,7 +47,7 @@ pub fn campaign_3(
         return Err(WireError::answer_too_large(limits.max_answer_bytes).into());
     }
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Chunk, io::Error>>(CHANNEL_CHUNKS);
     tokio::spawn(async move {
         let mut buf = Vec::with_capacity(CHUNK + 4096);
         buf.extend_from_slice(prefix.as_bytes());
@@ -66,14 +75,28 @@ pub fn campaign_3(
                     &mut buf,
                     Vec::with_capacity(CHUNK + 4096),
                 ));
-                if tx.send(Ok(chunk)).await.is_err() {
+                if tx.send(Ok(Chunk::More(chunk))).await.is_err() {
                     return; // the client went away or the deadline passed
                 }
             }
         }
         buf.extend_from_slice(STREAM_SUFFIX.as_bytes());
-        let _ = tx.send(Ok(Bytes::from(buf))).await;
+        let _ = tx.send(Ok(Chunk::Last(Bytes::from(buf)))).await;
     });
-    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let mut ended = false;
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| {
+        if ended {
+            return Poll::Ready(None);
+        }
+        Poll::Ready(match ready!(rx.poll_recv(cx)) {
+            Some(Ok(Chunk::More(b))) => Some(Ok(b)),
+            Some(Ok(Chunk::Last(b))) => {
+                ended = true;
+                Some(Ok(b))
+            }
+            Some(Err(e)) => Some(Err(e)),
+            None => Some(Err(io::Error::other("the answer stopped before its end"))),
+        })
+    }));
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use marcador_wire::CampaignType;
 use marcador_wire::rows::record_fields::{OPT_COUNT, TEL_COUNT};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::{Caller, Result, Store, StoreError, time_zone};
 use crate::domain;
@@ -523,7 +523,7 @@ impl Store {
 /// `limit` requests were already counted (nothing is counted then). One atomic
 /// statement, so it holds across processes without any lock.
 pub(super) async fn consume_quota_in(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     operation_id: i64,
     day: &str,
     limit: i64,
@@ -536,7 +536,7 @@ pub(super) async fn consume_quota_in(
     .bind(operation_id)
     .bind(day)
     .bind(limit)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(used.is_some_and(|u| u <= limit))
 }

@@ -9,6 +9,9 @@
 //!
 //! - a request lease (one per request in flight) no longer counts against its
 //!   token, so a process killed mid-request never locks a token out;
+//!   (a live process ends each lease when its request ends, however it ends:
+//!   `api/gate.rs`; and every lease carries an expiry, its request's deadline
+//!   plus [`LEASE_MARGIN`], after which it is void whatever its process does);
 //! - a campaign lease is taken over by the next live process that syncs its
 //!   campaigns; the records the dead process had picked but not reported are
 //!   let go as dialed on the phone it was dialing, never dialed again on it.
@@ -18,7 +21,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use super::{Backend, Result, Store, StoreError};
@@ -29,10 +32,23 @@ use marcador_wire::CallResult;
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A member silent this long is dead; its leases are void.
 pub const LEASE_TTL: Duration = Duration::from_secs(5);
+/// A request lease outlives its request's deadline by at most this much,
+/// even if its process lives on and never releases it.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// Rows of members dead this long are deleted.
 const FORGET_AFTER_MS: i64 = 3_600_000;
 /// Namespace of the per-token advisory locks on PostgreSQL ("LE" in the high bytes).
 const PG_TOKEN_LOCK_BASE: i64 = 0x4c45 << 48;
+
+/// When a lease `l` of a process `p` counts: its process beat since the
+/// parameter `$beat` (the TTL ago) and its expiry has not passed the
+/// parameter `$now`. The one definition of "in flight", used by admission
+/// and by [`Store::in_flight`].
+macro_rules! live_lease {
+    ($beat:literal, $now:literal) => {
+        concat!("p.heartbeat_at >= ", $beat, " AND l.expires_at >= ", $now)
+    };
+}
 
 /// A process's identity in the cluster.
 pub type ProcessId = String;
@@ -40,6 +56,37 @@ pub type ProcessId = String;
 /// A request in flight, counted in the database until released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lease(i64);
+
+/// A lease about to be taken.
+struct NewLease<'a> {
+    token_id: i64,
+    process_id: &'a str,
+    now: i64,
+    expires_at: i64,
+    max_in_flight: i64,
+}
+
+impl NewLease<'_> {
+    /// Inserts the lease if fewer than `max_in_flight` of the token's leases
+    /// are live; `None` (nothing written) if the token is at its limit.
+    async fn take(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(concat!(
+            "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at) \
+             SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM request_leases l \
+             JOIN processes p ON p.id = l.process_id WHERE l.token_id = $1 AND ",
+            live_lease!("$5", "$3"),
+            ") < $6 RETURNING id"
+        ))
+        .bind(self.token_id)
+        .bind(self.process_id)
+        .bind(self.now)
+        .bind(self.expires_at)
+        .bind(self.now - ttl_ms())
+        .bind(self.max_in_flight)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+}
 
 /// What the gate decides for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +195,16 @@ async fn beat(pool: AnyPool, id: ProcessId, stop: CancellationToken) {
                 .bind(now - FORGET_AFTER_MS)
                 .execute(&pool)
                 .await?;
+            // Leases that no longer count (their process died, or they
+            // expired) are only rows now: swept here, off the request path.
+            sqlx::query(
+                "DELETE FROM request_leases WHERE expires_at < $1 OR process_id NOT IN \
+                 (SELECT id FROM processes WHERE heartbeat_at >= $2)",
+            )
+            .bind(now)
+            .bind(now - ttl_ms())
+            .execute(&pool)
+            .await?;
             Ok::<_, StoreError>(())
         };
         if let Err(e) = step.await {
@@ -168,7 +225,16 @@ impl Store {
     /// Admits one request of `token_id` if fewer than `max_in_flight` of the
     /// token's requests are in flight in live processes, counting it against
     /// the operation's quota for `day` (at most `limit`). A refused request
-    /// takes no lease and is not counted.
+    /// keeps no lease and is not counted. The lease is void after `deadline`
+    /// plus [`LEASE_MARGIN`] even if it is never released.
+    ///
+    /// Two steps, each one atomic statement: take a lease if the token has
+    /// room, then count the request if the quota has room (or give the lease
+    /// back). On SQLite they run on the writer connection without a
+    /// transaction around them — two round trips instead of four, and safe
+    /// across processes, since each step decides alone. On PostgreSQL the
+    /// first step's count is not atomic with its insert, so both run in one
+    /// transaction under the token's advisory lock.
     pub async fn admit(
         &self,
         token_id: i64,
@@ -176,47 +242,52 @@ impl Store {
         day: &str,
         limit: i64,
         max_in_flight: i64,
+        deadline: Duration,
     ) -> Result<Admission> {
         let now = now_ms();
-        let mut tx = self.atomic_tx().await?;
-        if self.backend == Backend::Postgres {
-            // The token's requests are admitted one at a time across processes.
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(PG_TOKEN_LOCK_BASE | token_id)
-                .execute(&mut *tx)
-                .await?;
+        let lease = NewLease {
+            token_id,
+            process_id: &self.member.id,
+            now,
+            expires_at: now.saturating_add(
+                i64::try_from((deadline + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX),
+            ),
+            max_in_flight,
+        };
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.writer.acquire().await?;
+                let Some(id) = lease.take(&mut conn).await? else {
+                    return Ok(Admission::Busy);
+                };
+                if !super::admin::consume_quota_in(&mut conn, operation_id, day, limit).await? {
+                    sqlx::query("DELETE FROM request_leases WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                    return Ok(Admission::OverQuota);
+                }
+                Ok(Admission::Admitted(Lease(id)))
+            }
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                // The token's requests are admitted one at a time across processes.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_TOKEN_LOCK_BASE | token_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let Some(id) = lease.take(&mut tx).await? else {
+                    tx.rollback().await?;
+                    return Ok(Admission::Busy);
+                };
+                if !super::admin::consume_quota_in(&mut tx, operation_id, day, limit).await? {
+                    tx.rollback().await?;
+                    return Ok(Admission::OverQuota);
+                }
+                tx.commit().await?;
+                Ok(Admission::Admitted(Lease(id)))
+            }
         }
-        sqlx::query(
-            "DELETE FROM request_leases WHERE token_id = $1 AND process_id NOT IN \
-             (SELECT id FROM processes WHERE heartbeat_at >= $2)",
-        )
-        .bind(token_id)
-        .bind(now - ttl_ms())
-        .execute(&mut *tx)
-        .await?;
-        let in_flight: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM request_leases WHERE token_id = $1")
-                .bind(token_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if in_flight >= max_in_flight {
-            tx.commit().await?;
-            return Ok(Admission::Busy);
-        }
-        if !super::admin::consume_quota_in(&mut tx, operation_id, day, limit).await? {
-            tx.commit().await?;
-            return Ok(Admission::OverQuota);
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO request_leases (token_id, process_id, taken_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(token_id)
-        .bind(&self.member.id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Admission::Admitted(Lease(id)))
     }
 
     /// Ends a request lease.
@@ -228,14 +299,18 @@ impl Store {
         Ok(())
     }
 
-    /// Requests of `token_id` in flight in live processes.
+    /// Requests of `token_id` in flight in live processes (the count
+    /// [`Store::admit`] compares with the limit).
     pub async fn in_flight(&self, token_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        let now = now_ms();
+        Ok(sqlx::query_scalar(concat!(
             "SELECT COUNT(*) FROM request_leases l JOIN processes p ON p.id = l.process_id \
-             WHERE l.token_id = $1 AND p.heartbeat_at >= $2",
-        )
+             WHERE l.token_id = $1 AND ",
+            live_lease!("$2", "$3")
+        ))
         .bind(token_id)
-        .bind(now_ms() - ttl_ms())
+        .bind(now - ttl_ms())
+        .bind(now)
         .fetch_one(&self.reader)
         .await?)
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use marcador_server::api::AppState;
 use marcador_server::clock::ManualClock;
 use marcador_server::config::{Config, Limits};
 use marcador_server::store::Backend;
@@ -104,6 +105,7 @@ pub struct TestApp {
     pub a: Op,
     pub b: Op,
     pub config: Config,
+    routes: axum::Router<AppState>,
     serving: Option<Serving>,
     /// Last: the database outlives everything that uses it.
     pub db: TestDb,
@@ -114,18 +116,27 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(limits: Limits) -> TestApp {
+    spawn_full(|c| c.limits = limits, axum::Router::new()).await
+}
+
+/// The app with its configuration changed by `configure`, and `routes`
+/// mounted behind the gate (see `marcador_server::testing::panicking_routes`).
+pub async fn spawn_full(
+    configure: impl FnOnce(&mut Config),
+    routes: axum::Router<AppState>,
+) -> TestApp {
     let db = test_db().await;
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".into(),
         db: db.db_arg(),
-        limits,
         ..Config::default()
     };
+    configure(&mut config);
     let store = Store::open(db.location(), 4).await.unwrap();
     let a = fixture_acme(&store).await;
     let b = fixture_globex(&store).await;
     let clock = ManualClock::new(now());
-    let serving = Serving::start(store.clone(), &config, clock.clone())
+    let serving = Serving::start_with(store.clone(), &config, clock.clone(), routes.clone())
         .await
         .unwrap();
     TestApp {
@@ -136,6 +147,7 @@ pub async fn spawn_with(limits: Limits) -> TestApp {
         a,
         b,
         config,
+        routes,
         serving: Some(serving),
         db,
     }
@@ -148,11 +160,21 @@ impl TestApp {
             s.stop().await;
         }
         self.store = Store::open(self.db.location(), 4).await.unwrap();
-        let serving = Serving::start(self.store.clone(), &self.config, self.clock.clone())
-            .await
-            .unwrap();
+        let serving = Serving::start_with(
+            self.store.clone(),
+            &self.config,
+            self.clock.clone(),
+            self.routes.clone(),
+        )
+        .await
+        .unwrap();
         self.base = serving.base.clone();
         self.serving = Some(serving);
+    }
+
+    /// The running server's connection counts.
+    pub fn serving(&self) -> &Serving {
+        self.serving.as_ref().expect("the app is serving")
     }
 
     pub fn advance(&self, secs: i64) {
@@ -540,4 +562,105 @@ async fn fixture_globex(store: &Store) -> Op {
         preview,
         rp,
     }
+}
+
+/// An answer read off a raw connection.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// How many reads the whole answer took.
+    pub reads: usize,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; panics if it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// The body is the error envelope (JSON) and its code is the HTTP status.
+    pub fn envelope(&self) -> Value {
+        assert!(
+            self.header("content-type")
+                .is_some_and(|ct| ct.starts_with("application/json")),
+            "content-type of an envelope: {:?}",
+            self.header("content-type")
+        );
+        let v = self.json();
+        assert_eq!(
+            v["code"].as_u64(),
+            Some(u64::from(self.status)),
+            "HTTP status = code: {v}"
+        );
+        v
+    }
+}
+
+/// Reads one answer with a `content-length` off `s` (after a request was
+/// written): the head with httparse, then exactly the body.
+pub async fn read_answer(s: &mut tokio::net::TcpStream) -> std::io::Result<RawAnswer> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut reads = 0;
+    loop {
+        let n = s.read(&mut chunk).await?;
+        reads += 1;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("closed after {} bytes", buf.len()),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut fields = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Response::new(&mut fields);
+        let Ok(httparse::Status::Complete(head_len)) = parsed.parse(&buf) else {
+            continue;
+        };
+        let headers: Vec<(String, String)> = parsed
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_owned(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect();
+        let status = parsed.code.unwrap_or(0);
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        if buf.len() >= head_len + length {
+            return Ok(RawAnswer {
+                status,
+                headers,
+                body: buf[head_len..head_len + length].to_vec(),
+                reads,
+            });
+        }
+    }
+}
+
+/// Writes `request` on a new connection to the app and reads the answer.
+pub async fn raw_exchange(app: &TestApp, request: &[u8]) -> RawAnswer {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(request).await.unwrap();
+    read_answer(&mut s).await.unwrap()
 }

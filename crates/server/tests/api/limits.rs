@@ -278,7 +278,7 @@ async fn the_deadline_answers_504_in_the_envelope() {
         error(
             504,
             "GATEWAY TIMEOUT",
-            "THE REQUEST EXCEEDED THE LIMIT OF 60 SECONDS: NARROW THE DATE RANGE OR RETRY LATER"
+            "THE REQUEST EXCEEDED THE LIMIT OF 0 SECONDS: NARROW THE DATE RANGE OR RETRY LATER"
         )
     );
 }

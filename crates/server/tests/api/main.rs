@@ -4,12 +4,16 @@
 #[macro_use]
 mod helpers;
 
+mod aborts;
 mod auth;
 mod campaign_3;
 mod campaigns;
 mod codify;
 mod companions;
+mod connections;
 mod diagram;
 mod engine;
+mod envelopes;
+mod fuzz;
 mod limits;
 mod store;
