@@ -1,13 +1,56 @@
 //! Operations, tokens, the daily quota, and the configuration an operation
 //! runs on (skills, agents, activity codes, campaigns, records, routing points).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
 use jiff::Timestamp;
 use marcador_wire::CampaignType;
 use marcador_wire::rows::record_fields::{OPT_COUNT, TEL_COUNT};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use super::{Caller, Result, Store, StoreError, time_zone};
 use crate::domain;
+
+/// How long a resolved token is trusted without asking the database: a
+/// revocation (or a change of licenses or time zone) made by another process
+/// takes effect within this time; one made through this store, at once.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(1);
+/// Tokens kept at most; past it the cache starts over.
+const AUTH_CACHE_ENTRIES: usize = 10_000;
+
+/// Tokens resolved recently, by their SHA-256 (never the token itself):
+/// without it every request would cost a database round trip before its
+/// admission. Only valid tokens are kept.
+#[derive(Default)]
+pub(super) struct AuthCache {
+    entries: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
+}
+
+impl AuthCache {
+    fn entries(&self) -> MutexGuard<'_, HashMap<[u8; 32], (Caller, Instant)>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, hash: &[u8; 32]) -> Option<Caller> {
+        let entries = self.entries();
+        let (caller, at) = entries.get(hash)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| caller.clone())
+    }
+
+    fn put(&self, hash: [u8; 32], caller: &Caller) {
+        let mut entries = self.entries();
+        if entries.len() >= AUTH_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (caller.clone(), Instant::now()));
+    }
+
+    fn clear(&self) {
+        self.entries().clear();
+    }
+}
 
 /// A token as `token list` shows it (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,15 +214,22 @@ impl Store {
             sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id)
                 .bind(now.as_second());
-        Ok(self.execute_one(q).await? == 1)
+        let revoked = self.execute_one(q).await? == 1;
+        // At once in this process; in another, within the cache's TTL.
+        self.auth_cache.clear();
+        Ok(revoked)
     }
 
     /// Resolves a presented token to its operation; `None` if unknown or revoked.
+    /// A token resolved in the last [`AUTH_CACHE_TTL`] is answered from memory.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>> {
         if !domain::token_is_well_formed(token) {
             return Ok(None);
         }
         let hash = domain::hash_token(token);
+        if let Some(caller) = self.auth_cache.get(&hash) {
+            return Ok(Some(caller));
+        }
         let row = sqlx::query(
             "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses FROM tokens t \
              JOIN operations o ON o.id = t.operation_id \
@@ -194,12 +244,14 @@ impl Store {
             return Ok(None);
         }
         let tz: String = row.try_get(3)?;
-        Ok(Some(Caller {
+        let caller = Caller {
             token_id: row.try_get(0)?,
             operation_id: row.try_get(2)?,
             tz: time_zone(&tz)?,
             licenses: row.try_get(4)?,
-        }))
+        };
+        self.auth_cache.put(hash, &caller);
+        Ok(Some(caller))
     }
 
     /// Requests counted for the operation on `day`.
@@ -517,26 +569,4 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?)
     }
-}
-
-/// Counts one request against the operation's quota for `day`; false when
-/// `limit` requests were already counted (nothing is counted then). One atomic
-/// statement, so it holds across processes without any lock.
-pub(super) async fn consume_quota_in(
-    conn: &mut AnyConnection,
-    operation_id: i64,
-    day: &str,
-    limit: i64,
-) -> Result<bool> {
-    let used: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, 1) \
-         ON CONFLICT (operation_id, day) DO UPDATE SET used = quota_usage.used + 1 \
-         WHERE quota_usage.used < $3 RETURNING used",
-    )
-    .bind(operation_id)
-    .bind(day)
-    .bind(limit)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(used.is_some_and(|u| u <= limit))
 }

@@ -57,25 +57,61 @@ pub type ProcessId = String;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lease(i64);
 
-/// A lease about to be taken.
-struct NewLease<'a> {
+/// One request asking to be admitted.
+struct Ask<'a> {
     token_id: i64,
     process_id: &'a str,
     now: i64,
     expires_at: i64,
     max_in_flight: i64,
+    operation_id: i64,
+    day: &'a str,
+    limit: i64,
 }
 
-impl NewLease<'_> {
+impl Ask<'_> {
+    /// Takes the lease, or says which limit refused it.
+    async fn decide(&self, conn: &mut AnyConnection) -> Result<Admission> {
+        // Twice at most: a refusal whose reason is gone by the time it is read
+        // (a lease ended in between) is asked again once.
+        for _ in 0..2 {
+            if let Some(id) = self.take(conn).await? {
+                return Ok(Admission::Admitted(Lease(id)));
+            }
+            let (in_flight, used): (i64, i64) = sqlx::query_as(concat!(
+                "SELECT (SELECT COUNT(*) FROM request_leases l JOIN processes p \
+                 ON p.id = l.process_id WHERE l.token_id = $1 AND ",
+                live_lease!("$2", "$3"),
+                "), COALESCE((SELECT used FROM quota_usage WHERE operation_id = $4 AND day = $5), 0)"
+            ))
+            .bind(self.token_id)
+            .bind(self.now - ttl_ms())
+            .bind(self.now)
+            .bind(self.operation_id)
+            .bind(self.day)
+            .fetch_one(&mut *conn)
+            .await?;
+            if in_flight >= self.max_in_flight {
+                return Ok(Admission::Busy);
+            }
+            if used >= self.limit {
+                return Ok(Admission::OverQuota);
+            }
+        }
+        Ok(Admission::Busy)
+    }
+
     /// Inserts the lease if fewer than `max_in_flight` of the token's leases
-    /// are live; `None` (nothing written) if the token is at its limit.
+    /// are live and fewer than `limit` requests were counted today; its
+    /// trigger counts this one. `None`: nothing written, nothing counted.
     async fn take(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(concat!(
-            "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at) \
-             SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM request_leases l \
+            "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at, operation_id, day) \
+             SELECT $1, $2, $3, $4, $7, $8 WHERE (SELECT COUNT(*) FROM request_leases l \
              JOIN processes p ON p.id = l.process_id WHERE l.token_id = $1 AND ",
             live_lease!("$5", "$3"),
-            ") < $6 RETURNING id"
+            ") < $6 AND COALESCE((SELECT used FROM quota_usage WHERE operation_id = $7 AND day = $8), 0) < $9 \
+             RETURNING id"
         ))
         .bind(self.token_id)
         .bind(self.process_id)
@@ -83,6 +119,9 @@ impl NewLease<'_> {
         .bind(self.expires_at)
         .bind(self.now - ttl_ms())
         .bind(self.max_in_flight)
+        .bind(self.operation_id)
+        .bind(self.day)
+        .bind(self.limit)
         .fetch_optional(&mut *conn)
         .await?)
     }
@@ -223,18 +262,16 @@ impl Store {
     }
 
     /// Admits one request of `token_id` if fewer than `max_in_flight` of the
-    /// token's requests are in flight in live processes, counting it against
-    /// the operation's quota for `day` (at most `limit`). A refused request
-    /// keeps no lease and is not counted. The lease is void after `deadline`
-    /// plus [`LEASE_MARGIN`] even if it is never released.
+    /// token's requests are in flight in live processes and the operation's
+    /// quota for `day` has room (at most `limit`), counting it. A refused
+    /// request takes no lease and is not counted. The lease is void after
+    /// `deadline` plus [`LEASE_MARGIN`] even if it is never released.
     ///
-    /// Two steps, each one atomic statement: take a lease if the token has
-    /// room, then count the request if the quota has room (or give the lease
-    /// back). On SQLite they run on the writer connection without a
-    /// transaction around them — two round trips instead of four, and safe
-    /// across processes, since each step decides alone. On PostgreSQL the
-    /// first step's count is not atomic with its insert, so both run in one
-    /// transaction under the token's advisory lock.
+    /// One statement takes the lease if both limits have room, and counts the
+    /// request by the lease's trigger (migration 0007). On SQLite it is atomic
+    /// on its own (one round trip, across processes too); on PostgreSQL its
+    /// count is not atomic with its insert, so it runs under the token's
+    /// advisory lock. A refusal reads which limit refused it.
     pub async fn admit(
         &self,
         token_id: i64,
@@ -245,7 +282,7 @@ impl Store {
         deadline: Duration,
     ) -> Result<Admission> {
         let now = now_ms();
-        let lease = NewLease {
+        let ask = Ask {
             token_id,
             process_id: &self.member.id,
             now,
@@ -253,21 +290,14 @@ impl Store {
                 i64::try_from((deadline + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX),
             ),
             max_in_flight,
+            operation_id,
+            day,
+            limit,
         };
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = self.writer.acquire().await?;
-                let Some(id) = lease.take(&mut conn).await? else {
-                    return Ok(Admission::Busy);
-                };
-                if !super::admin::consume_quota_in(&mut conn, operation_id, day, limit).await? {
-                    sqlx::query("DELETE FROM request_leases WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                    return Ok(Admission::OverQuota);
-                }
-                Ok(Admission::Admitted(Lease(id)))
+                ask.decide(&mut conn).await
             }
             Backend::Postgres => {
                 let mut tx = self.writer.begin().await?;
@@ -276,16 +306,9 @@ impl Store {
                     .bind(PG_TOKEN_LOCK_BASE | token_id)
                     .execute(&mut *tx)
                     .await?;
-                let Some(id) = lease.take(&mut tx).await? else {
-                    tx.rollback().await?;
-                    return Ok(Admission::Busy);
-                };
-                if !super::admin::consume_quota_in(&mut tx, operation_id, day, limit).await? {
-                    tx.rollback().await?;
-                    return Ok(Admission::OverQuota);
-                }
+                let admission = ask.decide(&mut tx).await?;
                 tx.commit().await?;
-                Ok(Admission::Admitted(Lease(id)))
+                Ok(admission)
             }
         }
     }

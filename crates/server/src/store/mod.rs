@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 type Args = <Any as sqlx::Database>::Arguments;
 
-pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use admin::{AUTH_CACHE_TTL, CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use campaigns::{RecallFilter, RemoveSel};
 pub use cluster::{Admission, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use facts::{
@@ -181,6 +181,7 @@ pub struct Store {
     member: Arc<cluster::Member>,
     /// SQLite only: the WAL checkpoints, off the request path.
     checkpointer: Option<Arc<Checkpointer>>,
+    auth_cache: Arc<admin::AuthCache>,
 }
 
 impl Store {
@@ -225,6 +226,7 @@ impl Store {
             backend,
             member: Arc::new(cluster::Member::placeholder()),
             checkpointer,
+            auth_cache: Arc::default(),
         };
         store.member = Arc::new(cluster::Member::join(&store).await?);
         Ok(store)
@@ -447,9 +449,9 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         7,
-        "lease_expiry",
-        include_str!("../../migrations/sqlite/0007_lease_expiry.sql"),
-        include_str!("../../migrations/postgres/0007_lease_expiry.sql"),
+        "admission",
+        include_str!("../../migrations/sqlite/0007_admission.sql"),
+        include_str!("../../migrations/postgres/0007_admission.sql"),
     ),
 ];
 
