@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::domain;
 use marcador_server::setup::Setup;
-use marcador_server::store::{Backend, NewCampaign, NewRecord, Store};
-use marcador_server::testing::{Abandon, Targets, TestDb, abandon, attempt_history};
+use marcador_server::store::{Backend, NewRecord, Store};
+use marcador_server::testing::{Abandon, Targets, TestDb, abandon, attempt_history, settled};
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
-use marcador_wire::{CallResult, CampaignType, WireError};
+use marcador_wire::{CallResult, WireError};
 
 mod support;
 
-use support::{CHEAP, Server, TZ, get, hold_request, wire_date};
+use support::{CHEAP, Server, TZ, get, hold_request, predictive_campaign, wire_date};
 
 fn record(i: usize, tels: &[&str]) -> NewRecord {
     NewRecord {
@@ -34,23 +34,7 @@ async fn big_operation(store: &Store) -> (i64, String, String) {
     let now = Timestamp::now();
     let op = store.create_operation("big", TZ, 1, now).await.unwrap();
     let token = store.create_token(op, None, now).await.unwrap();
-    let campaign = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: op,
-                name: "Big".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: false,
-                speed: 100,
-                skill_id: None,
-                opt_titles: Vec::new(),
-                window: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let campaign = predictive_campaign(store, op, "Big", false, None).await;
     let records: Vec<NewRecord> = (0..1_500).map(|i| record(i, &["573000000000"])).collect();
     store.insert_records(campaign, &records, now).await.unwrap();
     let start = now.as_second() - 20_000;
@@ -118,20 +102,17 @@ async fn requests_in_flight_and_the_quota_are_counted_across_processes() {
     let limit = DAILY_REQUESTS_PER_LICENSE as i64;
     store.set_quota_used(op, &today, limit - 2).await.unwrap();
     // Wait for b's lease of `on_b` to end (it ends when b notices the close).
-    let mut b_ok = false;
-    for _ in 0..100 {
-        if store
-            .in_flight(store_token_id(&store, &token).await)
-            .await
-            .unwrap()
-            == 0
-        {
-            b_ok = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(b_ok, "b released its lease when the client went away");
+    let b_ok = settled(
+        &store,
+        store_token_id(&store, &token).await,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(
+        b_ok,
+        Ok(()),
+        "b released its lease when the client went away"
+    );
     assert_eq!(get(&b.base, &token, CHEAP).await.0, 200);
     assert_eq!(get(&c.base, &token, CHEAP).await.0, 200);
     let over = WireError::token_limit_exceeded();
@@ -185,17 +166,8 @@ async fn no_abandoned_request_holds_a_slot_on_either_process() {
         );
         x.unwrap();
         y.unwrap();
-        let t = Instant::now();
-        loop {
-            let n = store.in_flight(token_id).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            assert!(
-                t.elapsed() < Duration::from_secs(3),
-                "{n} lease(s) held 3 s after {how:?} on two processes"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Err(n) = settled(&store, token_id, Duration::from_secs(3)).await {
+            panic!("{n} lease(s) held 3 s after {how:?} on two processes");
         }
     }
     // Both slots are free: one request held on each process, a third refused.
@@ -319,23 +291,14 @@ async fn killing_the_dialing_process_moves_its_campaign_to_the_other() {
         .create_token(applied.operation_id, None, now)
         .await
         .unwrap();
-    let campaign = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: applied.operation_id,
-                name: "Cobro".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: true,
-                speed: 100,
-                skill_id: applied.skills.get("Ventas").copied(),
-                opt_titles: Vec::new(),
-                window: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let campaign = predictive_campaign(
+        &store,
+        applied.operation_id,
+        "Cobro",
+        true,
+        applied.skills.get("Ventas").copied(),
+    )
+    .await;
     let records: Vec<NewRecord> = (0..3_000)
         .map(|i| {
             let a = format!("57300{i:07}");

@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::setup::Setup;
 use marcador_server::store::LEASE_TTL;
-use marcador_server::store::{Backend, NewCampaign, NewRecord, Store};
+use marcador_server::store::{Backend, NewRecord, Store};
 use marcador_server::testing::TestDb;
-use marcador_wire::{CampaignType, WireError};
+use marcador_wire::WireError;
 
 mod support;
 
-use support::Server;
+use support::{Server, predictive_campaign};
 
 const SETUP: &str = r#"
 [operation]
@@ -54,23 +54,7 @@ async fn prepare(db: &TestDb) -> (Vec<String>, i64) {
                 .unwrap(),
         );
     }
-    let campaign = store
-        .create_campaign(
-            &NewCampaign {
-                operation_id: applied.operation_id,
-                name: "Cobro".into(),
-                description: String::new(),
-                kind: CampaignType::Predictive,
-                started: false,
-                speed: 100,
-                skill_id: None,
-                opt_titles: Vec::new(),
-                window: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let campaign = predictive_campaign(&store, applied.operation_id, "Cobro", false, None).await;
     let records: Vec<NewRecord> = (0..RECORDS)
         .map(|i| NewRecord {
             customer_id: format!("c{i}"),

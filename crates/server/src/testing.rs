@@ -473,6 +473,22 @@ pub async fn abandon(
     }
 }
 
+/// Waits until no request of `token_id` is in flight, at most `within`;
+/// `Err` with the count still in flight after that.
+pub async fn settled(store: &Store, token_id: i64, within: std::time::Duration) -> Result<(), i64> {
+    let start = std::time::Instant::now();
+    loop {
+        let n = store.in_flight(token_id).await.map_err(|_| -1)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if start.elapsed() >= within {
+            return Err(n);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Reads `HTTP/1.1 NNN` and returns NNN.
 async fn status_line(s: &mut TcpStream) -> std::io::Result<u16> {
     let mut head = [0u8; 12];

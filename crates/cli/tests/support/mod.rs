@@ -8,7 +8,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use marcador_server::store::{NewCampaign, Store};
 use marcador_server::testing::TestDb;
+use marcador_wire::CampaignType;
 use tokio::process::{Child, Command};
 
 pub const TZ: &str = "America/Bogota";
@@ -99,4 +101,31 @@ pub fn wire_date(t: Timestamp) -> String {
     t.to_zoned(jiff::tz::TimeZone::get(TZ).unwrap())
         .strftime("%Y%m%d%H%M%S")
         .to_string()
+}
+
+/// A predictive campaign of `operation_id` at speed 100, with no window.
+pub async fn predictive_campaign(
+    store: &Store,
+    operation_id: i64,
+    name: &str,
+    started: bool,
+    skill_id: Option<i64>,
+) -> i64 {
+    store
+        .create_campaign(
+            &NewCampaign {
+                operation_id,
+                name: name.into(),
+                description: String::new(),
+                kind: CampaignType::Predictive,
+                started,
+                speed: 100,
+                skill_id,
+                opt_titles: Vec::new(),
+                window: None,
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
 }

@@ -4,7 +4,7 @@
 //! that panics — repeated, alone and all at once — and then the token's two
 //! slots are both free.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use marcador_server::config::Limits;
 use marcador_server::testing::{Abandon, PANIC_PATH, Targets, abandon, panicking_routes};
@@ -36,13 +36,7 @@ async fn setup() -> (TestApp, String, i64, Targets) {
     )
     .await;
     let (token, campaign) = big_campaign(&app, LARGE).await;
-    let token_id = app
-        .store
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .token_id;
+    let token_id = app.token_id(&token).await;
     let targets = Targets {
         large_get: c3(campaign, &wire(-86_400), &wire(0)),
         put: format!(
@@ -60,17 +54,8 @@ const SETTLE: Duration = Duration::from_secs(3);
 /// Waits (at most [`SETTLE`]) until no request of the token is in flight.
 async fn settled(app: &TestApp, token_id: i64, after: &str) {
     assert!(SETTLE < marcador_server::store::LEASE_MARGIN);
-    let start = Instant::now();
-    loop {
-        let n = app.store.in_flight(token_id).await.unwrap();
-        if n == 0 {
-            return;
-        }
-        assert!(
-            start.elapsed() < SETTLE,
-            "{n} lease(s) still held {SETTLE:?} after {after}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    if let Err(n) = marcador_server::testing::settled(&app.store, token_id, SETTLE).await {
+        panic!("{n} lease(s) still held {SETTLE:?} after {after}");
     }
 }
 
@@ -172,13 +157,7 @@ both!(a_panicking_handler_is_a_500_envelope_and_the_server_keeps_serving);
 async fn a_panicking_handler_is_a_500_envelope_and_the_server_keeps_serving() {
     let app = spawn_full(|_| {}, panicking_routes()).await;
     let token = app.a.token.clone();
-    let token_id = app
-        .store
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .token_id;
+    let token_id = app.token_id(&token).await;
     for _ in 0..3 {
         let (s, v) = app.get(&token, PANIC_PATH).await;
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
@@ -205,13 +184,7 @@ async fn the_deadline_frees_the_slot_and_names_the_configured_limit() {
     .await;
     let (token, campaign) = big_campaign(&app, LARGE).await;
     let path = c3(campaign, &wire(-86_400), &wire(0));
-    let token_id = app
-        .store
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .token_id;
+    let token_id = app.token_id(&token).await;
     for _ in 0..5 {
         let r = app
             .http

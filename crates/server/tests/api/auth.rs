@@ -128,6 +128,15 @@ async fn wrong_methods_and_paths_answer_in_the_envelope() {
     let (s, v) = app.get(&app.a.token, "/api/v2/nothing.php").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["error"], "NOT FOUND");
+    // Marcador's own paths too (axum's own 405 has no body: rewritten).
+    let (s, v) = app
+        .request(reqwest::Method::POST, &app.a.token, "/healthz", "")
+        .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        (v["code"].as_u64(), &v["error"]),
+        (Some(405), &serde_json::json!("METHOD NOT ALLOWED"))
+    );
 }
 
 both!(tokens_are_stored_only_as_hashes);

@@ -1,7 +1,7 @@
 //! Every error is the Wolkvox envelope with HTTP status = `code`, including
 //! the ones the HTTP layer would answer in its own words: a body over the
-//! limit (413), a long request target (414), large headers (431), a method a
-//! path does not take (405). And dates reach the last second of 9999.
+//! limit (413), a long request target (414), large headers (431) (a method a
+//! path does not take, 405: `auth.rs`). And dates reach the last second of 9999.
 
 use marcador_wire::limits::{MAX_BODY_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
 use reqwest::StatusCode;
@@ -132,35 +132,6 @@ async fn a_long_target_and_large_headers_are_refused_in_the_envelope() {
     )
     .await;
     assert_eq!(a.status, 200);
-}
-
-both!(a_method_a_path_does_not_take_is_a_405_envelope);
-async fn a_method_a_path_does_not_take_is_a_405_envelope() {
-    let app = spawn_app().await;
-    let (s, v) = app
-        .request(
-            reqwest::Method::PATCH,
-            &app.a.token,
-            "/api/v2/real_time.php?api=campaigns",
-            "",
-        )
-        .await;
-    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        v,
-        error(
-            405,
-            "METHOD NOT ALLOWED",
-            "THIS API DOES NOT ACCEPT THIS METHOD: USE GET"
-        )
-    );
-    // Marcador's own paths answer in the envelope too.
-    let (s, v) = app
-        .request(reqwest::Method::POST, &app.a.token, "/healthz", "")
-        .await;
-    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(v["code"], 405);
-    assert_eq!(v["error"], "METHOD NOT ALLOWED");
 }
 
 both!(dates_up_to_the_last_second_of_9999_are_accepted);

@@ -172,6 +172,16 @@ impl TestApp {
         self.serving = Some(serving);
     }
 
+    /// The id of a valid token.
+    pub async fn token_id(&self, token: &str) -> i64 {
+        self.store
+            .authenticate(token)
+            .await
+            .unwrap()
+            .expect("a valid token")
+            .token_id
+    }
+
     /// The running server's connection counts.
     pub fn serving(&self) -> &Serving {
         self.serving.as_ref().expect("the app is serving")
