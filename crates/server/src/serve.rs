@@ -14,8 +14,8 @@
 //!   within [`Http::head_timeout_ms`]; a keep-alive connection with nothing
 //!   in flight is closed after [`Http::idle_timeout_ms`]. A request in flight
 //!   is governed by the request deadline instead (`api/gate.rs`);
-//! - a graceful end: stop accepting, close what is idle, let requests in
-//!   flight finish.
+//! - a graceful end: stop accepting, close connections with no request in
+//!   flight, let requests in flight finish (each within the request deadline).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -243,7 +243,8 @@ async fn connection(
             () = watch.changed.notified() => {}
             () = stop.cancelled(), if !stopping => {
                 stopping = true;
-                if watch.is_idle() {
+                // Nothing has started on it (at most half a head): close now.
+                if !watch.is_busy() {
                     return;
                 }
                 conn.as_mut().graceful_shutdown();
@@ -309,9 +310,8 @@ impl Watch {
         }
     }
 
-    fn is_idle(&self) -> bool {
-        let p = self.phase();
-        p.busy == 0 && p.head_since.is_none()
+    fn is_busy(&self) -> bool {
+        self.phase().busy > 0
     }
 
     /// Bytes arrived: between requests, they start a head.

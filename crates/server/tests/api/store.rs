@@ -419,3 +419,44 @@ async fn sqlite_and_postgres_migrations_give_the_same_schema() {
     assert_eq!(sqlite.1, postgres.1, "indexes");
     assert_eq!(sqlite.2, postgres.2, "migration versions");
 }
+
+both!(admission_counts_only_admitted_requests_and_a_lease_past_its_expiry_stops_counting);
+async fn admission_counts_only_admitted_requests_and_a_lease_past_its_expiry_stops_counting() {
+    use marcador_server::store::Admission;
+    use std::time::Duration;
+    let (_db, store, raw) = open().await;
+    let op = store.create_operation("x", TZ, 1, now()).await.unwrap();
+    let token = store.create_token(op, None, now()).await.unwrap();
+    let id = store.authenticate(&token).await.unwrap().unwrap().token_id;
+    let day = "2026-11-22";
+    let admit = |limit: i64| store.admit(id, op, day, limit, 2, Duration::from_secs(60));
+    // Two leases never released, held by this live process: a third is refused.
+    assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
+    assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
+    assert_eq!(admit(1000).await.unwrap(), Admission::Busy);
+    assert_eq!(store.in_flight(id).await.unwrap(), 2);
+    // Their expiry passes (as the deadline and the margin would): they stop
+    // counting, though their process lives on and never released them.
+    let expire = || async {
+        sqlx::query("UPDATE request_leases SET expires_at = $1")
+            .bind(jiff::Timestamp::now().as_millisecond() - 1)
+            .execute(&raw)
+            .await
+            .unwrap();
+    };
+    expire().await;
+    assert_eq!(store.in_flight(id).await.unwrap(), 0);
+    assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
+    // Three admitted, one refused as busy: three counted.
+    assert_eq!(store.quota_used(op, day).await.unwrap(), 3);
+    // At the quota: refused as such, not counted, no lease kept.
+    expire().await;
+    assert_eq!(admit(3).await.unwrap(), Admission::OverQuota);
+    assert_eq!(store.quota_used(op, day).await.unwrap(), 3);
+    assert_eq!(store.in_flight(id).await.unwrap(), 0);
+    // Busy wins over the quota: a refusal for two in flight is retryable.
+    assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
+    assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
+    assert_eq!(admit(5).await.unwrap(), Admission::Busy);
+    assert_eq!(store.quota_used(op, day).await.unwrap(), 5);
+}
