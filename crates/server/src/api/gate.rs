@@ -199,11 +199,24 @@ impl Slot {
         }
     }
 
-    /// Ends the lease now. The delete runs in its own task: if this request
-    /// is dropped while waiting, the lease is still ended.
+    /// Ends the lease now. The slot keeps the lease until the delete is
+    /// done: if this request is dropped while waiting, `Drop` deletes it
+    /// again (deleting an ended lease does nothing).
     async fn release(&mut self) {
-        if let Some(task) = release_task(&self.store, std::mem::take(&mut self.held)) {
-            let _ = task.await;
+        match std::mem::take(&mut self.held) {
+            Held::Lease(lease) => {
+                self.held = Held::Lease(lease);
+                let released = self.store.release(lease).await;
+                self.held = Held::Nothing;
+                if let Err(e) = released {
+                    tracing::warn!(error = %e, "a request lease was not released; it expires after the deadline");
+                }
+            }
+            other => {
+                if let Some(task) = release_task(&self.store, other) {
+                    let _ = task.await;
+                }
+            }
         }
     }
 }
