@@ -4,18 +4,20 @@
 //! realistic proportions walking tel1 → tel3, codified answers, inbound calls
 //! through three IVRs (digits, bot labels and PULSE), and a few internal calls,
 //! transfers and conferences. Every fact goes through the store's fact path,
-//! so the counters the reports read are the ones the engine will keep.
+//! so the counters the reports read are the ones the engine will keep; the
+//! world it draws from (callers, menu walks, internal calls, raw statuses) is
+//! the live engine's own, `engine::world`.
 
 use std::collections::VecDeque;
 
 use jiff::{Timestamp, tz::TimeZone};
-use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id, rows::PULSE};
+use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use rand_distr::{Distribution, Poisson};
 
 use crate::engine::EngineConfig;
 use crate::engine::telephony::SimProfile;
+use crate::engine::world;
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
     AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
@@ -137,15 +139,15 @@ const CITIES: &[&str] = &[
 ];
 
 /// Result shares of a predictive attempt (sum 1000).
-const RESULT_SHARES: &[(CallResult, u32, &str, Option<i64>)] = &[
-    (CallResult::Answer, 270, "ANSWER", Some(16)),
-    (CallResult::NoAnswer, 340, "NOANSWER", Some(19)),
-    (CallResult::Busy, 90, "BUSY", Some(17)),
-    (CallResult::AnswerMachine, 180, "ANSWER", Some(16)),
-    (CallResult::Congestion, 25, "CONGESTION", Some(34)),
-    (CallResult::Failed, 45, "CHANUNAVAIL", Some(1)),
-    (CallResult::ChanUnavail, 30, "CHANUNAVAIL", Some(20)),
-    (CallResult::Abandon, 20, "ANSWER", Some(16)),
+const RESULT_SHARES: &[(CallResult, u32)] = &[
+    (CallResult::Answer, 270),
+    (CallResult::NoAnswer, 340),
+    (CallResult::Busy, 90),
+    (CallResult::AnswerMachine, 180),
+    (CallResult::Congestion, 25),
+    (CallResult::Failed, 45),
+    (CallResult::ChanUnavail, 30),
+    (CallResult::Abandon, 20),
 ];
 
 /// Relative traffic by local hour: a 24-hour operation (the demo runs on the
@@ -162,49 +164,20 @@ fn hour_factor(hour: i8) -> f64 {
     }
 }
 
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
-    let total: u32 = items.iter().map(&weight).sum();
-    let mut n = rng.random_range(0..total.max(1));
-    for it in items {
-        let w = weight(it);
-        if n < w {
-            return it;
-        }
-        n -= w;
-    }
-    &items[items.len() - 1]
-}
-
 fn one<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-fn mobile(rng: &mut StdRng) -> String {
-    format!(
-        "573{:02}{:07}",
-        rng.random_range(0..51),
-        rng.random_range(0..10_000_000)
-    )
-}
-
-fn landline(rng: &mut StdRng) -> String {
-    format!(
-        "5760{}{:07}",
-        rng.random_range(1..9),
-        rng.random_range(0..10_000_000)
-    )
-}
-
 fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
-    let mut tels = vec![mobile(rng)];
+    let mut tels = vec![world::mobile(rng)];
     if rng.random_bool(0.55) {
         tels.push(if rng.random_bool(0.5) {
-            mobile(rng)
+            world::mobile(rng)
         } else {
-            landline(rng)
+            world::landline(rng)
         });
         if rng.random_bool(0.3) {
-            tels.push(landline(rng));
+            tels.push(world::landline(rng));
         }
     }
     let city = one(rng, CITIES);
@@ -322,6 +295,11 @@ pub async fn seed(
     let created = Timestamp::from_second(start).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(seed);
     let setup = Setup::parse(DEMO_SETUP).map_err(StoreError::Invalid)?;
+    // The history's internal calls at the live engine's rate.
+    let other_calls_per_hour = setup
+        .simulation
+        .as_ref()
+        .map_or(0.0, |s| s.other_calls_per_hour);
     let applied = setup.apply(store, created).await?;
     let op = applied.operation_id;
     let token = store.create_token(op, token, created).await?;
@@ -465,7 +443,7 @@ pub async fn seed(
                 size.inbound_per_hour * factor,
             )?;
         }
-        other_calls_in_minute(&mut g, minute, end, factor)?;
+        other_calls_in_minute(&mut g, other_calls_per_hour, minute, end, factor)?;
         if g.facts.len() >= 4_000 {
             g.flush(store).await?;
         }
@@ -477,15 +455,6 @@ pub async fn seed(
     Ok(g.info)
 }
 
-fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    Poisson::new(mean)
-        .map(|p| p.sample(rng) as u64)
-        .unwrap_or(0)
-}
-
 fn attempts_in_minute(
     g: &mut Generator,
     d: &mut Dialer,
@@ -493,7 +462,7 @@ fn attempts_in_minute(
     end: i64,
     factor: f64,
 ) -> Result<()> {
-    let n = poisson(&mut g.rng, d.rate * factor / 60.0);
+    let n = world::poisson(&mut g.rng, d.rate * factor / 60.0);
     let mut times: Vec<i64> = (0..n)
         .map(|_| minute + g.rng.random_range(0..60))
         .filter(|t| *t < end)
@@ -503,10 +472,8 @@ fn attempts_in_minute(
         let Some((record_id, customer_id, tels, phone)) = d.queue.pop_front() else {
             return Ok(());
         };
-        let (result, raw, cause) = {
-            let r = pick(&mut g.rng, RESULT_SHARES, |s| s.1);
-            (r.0, r.2, r.3)
-        };
+        let result = world::pick(&mut g.rng, RESULT_SHARES, |s| s.1).0;
+        let (raw, cause) = world::raw_status(result);
         let telephone = tels[phone].clone();
         let ti = match d.kind {
             CampaignType::Predictive => TypeInteraction::OutPre,
@@ -531,7 +498,7 @@ fn attempts_in_minute(
             started_at: at,
             result,
             raw_status: raw.to_owned(),
-            hangup_cause: cause,
+            hangup_cause: Some(cause),
             conn_id: conn,
         }));
         g.info.attempts += 1;
@@ -570,80 +537,61 @@ fn inbound_in_minute(
     end: i64,
     per_hour: f64,
 ) -> Result<()> {
-    let n = poisson(&mut g.rng, per_hour / 60.0);
+    let n = world::poisson(&mut g.rng, per_hour / 60.0);
     for _ in 0..n {
         let at = minute + g.rng.random_range(0..60);
         if at >= end {
             continue;
         }
-        let tel = if g.rng.random_bool(0.8) {
-            mobile(&mut g.rng)
-        } else {
-            landline(&mut g.rng)
-        };
-        let mut t = at;
-        let mut steps = Vec::new();
-        // One to three menu levels; PULSE ends the walk.
-        for _ in 0..g.rng.random_range(1..=3) {
-            let option = pick(&mut g.rng, menu, |o| o.1).0.as_str();
-            let seconds = g.rng.random_range(4..45);
-            steps.push((option, t, seconds));
-            t += seconds;
-            if option == PULSE {
-                break;
-            }
-        }
-        let abandoned = g.rng.random_bool(0.12);
-        let hung_up = steps.last().is_some_and(|s| s.0 == PULSE) && g.rng.random_bool(0.5);
-        let result = if hung_up || abandoned {
+        let tel = world::caller(&mut g.rng);
+        let steps = world::walk_menu(&mut g.rng, menu);
+        // The history has no agents to queue for: a share of callers give up
+        // waiting, as the live engine's queue would see them do.
+        let hung_up = world::hangs_up_in_menu(&mut g.rng, &steps);
+        let result = if hung_up || g.rng.random_bool(0.12) {
             CallResult::Abandon
         } else {
             CallResult::Answer
         };
-        let ti = if g.rng.random_bool(0.04) {
-            TypeInteraction::InternalCallQue
-        } else {
-            TypeInteraction::Inbound
-        };
-        let conn = g.call(at, ti, result, tel, String::new(), rp);
+        let conn = g.call(at, TypeInteraction::Inbound, result, tel, String::new(), rp);
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.rp_id = Some(rp);
         }
-        for (option, entered_at, seconds) in steps {
+        let mut entered_at = at;
+        for (option, seconds) in steps {
             g.facts.push(Fact::IvrStep(IvrStepFact {
                 operation_id: g.operation_id,
                 rp_id: rp,
                 conn_id: conn.clone(),
-                option: option.to_owned(),
+                option,
                 entered_at,
                 seconds,
             }));
+            entered_at += seconds;
             g.info.ivr_steps += 1;
         }
     }
     Ok(())
 }
 
-fn other_calls_in_minute(g: &mut Generator, minute: i64, end: i64, factor: f64) -> Result<()> {
-    let kinds = [
-        (TypeInteraction::InternalCall, 3.0),
-        (TypeInteraction::InternalCallInb, 1.5),
-        (TypeInteraction::Transfer, 2.0),
-        (TypeInteraction::Conference, 0.5),
-    ];
-    for (ti, per_hour) in kinds {
-        for _ in 0..poisson(&mut g.rng, per_hour * factor / 60.0) {
+fn other_calls_in_minute(
+    g: &mut Generator,
+    per_hour: f64,
+    minute: i64,
+    end: i64,
+    factor: f64,
+) -> Result<()> {
+    for &(ti, share) in world::OTHER_CALLS {
+        for _ in 0..world::poisson(&mut g.rng, per_hour * share * factor / 60.0) {
             let at = minute + g.rng.random_range(0..60);
             if at >= end {
                 continue;
             }
-            let result = if g.rng.random_bool(0.85) {
-                CallResult::Answer
-            } else {
-                CallResult::NoAnswer
-            };
-            let ext = format!("{}", g.rng.random_range(1001..1040));
-            g.call(at, ti, result, ext, String::new(), 1);
+            let (result, extension, duration) = world::other_call(&mut g.rng);
+            g.call(at, ti, result, extension, String::new(), 1);
+            if let Some(Fact::Call(c)) = g.facts.last_mut() {
+                c.duration = duration;
+            }
         }
     }
     Ok(())

@@ -15,6 +15,7 @@
 
 pub mod pacing;
 pub mod telephony;
+pub mod world;
 
 use std::time::Duration;
 
@@ -479,83 +480,40 @@ impl<T: Telephony> Engine<T> {
         Ok(())
     }
 
-    fn poisson(&mut self, mean: f64) -> u64 {
-        if mean <= 0.0 {
-            return 0;
-        }
-        rand_distr::Poisson::new(mean)
-            .map(|p| rand_distr::Distribution::sample(&p, &mut self.rng) as u64)
-            .unwrap_or(0)
-    }
-
-    fn caller_number(&mut self) -> String {
-        format!(
-            "573{:02}{:07}",
-            self.rng.random_range(0..51),
-            self.rng.random_range(0..10_000_000)
-        )
-    }
-
     /// Callers arriving at routing points during this tick walk the menu now;
     /// their steps are written when they leave it.
     fn inbound_arrivals(&mut self) {
         let node = 12_000 + self.cfg.operation_id as u32;
         for rp in self.cfg.inbound.clone() {
-            let n = self.poisson(rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0);
-            for _ in 0..n {
+            let mean = rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
+            for _ in 0..world::poisson(&mut self.rng, mean) {
                 self.next_call += 1;
                 let call = self.next_call;
                 let start = self.now + self.rng.random_range(0..self.cfg.tick_ms.max(1));
+                let conn = conn_id::format(node, rp.rp_id as u32, start.div_euclid(1000), call);
+                let steps = world::walk_menu(&mut self.rng, &rp.options);
                 let mut t = start;
-                let total: u32 = rp.options.iter().map(|o| o.1).sum();
-                let mut pulse = false;
-                for _ in 0..self.rng.random_range(1..=3) {
-                    let mut roll = self.rng.random_range(0..total.max(1));
-                    let option = rp
-                        .options
-                        .iter()
-                        .find(|o| {
-                            let hit = roll < o.1;
-                            roll = roll.saturating_sub(o.1);
-                            hit
-                        })
-                        .map(|o| o.0.clone())
-                        .unwrap_or_else(|| marcador_wire::rows::PULSE.to_owned());
-                    let seconds = self.rng.random_range(4..45);
+                for (option, seconds) in &steps {
                     self.facts.push(Fact::IvrStep(crate::store::IvrStepFact {
                         operation_id: self.cfg.operation_id,
                         rp_id: rp.rp_id,
-                        conn_id: conn_id::format(
-                            node,
-                            rp.rp_id as u32,
-                            start.div_euclid(1000),
-                            call,
-                        ),
+                        conn_id: conn.clone(),
                         option: option.clone(),
                         entered_at: t.div_euclid(1000),
-                        seconds,
+                        seconds: *seconds,
                     }));
                     t += seconds * 1000;
-                    if option == marcador_wire::rows::PULSE {
-                        pulse = true;
-                        break;
-                    }
                 }
-                let telephone = self.caller_number();
-                let talk_ms = self.rng.random_range(60_000..400_000);
-                let hang_up_in_menu = pulse && self.rng.random_bool(0.5);
+                let hang_up_in_menu = world::hangs_up_in_menu(&mut self.rng, &steps);
+                let telephone = world::caller(&mut self.rng);
+                let talk_ms = world::inbound_talk_ms(&mut self.rng);
                 self.inbound.insert(
                     call,
                     InboundCall {
                         rp_id: rp.rp_id,
                         skill: rp.skill_id,
                         telephone,
-                        conn_id: conn_id::format(
-                            node,
-                            rp.rp_id as u32,
-                            start.div_euclid(1000),
-                            call,
-                        ),
+                        conn_id: conn,
                         started_ms: start,
                         talk_ms,
                         hang_up_in_menu,
@@ -576,7 +534,7 @@ impl<T: Telephony> Engine<T> {
                 Some(agent) => self.connect_inbound(agent, call),
                 None => {
                     self.queued.entry(skill).or_default().push_back(call);
-                    let patience = self.rng.random_range(15_000..90_000);
+                    let patience = world::patience_ms(&mut self.rng);
                     self.schedule(self.now + patience, Event::PatienceOut(call));
                 }
             },
@@ -637,35 +595,23 @@ impl<T: Telephony> Engine<T> {
 
     /// Internal calls, transfers and conferences: facts only (they hold no campaign record).
     fn other_calls(&mut self) {
-        let kinds = [
-            (TypeInteraction::InternalCall, 0.4),
-            (TypeInteraction::InternalCallInb, 0.15),
-            (TypeInteraction::InternalCallQue, 0.1),
-            (TypeInteraction::Transfer, 0.25),
-            (TypeInteraction::Conference, 0.1),
-        ];
         let node = 12_000 + self.cfg.operation_id as u32;
         let per_tick = self.cfg.other_calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
-        for (ti, share) in kinds {
-            for _ in 0..self.poisson(per_tick * share) {
+        for &(ti, share) in world::OTHER_CALLS {
+            for _ in 0..world::poisson(&mut self.rng, per_tick * share) {
                 self.next_call += 1;
-                let result = if self.rng.random_bool(0.85) {
-                    CallResult::Answer
-                } else {
-                    CallResult::NoAnswer
-                };
-                let ext = format!("{}", self.rng.random_range(1001..1040));
+                let (result, extension, duration) = world::other_call(&mut self.rng);
                 self.facts.push(Fact::Call(CallFact {
                     operation_id: self.cfg.operation_id,
                     started_at: self.now.div_euclid(1000),
                     type_interaction: ti,
                     result,
-                    telephone: ext,
+                    telephone: extension,
                     customer_id: String::new(),
                     conn_id: conn_id::format(node, 1, self.now.div_euclid(1000), self.next_call),
                     campaign_id: None,
                     rp_id: None,
-                    duration: self.rng.random_range(20..400),
+                    duration,
                 }));
             }
         }

@@ -41,14 +41,7 @@ impl Outcome {
 
     /// The raw status and Q.850 cause an Asterisk channel would report.
     pub fn raw(self) -> (&'static str, i64) {
-        match self {
-            Outcome::Human { .. } | Outcome::Machine => ("ANSWER", 16),
-            Outcome::Busy => ("BUSY", 17),
-            Outcome::Congestion => ("CONGESTION", 34),
-            Outcome::Failed => ("CHANUNAVAIL", 1),
-            Outcome::NoAnswer => ("NOANSWER", 19),
-            Outcome::ChanUnavail => ("CHANUNAVAIL", 20),
-        }
+        super::world::raw_status(self.result())
     }
 }
 

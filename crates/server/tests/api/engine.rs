@@ -286,7 +286,8 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         rp_id: rp,
         skill_id: Some(skill),
         options: vec![("1".into(), 60), ("2".into(), 25), ("PULSE".into(), 15)],
-        calls_per_hour: 120.0,
+        // ~4 Erlangs of talk on 4 agents: some callers give up, most do not.
+        calls_per_hour: 60.0,
     }];
     cfg.other_calls_per_hour = 20.0;
     let mut engine = Engine::new(
@@ -302,7 +303,7 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         .await
         .unwrap();
     let s = engine.stats().clone();
-    assert!(s.inbound > 150, "{s:?}");
+    assert!(s.inbound > 90, "{s:?}");
     assert!(
         s.inbound_abandoned > 0 && s.inbound_abandoned < s.inbound / 2,
         "{s:?}"

@@ -1,0 +1,169 @@
+//! The simulated world around the operation, written once: how many calls
+//! arrive, who calls (Colombian mobile and landline numbers), what callers
+//! press in an IVR menu, which internal calls, transfers and conferences the
+//! agents make, and the raw status and cause a carrier reports for each
+//! result. The live engine draws from it tick by tick; the demo's history
+//! draws from it minute by minute. Every draw takes the caller's seeded
+//! generator, so the same seed gives the same world.
+
+use marcador_wire::rows::PULSE;
+use marcador_wire::{CallResult, TypeInteraction};
+use rand::RngExt;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Poisson};
+
+/// A Poisson count with mean `mean` (0 when the mean is not positive).
+pub fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    Poisson::new(mean)
+        .map(|p| p.sample(rng) as u64)
+        .unwrap_or(0)
+}
+
+/// One of `items`, each as likely as its `weight` (the last if all weigh 0).
+pub fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+    let total: u32 = items.iter().map(&weight).sum();
+    let mut n = rng.random_range(0..total.max(1));
+    for it in items {
+        let w = weight(it);
+        if n < w {
+            return it;
+        }
+        n -= w;
+    }
+    &items[items.len() - 1]
+}
+
+/// A Colombian mobile number (`573XXXXXXXXX`).
+pub fn mobile(rng: &mut StdRng) -> String {
+    format!(
+        "573{:02}{:07}",
+        rng.random_range(0..51),
+        rng.random_range(0..10_000_000)
+    )
+}
+
+/// A Colombian landline number (`5760N XXXXXXX`).
+pub fn landline(rng: &mut StdRng) -> String {
+    format!(
+        "5760{}{:07}",
+        rng.random_range(1..9),
+        rng.random_range(0..10_000_000)
+    )
+}
+
+/// The number an inbound caller calls from: mostly a mobile.
+pub fn caller(rng: &mut StdRng) -> String {
+    if rng.random_bool(0.8) {
+        mobile(rng)
+    } else {
+        landline(rng)
+    }
+}
+
+/// A caller's walk through an IVR menu of (option, weight): one to three
+/// levels of (option, seconds spent in it); `PULSE` (the caller hangs up or
+/// times out) ends the walk.
+pub fn walk_menu(rng: &mut StdRng, menu: &[(String, u32)]) -> Vec<(String, i64)> {
+    let mut steps = Vec::new();
+    if menu.is_empty() {
+        return steps;
+    }
+    for _ in 0..rng.random_range(1..=3) {
+        let option = pick(rng, menu, |o| o.1).0.clone();
+        let seconds = rng.random_range(4..45);
+        let pulse = option == PULSE;
+        steps.push((option, seconds));
+        if pulse {
+            break;
+        }
+    }
+    steps
+}
+
+/// Whether a caller whose walk ended on `PULSE` hung up there (half do; the
+/// others wait for an agent).
+pub fn hangs_up_in_menu(rng: &mut StdRng, steps: &[(String, i64)]) -> bool {
+    steps.last().is_some_and(|s| s.0 == PULSE) && rng.random_bool(0.5)
+}
+
+/// How long an inbound caller talks with an agent, in milliseconds.
+pub fn inbound_talk_ms(rng: &mut StdRng) -> i64 {
+    rng.random_range(60_000..400_000)
+}
+
+/// How long a queued inbound caller waits for an agent before hanging up, in milliseconds.
+pub fn patience_ms(rng: &mut StdRng) -> i64 {
+    rng.random_range(15_000..90_000)
+}
+
+/// The calls agents make among themselves, by share of all of them.
+pub const OTHER_CALLS: &[(TypeInteraction, f64)] = &[
+    (TypeInteraction::InternalCall, 0.4),
+    (TypeInteraction::InternalCallInb, 0.15),
+    (TypeInteraction::InternalCallQue, 0.1),
+    (TypeInteraction::Transfer, 0.25),
+    (TypeInteraction::Conference, 0.1),
+];
+
+/// One internal call, transfer or conference: (result, extension, seconds).
+pub fn other_call(rng: &mut StdRng) -> (CallResult, String, i64) {
+    let result = if rng.random_bool(0.85) {
+        CallResult::Answer
+    } else {
+        CallResult::NoAnswer
+    };
+    let extension = format!("{}", rng.random_range(1001..1040));
+    (result, extension, rng.random_range(20..400))
+}
+
+/// The raw dial status and Q.850 hang-up cause a carrier (through an
+/// Asterisk-like channel) reports for a call with this Wolkvox result.
+pub fn raw_status(result: CallResult) -> (&'static str, i64) {
+    match result {
+        CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => ("ANSWER", 16),
+        CallResult::Busy => ("BUSY", 17),
+        CallResult::Congestion => ("CONGESTION", 34),
+        CallResult::Failed => ("CHANUNAVAIL", 1),
+        CallResult::NoAnswer => ("NOANSWER", 19),
+        CallResult::ChanUnavail => ("CHANUNAVAIL", 20),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_menu_walk_has_one_to_three_steps_and_ends_at_pulse() {
+        let menu: Vec<(String, u32)> = vec![("1".into(), 5), ("2".into(), 3), (PULSE.into(), 2)];
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..1_000 {
+            let steps = walk_menu(&mut rng, &menu);
+            assert!((1..=3).contains(&steps.len()));
+            assert!(steps[..steps.len() - 1].iter().all(|s| s.0 != PULSE));
+            assert!(steps.iter().all(|s| (4..45).contains(&s.1)));
+        }
+        assert!(walk_menu(&mut rng, &[]).is_empty());
+    }
+
+    #[test]
+    fn other_call_shares_add_up_to_one() {
+        let total: f64 = OTHER_CALLS.iter().map(|k| k.1).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn numbers_look_colombian() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..100 {
+            let m = mobile(&mut rng);
+            let l = landline(&mut rng);
+            assert!(m.starts_with("573") && m.len() == 12, "{m}");
+            assert!(l.starts_with("5760") && l.len() == 12, "{l}");
+        }
+    }
+}
