@@ -143,20 +143,7 @@ async fn no_abandoned_request_holds_a_slot_on_either_process() {
         put: "/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id=1".into(),
         put_body: r#"{"cod_act":"001","customer_id":"1"}"#.into(),
     };
-    let ways = [
-        Abandon::BeforeHead,
-        Abandon::DuringHead,
-        Abandon::AfterHead { wait_ms: 0 },
-        Abandon::AfterHead { wait_ms: 8 },
-        Abandon::AfterHead { wait_ms: 18 },
-        Abandon::AfterBody,
-        Abandon::DuringBody,
-        Abandon::MidStream,
-        Abandon::Deadline,
-        Abandon::SlowReader {
-            hold_ms: deadline_ms + 1_000,
-        },
-    ];
+    let ways = Abandon::every_way(deadline_ms);
     for (i, how) in ways.iter().chain(ways.iter()).enumerate() {
         // Alternately on each process, and both at once.
         let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };

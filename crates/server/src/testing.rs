@@ -391,6 +391,28 @@ pub enum Abandon {
     Panic,
 }
 
+impl Abandon {
+    /// Every way but [`Abandon::Panic`] (which needs [`panicking_routes`]),
+    /// for a server whose request deadline is `deadline_ms`: a GET closed
+    /// 0–18 ms after it was sent (before, during and after its admission),
+    /// and a slow reader held past the deadline.
+    pub fn every_way(deadline_ms: u64) -> Vec<Abandon> {
+        let mut ways = vec![
+            Abandon::BeforeHead,
+            Abandon::DuringHead,
+            Abandon::AfterBody,
+            Abandon::DuringBody,
+            Abandon::MidStream,
+            Abandon::Deadline,
+            Abandon::SlowReader {
+                hold_ms: deadline_ms + 1_000,
+            },
+        ];
+        ways.extend([0, 1, 3, 6, 12, 18].map(|wait_ms| Abandon::AfterHead { wait_ms }));
+        ways
+    }
+}
+
 /// What [`abandon`] requests: a GET whose answer is far larger than the
 /// socket buffers, and a PUT with its body.
 pub struct Targets {

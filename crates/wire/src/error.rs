@@ -35,6 +35,8 @@ pub const METHOD_NOT_ALLOWED: &str = "METHOD NOT ALLOWED";
 pub const URI_TOO_LONG: &str = "URI TOO LONG";
 pub const HEADERS_TOO_LARGE: &str = "REQUEST HEADER FIELDS TOO LARGE";
 pub const SERVICE_UNAVAILABLE: &str = "SERVICE UNAVAILABLE";
+/// The `error` of an HTTP-layer error whose status has no reason phrase.
+pub const UNKNOWN_ERROR: &str = "ERROR";
 
 /// Vendor messages, verbatim.
 pub const MSG_API_NOT_FOUND: &str = "THE API YOU WANT TO CONSULT DOES NOT EXIST";
@@ -231,8 +233,14 @@ impl WireError {
         )
     }
     /// An error the HTTP layer answered without an envelope (a body it could
-    /// not read, a method a path does not take…): `detail` is its text.
+    /// not read, a method a path does not take…): `reason` is the status's
+    /// reason phrase (empty if it has none), `detail` the layer's text.
     pub fn http(status: u16, reason: &str, detail: &str) -> Self {
+        let reason = if reason.trim().is_empty() {
+            UNKNOWN_ERROR
+        } else {
+            reason
+        };
         let detail = detail.trim();
         let msg = if detail.is_empty() {
             reason.to_uppercase()
@@ -241,6 +249,14 @@ impl WireError {
             detail.chars().take(200).collect::<String>().to_uppercase()
         };
         Self::new(status, &reason.to_uppercase(), msg)
+    }
+    /// A query parameter holds a NUL character, which no store keeps.
+    pub fn nul_in_parameter(param: &str, value: &str) -> Self {
+        Self::bad_parameter(param, value, "text without NUL characters")
+    }
+    /// A JSON body holds a NUL character (`\u0000`) in a key or a string.
+    pub fn nul_in_body() -> Self {
+        Self::bad_body("text must not contain the NUL character (\\u0000)")
     }
     pub fn bad_body(detail: &str) -> Self {
         Self::new(
@@ -440,6 +456,7 @@ mod tests {
             (415, "UNSUPPORTED MEDIA TYPE")
         );
         assert_eq!(e.msg, "UNSUPPORTED MEDIA TYPE");
+        assert_eq!(WireError::http(599, "", "").error, UNKNOWN_ERROR);
         assert_eq!(WireError::upload_too_large(10_001).status(), 413);
     }
 }

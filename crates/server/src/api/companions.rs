@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::handlers::{found, json, required, type_campaign};
+use super::input::json as json_body;
 use super::{ApiError, AppState};
 use crate::domain;
 use crate::store::{Caller, NewCampaign, NewRecord, RecallFilter, RemoveSel};
@@ -37,11 +38,6 @@ fn created<T: Serialize>(st: &AppState, msg: String, rows: Vec<T>) -> Answer {
     let mut resp = json(st, &Envelope::with(201, msg, rows))?;
     *resp.status_mut() = StatusCode::CREATED;
     Ok(resp)
-}
-
-/// Parses a JSON body, refusing what is not JSON at all.
-fn body_json(body: &[u8]) -> Result<Value, WireError> {
-    super::input::json(body)
 }
 
 /// The `campaign_id` parameter, as a campaign of the caller's operation.
@@ -92,7 +88,7 @@ fn valid_hhiiss(s: &str) -> bool {
 /// `POST campaign.php?api=create_campaign&type_campaign=…`
 pub async fn create_campaign(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
     let kind = type_campaign(p)?;
-    let value = body_json(body)?;
+    let value = json_body(body)?;
     if !value.is_object() {
         return Err(WireError::bad_body("expected a JSON object").into());
     }
@@ -163,7 +159,7 @@ pub async fn add_record(st: &AppState, caller: &Caller, p: &Params, body: &[u8])
                 WireError::bad_parameter(param::CAMPAIGN_STATUS, v, "start or stop")
             })?),
         };
-    let Value::Array(items) = body_json(body)? else {
+    let Value::Array(items) = json_body(body)? else {
         return Err(WireError::bad_body("expected a JSON array of records").into());
     };
     if items.len() > MAX_RECORDS_PER_UPLOAD {
@@ -342,7 +338,7 @@ pub async fn start_stop(st: &AppState, caller: &Caller, p: &Params, start: bool)
 /// `PUT campaign.php?api=speed&campaign_id=…` with `{"speed": "0…100"}`.
 pub async fn speed(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
     let (id, _) = campaign_of(st, caller, p).await?;
-    let req: SpeedRequest = serde_json::from_value(body_json(body)?)
+    let req: SpeedRequest = serde_json::from_value(json_body(body)?)
         .map_err(|e| WireError::bad_body(&e.to_string()))?;
     let raw = req
         .speed
@@ -363,7 +359,7 @@ pub async fn speed(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> A
 /// matching records go back to CLEAN in a new cycle (a recycle).
 pub async fn recall_records(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
     let (id, _) = campaign_of(st, caller, p).await?;
-    let req: RecallRecordsRequest = serde_json::from_value(body_json(body)?)
+    let req: RecallRecordsRequest = serde_json::from_value(json_body(body)?)
         .map_err(|e| WireError::bad_body(&e.to_string()))?;
     let field = req
         .field
@@ -433,7 +429,7 @@ pub async fn recall_records(st: &AppState, caller: &Caller, p: &Params, body: &[
 
 /// `POST campaign.php?api=add_dnc` with `[{"telephone": …, "days_block": …}]`.
 pub async fn add_dnc(st: &AppState, caller: &Caller, body: &[u8]) -> Answer {
-    let Value::Array(items) = body_json(body)? else {
+    let Value::Array(items) = json_body(body)? else {
         return Err(WireError::bad_body("expected a JSON array of telephones").into());
     };
     if items.len() > MAX_RECORDS_PER_UPLOAD {
@@ -479,7 +475,7 @@ pub async fn add_dnc(st: &AppState, caller: &Caller, body: &[u8]) -> Answer {
 pub async fn remove_record(st: &AppState, caller: &Caller, p: &Params, body: &[u8]) -> Answer {
     let (id, kind) = campaign_of(st, caller, p).await?;
     check_type(p, id, kind)?;
-    let req: RemoveRecordRequest = serde_json::from_value(body_json(body)?)
+    let req: RemoveRecordRequest = serde_json::from_value(json_body(body)?)
         .map_err(|e| WireError::bad_body(&e.to_string()))?;
     let raw = req.customer_id.unwrap_or_default();
     let mut ids: Vec<String> = raw

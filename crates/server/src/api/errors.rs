@@ -43,7 +43,7 @@ pub async fn envelope_errors(req: Request, next: Next) -> Response {
             .unwrap_or_default();
         WireError::http(
             status.as_u16(),
-            status.canonical_reason().unwrap_or("ERROR"),
+            status.canonical_reason().unwrap_or_default(),
             &detail,
         )
     };

@@ -9,6 +9,7 @@ use std::ops::Deref;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use marcador_wire::WireError;
+use marcador_wire::error::BAD_REQUEST;
 use serde_json::Value;
 
 use super::ApiError;
@@ -29,11 +30,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(p) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map_err(|e| WireError::http(400, "Bad Request", &e.body_text()))?;
+            .map_err(|e| WireError::http(400, BAD_REQUEST, &e.body_text()))?;
         if let Some((name, value)) = p.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-            return Err(
-                WireError::bad_parameter(name, value, "text without NUL characters").into(),
-            );
+            return Err(WireError::nul_in_parameter(name, value).into());
         }
         Ok(Params(p))
     }
@@ -44,9 +43,7 @@ pub fn json(body: &[u8]) -> Result<Value, WireError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| WireError::bad_body(&e.to_string()))?;
     if has_nul(&value) {
-        return Err(WireError::bad_body(
-            "text must not contain the NUL character (\\u0000)",
-        ));
+        return Err(WireError::nul_in_body());
     }
     Ok(value)
 }

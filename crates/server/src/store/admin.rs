@@ -256,13 +256,13 @@ impl Store {
 
     /// Requests counted for the operation on `day`.
     pub async fn quota_used(&self, operation_id: i64, day: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COALESCE((SELECT used FROM quota_usage WHERE operation_id = $1 AND day = $2), 0)",
+        Ok(
+            sqlx::query_scalar(concat!("SELECT ", quota_used!("$1", "$2")))
+                .bind(operation_id)
+                .bind(day)
+                .fetch_one(&self.reader)
+                .await?,
         )
-        .bind(operation_id)
-        .bind(day)
-        .fetch_one(&self.reader)
-        .await?)
     }
 
     /// Sets the count for a day (administration and tests).

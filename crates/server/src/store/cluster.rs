@@ -40,16 +40,6 @@ const FORGET_AFTER_MS: i64 = 3_600_000;
 /// Namespace of the per-token advisory locks on PostgreSQL ("LE" in the high bytes).
 const PG_TOKEN_LOCK_BASE: i64 = 0x4c45 << 48;
 
-/// When a lease `l` of a process `p` counts: its process beat since the
-/// parameter `$beat` (the TTL ago) and its expiry has not passed the
-/// parameter `$now`. The one definition of "in flight", used by admission
-/// and by [`Store::in_flight`].
-macro_rules! live_lease {
-    ($beat:literal, $now:literal) => {
-        concat!("p.heartbeat_at >= ", $beat, " AND l.expires_at >= ", $now)
-    };
-}
-
 /// A process's identity in the cluster.
 pub type ProcessId = String;
 
@@ -79,10 +69,10 @@ impl Ask<'_> {
                 return Ok(Admission::Admitted(Lease(id)));
             }
             let (in_flight, used): (i64, i64) = sqlx::query_as(concat!(
-                "SELECT (SELECT COUNT(*) FROM request_leases l JOIN processes p \
-                 ON p.id = l.process_id WHERE l.token_id = $1 AND ",
-                live_lease!("$2", "$3"),
-                "), COALESCE((SELECT used FROM quota_usage WHERE operation_id = $4 AND day = $5), 0)"
+                "SELECT ",
+                leases_in_flight!("$1", "$2", "$3"),
+                ", ",
+                quota_used!("$4", "$5")
             ))
             .bind(self.token_id)
             .bind(self.now - ttl_ms())
@@ -107,11 +97,11 @@ impl Ask<'_> {
     async fn take(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(concat!(
             "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at, operation_id, day) \
-             SELECT $1, $2, $3, $4, $7, $8 WHERE (SELECT COUNT(*) FROM request_leases l \
-             JOIN processes p ON p.id = l.process_id WHERE l.token_id = $1 AND ",
-            live_lease!("$5", "$3"),
-            ") < $6 AND COALESCE((SELECT used FROM quota_usage WHERE operation_id = $7 AND day = $8), 0) < $9 \
-             RETURNING id"
+             SELECT $1, $2, $3, $4, $7, $8 WHERE ",
+            leases_in_flight!("$1", "$5", "$3"),
+            " < $6 AND ",
+            quota_used!("$7", "$8"),
+            " < $9 RETURNING id"
         ))
         .bind(self.token_id)
         .bind(self.process_id)
@@ -326,16 +316,14 @@ impl Store {
     /// [`Store::admit`] compares with the limit).
     pub async fn in_flight(&self, token_id: i64) -> Result<i64> {
         let now = now_ms();
-        Ok(sqlx::query_scalar(concat!(
-            "SELECT COUNT(*) FROM request_leases l JOIN processes p ON p.id = l.process_id \
-             WHERE l.token_id = $1 AND ",
-            live_lease!("$2", "$3")
-        ))
-        .bind(token_id)
-        .bind(now - ttl_ms())
-        .bind(now)
-        .fetch_one(&self.reader)
-        .await?)
+        Ok(
+            sqlx::query_scalar(concat!("SELECT ", leases_in_flight!("$1", "$2", "$3")))
+                .bind(token_id)
+                .bind(now - ttl_ms())
+                .bind(now)
+                .fetch_one(&self.reader)
+                .await?,
+        )
     }
 
     /// Takes the dialing lease of every started campaign of the operation that

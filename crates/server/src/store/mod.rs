@@ -14,6 +14,37 @@
 //! The SQL is written once in the subset both dialects share; the few places
 //! they differ go through [`Backend`].
 
+/// The requests of token `$token` in flight: its leases whose process beat
+/// since `$beat` (the lease TTL ago) and whose own expiry has not passed
+/// `$now`. The one definition of "in flight" (`Store::admit`, `Store::in_flight`).
+macro_rules! leases_in_flight {
+    ($token:literal, $beat:literal, $now:literal) => {
+        concat!(
+            "(SELECT COUNT(*) FROM request_leases l JOIN processes p ON p.id = l.process_id \
+             WHERE l.token_id = ",
+            $token,
+            " AND p.heartbeat_at >= ",
+            $beat,
+            " AND l.expires_at >= ",
+            $now,
+            ")"
+        )
+    };
+}
+
+/// Requests counted against operation `$op` on local day `$day` (0 if none).
+macro_rules! quota_used {
+    ($op:literal, $day:literal) => {
+        concat!(
+            "COALESCE((SELECT used FROM quota_usage WHERE operation_id = ",
+            $op,
+            " AND day = ",
+            $day,
+            "), 0)"
+        )
+    };
+}
+
 mod admin;
 mod campaigns;
 mod cluster;
@@ -35,7 +66,7 @@ use tokio_util::sync::CancellationToken;
 
 type Args = <Any as sqlx::Database>::Arguments;
 
-pub use admin::{AUTH_CACHE_TTL, CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use campaigns::{RecallFilter, RemoveSel};
 pub use cluster::{Admission, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use facts::{

@@ -67,21 +67,10 @@ async fn two_admitted(app: &TestApp, token: &str, targets: &Targets) {
     assert!(second.is_ok(), "second of two: {:?}", second.err());
 }
 
+/// Every way, the panic included (this app mounts the panicking route).
 fn every_way() -> Vec<Abandon> {
-    let mut ways = vec![
-        Abandon::BeforeHead,
-        Abandon::DuringHead,
-        Abandon::AfterBody,
-        Abandon::DuringBody,
-        Abandon::MidStream,
-        Abandon::Deadline,
-        Abandon::Panic,
-        Abandon::SlowReader {
-            hold_ms: DEADLINE_MS + 1_000,
-        },
-    ];
-    // A GET closed 0–18 ms after it was sent: before, during and after admission.
-    ways.extend([0, 1, 3, 6, 12, 18].map(|wait_ms| Abandon::AfterHead { wait_ms }));
+    let mut ways = Abandon::every_way(DEADLINE_MS);
+    ways.push(Abandon::Panic);
     ways
 }
 
