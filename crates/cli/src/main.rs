@@ -12,14 +12,12 @@ use jiff::{Timestamp, ToSpan};
 use marcador_server::clock::{ScaledClock, SystemClock};
 use marcador_server::config::Config;
 use marcador_server::demo::{self, DemoSize};
-use marcador_server::engine::telephony::SimTelephony;
-use marcador_server::engine::{self, Engine};
+use marcador_server::engine::sim::SimTelephony;
 use marcador_server::setup::Setup;
 use marcador_server::startup::{Application, shutdown_signal};
 use marcador_server::store::{Location, Store};
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
 use marcador_wire::date::REQUEST_DATE_FORMAT;
-use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "marcador", version, about, long_about = None)]
@@ -258,37 +256,25 @@ async fn main() -> Result<()> {
 async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
     let location = Location::parse(&config.db);
     let store = open_store(&location, config.reader_connections).await?;
-    let cancel = CancellationToken::new();
-    let mut live = None;
+    let mut dial = None;
     if let Some(path) = setup {
         let setup = Setup::load(&path).map_err(anyhow::Error::msg)?;
         let applied = setup.apply(&store, Timestamp::now()).await?;
         tracing::info!(operation = %setup.operation.name, file = %path.display(), "setup applied");
         if setup.simulation.is_some() {
-            let (cfg, sim) = setup.engine_config(&applied);
-            let seed = cfg.seed;
-            let engine = Engine::new(
-                store.clone(),
-                SimTelephony::new(seed, sim),
-                cfg,
-                Timestamp::now(),
-            )
-            .await?;
-            live = Some(tokio::spawn(engine::run_live(
-                engine,
-                Arc::new(SystemClock),
-                cancel.clone(),
-            )));
-            tracing::info!("engine running on simulated telephony");
+            dial = Some(setup.engine_config(&applied));
         }
     }
-    let app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
+    let mut app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
+    if let Some((cfg, sim)) = dial {
+        let seed = cfg.seed;
+        app = app
+            .with_engine(cfg, SimTelephony::new(seed, sim), Timestamp::now())
+            .await?;
+        tracing::info!("engine running on simulated telephony");
+    }
     tracing::info!(addr = %app.local_addr(), db = %location, "serving");
     app.run_until(shutdown_signal()).await?;
-    cancel.cancel();
-    if let Some(live) = live {
-        let _ = live.await;
-    }
     Ok(())
 }
 
@@ -336,16 +322,10 @@ async fn run_demo(
     let clock = ScaledClock::new(now, speedup);
     let mut engine_cfg = info.engine.clone();
     engine_cfg.seed = seed;
-    let engine = Engine::new(
-        store.clone(),
-        SimTelephony::new(seed, info.sim.clone()),
-        engine_cfg,
-        now,
-    )
-    .await?;
-    let cancel = CancellationToken::new();
-    let live = tokio::spawn(engine::run_live(engine, clock.clone(), cancel.clone()));
-    let app = Application::with_store(store, &config, clock).await?;
+    let app = Application::with_store(store, &config, clock)
+        .await?
+        .with_engine(engine_cfg, SimTelephony::new(seed, info.sim.clone()), now)
+        .await?;
     let base = format!("http://{}", app.local_addr());
     let fmt = |t: Timestamp| {
         t.to_zoned(jiff::tz::TimeZone::get(demo::TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC))
@@ -390,8 +370,6 @@ async fn run_demo(
         println!("Ctrl-C stops the demo and removes its database.");
     }
     app.run_until(shutdown_signal()).await?;
-    cancel.cancel();
-    let _ = live.await;
     drop(dir);
     Ok(())
 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
-use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::sim::{SimProfile, SimTelephony};
 use marcador_server::engine::{Engine, EngineConfig};
 use marcador_server::store::{AttemptFact, CallFact, Fact, NewCampaign, NewRecord, Store};
 use marcador_wire::{CallResult, CampaignType, TypeInteraction};

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::engine::EngineConfig;
-use crate::engine::telephony::SimProfile;
+use crate::engine::sim::SimProfile;
 use crate::engine::world;
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
@@ -473,7 +473,7 @@ fn attempts_in_minute(
             return Ok(());
         };
         let result = world::pick(&mut g.rng, RESULT_SHARES, |s| s.1).0;
-        let (raw, cause) = world::raw_status(result);
+        let ending = world::ending(result);
         let telephone = tels[phone].clone();
         let ti = match d.kind {
             CampaignType::Predictive => TypeInteraction::OutPre,
@@ -497,8 +497,8 @@ fn attempts_in_minute(
             telephone,
             started_at: at,
             result,
-            raw_status: raw.to_owned(),
-            hangup_cause: Some(cause),
+            raw_status: ending.raw_status(),
+            hangup_cause: Some(i64::from(ending.q850)),
             conn_id: conn,
         }));
         g.info.attempts += 1;

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::calling::CallingProfile;
-use crate::engine::telephony::SimProfile;
+use crate::engine::sim::SimProfile;
 use crate::engine::{EngineConfig, InboundSim};
 use crate::store::{Result, Store};
 

@@ -1,16 +1,22 @@
-//! Building and running the application. The listener is bound first, so a
-//! test can ask for port 0 and learn the real address before serving.
+//! Building and running the application: the store, the HTTP listener and,
+//! when the operation dials, the engine task. `serve`, `demo` and the test
+//! servers all build an [`Application`]; the listener is bound first, so a test
+//! can ask for port 0 and learn the real address before serving.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use jiff::Timestamp;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::{AppState, router_with};
 use crate::clock::SharedClock;
 use crate::config::{Config, Http};
+use crate::engine::telephony::Telephony;
+use crate::engine::{self, Engine, EngineConfig};
 use crate::serve::{self, ConnectionStats};
 use crate::store::{Location, Store, StoreError};
 
@@ -18,6 +24,8 @@ use crate::store::{Location, Store, StoreError};
 pub enum StartupError {
     #[error("cannot open the database {path}: {source}")]
     Store { path: String, source: StoreError },
+    #[error("cannot start the engine: {0}")]
+    Engine(StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -31,6 +39,7 @@ pub struct Application {
     extra: axum::Router<AppState>,
     http: Http,
     stats: Arc<ConnectionStats>,
+    engine: Option<Engine>,
 }
 
 impl Application {
@@ -65,6 +74,7 @@ impl Application {
             extra: axum::Router::new(),
             http: config.http.clone(),
             stats: Arc::default(),
+            engine: None,
         })
     }
 
@@ -72,6 +82,22 @@ impl Application {
     pub fn with_routes(mut self, extra: axum::Router<AppState>) -> Self {
         self.extra = extra;
         self
+    }
+
+    /// Dials: an engine for `cfg`'s operation over this store, placing calls
+    /// through `tel` from `start`, runs against the application's clock while
+    /// it serves, and stops (writing what has happened) when serving ends.
+    pub async fn with_engine(
+        mut self,
+        cfg: EngineConfig,
+        tel: impl Telephony + 'static,
+        start: Timestamp,
+    ) -> Result<Self, StartupError> {
+        let engine = Engine::new(self.state.store.clone(), tel, cfg, start)
+            .await
+            .map_err(StartupError::Engine)?;
+        self.engine = Some(engine);
+        Ok(self)
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -101,8 +127,20 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
+        let cancel = CancellationToken::new();
+        let live = self.engine.map(|e| {
+            tokio::spawn(engine::run_live(
+                e,
+                self.state.clock.clone(),
+                cancel.clone(),
+            ))
+        });
         let router = router_with(self.state, self.extra);
         let served = serve::serve(self.listener, router, &self.http, self.stats, shutdown).await;
+        cancel.cancel();
+        if let Some(live) = live {
+            let _ = live.await;
+        }
         store.close().await;
         served
     }

@@ -1,167 +1,179 @@
-//! What places calls. [`Telephony`] is the boundary: originate a call to a
-//! number, get its events. [`SimTelephony`] is the one implementation today: a
-//! seeded simulator whose answer/machine/busy/failure/no-answer shares and ring
-//! and talk times come from a [`SimProfile`], so the same seed and profile give
-//! the same calls.
+//! The telephony boundary: what the engine asks of telephony ([`Command`]) and
+//! what telephony reports back, later ([`TelEvent`]).
+//!
+//! The engine never learns a call's future when it dials: it originates, then
+//! reacts to events as they come — ringing, answered (by a person, a machine,
+//! or undecided), failed (with the final SIP status and Q.850 cause), hung up.
+//! It owns every decision with a deadline itself: the ring timeout (it hangs
+//! up, which a SIP implementation sends as a CANCEL), the 2 seconds an answered
+//! customer waits for an agent, after-call work.
+//!
+//! Events carry the engine-clock millisecond they happened at. A simulator
+//! (`engine::sim`) knows them the moment it is commanded and hands them over
+//! at once, stamped in the future; a real implementation stamps them as they
+//! arrive from the network and wakes the engine through [`Telephony::wake`].
+//! The engine ignores events about calls it has already ended (a 200 that
+//! crosses our CANCEL, a BYE after our BYE), exactly as real telephony needs.
+//!
+//! How a final SIP answer becomes a Wolkvox result is [`Ending::result`], the
+//! one table of it (README "Dialing for real" shows it).
+
+use std::sync::Arc;
 
 use marcador_wire::CallResult;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use rand_distr::{Distribution, LogNormal};
+use tokio::sync::Notify;
 
-/// How a call placed by the dialer ended, as telephony reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// A person answered; `talk_ms` is how long they would stay on the line with an agent.
-    Human {
-        talk_ms: i64,
-    },
-    Machine,
-    Busy,
-    Congestion,
-    Failed,
-    NoAnswer,
-    ChanUnavail,
-}
+/// The engine's name for a call (unique within one engine).
+pub type CallRef = u64;
+/// An agent, by its id in the store.
+pub type AgentRef = i64;
 
-impl Outcome {
-    /// The Wolkvox result of an attempt with this outcome (a human answer that
-    /// finds no agent becomes `abandon` in the engine, not here).
-    pub fn result(self) -> CallResult {
-        match self {
-            Outcome::Human { .. } => CallResult::Answer,
-            Outcome::Machine => CallResult::AnswerMachine,
-            Outcome::Busy => CallResult::Busy,
-            Outcome::Congestion => CallResult::Congestion,
-            Outcome::Failed => CallResult::Failed,
-            Outcome::NoAnswer => CallResult::NoAnswer,
-            Outcome::ChanUnavail => CallResult::ChanUnavail,
-        }
-    }
-
-    /// The raw status and Q.850 cause an Asterisk channel would report.
-    pub fn raw(self) -> (&'static str, i64) {
-        super::world::raw_status(self.result())
-    }
-}
-
-/// A call's telephony events: when it was answered (or gave up), and how.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallEvents {
-    /// Milliseconds from origination to the outcome (answer, busy, ring timeout…).
-    pub after_ms: i64,
-    pub outcome: Outcome,
-}
-
-/// Places outbound calls.
-pub trait Telephony: Send {
-    /// Originates a call to `number` (phone column `phone` of its record) and
-    /// reports its events.
-    fn originate(&mut self, number: &str, phone: u8) -> CallEvents;
-}
-
-/// Shares (per thousand) and times of the simulator.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimProfile {
-    /// Share of calls answered by a person, per thousand.
-    pub human: u32,
-    pub machine: u32,
-    pub busy: u32,
-    pub congestion: u32,
-    pub failed: u32,
-    pub chanunavail: u32,
-    /// The rest ring until the timeout: no answer.
+/// A call to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Originate {
+    pub call: CallRef,
+    /// The number as stored in the record.
+    pub number: String,
+    /// Which of the record's phones (`tel1` = 1 …), for simulators that treat later phones as worse.
+    pub phone: u8,
+    /// The caller id to present (empty: telephony's default).
+    pub caller_id: String,
+    /// The engine hangs up at this point; telephony may use it to bound its own timers.
     pub ring_timeout_ms: i64,
-    /// Median ring time before a person or machine answers.
-    pub answer_ring_ms: f64,
-    /// Median talk time of a person with an agent.
-    pub talk_ms: f64,
-    /// The answer share of phones after the first is multiplied by this
-    /// (second numbers are worse than first ones).
-    pub later_phone_factor: f64,
 }
 
-impl SimProfile {
-    /// A profile where people answer `human_per_thousand`/1000 of first-phone calls.
-    pub fn with_answer_rate(human_per_thousand: u32) -> Self {
-        SimProfile {
-            human: human_per_thousand,
-            machine: 120,
-            busy: 80,
-            congestion: 15,
-            failed: 25,
-            chanunavail: 20,
-            ring_timeout_ms: 30_000,
-            answer_ring_ms: 9_000.0,
-            talk_ms: 150_000.0,
-            later_phone_factor: 0.7,
+/// What the engine asks telephony to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Originate(Originate),
+    /// Connect an answered customer call to an agent whose leg is up.
+    Bridge {
+        call: CallRef,
+        agent: AgentRef,
+    },
+    /// End a call in any state: CANCEL while it rings, BYE once answered.
+    /// Telephony reports nothing more about it.
+    HangUp {
+        call: CallRef,
+    },
+    /// Call the agent's phone and keep the leg up while the agent is logged in.
+    OpenAgentLeg {
+        agent: AgentRef,
+        /// Where the agent's phone is (a SIP URI); simulators ignore it.
+        address: Option<String>,
+    },
+    CloseAgentLeg {
+        agent: AgentRef,
+    },
+}
+
+/// Who answered a call, as far as telephony (and its answering-machine detection) can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Answerer {
+    Person,
+    Machine,
+    /// Detection off or undecided: treated as a person.
+    Unknown,
+}
+
+/// Who ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Party {
+    Customer,
+    Agent,
+}
+
+/// How a call ended in telephony's words: the final SIP status of the INVITE
+/// (none: nothing ever answered it) and the Q.850 cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ending {
+    pub sip: Option<u16>,
+    pub q850: u16,
+}
+
+impl Ending {
+    /// A call that was answered (whatever happened after).
+    pub const ANSWERED: Ending = Ending {
+        sip: Some(200),
+        q850: 16,
+    };
+    /// Our CANCEL at the ring timeout: the INVITE ends in 487, "no answer from user".
+    pub const RING_TIMEOUT: Ending = Ending {
+        sip: Some(487),
+        q850: 19,
+    };
+
+    /// The Wolkvox result of an INVITE that ended this way without being
+    /// answered (an answered call's result is decided by the engine: ANSWER,
+    /// ANSWER-MACHINE or ABANDON).
+    pub fn result(self) -> CallResult {
+        match self.sip {
+            None => CallResult::ChanUnavail,
+            Some(486 | 600) => CallResult::Busy,
+            Some(408 | 480 | 487) => CallResult::NoAnswer,
+            Some(500 | 502 | 503 | 504) => CallResult::Congestion,
+            Some(200..=299) => CallResult::Answer,
+            Some(_) => CallResult::Failed,
+        }
+    }
+
+    /// The raw status stored beside the result (`attempts.raw_status`).
+    pub fn raw_status(self) -> String {
+        match self.sip {
+            Some(s) => format!("SIP {s}"),
+            None => "NO RESPONSE".to_owned(),
         }
     }
 }
 
-impl Default for SimProfile {
-    fn default() -> Self {
-        Self::with_answer_rate(300)
-    }
+/// What telephony reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TelEvent {
+    Ringing {
+        call: CallRef,
+    },
+    Answered {
+        call: CallRef,
+        by: Answerer,
+    },
+    /// The INVITE ended without an answer.
+    Failed {
+        call: CallRef,
+        ending: Ending,
+    },
+    /// An answered call ended from the far side.
+    HungUp {
+        call: CallRef,
+        by: Party,
+        q850: u16,
+    },
+    /// The agent's phone answered: the agent can take calls.
+    AgentLegUp {
+        agent: AgentRef,
+    },
+    /// The agent's leg could not be set up, or ended.
+    AgentLegDown {
+        agent: AgentRef,
+        q850: u16,
+    },
 }
 
-/// The seeded simulator.
-pub struct SimTelephony {
-    rng: StdRng,
-    profile: SimProfile,
-    ring: LogNormal<f64>,
-    talk: LogNormal<f64>,
-}
+/// An event and the engine-clock millisecond it happened at.
+pub type Timed = (i64, TelEvent);
 
-impl SimTelephony {
-    pub fn new(seed: u64, profile: SimProfile) -> Self {
-        // Log-normal with the given median and a moderate spread.
-        let lognormal = |median: f64, sigma: f64| {
-            LogNormal::new(median.max(1.0).ln(), sigma).unwrap_or_else(|_| {
-                LogNormal::new(0.0, 1.0).expect("constant parameters are valid")
-            })
-        };
-        SimTelephony {
-            rng: StdRng::seed_from_u64(seed),
-            ring: lognormal(profile.answer_ring_ms, 0.45),
-            talk: lognormal(profile.talk_ms, 0.6),
-            profile,
-        }
-    }
-}
+/// Places calls and keeps agents' legs.
+pub trait Telephony: Send {
+    /// Carries out `cmd`, given at engine time `now_ms`. Never blocks; what
+    /// comes of it is reported as events.
+    fn command(&mut self, now_ms: i64, cmd: Command);
 
-impl Telephony for SimTelephony {
-    fn originate(&mut self, _number: &str, phone: u8) -> CallEvents {
-        let p = &self.profile;
-        let human = if phone > 1 {
-            (f64::from(p.human) * p.later_phone_factor) as u32
-        } else {
-            p.human
-        };
-        let mut roll = self.rng.random_range(0..1000u32);
-        let mut take = |share: u32| {
-            let hit = roll < share;
-            roll = roll.saturating_sub(share);
-            hit
-        };
-        let ring = (self.ring.sample(&mut self.rng) as i64).clamp(1_000, p.ring_timeout_ms - 1);
-        let (after_ms, outcome) = if take(human) {
-            let talk_ms = (self.talk.sample(&mut self.rng) as i64).clamp(10_000, 1_800_000);
-            (ring, Outcome::Human { talk_ms })
-        } else if take(p.machine) {
-            (ring, Outcome::Machine)
-        } else if take(p.busy) {
-            (self.rng.random_range(1_000..4_000), Outcome::Busy)
-        } else if take(p.congestion) {
-            (self.rng.random_range(500..3_000), Outcome::Congestion)
-        } else if take(p.failed) {
-            (self.rng.random_range(200..1_500), Outcome::Failed)
-        } else if take(p.chanunavail) {
-            (self.rng.random_range(200..1_500), Outcome::ChanUnavail)
-        } else {
-            (p.ring_timeout_ms, Outcome::NoAnswer)
-        };
-        CallEvents { after_ms, outcome }
+    /// Appends every event reported since the last call, in the order they happened.
+    fn drain(&mut self, out: &mut Vec<Timed>);
+
+    /// Notified when events arrive from outside the engine (real telephony);
+    /// a simulator's events are all handed over by `drain`, so it has none.
+    fn wake(&self) -> Option<Arc<Notify>> {
+        None
     }
 }
 
@@ -170,25 +182,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_same_seed_gives_the_same_calls() {
-        let run = |seed| {
-            let mut t = SimTelephony::new(seed, SimProfile::default());
-            (0..500)
-                .map(|i| t.originate("57300", 1 + (i % 3) as u8))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(run(7), run(7));
-        assert_ne!(run(7), run(8));
-    }
-
-    #[test]
-    fn shares_follow_the_profile() {
-        let mut t = SimTelephony::new(1, SimProfile::with_answer_rate(300));
-        let n = 20_000;
-        let humans = (0..n)
-            .filter(|_| matches!(t.originate("1", 1).outcome, Outcome::Human { .. }))
-            .count();
-        let share = humans as f64 / n as f64;
-        assert!((0.28..0.32).contains(&share), "{share}");
+    fn final_answers_map_to_wolkvox_results() {
+        let r = |sip| Ending { sip, q850: 0 }.result();
+        assert_eq!(r(Some(486)), CallResult::Busy);
+        assert_eq!(r(Some(600)), CallResult::Busy);
+        for s in [408, 480, 487] {
+            assert_eq!(r(Some(s)), CallResult::NoAnswer);
+        }
+        for s in [500, 502, 503, 504] {
+            assert_eq!(r(Some(s)), CallResult::Congestion);
+        }
+        for s in [404, 410, 484, 604, 403, 488] {
+            assert_eq!(r(Some(s)), CallResult::Failed);
+        }
+        assert_eq!(r(None), CallResult::ChanUnavail);
+        assert_eq!(Ending::RING_TIMEOUT.result(), CallResult::NoAnswer);
+        assert_eq!(Ending::RING_TIMEOUT.raw_status(), "SIP 487");
     }
 }

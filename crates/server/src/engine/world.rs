@@ -1,8 +1,7 @@
 //! The simulated world around the operation, written once: how many calls
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
 //! press in an IVR menu, which internal calls, transfers and conferences the
-//! agents make, and the raw status and cause a carrier reports for each
-//! result. The live engine draws from it tick by tick; the demo's history
+//! agents make, and how a carrier ends a call with each result. The live engine draws from it tick by tick; the demo's history
 //! draws from it minute by minute. Every draw takes the caller's seeded
 //! generator, so the same seed gives the same world.
 
@@ -11,6 +10,8 @@ use marcador_wire::{CallResult, TypeInteraction};
 use rand::RngExt;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Poisson};
+
+use super::telephony::Ending;
 
 /// A Poisson count with mean `mean` (0 when the mean is not positive).
 pub fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
@@ -119,17 +120,20 @@ pub fn other_call(rng: &mut StdRng) -> (CallResult, String, i64) {
     (result, extension, rng.random_range(20..400))
 }
 
-/// The raw dial status and Q.850 hang-up cause a carrier (through an
-/// Asterisk-like channel) reports for a call with this Wolkvox result.
-pub fn raw_status(result: CallResult) -> (&'static str, i64) {
-    match result {
-        CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => ("ANSWER", 16),
-        CallResult::Busy => ("BUSY", 17),
-        CallResult::Congestion => ("CONGESTION", 34),
-        CallResult::Failed => ("CHANUNAVAIL", 1),
-        CallResult::NoAnswer => ("NOANSWER", 19),
-        CallResult::ChanUnavail => ("CHANUNAVAIL", 20),
-    }
+/// How telephony ends a call with this Wolkvox result: the final SIP status
+/// a carrier typically answers the INVITE with, and the Q.850 cause. The
+/// simulator reports these, and the demo's history stores them, so they read
+/// as what the SIP telephony stores for the same result.
+pub fn ending(result: CallResult) -> Ending {
+    let (sip, q850) = match result {
+        CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => (Some(200), 16),
+        CallResult::Busy => (Some(486), 17),
+        CallResult::Congestion => (Some(503), 34),
+        CallResult::Failed => (Some(404), 1),
+        CallResult::NoAnswer => (Some(487), 19),
+        CallResult::ChanUnavail => (None, 102),
+    };
+    Ending { sip, q850 }
 }
 
 #[cfg(test)]
@@ -148,6 +152,21 @@ mod tests {
             assert!(steps.iter().all(|s| (4..45).contains(&s.1)));
         }
         assert!(walk_menu(&mut rng, &[]).is_empty());
+    }
+
+    #[test]
+    fn each_result_ends_as_the_sip_table_reads_it() {
+        for r in [
+            CallResult::Busy,
+            CallResult::Congestion,
+            CallResult::Failed,
+            CallResult::NoAnswer,
+            CallResult::ChanUnavail,
+        ] {
+            assert_eq!(ending(r).result(), r);
+        }
+        assert_eq!(ending(CallResult::Answer), Ending::ANSWERED);
+        assert_eq!(ending(CallResult::NoAnswer), Ending::RING_TIMEOUT);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
-use marcador_server::engine::telephony::{SimProfile, SimTelephony};
+use marcador_server::engine::sim::{SimProfile, SimTelephony};
 use marcador_server::engine::{Engine, EngineConfig, EngineStats};
 use marcador_server::store::{CampaignSel, CodifyInput, Fact, NewRecord, Store};
 use marcador_wire::CampaignType;

@@ -1,0 +1,165 @@
+//! Simulated inbound traffic and internal calls. Callers arrive at routing
+//! points (Poisson, from `world`), walk the IVR menu, then wait in their
+//! skill's queue for an agent or give up; internal calls, transfers and
+//! conferences are written as call facts. None of this goes through
+//! telephony yet: inbound calls over SIP are not built, so these callers and
+//! their talk times are drawn here, from the engine's own seeded generator.
+
+use marcador_wire::{CallResult, TypeInteraction, conn_id};
+use rand::RngExt;
+
+use super::agents::AgentState;
+use super::telephony::CallRef;
+use super::{Engine, Event, world};
+use crate::store::{CallFact, Fact, IvrStepFact};
+
+#[derive(Debug)]
+pub(super) struct InboundCall {
+    rp_id: i64,
+    skill: Option<i64>,
+    telephone: String,
+    conn_id: String,
+    started_ms: i64,
+    talk_ms: i64,
+    hang_up_in_menu: bool,
+}
+
+impl Engine {
+    /// Callers arriving at routing points during this tick walk the menu now;
+    /// their steps are written when they leave it.
+    pub(super) fn inbound_arrivals(&mut self) {
+        let node = self.node();
+        for i in 0..self.cfg.inbound.len() {
+            let rp = &self.cfg.inbound[i];
+            let (rp_id, skill) = (rp.rp_id, rp.skill_id);
+            let mean = rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
+            for _ in 0..world::poisson(&mut self.rng, mean) {
+                self.next_call += 1;
+                let call = self.next_call;
+                let start = self.now + self.rng.random_range(0..self.cfg.tick_ms.max(1));
+                let conn = conn_id::format(node, rp_id as u32, start.div_euclid(1000), call);
+                let steps = world::walk_menu(&mut self.rng, &self.cfg.inbound[i].options);
+                let mut t = start;
+                for (option, seconds) in &steps {
+                    self.facts.push(Fact::IvrStep(IvrStepFact {
+                        operation_id: self.cfg.operation_id,
+                        rp_id,
+                        conn_id: conn.clone(),
+                        option: option.clone(),
+                        entered_at: t.div_euclid(1000),
+                        seconds: *seconds,
+                    }));
+                    t += seconds * 1000;
+                }
+                let hang_up_in_menu = world::hangs_up_in_menu(&mut self.rng, &steps);
+                let telephone = world::caller(&mut self.rng);
+                let talk_ms = world::inbound_talk_ms(&mut self.rng);
+                self.inbound.insert(
+                    call,
+                    InboundCall {
+                        rp_id,
+                        skill,
+                        telephone,
+                        conn_id: conn,
+                        started_ms: start,
+                        talk_ms,
+                        hang_up_in_menu,
+                    },
+                );
+                self.stats.inbound += 1;
+                self.schedule(t, Event::MenuDone(call));
+            }
+        }
+    }
+
+    pub(super) fn menu_done(&mut self, call: CallRef) {
+        let Some(c) = self.inbound.get(&call) else {
+            return;
+        };
+        match (c.skill, c.hang_up_in_menu) {
+            (Some(skill), false) => match self.first_idle(skill) {
+                Some(agent) => self.connect_inbound(agent, call),
+                None => {
+                    self.queued.entry(skill).or_default().push_back(call);
+                    let patience = world::patience_ms(&mut self.rng);
+                    self.schedule(self.now + patience, Event::PatienceOut(call));
+                }
+            },
+            _ => self.end_inbound(call, CallResult::Abandon),
+        }
+    }
+
+    pub(super) fn patience_out(&mut self, call: CallRef) {
+        let Some(skill) = self.inbound.get(&call).and_then(|c| c.skill) else {
+            return;
+        };
+        let Some(q) = self.queued.get_mut(&skill) else {
+            return;
+        };
+        let Some(pos) = q.iter().position(|&c| c == call) else {
+            return;
+        };
+        q.remove(pos);
+        self.end_inbound(call, CallResult::Abandon);
+    }
+
+    pub(super) fn connect_inbound(&mut self, agent: usize, call: CallRef) {
+        let Some(c) = self.inbound.get(&call) else {
+            return;
+        };
+        let talk = c.talk_ms;
+        self.agents[agent].state = AgentState::Talking { call };
+        self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
+        self.end_inbound(call, CallResult::Answer);
+    }
+
+    fn end_inbound(&mut self, call: CallRef, result: CallResult) {
+        let Some(c) = self.inbound.remove(&call) else {
+            return;
+        };
+        if result == CallResult::Abandon {
+            self.stats.inbound_abandoned += 1;
+        }
+        let talk = if result == CallResult::Answer {
+            c.talk_ms
+        } else {
+            0
+        };
+        self.facts.push(Fact::Call(CallFact {
+            operation_id: self.cfg.operation_id,
+            started_at: c.started_ms.div_euclid(1000),
+            type_interaction: TypeInteraction::Inbound,
+            result,
+            telephone: c.telephone,
+            customer_id: String::new(),
+            conn_id: c.conn_id,
+            campaign_id: None,
+            rp_id: Some(c.rp_id),
+            duration: (self.now - c.started_ms + talk) / 1000,
+        }));
+    }
+
+    /// Internal calls, transfers and conferences: facts only (they hold no campaign record).
+    pub(super) fn other_calls(&mut self) {
+        let node = self.node();
+        let per_tick = self.cfg.other_calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
+        for &(ti, share) in world::OTHER_CALLS {
+            for _ in 0..world::poisson(&mut self.rng, per_tick * share) {
+                self.next_call += 1;
+                let (result, extension, duration) = world::other_call(&mut self.rng);
+                self.facts.push(Fact::Call(CallFact {
+                    operation_id: self.cfg.operation_id,
+                    started_at: self.now.div_euclid(1000),
+                    type_interaction: ti,
+                    result,
+                    telephone: extension,
+                    customer_id: String::new(),
+                    conn_id: conn_id::format(node, 1, self.now.div_euclid(1000), self.next_call),
+                    campaign_id: None,
+                    rp_id: None,
+                    duration,
+                }));
+            }
+        }
+    }
+}
