@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use marcador_server::domain;
-use marcador_server::setup::Setup;
 use marcador_server::store::{Backend, NewRecord, Store};
 use marcador_server::testing::{Abandon, Targets, TestDb, abandon, attempt_history, settled};
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
@@ -15,7 +14,7 @@ use marcador_wire::{CallResult, WireError};
 
 mod support;
 
-use support::{CHEAP, Server, TZ, get, hold_request, predictive_campaign, wire_date};
+use support::{CHEAP, Server, TZ, get, hold_request, operation, predictive_campaign, wire_date};
 
 fn record(i: usize, tels: &[&str]) -> NewRecord {
     NewRecord {
@@ -267,17 +266,8 @@ async fn killing_the_dialing_process_moves_its_campaign_to_the_other() {
     let dir = tempfile::tempdir().unwrap();
     let setup_file = dir.path().join("setup.toml");
     std::fs::write(&setup_file, SETUP).unwrap();
-    let store = Store::open(db.location(), 2).await.unwrap();
-    let now = Timestamp::now();
-    let applied = Setup::parse(SETUP)
-        .unwrap()
-        .apply(&store, now)
-        .await
-        .unwrap();
-    let token = store
-        .create_token(applied.operation_id, None, now)
-        .await
-        .unwrap();
+    let (store, applied, tokens) = operation(&db, SETUP, 1).await;
+    let (now, token) = (Timestamp::now(), tokens[0].clone());
     let campaign = predictive_campaign(
         &store,
         applied.operation_id,

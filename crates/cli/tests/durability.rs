@@ -10,15 +10,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use marcador_server::setup::Setup;
 use marcador_server::store::LEASE_TTL;
-use marcador_server::store::{Backend, NewRecord, Store};
+use marcador_server::store::{Backend, NewRecord};
 use marcador_server::testing::TestDb;
 use marcador_wire::WireError;
 
 mod support;
 
-use support::{Server, predictive_campaign};
+use support::{Server, operation, predictive_campaign};
 
 const SETUP: &str = r#"
 [operation]
@@ -38,22 +37,8 @@ const ACKED_BEFORE_KILL: usize = 300;
 
 /// The operation, four tokens and one campaign of [`RECORDS`] records.
 async fn prepare(db: &TestDb) -> (Vec<String>, i64) {
-    let store = Store::open(db.location(), 2).await.unwrap();
+    let (store, applied, tokens) = operation(db, SETUP, 4).await;
     let now = Timestamp::now();
-    let applied = Setup::parse(SETUP)
-        .unwrap()
-        .apply(&store, now)
-        .await
-        .unwrap();
-    let mut tokens = Vec::new();
-    for _ in 0..4 {
-        tokens.push(
-            store
-                .create_token(applied.operation_id, None, now)
-                .await
-                .unwrap(),
-        );
-    }
     let campaign = predictive_campaign(&store, applied.operation_id, "Cobro", false, None).await;
     let records: Vec<NewRecord> = (0..RECORDS)
         .map(|i| NewRecord {

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use marcador_server::setup::{Applied, Setup};
 use marcador_server::store::{NewCampaign, Store};
 use marcador_server::testing::TestDb;
 use marcador_wire::CampaignType;
@@ -15,6 +16,27 @@ use tokio::process::{Child, Command};
 
 pub const TZ: &str = "America/Bogota";
 pub const CHEAP: &str = "/api/v2/real_time.php?api=campaigns";
+
+/// The setup file `setup` applied to the test database, and `tokens` tokens of its operation.
+pub async fn operation(db: &TestDb, setup: &str, tokens: usize) -> (Store, Applied, Vec<String>) {
+    let store = Store::open(db.location(), 2).await.unwrap();
+    let now = Timestamp::now();
+    let applied = Setup::parse(setup)
+        .unwrap()
+        .apply(&store, now)
+        .await
+        .unwrap();
+    let mut made = Vec::new();
+    for _ in 0..tokens {
+        made.push(
+            store
+                .create_token(applied.operation_id, None, now)
+                .await
+                .unwrap(),
+        );
+    }
+    (store, applied, made)
+}
 
 /// A `marcador serve` process on a free port.
 pub struct Server {

@@ -17,7 +17,7 @@ use marcador_server::testing::TestDb;
 
 /// An operation with one skill of `agents` agents, activity codes, and a started
 /// predictive campaign of `records` one-phone records. Returns (operation, campaign).
-async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
+pub(crate) async fn setup(store: &Store, agents: usize, records: usize) -> (i64, i64) {
     let op = store.create_operation("sim", TZ, 10, now()).await.unwrap();
     store.set_calling_profile(op, "open").await.unwrap();
     let skill = store.create_skill(op, "Cobranza").await.unwrap();

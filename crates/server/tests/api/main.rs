@@ -17,3 +17,4 @@ mod envelopes;
 mod fuzz;
 mod limits;
 mod store;
+mod telephony;
