@@ -96,6 +96,9 @@ async fn no_way_of_abandoning_a_request_leaks_its_lease() {
         }
     }
     two_admitted(&app, &token, &targets).await;
+    // The two held requests were dropped with their connections: their
+    // leases end in a task of their own, so wait for that before asking again.
+    settled(&app, token_id, "the two held requests").await;
     // The server kept serving through all of it.
     assert_eq!(app.get(&token, CHEAP).await.0, StatusCode::OK);
 }
