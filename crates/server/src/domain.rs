@@ -260,3 +260,92 @@ mod tests {
         assert_eq!(local_day(t, &tz), "2026-11-22");
     }
 }
+
+/// Where an agent is: the engine's agents report it, the store keeps it
+/// (`agent_status.state`), real_time agents shows it as an
+/// [`AgentStatus`](marcador_wire::AgentStatus) or the pause's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AgentPhase {
+    #[default]
+    Logout,
+    /// Logged in; its phone is being called.
+    Ring,
+    Ready,
+    TalkOut,
+    TalkIn,
+    Acw,
+    Pause,
+}
+
+impl AgentPhase {
+    const ALL: [AgentPhase; 7] = [
+        AgentPhase::Logout,
+        AgentPhase::Ring,
+        AgentPhase::Ready,
+        AgentPhase::TalkOut,
+        AgentPhase::TalkIn,
+        AgentPhase::Acw,
+        AgentPhase::Pause,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AgentPhase::Logout => "logout",
+            AgentPhase::Ring => "ring",
+            AgentPhase::Ready => "ready",
+            AgentPhase::TalkOut => "talk_out",
+            AgentPhase::TalkIn => "talk_in",
+            AgentPhase::Acw => "acw",
+            AgentPhase::Pause => "pause",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The wire status; `None` for a pause, shown by its name.
+    pub const fn wire(self) -> Option<marcador_wire::AgentStatus> {
+        use marcador_wire::AgentStatus as S;
+        match self {
+            AgentPhase::Logout => Some(S::Logout),
+            AgentPhase::Ring => Some(S::Ring),
+            AgentPhase::Ready => Some(S::Ready),
+            AgentPhase::TalkOut | AgentPhase::TalkIn => Some(S::Talking),
+            AgentPhase::Acw => Some(S::Acw),
+            AgentPhase::Pause => None,
+        }
+    }
+}
+
+/// What an agent has done since it logged in: calls by direction and time
+/// (ms) by phase. The engine adds to it as the agent moves; the store keeps
+/// the latest (real_time agents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentTimes {
+    pub calls_in: i64,
+    pub calls_out: i64,
+    pub calls_internal: i64,
+    pub ready_ms: i64,
+    pub ring_ms: i64,
+    pub inbound_ms: i64,
+    pub outbound_ms: i64,
+    pub acw_ms: i64,
+    pub aux_ms: i64,
+}
+
+impl AgentTimes {
+    /// Adds `ms` spent in `phase`.
+    pub fn add(&mut self, phase: AgentPhase, ms: i64) {
+        let ms = ms.max(0);
+        match phase {
+            AgentPhase::Logout => {}
+            AgentPhase::Ring => self.ring_ms += ms,
+            AgentPhase::Ready => self.ready_ms += ms,
+            AgentPhase::TalkOut => self.outbound_ms += ms,
+            AgentPhase::TalkIn => self.inbound_ms += ms,
+            AgentPhase::Acw => self.acw_ms += ms,
+            AgentPhase::Pause => self.aux_ms += ms,
+        }
+    }
+}

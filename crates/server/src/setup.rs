@@ -1,7 +1,10 @@
-//! The setup file: an operation's activity codes, skills with agents, routing
-//! points with their menus, and the simulated telephony — loaded at start-up
-//! (`marcador serve --setup FILE`) and applied idempotently: everything is
-//! matched by name or code, so applying a file twice changes nothing.
+//! The setup file: an operation's activity codes, skills, agents (people with
+//! an extension and a phone, or a count of simulated ones per skill), pause
+//! states, routing points with their menus, the telephony (simulated or a SIP
+//! trunk) and the simulated world — loaded at start-up (`marcador serve
+//! --setup FILE`) and applied idempotently: everything is matched by name or
+//! code, so applying a file twice changes nothing. A file with a mistake is
+//! refused whole, naming the file, the key and the reason.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,6 +13,8 @@ use figment::Figment;
 use figment::providers::{Format, Toml};
 use jiff::Timestamp;
 use serde::Deserialize;
+
+use marcador_wire::api::agent_status_param;
 
 use crate::calling::CallingProfile;
 use crate::engine::sim::SimProfile;
@@ -30,6 +35,135 @@ pub struct Setup {
     #[serde(default)]
     pub routing_points: Vec<RoutingPointSetup>,
     pub simulation: Option<SimulationSetup>,
+    #[serde(default)]
+    pub telephony: TelephonySetup,
+    #[serde(default)]
+    pub agents: Vec<AgentSetup>,
+    #[serde(default)]
+    pub pauses: Vec<PauseSetup>,
+}
+
+/// Which telephony places the calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelephonyKind {
+    /// Calls drawn by the simulator (`[simulation]`): the default, and `marcador demo`'s.
+    #[default]
+    Sim,
+    /// Real calls over a SIP trunk.
+    Sip,
+}
+
+/// `[telephony]`: with `kind = "sip"`, `listen` and `trunk` are needed.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelephonySetup {
+    #[serde(default)]
+    pub kind: TelephonyKind,
+    /// Marcador's SIP address, `ip:port` (UDP and TCP).
+    pub listen: Option<String>,
+    /// Where outbound INVITEs go: `sip:host:port`.
+    pub trunk: Option<String>,
+    /// Seconds a call may ring before Marcador hangs up (30).
+    pub ring_timeout_s: Option<u32>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The number customers see, unless a campaign gives one.
+    pub caller_id: Option<String>,
+    pub max_channels: Option<usize>,
+    pub max_cps: Option<f64>,
+    /// UDP ports for media, `"first-last"` (default: any free port).
+    pub rtp_ports: Option<String>,
+}
+
+/// `[[agents]]`: a person with an extension. Agents start logged out and
+/// log in through the agent API (`agentbox.php?api=change_status&status=ready`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSetup {
+    /// The extension: agentbox's and real_time agents' `agent_id`.
+    pub id: String,
+    pub name: String,
+    /// Names of `[[skills]]`.
+    pub skills: Vec<String>,
+    /// The agent's phone, a SIP URI (called when the agent becomes ready);
+    /// needed with SIP telephony.
+    pub phone: Option<String>,
+}
+
+/// `[[pauses]]`: a pause state (Wolkvox Manager's "Estados agentes");
+/// change_status takes its `id`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseSetup {
+    pub id: String,
+    pub name: String,
+}
+
+/// The ring timeout when `[telephony]` does not give one.
+pub const DEFAULT_RING_TIMEOUT_S: u32 = 30;
+
+impl TelephonySetup {
+    /// `rtp_ports` as (first, last), checked.
+    pub fn rtp_range(&self) -> std::result::Result<Option<(u16, u16)>, String> {
+        let Some(r) = &self.rtp_ports else {
+            return Ok(None);
+        };
+        let bad = || {
+            format!("telephony.rtp_ports {r:?} is not a range of UDP ports like \"10000-20000\"")
+        };
+        let (a, b) = r.split_once('-').ok_or_else(bad)?;
+        let (a, b): (u16, u16) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        if a == 0 || a > b {
+            return Err(bad());
+        }
+        Ok(Some((a, b)))
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        self.rtp_range()?;
+        if self.ring_timeout_s == Some(0) {
+            return Err("telephony.ring_timeout_s must be at least 1".into());
+        }
+        if self.max_channels == Some(0) {
+            return Err("telephony.max_channels must be at least 1".into());
+        }
+        if let Some(cps) = self.max_cps
+            && !(cps > 0.0 && cps.is_finite())
+        {
+            return Err("telephony.max_cps must be a number above 0".into());
+        }
+        if self.kind == TelephonyKind::Sim {
+            return Ok(());
+        }
+        match &self.listen {
+            None => {
+                return Err(
+                    "telephony.listen is needed with kind = \"sip\" (e.g. \"127.0.0.1:5060\")"
+                        .into(),
+                );
+            }
+            Some(l) if l.parse::<std::net::SocketAddr>().is_err() => {
+                return Err(format!(
+                    "telephony.listen {l:?} is not an ip:port address (e.g. \"127.0.0.1:5060\")"
+                ));
+            }
+            Some(_) => {}
+        }
+        match &self.trunk {
+            None => Err(
+                "telephony.trunk is needed with kind = \"sip\" (e.g. \"sip:127.0.0.1:5070\")"
+                    .into(),
+            ),
+            Some(t) if !t.starts_with("sip:") => Err(format!(
+                "telephony.trunk {t:?} is not a SIP URI (e.g. \"sip:127.0.0.1:5070\")"
+            )),
+            Some(_) => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -42,6 +176,9 @@ pub struct OperationSetup {
     pub licenses: i64,
     #[serde(default = "default_profile")]
     pub calling_profile: String,
+    /// A person's after-call work ends at the latest this many seconds after
+    /// the call (60); typing the call ends it earlier.
+    pub wrap_up_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -62,7 +199,9 @@ pub struct CodeSetup {
 #[serde(deny_unknown_fields)]
 pub struct SkillSetup {
     pub name: String,
-    /// How many agents the skill has.
+    /// How many simulated agents the skill has (`[[agents]]` that name the
+    /// skill are its agents besides them).
+    #[serde(default)]
     pub agents: u32,
 }
 
@@ -130,8 +269,8 @@ impl Setup {
         }
         let s: Setup = Figment::from(Toml::file(path))
             .extract()
-            .map_err(|e| e.to_string())?;
-        s.check()?;
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        s.check().map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(s)
     }
 
@@ -179,6 +318,55 @@ impl Setup {
         {
             return Err("simulation.answer_rate is between 0 and 1".into());
         }
+        self.telephony.check()?;
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, a) in self.agents.iter().enumerate() {
+            let key = format!("agents[{i}]");
+            if a.id.trim().is_empty() || a.id.contains('\0') {
+                return Err(format!("{key}.id is empty"));
+            }
+            if !ids.insert(a.id.as_str()) {
+                return Err(format!("{key}.id {:?} is given to two agents", a.id));
+            }
+            if a.skills.is_empty() {
+                return Err(format!(
+                    "{key}.skills is empty: name at least one [[skills]]"
+                ));
+            }
+            if let Some(skill) = a
+                .skills
+                .iter()
+                .find(|k| !self.skills.iter().any(|s| &s.name == *k))
+            {
+                return Err(format!("{key}.skills: {skill:?} is not in [[skills]]"));
+            }
+            match &a.phone {
+                Some(p) if !p.starts_with("sip:") => {
+                    return Err(format!(
+                        "{key}.phone {p:?} is not a SIP URI (e.g. \"sip:1001@127.0.0.1:5080\")"
+                    ));
+                }
+                None if self.telephony.kind == TelephonyKind::Sip => {
+                    return Err(format!(
+                        "{key}.phone is needed with SIP telephony: Marcador calls it when the agent becomes ready"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut pauses = std::collections::BTreeSet::new();
+        for (i, p) in self.pauses.iter().enumerate() {
+            let reserved = [agent_status_param::READY, agent_status_param::LOGOUT];
+            if p.id.trim().is_empty() || reserved.contains(&p.id.as_str()) {
+                return Err(format!(
+                    "pauses[{i}].id {:?} is empty or a reserved status (ready, logout)",
+                    p.id
+                ));
+            }
+            if !pauses.insert(p.id.as_str()) {
+                return Err(format!("pauses[{i}].id {:?} is given to two pauses", p.id));
+            }
+        }
         Ok(())
     }
 
@@ -212,17 +400,30 @@ impl Setup {
                 None => store.create_skill(op, &s.name).await?,
             };
             let have = store
-                .skill_agents(op)
+                .simulated_agents_per_skill(op)
                 .await?
                 .iter()
-                .filter(|(sk, _)| *sk == id)
-                .count() as u32;
+                .find(|(sk, _)| *sk == id)
+                .map_or(0, |(_, n)| *n as u32);
             for n in have..s.agents {
                 store
                     .create_agent(op, id, &format!("{} {:02}", s.name, n + 1))
                     .await?;
             }
             skills.insert(s.name.clone(), id);
+        }
+        for a in &self.agents {
+            let ids: Vec<i64> = a
+                .skills
+                .iter()
+                .filter_map(|k| skills.get(k).copied())
+                .collect();
+            store
+                .put_agent(op, &a.id, &a.name, &ids, a.phone.as_deref())
+                .await?;
+        }
+        for p in &self.pauses {
+            store.put_pause(op, &p.id, &p.name).await?;
         }
         let mut rps = Vec::new();
         for rp in &self.routing_points {
@@ -267,6 +468,12 @@ impl Setup {
             })
             .collect();
         cfg.other_calls_per_hour = sim.other_calls_per_hour;
+        cfg.wrap_up_ms = i64::from(self.operation.wrap_up_s.unwrap_or(60)) * 1000;
+        cfg.ring_timeout_ms = i64::from(
+            self.telephony
+                .ring_timeout_s
+                .unwrap_or(DEFAULT_RING_TIMEOUT_S),
+        ) * 1000;
         (
             cfg,
             SimProfile::with_answer_rate((sim.answer_rate * 1000.0).round() as u32),

@@ -9,6 +9,10 @@ pub const REPORTS_MANAGER_PATH: &str = "/api/v2/reports_manager.php";
 /// `GET information.php?api=campaigns|skills|routing_points|activity_codes|token_info`
 pub const INFORMATION_PATH: &str = "/api/v2/information.php";
 
+/// `POST agentbox.php?api=change_status|hang|type|hang_type_ready…` (the
+/// vendor's "Agentes V2": one agent, named by `agent_id`).
+pub const AGENTBOX_PATH: &str = "/api/v2/agentbox.php";
+
 /// The token header.
 pub const TOKEN_HEADER: &str = "wolkvox-token";
 /// The server header real clients send; accepted and ignored in every spelling.
@@ -19,6 +23,13 @@ pub mod report {
     pub const CAMPAIGNS: &str = "campaigns";
     pub const CALLS_LAST_10: &str = "calls_last_10";
     pub const CODIFY: &str = "codify";
+    /// real_time.php: each agent's state and times since it logged in.
+    pub const AGENTS: &str = "agents";
+    // agentbox.php
+    pub const CHANGE_STATUS: &str = "change_status";
+    pub const HANG: &str = "hang";
+    pub const TYPE: &str = "type";
+    pub const HANG_TYPE_READY: &str = "hang_type_ready";
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
     // campaign.php companions
@@ -54,6 +65,18 @@ pub mod param {
     pub const CAMPAIGN_STATUS: &str = "campaign_status";
     /// clear_campaign's optional result filter.
     pub const RESULT: &str = "result";
+    /// agentbox: the agent's extension.
+    pub const AGENT_ID: &str = "agent_id";
+    /// change_status: `ready`, `logout` or a pause's code.
+    pub const STATUS: &str = "status";
+    pub const COD_ACT_2: &str = "cod_act_2";
+    pub const COMMENTS: &str = "comments";
+}
+
+/// change_status's two predefined states; any other `status` names a pause.
+pub mod agent_status_param {
+    pub const READY: &str = "ready";
+    pub const LOGOUT: &str = "logout";
 }
 
 /// `campaign_id=all` in campaign_3 selects every campaign of the operation.

@@ -107,6 +107,22 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// `agent_status` of real_time agents. Ready, ACW and Logout are the
+    /// vendor's predefined states; an agent in a pause shows the pause's name
+    /// instead (docs/wire-decisions.md).
+    AgentStatus {
+        Logout = "Logout",
+        /// Logged in; Marcador is calling the agent's phone.
+        Ring = "Ring",
+        Ready = "Ready",
+        /// On a call (inbound or outbound).
+        Talking = "Talking",
+        /// After-call work: until the call is typed or the wrap-up time passes.
+        Acw = "ACW",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +153,7 @@ mod tests {
             CampaignStatus::parse,
         );
         check(CampaignType::ALL, CampaignType::as_str, CampaignType::parse);
+        check(AgentStatus::ALL, AgentStatus::as_str, AgentStatus::parse);
     }
 
     #[test]

@@ -110,6 +110,40 @@ impl WriteAnswer {
     }
 }
 
+/// The agent API's answer (agentbox.php): `code` is the string `"200"`, as
+/// the vendor's examples write it; `type` adds `data.conn_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentAnswer {
+    pub code: String,
+    pub error: Option<String>,
+    pub msg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<AgentAnswerData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAnswerData {
+    /// The typed call's id (`""` when the call has none).
+    pub conn_id: String,
+}
+
+impl AgentAnswer {
+    pub fn ok(msg: String) -> Self {
+        AgentAnswer {
+            code: "200".into(),
+            error: None,
+            msg,
+            data: None,
+        }
+    }
+    pub fn typed(conn_id: String) -> Self {
+        AgentAnswer {
+            data: Some(AgentAnswerData { conn_id }),
+            ..Self::ok(msgs::TYPED.into())
+        }
+    }
+}
+
 /// Messages of the campaign companions, as the vendor writes them.
 pub mod msgs {
     pub fn campaign_created(id: i64) -> String {
@@ -137,6 +171,13 @@ pub mod msgs {
     pub fn campaign_cleared(id: i64) -> String {
         format!("All records has been deleted of campaign_id {id} successfully")
     }
+    /// change_status: `state` is `Ready`, `Logout` or the pause's name.
+    pub fn status_changed(state: &str) -> String {
+        format!("Agent status has been modified to {state}")
+    }
+    pub const HUNG_UP: &str = "Hang has been successful";
+    /// type and hang_type_ready.
+    pub const TYPED: &str = "Type has been successful";
 }
 
 /// The message codify answers with.
@@ -166,6 +207,18 @@ mod tests {
         assert_eq!(
             whole,
             r#"{"code":200,"error":null,"msg":"2 records were found","data":[{"a":"1"},{"a":"2"}]}"#
+        );
+    }
+
+    #[test]
+    fn agent_answers_are_the_vendors_examples() {
+        assert_eq!(
+            serde_json::to_string(&AgentAnswer::ok(msgs::HUNG_UP.into())).unwrap(),
+            r#"{"code":"200","error":null,"msg":"Hang has been successful"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&AgentAnswer::typed(String::new())).unwrap(),
+            r#"{"code":"200","error":null,"msg":"Type has been successful","data":{"conn_id":""}}"#
         );
     }
 

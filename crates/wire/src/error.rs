@@ -303,6 +303,47 @@ impl WireError {
             ),
         )
     }
+    pub fn unknown_agent(agent_id: &str) -> Self {
+        Self::new(
+            404,
+            NOT_FOUND,
+            format!("AGENT_ID {agent_id} IS NOT AN AGENT OF THIS OPERATION"),
+        )
+    }
+    /// change_status's `status` is neither `ready`, `logout` nor a pause code.
+    pub fn unknown_agent_status(status: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("STATUS {status:?} IS NOT READY, LOGOUT OR A PAUSE CODE OF THIS OPERATION"),
+        )
+    }
+    /// hang: the agent is on no call.
+    pub fn agent_not_on_a_call(agent_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("AGENT_ID {agent_id} IS NOT ON A CALL: THERE IS NOTHING TO HANG UP"),
+        )
+    }
+    /// type: the agent has no campaign call to type (or typed it already).
+    pub fn agent_nothing_to_type(agent_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("AGENT_ID {agent_id} HAS NO CAMPAIGN CALL WAITING TO BE TYPED"),
+        )
+    }
+    /// The agent is logged out: only change_status can log it in.
+    pub fn agent_logged_out(agent_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "AGENT_ID {agent_id} IS LOGGED OUT: SEND CHANGE_STATUS WITH STATUS=READY FIRST"
+            ),
+        )
+    }
     pub fn unknown_activity_code(code: &str) -> Self {
         Self::new(
             400,

@@ -28,6 +28,6 @@ pub mod limits;
 pub mod rows;
 
 pub use date::{DateError, DateRange, WireDate};
-pub use enums::{CallResult, CampaignStatus, CampaignType, TypeInteraction};
+pub use enums::{AgentStatus, CallResult, CampaignStatus, CampaignType, TypeInteraction};
 pub use envelope::{Code, Envelope, WriteAnswer};
 pub use error::WireError;

@@ -48,6 +48,31 @@ pub struct CallLast10Row {
     pub conn_id: String,
 }
 
+/// `real_time.php?api=agents` — one per agent. Times are whole seconds since
+/// the agent logged in (the state's time: since it began).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AgentRealtimeRow {
+    pub agent_id: String,
+    pub agent_name: String,
+    /// An [`AgentStatus`](crate::AgentStatus) string or the pause's name.
+    pub agent_status: String,
+    pub calls: String,
+    pub inbound: String,
+    pub outbound: String,
+    pub internal: String,
+    pub time_state_now: String,
+    pub ready_time: String,
+    pub inbound_time: String,
+    pub outbound_time: String,
+    pub acw_time: String,
+    pub ring_time: String,
+    pub login_time: String,
+    pub aht_time: String,
+    /// Spelled as the vendor spells it.
+    pub ocupation: String,
+    pub aux_time: String,
+}
+
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Campaign3Row {

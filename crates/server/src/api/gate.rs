@@ -4,7 +4,8 @@
 //! the operation's daily quota, and a deadline over the whole answer, body included.
 //!
 //! Requests refused by the in-flight limit or the quota are not counted
-//! against the quota; every other authenticated request is.
+//! against the quota; every other authenticated request is, but the agent
+//! API's (`agentbox.php`), which the vendor does not count either.
 //!
 //! A request's lease lives in a [`Slot`], which ends it however the request
 //! ends: a small answer (everything but a streamed report) is finished in
@@ -32,7 +33,7 @@ use futures_util::FutureExt;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use marcador_wire::WireError;
-use marcador_wire::api::TOKEN_HEADER;
+use marcador_wire::api::{AGENTBOX_PATH, TOKEN_HEADER};
 use marcador_wire::limits::{DAILY_REQUESTS_PER_LICENSE, MAX_IN_FLIGHT_PER_TOKEN};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -40,7 +41,7 @@ use tower_http::timeout::DeadlineBody;
 
 use super::{ApiError, AppState};
 use crate::domain;
-use crate::store::{Admission, Lease, Store, StoreError};
+use crate::store::{Admission, AdmitRequest, Lease, Store, StoreError};
 
 pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let deadline = st.limits.deadline();
@@ -83,17 +84,20 @@ async fn admit(
     // across every process serving it.
     let (token_id, operation_id, deadline) =
         (caller.token_id, caller.operation_id, st.limits.deadline());
+    // The agent API is not counted against the quota (the vendor says so).
+    let counted = req.uri().path() != AGENTBOX_PATH;
     let admission = slot
         .admit(move |store| async move {
             store
-                .admit(
+                .admit(AdmitRequest {
                     token_id,
                     operation_id,
-                    &day,
+                    day: &day,
                     limit,
-                    MAX_IN_FLIGHT_PER_TOKEN as i64,
+                    max_in_flight: MAX_IN_FLIGHT_PER_TOKEN as i64,
                     deadline,
-                )
+                    counted,
+                })
                 .await
         })
         .await?;

@@ -18,9 +18,9 @@ use crate::domain;
 use crate::store::{Caller, CampaignSel, CodifyInput, CodifyRejection};
 
 use super::input::Params;
-type Answer = Result<Response, ApiError>;
+pub(super) type Answer = Result<Response, ApiError>;
 
-/// `GET real_time.php?api=campaigns|calls_last_10`
+/// `GET real_time.php?api=campaigns|calls_last_10|agents`
 pub async fn real_time(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -46,6 +46,7 @@ pub async fn real_time(
                 .map_err(|_| WireError::too_many_records(cap))?;
             found(&st, rows)
         }
+        report::AGENTS => super::agents::realtime(&st, &caller).await,
         _ => Err(WireError::api_not_found().into()),
     }
 }

@@ -3,6 +3,7 @@
 //! handlers in [`handlers`] that parse with the wire types, ask the store and
 //! answer with the wire types. [`errors`] makes every error an envelope.
 
+mod agents;
 mod companions;
 mod errors;
 mod gate;
@@ -20,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use marcador_wire::WireError;
 use marcador_wire::api::{
-    CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER,
+    AGENTBOX_PATH, CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH,
+    TOKEN_HEADER,
 };
 use marcador_wire::limits::MAX_BODY_BYTES;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -78,6 +80,10 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route(
             INFORMATION_PATH,
             get(companions::information).fallback(not_allowed("GET")),
+        )
+        .route(
+            AGENTBOX_PATH,
+            axum::routing::post(agents::agentbox).fallback(not_allowed("POST")),
         )
         .route(
             REPORTS_MANAGER_PATH,

@@ -1,18 +1,28 @@
 //! The agents: who is logged in and free, their legs (telephony's line to
 //! each agent's phone, kept up while the agent is logged in), bridging an
-//! answered call to a free agent, and after-call work ending in a codify.
+//! answered call to a free agent, after-call work, pauses, and the agent
+//! API's commands.
+//!
+//! Two kinds of agent share these rooms. A person (`[[agents]]` in the setup)
+//! starts logged out and is driven through the agent API: `ready` logs it in
+//! (its phone is called), its after-call work lasts until the call is typed
+//! or the wrap-up time passes. A simulated agent (`[[skills]] agents = N`) is
+//! logged in from the start and types most calls itself after a random
+//! after-call time; the agent API drives it too.
 //!
 //! An agent takes calls only once telephony reports the leg up; a leg that
 //! goes down logs the agent out. Waiting answered campaign calls come before
 //! queued inbound callers when an agent frees up: they are the ones about to
-//! be abandoned.
+//! be abandoned. Every change of state goes through [`Engine::set_state`],
+//! which keeps the agent's times and writes its state with the next facts.
 
 use marcador_wire::CallResult;
 use rand::RngExt;
 
-use super::telephony::{AgentRef, CallRef, Command};
+use super::telephony::{AgentRef, CallRef, Command, Party};
 use super::{Engine, Event};
-use crate::store::{CodifyInput, Result};
+use crate::domain::{AgentPhase, AgentTimes};
+use crate::store::{AgentCall, AgentCommand, AgentFact, AgentRow, CodifyInput, Fact, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum AgentState {
@@ -26,28 +36,70 @@ pub(super) enum AgentState {
         call: CallRef,
     },
     AfterCall {
+        call: CallRef,
         until: i64,
     },
+    Paused,
+}
+
+/// What an agent asked to do once its call is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    Pause(String),
+    Logout,
 }
 
 #[derive(Debug)]
 pub(super) struct Agent {
-    /// The agent's id in the store (what a preview record's `agent_id` names).
+    /// The agent's id in the store.
     pub id: AgentRef,
-    pub skill: i64,
+    /// The extension (what a preview record's `agent_id` names).
+    pub code: String,
+    pub skills: Vec<i64>,
+    /// Where its phone is (none: simulated).
+    phone: Option<String>,
+    pub simulated: bool,
     pub state: AgentState,
     /// Staffed and busy time is accounted up to here.
     pub since: i64,
+    /// What the store shows: the phase, since when, times since log-in, the call.
+    phase: AgentPhase,
+    pause: String,
+    phase_since: i64,
+    login_ms: i64,
+    times: AgentTimes,
+    call: AgentCall,
+    pending: Option<Pending>,
+    /// Typed while still talking: no after-call work.
+    typed: bool,
+    /// Changed since its state was last written.
+    dirty: bool,
 }
 
 impl Agent {
-    pub fn logged_out(id: AgentRef, skill: i64, now: i64) -> Self {
+    pub fn new(row: AgentRow, now: i64) -> Self {
         Agent {
-            id,
-            skill,
+            id: row.id,
+            code: row.code,
+            skills: row.skills,
+            phone: row.phone,
+            simulated: row.simulated,
             state: AgentState::LoggedOut,
             since: now,
+            phase: AgentPhase::Logout,
+            pause: String::new(),
+            phase_since: now,
+            login_ms: 0,
+            times: AgentTimes::default(),
+            call: AgentCall::default(),
+            pending: None,
+            typed: false,
+            dirty: true,
         }
+    }
+
+    pub fn has_skill(&self, skill: i64) -> bool {
+        self.skills.contains(&skill)
     }
 
     fn staffed(&self) -> bool {
@@ -57,26 +109,101 @@ impl Agent {
     fn busy(&self) -> bool {
         !matches!(
             self.state,
-            AgentState::LoggedOut | AgentState::Connecting | AgentState::Idle
+            AgentState::LoggedOut | AgentState::Connecting | AgentState::Idle | AgentState::Paused
         )
     }
 }
 
 impl Engine {
+    /// The one place an agent's state changes: keeps its phase, times and
+    /// call for the store.
+    pub(super) fn set_state(&mut self, agent: usize, state: AgentState) {
+        let phase = match state {
+            AgentState::LoggedOut => AgentPhase::Logout,
+            AgentState::Connecting => AgentPhase::Ring,
+            AgentState::Idle => AgentPhase::Ready,
+            AgentState::Previewing => AgentPhase::TalkOut,
+            AgentState::Talking { call } if self.inbound.contains_key(&call) => AgentPhase::TalkIn,
+            AgentState::Talking { .. } => AgentPhase::TalkOut,
+            AgentState::AfterCall { .. } => AgentPhase::Acw,
+            AgentState::Paused => AgentPhase::Pause,
+        };
+        let call = match state {
+            AgentState::Talking { call } => Some(match self.calls.get(&call) {
+                Some(c) => AgentCall {
+                    campaign_id: Some(c.campaign),
+                    customer_id: c.claim.customer_id.clone(),
+                    conn_id: c.conn_id.clone(),
+                },
+                None => AgentCall {
+                    campaign_id: None,
+                    customer_id: String::new(),
+                    conn_id: self
+                        .inbound
+                        .get(&call)
+                        .map(|c| c.conn_id.clone())
+                        .unwrap_or_default(),
+                },
+            }),
+            _ => None,
+        };
+        let now = self.now;
+        let a = &mut self.agents[agent];
+        a.state = state;
+        if a.phase != phase || call.is_some() {
+            a.times.add(a.phase, now - a.phase_since);
+            if a.phase == AgentPhase::Logout && phase != AgentPhase::Logout {
+                // A new session: its times start now.
+                a.times = AgentTimes::default();
+                a.login_ms = now;
+            }
+            match phase {
+                AgentPhase::TalkOut if call.is_some() => a.times.calls_out += 1,
+                AgentPhase::TalkIn => a.times.calls_in += 1,
+                _ => {}
+            }
+            a.phase = phase;
+            a.phase_since = now;
+        }
+        if let Some(call) = call {
+            a.call = call;
+            a.typed = false;
+        }
+        if phase != AgentPhase::Pause {
+            a.pause.clear();
+        }
+        a.dirty = true;
+    }
+
+    /// The state of every agent that changed, as facts for the next write.
+    pub(super) fn agent_facts(&mut self) {
+        let op = self.cfg.operation_id;
+        for a in self.agents.iter_mut().filter(|a| a.dirty) {
+            a.dirty = false;
+            self.facts.push(Fact::Agent(AgentFact {
+                operation_id: op,
+                agent_id: a.id,
+                phase: a.phase,
+                pause: a.pause.clone(),
+                since_ms: a.phase_since,
+                login_ms: a.login_ms,
+                times: a.times,
+                call: a.call.clone(),
+            }));
+        }
+    }
+
     /// The agent logs in: telephony calls their phone.
     pub(super) fn log_in(&mut self, agent: usize) {
-        let Some(a) = self.agents.get_mut(agent) else {
+        let Some(a) = self.agents.get(agent) else {
             return;
         };
         if a.state != AgentState::LoggedOut {
             return;
         }
-        a.state = AgentState::Connecting;
-        let id = a.id;
-        self.tell(Command::OpenAgentLeg {
-            agent: id,
-            address: None,
-        });
+        let (id, address) = (a.id, a.phone.clone());
+        self.set_state(agent, AgentState::Connecting);
+        self.tell(Command::OpenAgentLeg { agent: id, address });
     }
 
     pub(super) fn leg_up(&mut self, id: AgentRef) {
@@ -84,8 +211,7 @@ impl Engine {
             return;
         };
         if self.agents[agent].state == AgentState::Connecting {
-            self.agents[agent].state = AgentState::Idle;
-            self.serve_waiting(agent);
+            self.become_free(agent);
         }
     }
 
@@ -95,14 +221,24 @@ impl Engine {
         let Some(agent) = self.agent_index(id) else {
             return;
         };
-        if let AgentState::Talking { call } = self.agents[agent].state
-            && self.calls.contains_key(&call)
-        {
-            self.tell(Command::HangUp { call });
-            self.finish_call(call);
-            self.calls.remove(&call);
+        self.end_agent_call(agent);
+        self.agents[agent].pending = None;
+        self.set_state(agent, AgentState::LoggedOut);
+    }
+
+    /// Ends the call the agent is on, if any (the agent's side hangs up).
+    fn end_agent_call(&mut self, agent: usize) {
+        if let AgentState::Talking { call } = self.agents[agent].state {
+            if self.calls.contains_key(&call) {
+                self.tell(Command::HangUp { call });
+                self.finish_call(call);
+                self.calls.remove(&call);
+            }
+            if self.agents[agent].state == (AgentState::Talking { call }) {
+                // Not left by finish_call: the call was an inbound one.
+                self.talk_ended(agent, call);
+            }
         }
-        self.agents[agent].state = AgentState::LoggedOut;
     }
 
     fn agent_index(&self, id: AgentRef) -> Option<usize> {
@@ -133,24 +269,55 @@ impl Engine {
         self.agents
             .iter()
             .enumerate()
-            .filter(move |(_, a)| a.skill == skill && a.state == AgentState::Idle)
+            .filter(move |(_, a)| a.has_skill(skill) && a.state == AgentState::Idle)
             .map(|(i, _)| i)
     }
 
-    /// An agent just became free: take the oldest answered call waiting for
-    /// this skill, else the longest-waiting inbound caller.
-    pub(super) fn serve_waiting(&mut self, agent: usize) {
-        let skill = self.agents[agent].skill;
-        let Some(call) = self.waiting.get_mut(&skill).and_then(|q| q.pop_front()) else {
-            if let Some(call) = self.queued.get_mut(&skill).and_then(|q| q.pop_front()) {
-                self.connect_inbound(agent, call);
+    /// The agent is free for calls, unless it asked for a pause or to log
+    /// out meanwhile.
+    pub(super) fn become_free(&mut self, agent: usize) {
+        match self.agents[agent].pending.take() {
+            Some(Pending::Pause(code)) => self.pause(agent, code),
+            Some(Pending::Logout) => self.log_out(agent),
+            None => {
+                self.set_state(agent, AgentState::Idle);
+                self.serve_waiting(agent);
             }
-            return;
-        };
-        if let Some(campaign) = self.calls.get(&call).map(|c| c.campaign) {
-            self.observe_human(campaign, false);
         }
-        self.connect(agent, call);
+    }
+
+    fn pause(&mut self, agent: usize, code: String) {
+        self.set_state(agent, AgentState::Paused);
+        self.agents[agent].pause = code;
+    }
+
+    fn log_out(&mut self, agent: usize) {
+        let id = self.agents[agent].id;
+        self.end_agent_call(agent);
+        self.agents[agent].pending = None;
+        self.set_state(agent, AgentState::LoggedOut);
+        self.tell(Command::CloseAgentLeg { agent: id });
+    }
+
+    /// An agent just became free: take the oldest answered call waiting for
+    /// one of its skills, else the longest-waiting inbound caller.
+    pub(super) fn serve_waiting(&mut self, agent: usize) {
+        let skills = self.agents[agent].skills.clone();
+        for skill in &skills {
+            if let Some(call) = self.waiting.get_mut(skill).and_then(|q| q.pop_front()) {
+                if let Some(campaign) = self.calls.get(&call).map(|c| c.campaign) {
+                    self.observe_human(campaign, false);
+                }
+                self.connect(agent, call);
+                return;
+            }
+        }
+        for skill in &skills {
+            if let Some(call) = self.queued.get_mut(skill).and_then(|q| q.pop_front()) {
+                self.connect_inbound(agent, call);
+                return;
+            }
+        }
     }
 
     /// Bridges an answered customer call to the agent's leg.
@@ -160,34 +327,116 @@ impl Engine {
         };
         c.bridged_ms = Some(self.now);
         self.stats.connected += 1;
-        self.agents[agent].state = AgentState::Talking { call };
+        self.set_state(agent, AgentState::Talking { call });
         let id = self.agents[agent].id;
         self.record_attempt(call, CallResult::Answer);
         self.tell(Command::Bridge { call, agent: id });
     }
 
-    /// The talk ended (either side hung up): after-call work.
+    /// The talk ended (either side hung up): after-call work — until the
+    /// call is typed or the wrap-up time passes for a person; a random time
+    /// for a simulated agent.
     pub(super) fn talk_ended(&mut self, agent: usize, call: CallRef) {
         if self.agents[agent].state != (AgentState::Talking { call }) {
             return;
         }
-        let acw = self.rng.random_range(self.cfg.acw_ms.0..=self.cfg.acw_ms.1);
-        self.agents[agent].state = AgentState::AfterCall {
-            until: self.now + acw,
+        let a = &self.agents[agent];
+        if !a.simulated && a.typed {
+            self.calls.remove(&call);
+            self.become_free(agent);
+            return;
+        }
+        let acw = if a.simulated {
+            self.rng.random_range(self.cfg.acw_ms.0..=self.cfg.acw_ms.1)
+        } else {
+            self.cfg.wrap_up_ms
         };
-        self.schedule(self.now + acw, Event::AfterCallEnd { agent, call });
+        let until = self.now + acw;
+        self.set_state(agent, AgentState::AfterCall { call, until });
+        self.schedule(until, Event::AfterCallEnd { agent, call });
     }
 
+    /// The after-call work of `call` ran its time.
     pub(super) async fn after_call_end(&mut self, agent: usize, call: CallRef) -> Result<()> {
-        self.codify_after_call(call).await?;
-        if matches!(self.agents[agent].state, AgentState::AfterCall { .. }) {
-            self.agents[agent].state = AgentState::Idle;
-            self.serve_waiting(agent);
+        if !matches!(self.agents[agent].state, AgentState::AfterCall { call: c, .. } if c == call) {
+            return Ok(());
+        }
+        if self.agents[agent].simulated {
+            // Its own typing, not the agent API's: the store need not tell the engine.
+            self.agents[agent].call.customer_id.clear();
+            self.agents[agent].dirty = true;
+            self.codify_after_call(call).await?;
+        }
+        self.calls.remove(&call);
+        self.become_free(agent);
+        Ok(())
+    }
+
+    /// The agent API's commands, as the store holds them for this operation.
+    pub(super) async fn agent_commands(&mut self) -> Result<()> {
+        for (id, command) in self
+            .store
+            .take_agent_commands(self.cfg.operation_id)
+            .await?
+        {
+            if let Some(agent) = self.agent_index(id) {
+                self.agent_command(agent, command);
+            }
         }
         Ok(())
     }
 
-    /// The agent finished a connected call: codify it with one of the
+    fn agent_command(&mut self, agent: usize, command: AgentCommand) {
+        let state = self.agents[agent].state;
+        match command {
+            AgentCommand::Ready => match state {
+                AgentState::LoggedOut => self.log_in(agent),
+                AgentState::Paused => self.become_free(agent),
+                _ => self.agents[agent].pending = None,
+            },
+            AgentCommand::Logout => match state {
+                AgentState::LoggedOut => {}
+                AgentState::Talking { .. } | AgentState::Previewing => {
+                    self.agents[agent].pending = Some(Pending::Logout)
+                }
+                _ => self.log_out(agent),
+            },
+            AgentCommand::Pause(code) => match state {
+                AgentState::Idle | AgentState::Paused => self.pause(agent, code),
+                AgentState::LoggedOut => {}
+                _ => self.agents[agent].pending = Some(Pending::Pause(code)),
+            },
+            AgentCommand::Hang => {
+                if let AgentState::Talking { call } = state {
+                    if self.calls.contains_key(&call) {
+                        self.tell(Command::HangUp { call });
+                        self.hung_up(call, Party::Agent);
+                    } else {
+                        self.talk_ended(agent, call);
+                    }
+                }
+            }
+            AgentCommand::Typed(conn_id) => {
+                let a = &mut self.agents[agent];
+                if a.call.conn_id != conn_id {
+                    // About a call the agent has already left.
+                    return;
+                }
+                a.call.customer_id.clear();
+                a.dirty = true;
+                match state {
+                    AgentState::AfterCall { call, .. } => {
+                        self.calls.remove(&call);
+                        self.become_free(agent);
+                    }
+                    AgentState::Talking { .. } => self.agents[agent].typed = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// A simulated agent finished a connected call: codify it with one of the
     /// operation's activity codes (most calls), through the same path as the API.
     async fn codify_after_call(&mut self, call: CallRef) -> Result<()> {
         let Some(c) = self.calls.remove(&call) else {

@@ -157,7 +157,7 @@ impl Engine {
                     for agent in idle {
                         let rules = ClaimRules {
                             one_contact_per_day: contact_day.clone(),
-                            agent: Some(self.agents[agent].id.to_string()),
+                            agent: Some(self.agents[agent].code.clone()),
                             leased: true,
                         };
                         let Some(claim) = self
@@ -168,7 +168,7 @@ impl Engine {
                         else {
                             continue;
                         };
-                        self.agents[agent].state = AgentState::Previewing;
+                        self.set_state(agent, AgentState::Previewing);
                         let call = self.new_call(id, claim, Some(agent));
                         let at = self.now + self.cfg.preview_ms;
                         self.schedule(at, Event::PreviewDial { agent, call });
@@ -189,14 +189,17 @@ impl Engine {
         let p_talk_ends =
             1.0 - (-(self.mean_answer_ms + wait as f64) / self.mean_talk_ms.max(1.0)).exp();
         let (mut sure, mut soon) = (0u32, 0.0);
-        for a in self.agents.iter().filter(|a| a.skill == skill) {
+        for a in self.agents.iter().filter(|a| a.has_skill(skill)) {
             match a.state {
                 AgentState::Idle => sure += 1,
-                AgentState::AfterCall { until } => {
+                AgentState::AfterCall { until, .. } => {
                     soon += self.p_answer_after(until - self.now - wait)
                 }
                 AgentState::Talking { .. } => soon += p_talk_ends,
-                AgentState::LoggedOut | AgentState::Connecting | AgentState::Previewing => {}
+                AgentState::LoggedOut
+                | AgentState::Connecting
+                | AgentState::Previewing
+                | AgentState::Paused => {}
             }
         }
         let waiting = self.waiting.get(&skill).map_or(0, VecDeque::len) as u32;
@@ -337,7 +340,7 @@ impl Engine {
         self.settle(call, human);
         if !human {
             if let Some(agent) = preview_agent {
-                self.agents[agent].state = AgentState::Idle;
+                self.become_free(agent);
             }
             self.tell(Command::HangUp { call });
             self.end_attempt(call, CallResult::AnswerMachine);
@@ -383,7 +386,7 @@ impl Engine {
         };
         c.ending = ending;
         if let Some(agent) = c.agent {
-            self.agents[agent].state = AgentState::Idle;
+            self.become_free(agent);
         }
         self.end_attempt(call, ending.result());
     }

@@ -18,7 +18,7 @@ pub(super) struct InboundCall {
     rp_id: i64,
     skill: Option<i64>,
     telephone: String,
-    conn_id: String,
+    pub conn_id: String,
     started_ms: i64,
     talk_ms: i64,
     hang_up_in_menu: bool,
@@ -108,7 +108,7 @@ impl Engine {
             return;
         };
         let talk = c.talk_ms;
-        self.agents[agent].state = AgentState::Talking { call };
+        self.set_state(agent, AgentState::Talking { call });
         self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
         self.end_inbound(call, CallResult::Answer);
     }

@@ -62,8 +62,11 @@ pub struct EngineConfig {
     pub max_wait_ms: i64,
     /// A call that has not been answered this long after the dial is hung up: no answer.
     pub ring_timeout_ms: i64,
-    /// After-call work per call: uniform in this range.
+    /// A simulated agent's after-call work per call: uniform in this range.
     pub acw_ms: (i64, i64),
+    /// A person's after-call work ends at the latest this long after the
+    /// call (typing the call ends it earlier).
+    pub wrap_up_ms: i64,
     /// Time an agent looks at a preview record before dialing it.
     pub preview_ms: i64,
     /// Share of connected campaign calls the agent codifies (the rest stay dialed).
@@ -98,6 +101,7 @@ impl EngineConfig {
             max_wait_ms: 2_000,
             ring_timeout_ms: 30_000,
             acw_ms: (10_000, 30_000),
+            wrap_up_ms: 60_000,
             preview_ms: 8_000,
             codify_share: 0.9,
             pacing: PacingProfile::default(),
@@ -203,8 +207,9 @@ pub struct Engine {
 
 impl Engine {
     /// An engine for the operation's campaigns and agents as the store has
-    /// them, placing calls through `tel`, starting at `start`. The store's
-    /// agents are logged in: their legs are opened at `start`.
+    /// them, placing calls through `tel`, starting at `start`. Simulated
+    /// agents are logged in (their legs opened) at `start`; people log in
+    /// through the agent API.
     pub async fn new(
         store: Store,
         tel: impl Telephony + 'static,
@@ -213,10 +218,10 @@ impl Engine {
     ) -> Result<Self> {
         let start_ms = start.as_millisecond();
         let agents = store
-            .skill_agents(cfg.operation_id)
+            .agents(cfg.operation_id)
             .await?
             .into_iter()
-            .map(|(skill, id)| Agent::logged_out(id, skill, start_ms))
+            .map(|row| Agent::new(row, start_ms))
             .collect();
         let codes = store.activity_codes(cfg.operation_id, 1).await?;
         let (profile, tz) = store.operation_calling(cfg.operation_id).await?;
@@ -250,7 +255,9 @@ impl Engine {
         };
         e.sync_campaigns().await?;
         for agent in 0..e.agents.len() {
-            e.log_in(agent);
+            if e.agents[agent].simulated {
+                e.log_in(agent);
+            }
         }
         e.schedule(e.now, Event::Tick);
         Ok(e)
@@ -313,6 +320,7 @@ impl Engine {
     }
 
     pub async fn flush(&mut self) -> Result<()> {
+        self.agent_facts();
         if !self.facts.is_empty() {
             let facts = std::mem::take(&mut self.facts);
             self.store.record_facts(&facts).await?;
@@ -353,6 +361,7 @@ impl Engine {
     async fn tick(&mut self) -> Result<()> {
         // Facts first: a claim must see the results written so far.
         self.flush().await?;
+        self.agent_commands().await?;
         self.dial_campaigns().await?;
         self.inbound_arrivals();
         self.other_calls();

@@ -292,18 +292,6 @@ impl Store {
         .await
     }
 
-    pub async fn create_agent(&self, operation_id: i64, skill_id: i64, name: &str) -> Result<i64> {
-        self.insert_id(
-            sqlx::query_scalar(
-                "INSERT INTO agents (operation_id, skill_id, name) VALUES ($1, $2, $3) RETURNING id",
-            )
-            .bind(operation_id)
-            .bind(skill_id)
-            .bind(name),
-        )
-        .await
-    }
-
     /// Creates or replaces an activity code (`level` 1 = cod_act, 2 = cod_act_2).
     pub async fn put_activity_code(
         &self,
@@ -522,16 +510,6 @@ impl Store {
             .bind(operation_id)
             .bind(if started { "started" } else { "stopped" });
         Ok(self.execute_one(q).await? == 1)
-    }
-
-    /// (skill, agent) pairs of the operation, in agent id order.
-    pub async fn skill_agents(&self, operation_id: i64) -> Result<Vec<(i64, i64)>> {
-        Ok(
-            sqlx::query_as("SELECT skill_id, id FROM agents WHERE operation_id = $1 ORDER BY id")
-                .bind(operation_id)
-                .fetch_all(&self.reader)
-                .await?,
-        )
     }
 
     /// Activity codes of a level with their hit flag, in code order.

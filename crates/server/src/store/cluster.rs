@@ -57,6 +57,8 @@ struct Ask<'a> {
     operation_id: i64,
     day: &'a str,
     limit: i64,
+    /// Whether the request counts against the quota (the agent API's do not).
+    counted: bool,
 }
 
 impl Ask<'_> {
@@ -96,8 +98,8 @@ impl Ask<'_> {
     /// trigger counts this one. `None`: nothing written, nothing counted.
     async fn take(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(concat!(
-            "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at, operation_id, day) \
-             SELECT $1, $2, $3, $4, $7, $8 WHERE ",
+            "INSERT INTO request_leases (token_id, process_id, taken_at, expires_at, operation_id, day, counted) \
+             SELECT $1, $2, $3, $4, $7, $8, $10 WHERE ",
             leases_in_flight!("$1", "$5", "$3"),
             " < $6 AND ",
             quota_used!("$7", "$8"),
@@ -112,9 +114,25 @@ impl Ask<'_> {
         .bind(self.operation_id)
         .bind(self.day)
         .bind(self.limit)
+        .bind(i64::from(self.counted))
         .fetch_optional(&mut *conn)
         .await?)
     }
+}
+
+/// One request to admit ([`Store::admit`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AdmitRequest<'a> {
+    pub token_id: i64,
+    pub operation_id: i64,
+    /// The operation's local day the request is counted on.
+    pub day: &'a str,
+    /// The operation's daily quota.
+    pub limit: i64,
+    pub max_in_flight: i64,
+    pub deadline: Duration,
+    /// Whether it counts against the quota (the agent API's do not).
+    pub counted: bool,
 }
 
 /// What the gate decides for one request.
@@ -253,24 +271,26 @@ impl Store {
 
     /// Admits one request of `token_id` if fewer than `max_in_flight` of the
     /// token's requests are in flight in live processes and the operation's
-    /// quota for `day` has room (at most `limit`), counting it. A refused
-    /// request takes no lease and is not counted. The lease is void after
-    /// `deadline` plus [`LEASE_MARGIN`] even if it is never released.
+    /// quota for `day` has room (at most `limit`), counting it (unless it is
+    /// not `counted`). A refused request takes no lease and is not counted.
+    /// The lease is void after `deadline` plus [`LEASE_MARGIN`] even if it is
+    /// never released.
     ///
     /// One statement takes the lease if both limits have room, and counts the
     /// request by the lease's trigger (migration 0007). On SQLite it is atomic
     /// on its own (one round trip, across processes too); on PostgreSQL its
     /// count is not atomic with its insert, so it runs under the token's
     /// advisory lock. A refusal reads which limit refused it.
-    pub async fn admit(
-        &self,
-        token_id: i64,
-        operation_id: i64,
-        day: &str,
-        limit: i64,
-        max_in_flight: i64,
-        deadline: Duration,
-    ) -> Result<Admission> {
+    pub async fn admit(&self, request: AdmitRequest<'_>) -> Result<Admission> {
+        let AdmitRequest {
+            token_id,
+            operation_id,
+            day,
+            limit,
+            max_in_flight,
+            deadline,
+            counted,
+        } = request;
         let now = now_ms();
         let ask = Ask {
             token_id,
@@ -283,6 +303,7 @@ impl Store {
             operation_id,
             day,
             limit,
+            counted,
         };
         match self.backend {
             Backend::Sqlite => {

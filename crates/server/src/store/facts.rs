@@ -65,6 +65,8 @@ pub enum Fact {
     Attempt(AttemptFact),
     Call(CallFact),
     IvrStep(IvrStepFact),
+    /// An agent's state now (the last one of a batch is what stays).
+    Agent(super::agents::AgentFact),
 }
 
 /// The body of a codify, already checked for its required fields.
@@ -307,6 +309,7 @@ impl Store {
                 Fact::Attempt(a) => apply_attempt(&mut tx, &mut tally, a).await?,
                 Fact::Call(c) => apply_call(&mut tx, c).await?,
                 Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
+                Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
             }
         }
         tally.write(&mut tx).await?;
@@ -324,64 +327,82 @@ impl Store {
         now: Timestamp,
     ) -> Result<Result<(), CodifyRejection>> {
         let mut tx = self.write_tx().await?;
-        let campaign_type: Option<String> =
-            sqlx::query_scalar("SELECT type FROM campaigns WHERE id = $1 AND operation_id = $2")
-                .bind(campaign_id)
-                .bind(operation_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(actual) = campaign_type.as_deref().and_then(CampaignType::parse) else {
-            return Ok(Err(CodifyRejection::UnknownCampaign));
-        };
-        if actual != kind {
-            return Ok(Err(CodifyRejection::WrongType(actual)));
+        let done = codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
+        if done.is_ok() {
+            tx.commit().await?;
         }
-        let hit = match code_hit(&mut tx, operation_id, 1, &input.cod_act).await? {
-            Some(hit) => hit,
-            None => return Ok(Err(CodifyRejection::UnknownCode(input.cod_act.clone()))),
-        };
-        if !input.cod_act_2.is_empty()
-            && code_hit(&mut tx, operation_id, 2, &input.cod_act_2)
-                .await?
-                .is_none()
-        {
-            return Ok(Err(CodifyRejection::UnknownCode(input.cod_act_2.clone())));
-        }
-        let record = sqlx::query(
-            "SELECT id, status, hit FROM records WHERE campaign_id = $1 AND customer_id = $2",
-        )
-        .bind(campaign_id)
-        .bind(&input.customer_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(record) = record else {
-            return Ok(Err(CodifyRejection::UnknownCustomer));
-        };
-        let status = parse_status(&record.try_get::<String, _>("status")?)?;
-        let old_hit = record.try_get::<i64, _>("hit")? != 0;
-        sqlx::query(
-            "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
-             codified_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
-        )
-        .bind(record.try_get::<i64, _>("id")?)
-        .bind(&input.cod_act)
-        .bind(&input.cod_act_2)
-        .bind(&input.comment)
-        .bind(now.as_second())
-        .bind(i64::from(hit))
-        .execute(&mut *tx)
-        .await?;
-        let mut delta = CounterDelta::default();
-        if status.counts_as_clean() {
-            // Handled before being dialed: it leaves `clean` and counts as handled.
-            delta.clean = -1;
-            delta.dial = 1;
-        }
-        delta.hits = i64::from(hit) - i64::from(old_hit);
-        delta.apply(&mut tx, campaign_id).await?;
-        tx.commit().await?;
-        Ok(Ok(()))
+        Ok(done)
     }
+}
+
+/// Codifies a record inside `tx` (of a campaign of type `kind`, when given).
+/// An agent whose call this is ends its after-call work: the engine is told
+/// through `agent_commands`, in the same transaction.
+pub(super) async fn codify_in(
+    tx: &mut Transaction<'static, Any>,
+    operation_id: i64,
+    campaign_id: i64,
+    kind: Option<CampaignType>,
+    input: &CodifyInput,
+    now: Timestamp,
+) -> Result<Result<(), CodifyRejection>> {
+    let campaign_type: Option<String> =
+        sqlx::query_scalar("SELECT type FROM campaigns WHERE id = $1 AND operation_id = $2")
+            .bind(campaign_id)
+            .bind(operation_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(actual) = campaign_type.as_deref().and_then(CampaignType::parse) else {
+        return Ok(Err(CodifyRejection::UnknownCampaign));
+    };
+    if kind.is_some_and(|k| k != actual) {
+        return Ok(Err(CodifyRejection::WrongType(actual)));
+    }
+    let hit = match code_hit(tx, operation_id, 1, &input.cod_act).await? {
+        Some(hit) => hit,
+        None => return Ok(Err(CodifyRejection::UnknownCode(input.cod_act.clone()))),
+    };
+    if !input.cod_act_2.is_empty()
+        && code_hit(tx, operation_id, 2, &input.cod_act_2)
+            .await?
+            .is_none()
+    {
+        return Ok(Err(CodifyRejection::UnknownCode(input.cod_act_2.clone())));
+    }
+    let record = sqlx::query(
+        "SELECT id, status, hit FROM records WHERE campaign_id = $1 AND customer_id = $2",
+    )
+    .bind(campaign_id)
+    .bind(&input.customer_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(record) = record else {
+        return Ok(Err(CodifyRejection::UnknownCustomer));
+    };
+    let status = parse_status(&record.try_get::<String, _>("status")?)?;
+    let old_hit = record.try_get::<i64, _>("hit")? != 0;
+    sqlx::query(
+        "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
+         codified_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
+    )
+    .bind(record.try_get::<i64, _>("id")?)
+    .bind(&input.cod_act)
+    .bind(&input.cod_act_2)
+    .bind(&input.comment)
+    .bind(now.as_second())
+    .bind(i64::from(hit))
+    .execute(&mut **tx)
+    .await?;
+    let mut delta = CounterDelta::default();
+    if status.counts_as_clean() {
+        // Handled before being dialed: it leaves `clean` and counts as handled.
+        delta.clean = -1;
+        delta.dial = 1;
+    }
+    delta.hits = i64::from(hit) - i64::from(old_hit);
+    delta.apply(tx, campaign_id).await?;
+    super::agents::typed_in(tx, operation_id, campaign_id, &input.customer_id).await?;
+    Ok(Ok(()))
 }
 
 /// A record picked for dialing: the phone to dial is the record's `next_phone`.

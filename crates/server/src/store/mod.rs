@@ -46,6 +46,7 @@ macro_rules! quota_used {
 }
 
 mod admin;
+mod agents;
 mod campaigns;
 mod cluster;
 mod facts;
@@ -67,8 +68,11 @@ use tokio_util::sync::CancellationToken;
 type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use agents::{
+    AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
+};
 pub use campaigns::{RecallFilter, RemoveSel};
-pub use cluster::{Admission, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
+pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use facts::{
     AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
 };
@@ -483,6 +487,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "admission",
         include_str!("../../migrations/sqlite/0007_admission.sql"),
         include_str!("../../migrations/postgres/0007_admission.sql"),
+    ),
+    (
+        8,
+        "agents",
+        include_str!("../../migrations/sqlite/0008_agents.sql"),
+        include_str!("../../migrations/postgres/0008_agents.sql"),
     ),
 ];
 

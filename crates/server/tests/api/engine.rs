@@ -280,7 +280,7 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         .await
         .unwrap();
     let rp = store.create_routing_point(op, "Principal").await.unwrap();
-    let skill = store.skill_agents(op).await.unwrap()[0].0;
+    let skill = store.agents(op).await.unwrap()[0].skills[0];
     let mut cfg = EngineConfig::new(op, 3);
     cfg.inbound = vec![InboundSim {
         rp_id: rp,

@@ -241,8 +241,12 @@ pub async fn checked(r: reqwest::Response) -> (StatusCode, Value) {
     let text = r.text().await.unwrap();
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
     if let Some(code) = v.get("code") {
+        // A number, or a string of one (the agent API writes "200").
+        let code = code
+            .as_u64()
+            .or_else(|| code.as_str().and_then(|s| s.parse().ok()));
         assert_eq!(
-            code.as_u64(),
+            code,
             Some(u64::from(status.as_u16())),
             "HTTP status = code: {v}"
         );

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod aborts;
+mod agents;
 mod auth;
 mod campaign_3;
 mod campaigns;

@@ -429,7 +429,17 @@ async fn admission_counts_only_admitted_requests_and_a_lease_past_its_expiry_sto
     let token = store.create_token(op, None, now()).await.unwrap();
     let id = store.authenticate(&token).await.unwrap().unwrap().token_id;
     let day = "2026-11-22";
-    let admit = |limit: i64| store.admit(id, op, day, limit, 2, Duration::from_secs(60));
+    let admit = |limit: i64| {
+        store.admit(marcador_server::store::AdmitRequest {
+            token_id: id,
+            operation_id: op,
+            day,
+            limit,
+            max_in_flight: 2,
+            deadline: Duration::from_secs(60),
+            counted: true,
+        })
+    };
     // Two leases never released, held by this live process: a third is refused.
     assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));
     assert!(matches!(admit(1000).await.unwrap(), Admission::Admitted(_)));

@@ -1,0 +1,497 @@
+//! Agents: who they are (extension, name, skills, phone), the state the
+//! engine keeps them in (written as a fact with the calls of the same moment),
+//! the operation's pause states, and the commands the agent API leaves for
+//! the engine (`agent_commands`, taken at the engine's next step, so the API
+//! and the engine may run in different processes).
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::facts::{CodifyInput, CodifyRejection, codify_in};
+use super::{Result, Store};
+use crate::domain::{AgentPhase, AgentTimes};
+
+/// An agent of the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRow {
+    pub id: i64,
+    /// The extension: agentbox's and real_time's `agent_id`.
+    pub code: String,
+    pub name: String,
+    /// Its skills, in id order (at least one).
+    pub skills: Vec<i64>,
+    /// Where its phone is (a SIP URI); none for simulated agents.
+    pub phone: Option<String>,
+    /// Logged in from the start and typing at random (`[[skills]] agents = N`),
+    /// rather than a person driven through the agent API (`[[agents]]`).
+    pub simulated: bool,
+}
+
+/// The call an agent is on, or last had (what agentbox `type` codifies).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentCall {
+    pub campaign_id: Option<i64>,
+    pub customer_id: String,
+    pub conn_id: String,
+}
+
+/// An agent's state as the engine last wrote it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentFact {
+    pub operation_id: i64,
+    pub agent_id: i64,
+    pub phase: AgentPhase,
+    /// The pause's code while `phase` is `Pause`.
+    pub pause: String,
+    /// When the phase began and when the agent logged in (Unix ms).
+    pub since_ms: i64,
+    pub login_ms: i64,
+    /// Since it logged in, up to `since_ms`.
+    pub times: AgentTimes,
+    pub call: AgentCall,
+}
+
+/// An agent now, for real_time agents and the agent API's checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentNow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub phase: AgentPhase,
+    /// The pause's name while paused.
+    pub pause_name: String,
+    pub since_ms: i64,
+    pub login_ms: i64,
+    pub times: AgentTimes,
+    pub call: AgentCall,
+}
+
+/// What the agent API asks of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentCommand {
+    /// Log in (its phone is called) or come back from a pause.
+    Ready,
+    Logout,
+    /// Pause with this code (after the call, if on one).
+    Pause(String),
+    /// Hang up the agent's call.
+    Hang,
+    /// The agent's call with this `conn_id` was typed: after-call work ends.
+    Typed(String),
+}
+
+impl AgentCommand {
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            AgentCommand::Ready => ("ready", ""),
+            AgentCommand::Logout => ("logout", ""),
+            AgentCommand::Pause(code) => ("pause", code),
+            AgentCommand::Hang => ("hang", ""),
+            AgentCommand::Typed(conn_id) => ("typed", conn_id),
+        }
+    }
+
+    fn from_parts(command: &str, arg: String) -> Option<Self> {
+        Some(match command {
+            "ready" => AgentCommand::Ready,
+            "logout" => AgentCommand::Logout,
+            "pause" => AgentCommand::Pause(arg),
+            "hang" => AgentCommand::Hang,
+            "typed" => AgentCommand::Typed(arg),
+            _ => return None,
+        })
+    }
+}
+
+/// Why agentbox `type` typed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRejection {
+    /// The agent has no campaign call waiting to be typed.
+    NothingToType,
+    Codify(CodifyRejection),
+}
+
+/// `SELECT` of an agent now, followed by `$where` (one text: sqlx takes static SQL).
+macro_rules! agents_now {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.id, a.code, a.name, COALESCE(s.state, 'logout') AS state, \
+     COALESCE(p.name, '') AS pause_name, COALESCE(s.since_ms, 0) AS since_ms, \
+     COALESCE(s.login_ms, 0) AS login_ms, COALESCE(s.calls_in, 0) AS calls_in, \
+     COALESCE(s.calls_out, 0) AS calls_out, COALESCE(s.calls_internal, 0) AS calls_internal, \
+     COALESCE(s.ready_ms, 0) AS ready_ms, COALESCE(s.ring_ms, 0) AS ring_ms, \
+     COALESCE(s.inbound_ms, 0) AS inbound_ms, COALESCE(s.outbound_ms, 0) AS outbound_ms, \
+     COALESCE(s.acw_ms, 0) AS acw_ms, COALESCE(s.aux_ms, 0) AS aux_ms, s.campaign_id, \
+     COALESCE(s.customer_id, '') AS customer_id, COALESCE(s.conn_id, '') AS conn_id \
+     FROM agents a LEFT JOIN agent_status s ON s.agent_id = a.id \
+     LEFT JOIN agent_pauses p ON p.operation_id = a.operation_id AND p.code = s.pause ",
+            $where
+        )
+    };
+}
+
+fn agent_now(r: &AnyRow) -> Result<AgentNow> {
+    let state: String = r.try_get("state")?;
+    Ok(AgentNow {
+        id: r.try_get("id")?,
+        code: r.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
+        name: r.try_get("name")?,
+        phase: AgentPhase::parse(&state).unwrap_or_default(),
+        pause_name: r.try_get("pause_name")?,
+        since_ms: r.try_get("since_ms")?,
+        login_ms: r.try_get("login_ms")?,
+        times: AgentTimes {
+            calls_in: r.try_get("calls_in")?,
+            calls_out: r.try_get("calls_out")?,
+            calls_internal: r.try_get("calls_internal")?,
+            ready_ms: r.try_get("ready_ms")?,
+            ring_ms: r.try_get("ring_ms")?,
+            inbound_ms: r.try_get("inbound_ms")?,
+            outbound_ms: r.try_get("outbound_ms")?,
+            acw_ms: r.try_get("acw_ms")?,
+            aux_ms: r.try_get("aux_ms")?,
+        },
+        call: AgentCall {
+            campaign_id: r.try_get("campaign_id")?,
+            customer_id: r.try_get("customer_id")?,
+            conn_id: r.try_get("conn_id")?,
+        },
+    })
+}
+
+impl Store {
+    /// The operation's agents with their skills, in id order.
+    pub async fn agents(&self, operation_id: i64) -> Result<Vec<AgentRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.code, a.name, a.phone, a.simulated, s.skill_id FROM agents a \
+             JOIN agent_skills s ON s.agent_id = a.id WHERE a.operation_id = $1 \
+             ORDER BY a.id, s.skill_id",
+        )
+        .bind(operation_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut agents: Vec<AgentRow> = Vec::new();
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let skill: i64 = r.try_get("skill_id")?;
+            match agents.last_mut() {
+                Some(a) if a.id == id => a.skills.push(skill),
+                _ => agents.push(AgentRow {
+                    id,
+                    code: r.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
+                    name: r.try_get("name")?,
+                    skills: vec![skill],
+                    phone: r.try_get("phone")?,
+                    simulated: r.try_get::<i64, _>("simulated")? != 0,
+                }),
+            }
+        }
+        Ok(agents)
+    }
+
+    /// How many simulated agents each skill has: (skill, count).
+    pub async fn simulated_agents_per_skill(&self, operation_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT s.skill_id, COUNT(*) FROM agent_skills s JOIN agents a ON a.id = s.agent_id \
+             WHERE a.operation_id = $1 AND a.simulated = 1 GROUP BY s.skill_id",
+        )
+        .bind(operation_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Creates a simulated agent of one skill; its extension is `1000 + id`.
+    pub async fn create_agent(&self, operation_id: i64, skill_id: i64, name: &str) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO agents (operation_id, skill_id, name, simulated) VALUES ($1, $2, $3, 1) \
+             RETURNING id",
+        )
+        .bind(operation_id)
+        .bind(skill_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE agents SET code = $2 WHERE id = $1")
+            .bind(id)
+            .bind((1000 + id).to_string())
+            .execute(&mut *tx)
+            .await?;
+        set_skills(&mut tx, id, &[skill_id]).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates or updates the person with extension `code` (name, skills,
+    /// phone); `skills` is not empty.
+    pub async fn put_agent(
+        &self,
+        operation_id: i64,
+        code: &str,
+        name: &str,
+        skills: &[i64],
+        phone: Option<&str>,
+    ) -> Result<i64> {
+        let first = skills.first().copied().unwrap_or_default();
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO agents (operation_id, skill_id, name, code, phone, simulated) \
+             VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (operation_id, code) DO UPDATE SET \
+             skill_id = excluded.skill_id, name = excluded.name, phone = excluded.phone, simulated = 0 \
+             RETURNING id",
+        )
+        .bind(operation_id)
+        .bind(first)
+        .bind(name)
+        .bind(code)
+        .bind(phone)
+        .fetch_one(&mut *tx)
+        .await?;
+        set_skills(&mut tx, id, skills).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates or renames a pause state.
+    pub async fn put_pause(&self, operation_id: i64, code: &str, name: &str) -> Result<()> {
+        self.execute_one(
+            sqlx::query(
+                "INSERT INTO agent_pauses (operation_id, code, name) VALUES ($1, $2, $3) \
+                 ON CONFLICT (operation_id, code) DO UPDATE SET name = excluded.name",
+            )
+            .bind(operation_id)
+            .bind(code)
+            .bind(name),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The name of pause `code`, if the operation has it.
+    pub async fn pause_name(&self, operation_id: i64, code: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM agent_pauses WHERE operation_id = $1 AND code = $2",
+        )
+        .bind(operation_id)
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Every agent now, by extension.
+    pub async fn agents_now(&self, operation_id: i64) -> Result<Vec<AgentNow>> {
+        sqlx::query(agents_now!("WHERE a.operation_id = $1 ORDER BY a.code"))
+            .bind(operation_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(agent_now)
+            .collect()
+    }
+
+    /// The agent with extension `code`, now.
+    pub async fn agent_by_code(&self, operation_id: i64, code: &str) -> Result<Option<AgentNow>> {
+        sqlx::query(agents_now!("WHERE a.operation_id = $1 AND a.code = $2"))
+            .bind(operation_id)
+            .bind(code)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(agent_now)
+            .transpose()
+    }
+
+    /// Leaves a command for the engine.
+    pub async fn agent_command(
+        &self,
+        operation_id: i64,
+        agent_id: i64,
+        command: &AgentCommand,
+    ) -> Result<()> {
+        let (command, arg) = command.parts();
+        self.execute_one(
+            sqlx::query(
+                "INSERT INTO agent_commands (operation_id, agent_id, command, arg) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(operation_id)
+            .bind(agent_id)
+            .bind(command)
+            .bind(arg),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the commands left for the operation's agents, oldest first.
+    pub async fn take_agent_commands(&self, operation_id: i64) -> Result<Vec<(i64, AgentCommand)>> {
+        let mut tx = self.write_tx().await?;
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT id, agent_id, command, arg FROM agent_commands WHERE operation_id = $1 ORDER BY id",
+        )
+        .bind(operation_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some((last, ..)) = rows.last() {
+            sqlx::query("DELETE FROM agent_commands WHERE operation_id = $1 AND id <= $2")
+                .bind(operation_id)
+                .bind(*last)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(_, agent, command, arg)| {
+                AgentCommand::from_parts(&command, arg).map(|c| (agent, c))
+            })
+            .collect())
+    }
+
+    /// agentbox `type`: codifies the campaign call agent `agent_id` is on or
+    /// just had and ends its after-call work, in one transaction. The
+    /// typed call's `conn_id` on success.
+    pub async fn type_agent_call(
+        &self,
+        operation_id: i64,
+        agent_id: i64,
+        input: &TypeInput,
+        now: Timestamp,
+    ) -> Result<Result<String, TypeRejection>> {
+        let mut tx = self.write_tx().await?;
+        let row: Option<(Option<i64>, String, String, String)> = sqlx::query_as(
+            "SELECT campaign_id, customer_id, conn_id, state FROM agent_status \
+             WHERE agent_id = $1 AND operation_id = $2",
+        )
+        .bind(agent_id)
+        .bind(operation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((Some(campaign_id), customer_id, conn_id, state)) = row else {
+            return Ok(Err(TypeRejection::NothingToType));
+        };
+        let typable = matches!(
+            AgentPhase::parse(&state),
+            Some(AgentPhase::TalkOut | AgentPhase::Acw)
+        );
+        if customer_id.is_empty() || !typable {
+            return Ok(Err(TypeRejection::NothingToType));
+        }
+        let codify = CodifyInput {
+            customer_id,
+            cod_act: input.cod_act.clone(),
+            cod_act_2: input.cod_act_2.clone(),
+            comment: input.comments.clone(),
+        };
+        match codify_in(&mut tx, operation_id, campaign_id, None, &codify, now).await? {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(Ok(conn_id))
+            }
+            Err(r) => Ok(Err(TypeRejection::Codify(r))),
+        }
+    }
+}
+
+/// agentbox `type`'s parameters.
+#[derive(Debug, Clone, Default)]
+pub struct TypeInput {
+    pub cod_act: String,
+    pub cod_act_2: String,
+    pub comments: String,
+}
+
+async fn set_skills(
+    tx: &mut Transaction<'static, Any>,
+    agent_id: i64,
+    skills: &[i64],
+) -> Result<()> {
+    sqlx::query("DELETE FROM agent_skills WHERE agent_id = $1")
+        .bind(agent_id)
+        .execute(&mut **tx)
+        .await?;
+    for skill in skills {
+        sqlx::query("INSERT INTO agent_skills (agent_id, skill_id) VALUES ($1, $2)")
+            .bind(agent_id)
+            .bind(skill)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A record was codified: the agent whose call it is (talking or in
+/// after-call work) is told, and the call no longer waits to be typed.
+pub(super) async fn typed_in(
+    tx: &mut Transaction<'static, Any>,
+    operation_id: i64,
+    campaign_id: i64,
+    customer_id: &str,
+) -> Result<()> {
+    let agents: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT agent_id, conn_id FROM agent_status WHERE operation_id = $1 AND campaign_id = $2 \
+         AND customer_id = $3 AND state IN ('talk_out', 'acw')",
+    )
+    .bind(operation_id)
+    .bind(campaign_id)
+    .bind(customer_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (agent, conn_id) in agents {
+        sqlx::query("UPDATE agent_status SET customer_id = '' WHERE agent_id = $1")
+            .bind(agent)
+            .execute(&mut **tx)
+            .await?;
+        let typed = AgentCommand::Typed(conn_id);
+        let (command, arg) = typed.parts();
+        sqlx::query(
+            "INSERT INTO agent_commands (operation_id, agent_id, command, arg) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(operation_id)
+        .bind(agent)
+        .bind(command)
+        .bind(arg)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes an agent's state (the engine's latest word on it).
+pub(super) async fn apply_agent(tx: &mut Transaction<'static, Any>, f: &AgentFact) -> Result<()> {
+    let t = &f.times;
+    sqlx::query(
+        "INSERT INTO agent_status (agent_id, operation_id, state, pause, since_ms, login_ms, \
+         calls_in, calls_out, calls_internal, ready_ms, ring_ms, inbound_ms, outbound_ms, acw_ms, \
+         aux_ms, campaign_id, customer_id, conn_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, pause = excluded.pause, \
+         since_ms = excluded.since_ms, login_ms = excluded.login_ms, calls_in = excluded.calls_in, \
+         calls_out = excluded.calls_out, calls_internal = excluded.calls_internal, \
+         ready_ms = excluded.ready_ms, ring_ms = excluded.ring_ms, inbound_ms = excluded.inbound_ms, \
+         outbound_ms = excluded.outbound_ms, acw_ms = excluded.acw_ms, aux_ms = excluded.aux_ms, \
+         campaign_id = excluded.campaign_id, customer_id = excluded.customer_id, \
+         conn_id = excluded.conn_id",
+    )
+    .bind(f.agent_id)
+    .bind(f.operation_id)
+    .bind(f.phase.as_str())
+    .bind(&f.pause)
+    .bind(f.since_ms)
+    .bind(f.login_ms)
+    .bind(t.calls_in)
+    .bind(t.calls_out)
+    .bind(t.calls_internal)
+    .bind(t.ready_ms)
+    .bind(t.ring_ms)
+    .bind(t.inbound_ms)
+    .bind(t.outbound_ms)
+    .bind(t.acw_ms)
+    .bind(t.aux_ms)
+    .bind(f.call.campaign_id)
+    .bind(&f.call.customer_id)
+    .bind(&f.call.conn_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

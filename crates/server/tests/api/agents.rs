@@ -1,0 +1,333 @@
+//! A person at work, driven through the agent API as a CRM would drive it:
+//! logged out at first, `ready` (its phone is called, then it takes calls),
+//! typing a call while talking, hanging up, after-call work that ends at the
+//! wrap-up time when nobody types, `hang_type_ready`, a pause that starts
+//! after the call, logout — each seen in real_time agents, and none of it
+//! counted against the quota. The engine runs on the simulator in virtual
+//! time; the API is the real server.
+
+use jiff::SignedDuration;
+use marcador_server::domain;
+use marcador_server::engine::sim::{SimProfile, SimTelephony};
+use marcador_server::engine::{Engine, EngineConfig};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::campaign_3::c3;
+use crate::engine::setup;
+use crate::helpers::*;
+
+const AGENTS: &str = "/api/v2/real_time.php?api=agents";
+
+fn agentbox(query: &str) -> String {
+    format!("/api/v2/agentbox.php?agent_id=1001&{query}")
+}
+
+/// Everyone answers, and talks for an hour unless someone hangs up.
+fn everyone_answers() -> SimProfile {
+    SimProfile {
+        human: 1000,
+        machine: 0,
+        busy: 0,
+        congestion: 0,
+        failed: 0,
+        chanunavail: 0,
+        answer_ring_ms: 5_000.0,
+        talk_ms: 3_600_000.0,
+        later_phone_factor: 1.0,
+    }
+}
+
+struct Desk {
+    app: TestApp,
+    engine: Engine,
+    token: String,
+    op: i64,
+    campaign: i64,
+    elapsed: i64,
+    /// Requests made that count against the quota.
+    reads: std::cell::Cell<i64>,
+}
+
+impl Desk {
+    /// Moves the engine and the API's clock on by `secs`.
+    async fn run(&mut self, secs: i64) {
+        self.elapsed += secs;
+        self.app.advance(secs);
+        let until = now()
+            .checked_add(SignedDuration::from_secs(self.elapsed))
+            .unwrap();
+        self.engine.run_until(until).await.unwrap();
+    }
+
+    async fn post(&self, query: &str) -> (StatusCode, Value) {
+        self.app.post(&self.token, &agentbox(query), "").await
+    }
+
+    /// Ana's real_time row.
+    async fn ana(&self) -> Value {
+        self.reads.set(self.reads.get() + 1);
+        let (s, v) = self.app.get(&self.token, AGENTS).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agent_id"] == "1001")
+            .cloned()
+            .unwrap()
+    }
+
+    async fn status(&self) -> String {
+        self.ana().await["agent_status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+async fn desk() -> Desk {
+    let app = spawn_app().await;
+    let store = app.store.clone();
+    let (op, campaign) = setup(&store, 0, 6).await;
+    let skill = store.skill_id(op, "Cobranza").await.unwrap().unwrap();
+    store
+        .put_agent(op, "1001", "Ana Gómez", &[skill], None)
+        .await
+        .unwrap();
+    store.put_pause(op, "7", "Almuerzo").await.unwrap();
+    let token = store
+        .create_token(op, Some("agents-token".into()), now())
+        .await
+        .unwrap();
+    let mut cfg = EngineConfig::new(op, 5);
+    cfg.wrap_up_ms = 45_000;
+    let tel = SimTelephony::new(5, everyone_answers());
+    let engine = Engine::new(store, tel, cfg, now()).await.unwrap();
+    let mut d = Desk {
+        app,
+        engine,
+        token,
+        op,
+        campaign,
+        elapsed: 0,
+        reads: std::cell::Cell::new(0),
+    };
+    d.run(1).await;
+    d
+}
+
+fn ok(msg: &str) -> Value {
+    json!({"code": "200", "error": null, "msg": msg})
+}
+
+both!(an_agent_is_driven_through_agentbox);
+async fn an_agent_is_driven_through_agentbox() {
+    let mut d = desk().await;
+    let day = domain::local_day(now(), &jiff::tz::TimeZone::get(TZ).unwrap());
+    let quota_before = d.app.store.quota_used(d.op, &day).await.unwrap();
+
+    // People start logged out; nothing to hang up or type yet.
+    let ana = d.ana().await;
+    assert_eq!(ana["agent_name"], "Ana Gómez");
+    assert_eq!(ana["agent_status"], "Logout");
+    // The documented fields, in the documented order.
+    let text = d
+        .app
+        .http
+        .get(format!("{}{AGENTS}", d.app.base))
+        .header("wolkvox-token", &d.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    d.reads.set(d.reads.get() + 1);
+    let at: Vec<usize> = [
+        "agent_id",
+        "agent_name",
+        "agent_status",
+        "calls",
+        "inbound",
+        "outbound",
+        "internal",
+        "time_state_now",
+        "ready_time",
+        "inbound_time",
+        "outbound_time",
+        "acw_time",
+        "ring_time",
+        "login_time",
+        "aht_time",
+        "ocupation",
+        "aux_time",
+    ]
+    .iter()
+    .map(|k| {
+        text.find(&format!("\"{k}\":"))
+            .unwrap_or_else(|| panic!("{k}: {text}"))
+    })
+    .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(ana.as_object().unwrap().len(), at.len(), "{ana}");
+    let (s, v) = d.post("api=hang").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = d.post("api=type&cod_act=001").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = d.post("api=change_status&status=7").await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a logged-out agent cannot pause: {v}"
+    );
+
+    // Ready: logged in, the phone is called, then calls come.
+    let (s, v) = d.post("api=change_status&status=ready").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            ok("Agent status has been modified to Ready")
+        )
+    );
+    d.run(1).await;
+    assert_eq!(d.status().await, "Ready");
+    d.run(20).await;
+    let ana = d.ana().await;
+    assert_eq!(ana["agent_status"], "Talking", "{ana}");
+    assert_eq!(ana["outbound"], "1");
+
+    // Typed while talking, then hung up: no after-call work.
+    let (s, v) = d
+        .post("api=type&cod_act=001&cod_act_2=&comments=pagar%C3%A1")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["msg"], "Type has been successful");
+    let conn_id = v["data"]["conn_id"].as_str().unwrap().to_owned();
+    assert!(!conn_id.is_empty(), "{v}");
+    let (s, v) = d.post("api=type&cod_act=001").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "typed once only: {v}");
+    let (s, v) = d.post("api=hang").await;
+    assert_eq!((s, v), (StatusCode::OK, ok("Hang has been successful")));
+    d.run(1).await;
+    assert_eq!(d.status().await, "Ready");
+    let pool = raw_pool(&d.app.db).await;
+    let typed: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT customer_id, cod_act, comment FROM records WHERE campaign_id = $1 AND status = 'codified'",
+    )
+    .bind(d.campaign)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert_eq!(
+        (typed[0].1.as_str(), typed[0].2.as_str()),
+        ("001", "pagará")
+    );
+    d.reads.set(d.reads.get() + 1);
+    let (s, v) = d
+        .app
+        .get(&d.token, &c3(d.campaign, &wire(-60), &wire(600)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["conn_id"] == conn_id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("the typed call's attempt: {v}"));
+    assert_eq!(
+        (&row["customer_id"], &row["result"]),
+        (&json!(typed[0].0), &json!("ANSWER"))
+    );
+
+    // Hung up untyped: after-call work, ended by the wrap-up time.
+    d.run(20).await;
+    assert_eq!(d.status().await, "Talking");
+    d.post("api=hang").await;
+    d.run(1).await;
+    assert_eq!(d.status().await, "ACW");
+    d.run(30).await;
+    assert_eq!(d.status().await, "ACW");
+    d.run(16).await;
+    assert_eq!(d.status().await, "Ready", "45 s of wrap-up");
+
+    // A pause asked for during a call starts after it; hang_type_ready ends the call.
+    d.run(20).await;
+    assert_eq!(d.status().await, "Talking");
+    let (s, v) = d.post("api=change_status&status=7").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            ok("Agent status has been modified to Almuerzo")
+        )
+    );
+    d.run(1).await;
+    assert_eq!(d.status().await, "Talking");
+    let (s, v) = d.post("api=hang_type_ready&cod_act=003&comments=no").await;
+    assert_eq!((s, v), (StatusCode::OK, ok("Type has been successful")));
+    d.run(1).await;
+    // hang_type_ready's ready comes after the pause was asked: ready wins.
+    assert_eq!(d.status().await, "Ready");
+    d.post("api=change_status&status=7").await;
+    d.run(1).await;
+    assert_eq!(d.status().await, "Almuerzo");
+    d.run(30).await;
+    let ana = d.ana().await;
+    assert_eq!(ana["agent_status"], "Almuerzo");
+    assert!(
+        ana["aux_time"].as_str().unwrap().parse::<i64>().unwrap() >= 30,
+        "{ana}"
+    );
+    assert_eq!(ana["outbound"], "3", "{ana}");
+
+    // Logout.
+    let (s, v) = d.post("api=change_status&status=logout").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            ok("Agent status has been modified to Logout")
+        )
+    );
+    d.run(1).await;
+    assert_eq!(d.status().await, "Logout");
+
+    // Mistakes.
+    let (s, v) = d
+        .app
+        .post(&d.token, "/api/v2/agentbox.php?agent_id=999&api=hang", "")
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::NOT_FOUND,
+            error(
+                404,
+                "NOT FOUND",
+                "AGENT_ID 999 IS NOT AN AGENT OF THIS OPERATION"
+            )
+        )
+    );
+    let (s, v) = d.post("api=change_status&status=siesta").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = d.post("api=change_status").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::BAD_REQUEST,
+            error(400, "BAD REQUEST", "SOME PARAMETERS ARE REQUIRED")
+        )
+    );
+    let (s, v) = d.post("api=transferir").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, _) = d.app.get(&d.token, &agentbox("api=hang")).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+
+    // The agent API is not counted against the quota; real_time is.
+    let used = d.app.store.quota_used(d.op, &day).await.unwrap() - quota_before;
+    assert_eq!(used, d.reads.get(), "only the reads were counted");
+}
