@@ -9,13 +9,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use jiff::{Timestamp, ToSpan};
-use marcador_server::clock::{ScaledClock, SystemClock};
+use marcador_server::clock::{ScaledClock, SharedClock, SystemClock};
 use marcador_server::config::Config;
 use marcador_server::demo::{self, DemoSize};
-use marcador_server::engine::sim::SimTelephony;
-use marcador_server::setup::Setup;
+use marcador_server::engine::sim::{SimProfile, SimTelephony};
+use marcador_server::setup::{Setup, TelephonyKind};
 use marcador_server::startup::{Application, shutdown_signal};
 use marcador_server::store::{Location, Store};
+use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
 use marcador_wire::date::REQUEST_DATE_FORMAT;
 
@@ -261,21 +262,46 @@ async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
         let setup = Setup::load(&path).map_err(anyhow::Error::msg)?;
         let applied = setup.apply(&store, Timestamp::now()).await?;
         tracing::info!(operation = %setup.operation.name, file = %path.display(), "setup applied");
-        if setup.simulation.is_some() {
-            dial = Some(setup.engine_config(&applied));
+        let sip = setup.telephony.kind == TelephonyKind::Sip;
+        if sip || setup.simulation.is_some() {
+            let (cfg, sim) = setup.engine_config(&applied);
+            let telephony = if sip {
+                let settings = SipSettings::from_setup(&setup.telephony)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Dialer::Sip(settings)
+            } else {
+                Dialer::Sim(sim)
+            };
+            dial = Some((cfg, telephony));
         }
     }
-    let mut app = Application::with_store(store, &config, Arc::new(SystemClock)).await?;
-    if let Some((cfg, sim)) = dial {
-        let seed = cfg.seed;
-        app = app
-            .with_engine(cfg, SimTelephony::new(seed, sim), Timestamp::now())
-            .await?;
-        tracing::info!("engine running on simulated telephony");
+    let clock: SharedClock = Arc::new(SystemClock);
+    let mut app = Application::with_store(store, &config, clock.clone()).await?;
+    match dial {
+        Some((cfg, Dialer::Sim(sim))) => {
+            let seed = cfg.seed;
+            app = app
+                .with_engine(cfg, SimTelephony::new(seed, sim), Timestamp::now())
+                .await?;
+            tracing::info!("engine running on simulated telephony");
+        }
+        Some((cfg, Dialer::Sip(settings))) => {
+            let trunk = settings.trunk.clone();
+            let tel = SipTelephony::start(settings, clock).await?;
+            tracing::info!(sip = %tel.local_addr(), %trunk, "engine dialing over SIP");
+            app = app.with_engine(cfg, tel, Timestamp::now()).await?;
+        }
+        None => {}
     }
     tracing::info!(addr = %app.local_addr(), db = %location, "serving");
     app.run_until(shutdown_signal()).await?;
     Ok(())
+}
+
+/// The telephony `serve --setup` dials with.
+enum Dialer {
+    Sim(SimProfile),
+    Sip(SipSettings),
 }
 
 async fn run_demo(

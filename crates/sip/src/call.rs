@@ -1,14 +1,20 @@
-//! The worker that carries out the engine's commands, and one task per
-//! outbound call turning its dialog into the engine's events.
+//! The worker that carries out the engine's commands, and one task per leg —
+//! a customer's call through the trunk, or an agent's phone — turning its
+//! dialog into the engine's events.
 //!
-//! A call's task reports at most one of Failed / Answered, then at most one
-//! HungUp — and nothing after the engine hung up (its `HangUp` sets the
-//! call's token): the engine has already written how that call ended.
+//! A customer call's task reports at most one of Failed / Answered, then at
+//! most one HungUp; an agent leg's task AgentLegUp, then AgentLegDown (or
+//! AgentLegDown alone when the phone never answers). Nothing is reported
+//! after the engine hung up (its `HangUp` or `CloseAgentLeg` sets the leg's
+//! token): the engine has already written how that leg ended. `Bridge`
+//! connects the two legs' media (`media.rs`).
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use marcador_server::engine::telephony::{
-    Answerer, CallRef, Command, Ending, Originate, Party, TelEvent,
+    AgentRef, Answerer, CallRef, Command, Ending, Originate, Party, TelEvent,
 };
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::DialogState;
@@ -19,7 +25,8 @@ use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::{Calls, Reporter, SipSettings, causes::q850_of};
+use super::media::{Media, Ports};
+use super::{Reporter, SipSettings, causes::q850_of};
 
 pub(crate) struct Worker {
     pub layer: Arc<DialogLayer>,
@@ -28,77 +35,136 @@ pub(crate) struct Worker {
     pub credential: Option<Credential>,
     pub settings: SipSettings,
     pub reporter: Reporter,
-    pub calls: Calls,
-    /// When the next INVITE may go (pacing to `max_cps`).
+    pub calls: HashMap<CallRef, Leg>,
+    pub agents: HashMap<AgentRef, Leg>,
+    /// When the next INVITE to the trunk may go (pacing to `max_cps`).
     pub next_slot: Instant,
     pub cancel: CancellationToken,
+    pub ports: Ports,
+    pub next_serial: u64,
 }
 
-/// A call's end, sent back to the worker so it frees the channel.
-type Ended = CallRef;
+/// Where a leg's task says it ended.
+type Ended = mpsc::UnboundedSender<(Who, u64)>;
+
+/// A leg the engine may still command: its hang-up token and its media.
+pub(crate) struct Leg {
+    /// Tells this leg from a later one of the same call or agent.
+    serial: u64,
+    hangup: CancellationToken,
+    media: Arc<Media>,
+}
+
+/// Whose leg a task carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Customer(CallRef),
+    Agent(AgentRef),
+}
 
 impl Worker {
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<(i64, Command)>) {
-        let (ended_tx, mut ended) = mpsc::unbounded_channel::<Ended>();
+        let (ended_tx, mut ended) = mpsc::unbounded_channel();
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => break,
-                Some(call) = ended.recv() => { self.calls.remove(&call); }
+                Some((who, serial)) = ended.recv() => self.ended(who, serial),
                 cmd = commands.recv() => match cmd {
                     None => break,
-                    Some((_, cmd)) => self.command(cmd, &ended_tx),
+                    Some((_, cmd)) => self.command(cmd, &ended_tx).await,
                 },
             }
         }
-        // Stopping: every call still up is ended.
-        for (_, token) in self.calls.drain() {
-            token.cancel();
+        // Stopping: every call and agent leg still up is ended.
+        let legs = self.calls.drain().map(|(_, l)| l);
+        for leg in legs.chain(self.agents.drain().map(|(_, l)| l)) {
+            leg.hangup.cancel();
+            leg.media.close();
         }
     }
 
-    fn command(&mut self, cmd: Command, ended: &mpsc::UnboundedSender<Ended>) {
+    /// A leg's task ended: forget it (unless the engine already replaced it
+    /// with a new one: an agent who logged in again).
+    fn ended(&mut self, who: Who, serial: u64) {
+        match who {
+            Who::Customer(call) => {
+                if self.calls.get(&call).is_some_and(|l| l.serial == serial) {
+                    self.calls.remove(&call);
+                }
+            }
+            Who::Agent(agent) => {
+                if self.agents.get(&agent).is_some_and(|l| l.serial == serial) {
+                    self.agents.remove(&agent);
+                }
+            }
+        }
+    }
+
+    async fn command(&mut self, cmd: Command, ended: &Ended) {
         match cmd {
-            Command::Originate(o) => self.originate(o, ended),
+            Command::Originate(o) => self.originate(o, ended).await,
             Command::HangUp { call } => {
-                if let Some(token) = self.calls.remove(&call) {
-                    token.cancel();
+                if let Some(leg) = self.calls.remove(&call) {
+                    leg.media.unbridge();
+                    leg.hangup.cancel();
                 }
             }
             Command::Bridge { call, agent } => {
-                // No agent leg is ever up yet (see the crate's doc), so the engine never asks.
-                tracing::warn!(call, agent, "bridging is not built for SIP yet");
+                match (self.calls.get(&call), self.agents.get(&agent)) {
+                    (Some(c), Some(a)) => Media::bridge(&c.media, &a.media),
+                    _ => tracing::warn!(call, agent, "bridge of a call or agent leg that is gone"),
+                }
             }
-            Command::OpenAgentLeg { agent, .. } => {
-                tracing::warn!(
-                    agent,
-                    "agents' phones are not built for SIP yet: the agent stays logged out"
-                );
-                self.reporter
-                    .report(TelEvent::AgentLegDown { agent, q850: 47 });
+            Command::OpenAgentLeg { agent, address } => {
+                self.open_agent(agent, address, ended).await
             }
-            Command::CloseAgentLeg { .. } => {}
+            Command::CloseAgentLeg { agent } => {
+                if let Some(leg) = self.agents.remove(&agent) {
+                    leg.media.unbridge();
+                    leg.hangup.cancel();
+                }
+            }
         }
     }
 
-    fn originate(&mut self, o: Originate, ended: &mpsc::UnboundedSender<Ended>) {
+    async fn media(&self) -> std::io::Result<Arc<Media>> {
+        Media::open(
+            &self.ports,
+            self.settings.listen.ip(),
+            self.cancel.child_token(),
+        )
+        .await
+    }
+
+    async fn originate(&mut self, o: Originate, ended: &Ended) {
         let call = o.call;
+        let congested = Ending {
+            sip: Some(503),
+            q850: 34,
+        };
         if self.calls.len() >= self.settings.max_channels {
             // No channel free: congestion, as a gateway out of circuits reports it.
             self.reporter.report(TelEvent::Failed {
                 call,
-                ending: Ending {
-                    sip: Some(503),
-                    q850: 34,
-                },
+                ending: congested,
             });
             return;
         }
+        let media = match self.media().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(call, error = %e, "no RTP port for a call");
+                self.reporter.report(TelEvent::Failed {
+                    call,
+                    ending: congested,
+                });
+                return;
+            }
+        };
         let now = Instant::now();
         let slot = self.next_slot.max(now);
         let gap = Duration::from_secs_f64(1.0 / self.settings.max_cps.max(0.001));
         self.next_slot = slot + gap;
-        let token = self.cancel.child_token();
-        self.calls.insert(call, token.clone());
         let mut callee = self.trunk.clone();
         callee.auth = Some(Auth {
             user: o.number.clone(),
@@ -112,55 +178,108 @@ impl Worker {
         } else {
             o.caller_id.clone()
         };
+        let opt = self.invite(callee, user, self.credential.clone(), &media);
+        self.start(Who::Customer(call), slot, opt, media, ended);
+    }
+
+    async fn open_agent(&mut self, agent: AgentRef, address: Option<String>, ended: &Ended) {
+        let callee = address.as_deref().and_then(|a| Uri::try_from(a).ok());
+        let Some(callee) = callee else {
+            tracing::warn!(agent, "the agent has no SIP address to call: logged out");
+            self.reporter
+                .report(TelEvent::AgentLegDown { agent, q850: 3 });
+            return;
+        };
+        let media = match self.media().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(agent, error = %e, "no RTP port for an agent's phone");
+                self.reporter
+                    .report(TelEvent::AgentLegDown { agent, q850: 47 });
+                return;
+            }
+        };
+        if let Some(old) = self.agents.remove(&agent) {
+            old.hangup.cancel();
+        }
+        let opt = self.invite(callee, "marcador".to_owned(), None, &media);
+        self.start(Who::Agent(agent), Instant::now(), opt, media, ended);
+    }
+
+    fn invite(
+        &self,
+        callee: Uri,
+        user: String,
+        credential: Option<Credential>,
+        media: &Media,
+    ) -> InviteOption {
         let mut caller = self.contact.clone();
         caller.auth = Some(Auth {
             user,
             password: None,
         });
-        let opt = InviteOption {
+        InviteOption {
             callee,
             caller,
             contact: self.contact.clone(),
-            credential: self.credential.clone(),
+            credential,
             content_type: Some("application/sdp".to_owned()),
-            offer: Some(offer(&self.contact).into_bytes()),
+            offer: Some(media.offer()),
             ..Default::default()
+        }
+    }
+
+    fn start(
+        &mut self,
+        who: Who,
+        slot: Instant,
+        opt: InviteOption,
+        media: Arc<Media>,
+        ended: &Ended,
+    ) {
+        let hangup = self.cancel.child_token();
+        self.next_serial += 1;
+        let serial = self.next_serial;
+        let leg = Leg {
+            serial,
+            hangup: hangup.clone(),
+            media: media.clone(),
         };
-        let task = CallTask {
-            call,
+        match who {
+            Who::Customer(call) => self.calls.insert(call, leg),
+            Who::Agent(agent) => self.agents.insert(agent, leg),
+        };
+        let task = LegTask {
+            who,
             layer: self.layer.clone(),
             reporter: self.reporter.clone(),
-            hangup: token,
+            hangup: hangup.clone(),
+            media,
         };
         let ended = ended.clone();
         tokio::spawn(async move {
             task.run(slot, opt).await;
-            let _ = ended.send(call);
+            let _ = ended.send((who, serial));
         });
     }
 }
 
-/// The SDP offer: G.711 µ-law and A-law. (Media is not relayed yet; the
-/// port is the discard port, so a carrier that sends RTP sends it nowhere.)
-fn offer(contact: &Uri) -> String {
-    let host = contact.host_with_port.host.to_string();
-    format!(
-        "v=0\r\no=marcador 1 1 IN IP4 {host}\r\ns=marcador\r\nc=IN IP4 {host}\r\nt=0 0\r\n\
-         m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
-    )
-}
-
-struct CallTask {
-    call: CallRef,
+struct LegTask {
+    who: Who,
     layer: Arc<DialogLayer>,
     reporter: Reporter,
-    /// Set by the engine's HangUp.
+    /// Set by the engine's HangUp (CloseAgentLeg for an agent).
     hangup: CancellationToken,
+    media: Arc<Media>,
 }
 
-impl CallTask {
+impl LegTask {
     async fn run(self, slot: Instant, opt: InviteOption) {
-        let call = self.call;
+        self.call(slot, opt).await;
+        self.media.close();
+    }
+
+    async fn call(&self, slot: Instant, opt: InviteOption) {
         tokio::select! {
             _ = self.hangup.cancelled() => return,
             _ = tokio::time::sleep_until(slot) => {}
@@ -169,7 +288,7 @@ impl CallTask {
         let (dialog, mut invite) = match self.layer.do_invite_async(opt, state_tx) {
             Ok(d) => d,
             Err(e) => {
-                tracing::warn!(call, error = %e, "INVITE could not be sent");
+                tracing::warn!(who = ?self.who, error = %e, "INVITE could not be sent");
                 self.failed(None);
                 return;
             }
@@ -183,7 +302,7 @@ impl CallTask {
                     hung = true;
                     let r = if answered { dialog.hangup().await } else { dialog.cancel().await };
                     if let Err(e) = r {
-                        tracing::debug!(call, error = %e, "hang-up failed");
+                        tracing::debug!(who = ?self.who, error = %e, "hang-up failed");
                     }
                     if answered {
                         self.layer.remove_dialog(&dialog.id());
@@ -194,7 +313,7 @@ impl CallTask {
                 }
                 r = &mut invite, if !finished => {
                     finished = true;
-                    let status = match r {
+                    let status = match &r {
                         // A 408 with nothing heard before is the stack's own Timer B:
                         // nothing answered at all (a carrier's 408 follows its 100 Trying).
                         Ok(Ok((_, Some(resp)))) if resp.status_code.code() == 408 && !heard => None,
@@ -207,8 +326,11 @@ impl CallTask {
                                 // Our CANCEL crossed the 200: the stack ends it with a BYE.
                                 break;
                             }
+                            if let Ok(Ok((_, Some(resp)))) = &r {
+                                self.media_answered(&resp.body);
+                            }
                             if !answered {
-                                self.reporter.report(TelEvent::Answered { call, by: Answerer::Unknown });
+                                self.answered();
                             }
                             answered = true;
                         }
@@ -226,21 +348,20 @@ impl CallTask {
                     Some(DialogState::Early(..)) if !ringing && !hung => {
                         heard = true;
                         ringing = true;
-                        self.reporter.report(TelEvent::Ringing { call });
+                        if let Who::Customer(call) = self.who {
+                            self.reporter.report(TelEvent::Ringing { call });
+                        }
                     }
-                    Some(DialogState::Confirmed(..)) => {
+                    Some(DialogState::Confirmed(_, resp)) => {
+                        self.media_answered(&resp.body);
                         if !answered && !hung {
-                            self.reporter.report(TelEvent::Answered { call, by: Answerer::Unknown });
+                            self.answered();
                         }
                         answered = true;
                     }
                     Some(DialogState::Terminated(id, _)) if answered => {
                         if !hung {
-                            self.reporter.report(TelEvent::HungUp {
-                                call,
-                                by: Party::Customer,
-                                q850: 16,
-                            });
+                            self.hung_up();
                         }
                         self.layer.remove_dialog(&id);
                         break;
@@ -251,13 +372,42 @@ impl CallTask {
         }
     }
 
-    fn failed(&self, status: Option<u16>) {
-        self.reporter.report(TelEvent::Failed {
-            call: self.call,
-            ending: Ending {
-                sip: status,
-                q850: q850_of(status),
+    fn media_answered(&self, sdp: &[u8]) {
+        if let Err(e) = self.media.answered(sdp) {
+            tracing::warn!(who = ?self.who, problem = %e, "no media with this leg");
+        }
+    }
+
+    fn answered(&self) {
+        self.reporter.report(match self.who {
+            Who::Customer(call) => TelEvent::Answered {
+                call,
+                by: Answerer::Unknown,
             },
+            Who::Agent(agent) => TelEvent::AgentLegUp { agent },
+        });
+    }
+
+    /// The far end hung up an answered leg.
+    fn hung_up(&self) {
+        self.reporter.report(match self.who {
+            Who::Customer(call) => TelEvent::HungUp {
+                call,
+                by: Party::Customer,
+                q850: 16,
+            },
+            Who::Agent(agent) => TelEvent::AgentLegDown { agent, q850: 16 },
+        });
+    }
+
+    fn failed(&self, status: Option<u16>) {
+        let q850 = q850_of(status);
+        self.reporter.report(match self.who {
+            Who::Customer(call) => TelEvent::Failed {
+                call,
+                ending: Ending { sip: status, q850 },
+            },
+            Who::Agent(agent) => TelEvent::AgentLegDown { agent, q850 },
         });
     }
 }

@@ -10,14 +10,18 @@
 //! into [`TelEvent`]s, stamped with the application's clock and handed to the
 //! engine through [`Telephony::drain`] (the engine is woken at once).
 //!
-//! Not built yet (see issue 11): agents' legs and the RTP relay between a
-//! customer and an agent — an `OpenAgentLeg` is refused (the agent stays
-//! logged out), so an answered call finds no agent and is abandoned after
-//! 2 s, as Wolkvox counts it — and answering-machine detection (every answer
-//! is reported as `Unknown`, which the engine treats as a person).
+//! Agents: an `OpenAgentLeg` calls the agent's phone (its SIP address, no
+//! trunk) and keeps the line up until `CloseAgentLeg` or the phone hangs up
+//! (`AgentLegDown`). `Bridge` connects a customer's media to an agent's
+//! (`media.rs`: both legs' SDP name sockets of Marcador, which relays the
+//! RTP between them).
+//!
+//! Not built yet (see issue 11): answering-machine detection — every answer
+//! is reported as `Unknown`, which the engine treats as a person.
 
 mod call;
 mod causes;
+pub mod media;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,7 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use marcador_server::clock::SharedClock;
-use marcador_server::engine::telephony::{CallRef, Command, TelEvent, Telephony, Timed};
+use marcador_server::engine::telephony::{Command, TelEvent, Telephony, Timed};
+use marcador_server::setup::TelephonySetup;
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::Dialog;
@@ -58,6 +63,8 @@ pub struct SipSettings {
     /// An INVITE nothing answers at all (not even 100 Trying) within this
     /// time is given up: CHANUNAVAIL.
     pub no_response: Duration,
+    /// UDP ports for media (first, last); none: any free port.
+    pub rtp_ports: Option<(u16, u16)>,
 }
 
 impl SipSettings {
@@ -71,12 +78,39 @@ impl SipSettings {
             max_channels: 100,
             max_cps: 10.0,
             no_response: Duration::from_secs(8),
+            rtp_ports: None,
         }
+    }
+}
+
+impl SipSettings {
+    /// The settings `[telephony]` of a setup file asks for (already checked
+    /// by the setup: `listen` and `trunk` are there).
+    pub fn from_setup(t: &TelephonySetup) -> Result<Self, SipError> {
+        let listen = t.listen.as_deref().unwrap_or_default();
+        let listen: SocketAddr = listen.parse().map_err(|_| SipError::Listen {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            reason: format!("telephony.listen {listen:?} is not ip:port"),
+        })?;
+        let mut s = SipSettings::new(listen, t.trunk.clone().unwrap_or_default());
+        s.username.clone_from(&t.username);
+        s.password.clone_from(&t.password);
+        s.caller_id.clone_from(&t.caller_id);
+        if let Some(n) = t.max_channels {
+            s.max_channels = n;
+        }
+        if let Some(cps) = t.max_cps {
+            s.max_cps = cps;
+        }
+        s.rtp_ports = t.rtp_range().map_err(SipError::Setup)?;
+        Ok(s)
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SipError {
+    #[error("{0}")]
+    Setup(String),
     #[error("trunk {0:?} is not a SIP URI (sip:host:port)")]
     Trunk(String),
     #[error("cannot listen for SIP on {addr}: {reason}")]
@@ -174,11 +208,14 @@ impl SipTelephony {
             trunk,
             contact,
             credential,
+            ports: media::Ports::new(settings.rtp_ports),
             settings,
             reporter: reporter.clone(),
             calls: HashMap::new(),
+            agents: HashMap::new(),
             next_slot: tokio::time::Instant::now(),
             cancel: cancel.clone(),
+            next_serial: 0,
         };
         tokio::spawn(worker.run(rx));
         tracing::info!(%local, "SIP telephony listening");
@@ -249,6 +286,3 @@ async fn route_incoming(
         }
     }
 }
-
-/// Calls the engine asked to hang up before their task ended.
-type Calls = HashMap<CallRef, CancellationToken>;

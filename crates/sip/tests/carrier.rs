@@ -6,8 +6,9 @@
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
-use std::path::PathBuf;
-use std::process::{Child, Command as Process, ExitStatus, Stdio};
+mod sipp;
+
+use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,69 +18,7 @@ use marcador_server::engine::telephony::{
 };
 use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::CallResult;
-
-/// A sipp UAS running one scenario once on a free UDP port of 127.0.0.1; killed on drop.
-struct Sipp {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Sipp {
-    fn start(scenario: &str) -> Sipp {
-        let port = std::net::UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .map(|a| a.port())
-            .expect("a free UDP port");
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/scenarios")
-            .join(format!("{scenario}.xml"));
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let child = Process::new("sipp")
-            .args(["-sf", &file.to_string_lossy(), "-i", "127.0.0.1"])
-            .args(["-p", &port.to_string(), "-m", "1", "-nostdin"])
-            .args(["-timeout", "20s", "-timeout_error", "-trace_err"])
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sipp is installed (Debian package sip-tester; .ci/run installs it)");
-        Sipp {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-
-    /// Waits for sipp to end its scenario (printing its error log if it failed).
-    async fn finished(mut self) -> ExitStatus {
-        for _ in 0..250 {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                if !status.success() {
-                    for log in std::fs::read_dir(self._dir.path())
-                        .into_iter()
-                        .flatten()
-                        .flatten()
-                    {
-                        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
-                        eprintln!("sipp {}:\n{text}", log.path().display());
-                    }
-                }
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("sipp did not finish its scenario within 25 s");
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use sipp::Sipp;
 
 /// How the test plays the engine during the call.
 #[derive(Clone, Copy, PartialEq)]

@@ -1,0 +1,159 @@
+//! A customer bridged to an agent, both real SIP peers: sipp answers the
+//! agent's phone (echoing its RTP back, `-rtp_echo`) and the customer's
+//! call (its audio at a UDP socket of this test). The test speaks as the
+//! customer and hears its own packets come back: through Marcador to the
+//! agent's phone, and back through Marcador.
+//!
+//! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
+
+mod sipp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use marcador_server::clock::SystemClock;
+use marcador_server::engine::telephony::{Command, Originate, TelEvent, Telephony};
+use marcador_sip::{SipSettings, SipTelephony};
+use sipp::{Sipp, free_udp_port};
+use tokio::net::UdpSocket;
+
+/// Waits until telephony reports an event `pick` accepts.
+async fn wait_for(tel: &mut SipTelephony, pick: impl Fn(&TelEvent) -> bool) -> TelEvent {
+    let wake = tel.wake().expect("real telephony wakes the engine");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let mut got = Vec::new();
+        tel.drain(&mut got);
+        for (_, ev) in got {
+            if pick(&ev) {
+                return ev;
+            }
+            seen.push(ev);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not reported within 10 s; reported: {seen:?}"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(200), wake.notified()).await;
+    }
+}
+
+#[tokio::test]
+async fn the_customers_audio_reaches_the_agent_and_comes_back() {
+    let echo_port = free_udp_port().to_string();
+    let agent = Sipp::start_with("agent_phone", &["-rtp_echo", "-mp", &echo_port]);
+    let customer_audio = UdpSocket::bind("127.0.0.1:0").await.expect("a UDP socket");
+    let media_port = customer_audio
+        .local_addr()
+        .expect("its address")
+        .port()
+        .to_string();
+    let carrier = Sipp::start_with(
+        "customer_media",
+        &["-trace_logs", "-set", "media", &media_port],
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let settings = SipSettings::new(
+        "127.0.0.1:0".parse().expect("an address"),
+        format!("sip:127.0.0.1:{}", carrier.port),
+    );
+    let mut tel = SipTelephony::start(settings, Arc::new(SystemClock))
+        .await
+        .expect("SIP telephony starts");
+    tel.command(
+        0,
+        Command::OpenAgentLeg {
+            agent: 5,
+            address: Some(format!("sip:1001@127.0.0.1:{}", agent.port)),
+        },
+    );
+    let up = wait_for(&mut tel, |e| matches!(e, TelEvent::AgentLegUp { .. })).await;
+    assert_eq!(up, TelEvent::AgentLegUp { agent: 5 });
+    tel.command(
+        0,
+        Command::Originate(Originate {
+            call: 1,
+            number: "573001234567".into(),
+            phone: 1,
+            caller_id: String::new(),
+            ring_timeout_ms: 30_000,
+        }),
+    );
+    wait_for(&mut tel, |e| {
+        matches!(e, TelEvent::Answered { call: 1, .. })
+    })
+    .await;
+    tel.command(0, Command::Bridge { call: 1, agent: 5 });
+
+    // Where Marcador receives the customer's audio: the port it offered.
+    let mut offered = None;
+    for _ in 0..50 {
+        offered = carrier
+            .logs()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("MEDIA ")?.trim().parse::<u16>().ok());
+        if offered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let offered = offered.expect("the carrier logged the port Marcador offered");
+    let marcador = std::net::SocketAddr::from(([127, 0, 0, 1], offered));
+
+    // 20 ms of µ-law each, numbered; every one should come back unchanged.
+    let mut back = Vec::new();
+    let mut buf = [0u8; 1500];
+    for seq in 0u16..50 {
+        let payload = [seq as u8; 160];
+        let packet = rtp_types::RtpPacketBuilder::new()
+            .payload_type(0)
+            .sequence_number(seq)
+            .timestamp(u32::from(seq) * 160)
+            .ssrc(0xC0FFEE)
+            .payload(&payload[..])
+            .write_vec()
+            .expect("an RTP packet");
+        customer_audio
+            .send_to(&packet, marcador)
+            .await
+            .expect("sent");
+        while let Ok(Ok((n, from))) = tokio::time::timeout(
+            Duration::from_millis(20),
+            customer_audio.recv_from(&mut buf),
+        )
+        .await
+        {
+            assert_eq!(
+                from, marcador,
+                "the agent's audio comes from where the customer sends"
+            );
+            let p = rtp_types::RtpPacket::parse(&buf[..n]).expect("RTP");
+            assert!(p.payload().iter().all(|b| *b == p.sequence_number() as u8));
+            back.push(p.sequence_number());
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok((n, _)) = customer_audio.try_recv_from(&mut buf) {
+        back.push(
+            rtp_types::RtpPacket::parse(&buf[..n])
+                .expect("RTP")
+                .sequence_number(),
+        );
+    }
+    back.sort_unstable();
+    back.dedup();
+    assert!(
+        back.len() >= 45,
+        "{} of 50 packets came back: {back:?}",
+        back.len()
+    );
+
+    // Both hang-ups reach the peers, which end their scenarios.
+    tel.command(0, Command::HangUp { call: 1 });
+    tel.command(0, Command::CloseAgentLeg { agent: 5 });
+    let (carrier, agent) = (carrier.finished().await, agent.finished().await);
+    assert!(carrier.success(), "carrier sipp: {carrier}");
+    assert!(agent.success(), "agent sipp: {agent}");
+}

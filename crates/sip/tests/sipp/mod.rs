@@ -1,0 +1,89 @@
+//! sipp as a SIP peer of the tests: one scenario (`tests/scenarios/`) run
+//! once as a UAS on a free UDP port of 127.0.0.1, killed when dropped.
+
+// Each test binary uses part of it.
+#![allow(dead_code)]
+use std::path::PathBuf;
+use std::process::{Child, Command as Process, ExitStatus, Stdio};
+use std::time::Duration;
+
+/// A free UDP port of 127.0.0.1 (free when asked; sipp binds it next).
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+/// A sipp UAS running one scenario once on a free UDP port of 127.0.0.1; killed on drop.
+pub struct Sipp {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Sipp {
+    pub fn start(scenario: &str) -> Sipp {
+        Self::start_with(scenario, &[])
+    }
+
+    /// [`Sipp::start`] with more of sipp's options.
+    pub fn start_with(scenario: &str, extra: &[&str]) -> Sipp {
+        let port = free_udp_port();
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios")
+            .join(format!("{scenario}.xml"));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let child = Process::new("sipp")
+            .args(["-sf", &file.to_string_lossy(), "-i", "127.0.0.1"])
+            .args(["-p", &port.to_string(), "-m", "1", "-nostdin"])
+            .args(["-timeout", "20s", "-timeout_error", "-trace_err"])
+            .args(extra)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp is installed (Debian package sip-tester; .ci/run installs it)");
+        Sipp { child, port, dir }
+    }
+
+    /// What the scenario's `<log>` actions wrote so far (with `-trace_logs`).
+    pub fn logs(&self) -> String {
+        std::fs::read_dir(self.dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|f| f.file_name().to_string_lossy().ends_with("_logs.log"))
+            .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+            .collect()
+    }
+
+    /// Waits for sipp to end its scenario (printing its error log if it failed).
+    pub async fn finished(mut self) -> ExitStatus {
+        for _ in 0..250 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                if !status.success() {
+                    for log in std::fs::read_dir(self.dir.path())
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                    {
+                        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+                        eprintln!("sipp {}:\n{text}", log.path().display());
+                    }
+                }
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("sipp did not finish its scenario within 25 s");
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
