@@ -70,6 +70,7 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
                 skill_id: None,
                 opt_titles: vec![],
                 window: None,
+                amd: String::new(),
             },
             now,
         )

@@ -43,6 +43,7 @@ async fn setup(store: &Store, start: Timestamp) -> (i64, i64) {
                 skill_id: Some(skill),
                 opt_titles: vec![],
                 window: None,
+                amd: String::new(),
             },
             start,
         )

@@ -377,6 +377,7 @@ pub async fn seed(
                     skill_id: Some(skill),
                     opt_titles: titles,
                     window: None,
+                    amd: String::new(),
                 },
                 created,
             )

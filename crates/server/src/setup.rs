@@ -74,6 +74,50 @@ pub struct TelephonySetup {
     pub max_cps: Option<f64>,
     /// UDP ports for media, `"first-last"` (default: any free port).
     pub rtp_ports: Option<String>,
+    /// Answering-machine detection's thresholds, for campaigns with `amd`.
+    #[serde(default)]
+    pub amd: AmdSettings,
+}
+
+/// The thresholds, with Asterisk's `amd.conf` defaults (`[telephony.amd]`): how answering-machine
+/// detection tells a person from a machine on SIP calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AmdSettings {
+    /// Silence before any voice this long: a machine (ms).
+    pub initial_silence_ms: u32,
+    /// A greeting (all voice so far) longer than this: a machine (ms).
+    pub greeting_ms: u32,
+    /// Silence after the greeting this long: a person (ms).
+    pub after_greeting_silence_ms: u32,
+    /// Undecided after this long: not sure (ms).
+    pub total_analysis_time_ms: u32,
+    /// Voice this long makes a word (ms).
+    pub min_word_length_ms: u32,
+    /// Silence this long ends a word (ms).
+    pub between_words_silence_ms: u32,
+    /// This many words: a machine.
+    pub maximum_number_of_words: u32,
+    /// One word longer than this: a machine (ms).
+    pub maximum_word_length_ms: u32,
+    /// A frame whose mean absolute amplitude (16-bit linear) is below this is silence.
+    pub silence_threshold: u32,
+}
+
+impl Default for AmdSettings {
+    fn default() -> Self {
+        AmdSettings {
+            initial_silence_ms: 2500,
+            greeting_ms: 1500,
+            after_greeting_silence_ms: 800,
+            total_analysis_time_ms: 5000,
+            min_word_length_ms: 100,
+            between_words_silence_ms: 50,
+            maximum_number_of_words: 3,
+            maximum_word_length_ms: 5000,
+            silence_threshold: 256,
+        }
+    }
 }
 
 /// `[[agents]]`: a person with an extension. Agents start logged out and
@@ -125,6 +169,13 @@ impl TelephonySetup {
 
     fn check(&self) -> std::result::Result<(), String> {
         self.rtp_range()?;
+        let a = &self.amd;
+        if a.total_analysis_time_ms == 0 || a.maximum_number_of_words == 0 {
+            return Err(
+                "telephony.amd: total_analysis_time_ms and maximum_number_of_words must be above 0"
+                    .into(),
+            );
+        }
         if self.ring_timeout_s == Some(0) {
             return Err("telephony.ring_timeout_s must be at least 1".into());
         }

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+use super::amd::{Amd, AmdSettings, Verdict};
 use super::media::{Media, Ports};
 use super::{Reporter, SipSettings, causes::q850_of};
 
@@ -179,7 +180,8 @@ impl Worker {
             o.caller_id.clone()
         };
         let opt = self.invite(callee, user, self.credential.clone(), &media);
-        self.start(Who::Customer(call), slot, opt, media, ended);
+        let amd = o.amd.then_some(self.settings.amd);
+        self.start(Who::Customer(call), slot, opt, media, amd, ended);
     }
 
     async fn open_agent(&mut self, agent: AgentRef, address: Option<String>, ended: &Ended) {
@@ -203,7 +205,7 @@ impl Worker {
             old.hangup.cancel();
         }
         let opt = self.invite(callee, "marcador".to_owned(), None, &media);
-        self.start(Who::Agent(agent), Instant::now(), opt, media, ended);
+        self.start(Who::Agent(agent), Instant::now(), opt, media, None, ended);
     }
 
     fn invite(
@@ -235,6 +237,7 @@ impl Worker {
         slot: Instant,
         opt: InviteOption,
         media: Arc<Media>,
+        amd: Option<AmdSettings>,
         ended: &Ended,
     ) {
         let hangup = self.cancel.child_token();
@@ -255,6 +258,7 @@ impl Worker {
             reporter: self.reporter.clone(),
             hangup: hangup.clone(),
             media,
+            amd,
         };
         let ended = ended.clone();
         tokio::spawn(async move {
@@ -271,6 +275,15 @@ struct LegTask {
     /// Set by the engine's HangUp (CloseAgentLeg for an agent).
     hangup: CancellationToken,
     media: Arc<Media>,
+    /// Answering-machine detection before the answer is reported.
+    amd: Option<AmdSettings>,
+}
+
+/// Answering-machine detection under way: the far end's audio, the detector, its deadline.
+struct Listening {
+    audio: mpsc::Receiver<Vec<i16>>,
+    amd: Amd,
+    until: Instant,
 }
 
 impl LegTask {
@@ -296,8 +309,27 @@ impl LegTask {
         let (mut answered, mut ringing, mut finished, mut hung) = (false, false, false, false);
         // Whether anything (even 100 Trying) ever answered the INVITE.
         let mut heard = false;
+        let mut listening: Option<Listening> = None;
         loop {
             tokio::select! {
+                // Detection listening: a frame of the customer's audio, or the
+                // analysis time is up (None).
+                heard_audio = async {
+                    match listening.as_mut() {
+                        Some(l) => tokio::time::timeout_at(l.until, l.audio.recv()).await.ok(),
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    let verdict = match (heard_audio, listening.as_mut()) {
+                        (Some(Some(frame)), Some(l)) => l.amd.feed(&frame),
+                        (_, Some(l)) => Some(l.amd.give_up()),
+                        (_, None) => None,
+                    };
+                    if let Some(v) = verdict {
+                        listening = None;
+                        self.detected(v, hung);
+                    }
+                }
                 _ = self.hangup.cancelled(), if !hung => {
                     hung = true;
                     let r = if answered { dialog.hangup().await } else { dialog.cancel().await };
@@ -330,7 +362,7 @@ impl LegTask {
                                 self.media_answered(&resp.body);
                             }
                             if !answered {
-                                self.answered();
+                                listening = self.answered();
                             }
                             answered = true;
                         }
@@ -355,7 +387,7 @@ impl LegTask {
                     Some(DialogState::Confirmed(_, resp)) => {
                         self.media_answered(&resp.body);
                         if !answered && !hung {
-                            self.answered();
+                            listening = self.answered();
                         }
                         answered = true;
                     }
@@ -378,14 +410,49 @@ impl LegTask {
         }
     }
 
-    fn answered(&self) {
-        self.reporter.report(match self.who {
-            Who::Customer(call) => TelEvent::Answered {
-                call,
-                by: Answerer::Unknown,
-            },
-            Who::Agent(agent) => TelEvent::AgentLegUp { agent },
-        });
+    /// Answered: reported at once, or once detection decides (it listens from now).
+    fn answered(&self) -> Option<Listening> {
+        match (self.who, self.amd) {
+            (Who::Customer(_), Some(settings)) => {
+                let (tap, audio) = mpsc::channel(256);
+                self.media.tap(tap);
+                let ms = u64::from(settings.total_analysis_time_ms);
+                Some(Listening {
+                    audio,
+                    amd: Amd::new(settings),
+                    until: Instant::now() + Duration::from_millis(ms),
+                })
+            }
+            (Who::Customer(call), None) => {
+                self.reporter.report(TelEvent::Answered {
+                    call,
+                    by: Answerer::Unknown,
+                });
+                None
+            }
+            (Who::Agent(agent), _) => {
+                self.reporter.report(TelEvent::AgentLegUp { agent });
+                None
+            }
+        }
+    }
+
+    /// Detection decided: the answer, with who answered.
+    fn detected(&self, verdict: Verdict, hung: bool) {
+        self.media.untap();
+        let Who::Customer(call) = self.who else {
+            return;
+        };
+        tracing::debug!(call, ?verdict, "answering-machine detection");
+        if hung {
+            return;
+        }
+        let by = match verdict {
+            Verdict::Person(_) => Answerer::Person,
+            Verdict::Machine(_) => Answerer::Machine,
+            Verdict::NotSure => Answerer::Unknown,
+        };
+        self.reporter.report(TelEvent::Answered { call, by });
     }
 
     /// The far end hung up an answered leg.

@@ -16,9 +16,13 @@
 //! (`media.rs`: both legs' SDP name sockets of Marcador, which relays the
 //! RTP between them).
 //!
-//! Not built yet (see issue 11): answering-machine detection — every answer
-//! is reported as `Unknown`, which the engine treats as a person.
+//! Answering-machine detection (`amd.rs`), for calls the engine originates
+//! with `amd`: the answer is reported once the first seconds of the
+//! customer's audio (tapped from its media) say person or machine, or the
+//! analysis time runs out (`Unknown`). Without `amd`, an answer is
+//! reported at once as `Unknown`, which the engine treats as a person.
 
+pub mod amd;
 mod call;
 mod causes;
 pub mod media;
@@ -65,6 +69,8 @@ pub struct SipSettings {
     pub no_response: Duration,
     /// UDP ports for media (first, last); none: any free port.
     pub rtp_ports: Option<(u16, u16)>,
+    /// Answering-machine detection's thresholds (for calls originated with `amd`).
+    pub amd: amd::AmdSettings,
 }
 
 impl SipSettings {
@@ -79,6 +85,7 @@ impl SipSettings {
             max_cps: 10.0,
             no_response: Duration::from_secs(8),
             rtp_ports: None,
+            amd: amd::AmdSettings::default(),
         }
     }
 }
@@ -103,6 +110,7 @@ impl SipSettings {
             s.max_cps = cps;
         }
         s.rtp_ports = t.rtp_range().map_err(SipError::Setup)?;
+        s.amd = t.amd;
         Ok(s)
     }
 }

@@ -63,6 +63,7 @@ async fn call_with(
             phone: 1,
             caller_id: "6015550000".into(),
             ring_timeout_ms: 30_000,
+            amd: false,
         }),
     );
     let mut events = Vec::new();
@@ -212,6 +213,7 @@ async fn a_call_past_the_channel_cap_is_congestion_at_once() {
             phone: 1,
             caller_id: String::new(),
             ring_timeout_ms: 30_000,
+            amd: false,
         }),
     );
     let wake = tel.wake().expect("real telephony wakes the engine");

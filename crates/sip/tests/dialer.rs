@@ -23,7 +23,7 @@ use marcador_server::testing::TestDb;
 use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::CampaignType;
 use serde_json::Value;
-use sipp::Sipp;
+use sipp::{Sipp, speech};
 
 const TOKEN: &str = "sip-dialer-token";
 const NUMBER: &str = "573001234567";
@@ -43,6 +43,16 @@ impl Marcador {
     /// is `agent_phone`, if any), makes a started campaign of one record,
     /// and serves.
     async fn start(carrier: &Sipp, agent_phone: Option<&Sipp>, ring_timeout_s: u32) -> Marcador {
+        Self::start_amd(carrier, agent_phone, ring_timeout_s, "").await
+    }
+
+    /// [`Marcador::start`], the campaign's answering-machine detection set to `amd`.
+    async fn start_amd(
+        carrier: &Sipp,
+        agent_phone: Option<&Sipp>,
+        ring_timeout_s: u32,
+        amd: &str,
+    ) -> Marcador {
         let agent = agent_phone.map_or(String::new(), |a| {
             format!(
                 "[[agents]]\nid = \"1001\"\nname = \"Ana Gómez\"\nskills = [\"Cobranza\"]\n\
@@ -82,6 +92,7 @@ impl Marcador {
                     skill_id: applied.skills.get("Cobranza").copied(),
                     opt_titles: vec![],
                     window: None,
+                    amd: amd.into(),
                 },
                 now,
             )
@@ -342,6 +353,38 @@ async fn answered_bridged_and_typed_through_agentbox() {
         "{c}"
     );
     // Logout hangs up the agent's phone: its sipp ends its scenario.
+    marcador.agentbox("api=change_status&status=logout").await;
+    marcador
+        .agent_becomes("Logout", Duration::from_secs(5))
+        .await;
+    let phone = phone.finished().await;
+    marcador.stop().await;
+    assert!(phone.success(), "agent phone sipp: {phone}");
+}
+
+#[tokio::test]
+async fn a_machine_is_recorded_hung_up_and_never_bridged() {
+    let greeting = speech(
+        "Hola, has llamado a Luz Rojas. No estoy disponible. Deja tu mensaje después del tono.",
+        0.3,
+        0.0,
+        8.0,
+    );
+    let phone = Sipp::start("agent_phone");
+    let carrier = Sipp::start_in("answer_and_speak", &[], &[("speech.ul", &greeting)]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let marcador = Marcador::start_amd(&carrier, Some(&phone), 30, "COL").await;
+    marcador.agentbox("api=change_status&status=ready").await;
+    let row = marcador.attempt(Duration::from_secs(15)).await;
+    assert_eq!(row["result"], "ANSWER-MACHINE", "{row}");
+    let c = marcador.counters().await;
+    assert_eq!(c["answer_machine"], "1", "{c}");
+    // Marcador hung up on the machine (sipp saw the BYE) and the agent never took it.
+    let carrier = carrier.finished().await;
+    assert!(carrier.success(), "carrier sipp: {carrier}");
+    let agents = marcador.get("/api/v2/real_time.php?api=agents").await;
+    assert_eq!(agents["data"][0]["agent_status"], "Ready", "{agents}");
+    assert_eq!(agents["data"][0]["outbound"], "0", "{agents}");
     marcador.agentbox("api=change_status&status=logout").await;
     marcador
         .agent_becomes("Logout", Duration::from_secs(5))

@@ -79,6 +79,7 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back() {
             phone: 1,
             caller_id: String::new(),
             ring_timeout_ms: 30_000,
+            amd: false,
         }),
     );
     wait_for(&mut tel, |e| {

@@ -81,3 +81,9 @@ pub mod agent_status_param {
 
 /// `campaign_id=all` in campaign_3 selects every campaign of the operation.
 pub const ALL_CAMPAIGNS: &str = "all";
+
+/// create_campaign's `amd`: the countries whose answering-machine detection
+/// profile the vendor offers (empty: no detection).
+pub const AMD_COUNTRIES: &[&str] = &[
+    "ARG", "CHL", "COL", "CRI", "ECU", "ESP", "GTM", "HND", "ITA", "MEX", "NIC", "PAN", "PER",
+];

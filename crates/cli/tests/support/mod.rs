@@ -145,6 +145,7 @@ pub async fn predictive_campaign(
                 skill_id,
                 opt_titles: Vec::new(),
                 window: None,
+                amd: String::new(),
             },
             Timestamp::now(),
         )

@@ -71,3 +71,7 @@ ALTER TABLE request_leases ADD COLUMN counted BIGINT NOT NULL DEFAULT 1;
 DROP TRIGGER request_leases_count_quota ON request_leases;
 CREATE TRIGGER request_leases_count_quota AFTER INSERT ON request_leases
 FOR EACH ROW WHEN (NEW.counted = 1) EXECUTE FUNCTION request_leases_count_quota();
+
+-- A campaign's answering-machine detection: the country profile create_campaign's
+-- `amd` named (ARG, CHL, COL…), or '' for none.
+ALTER TABLE campaigns ADD COLUMN amd TEXT COLLATE "C" NOT NULL DEFAULT '';

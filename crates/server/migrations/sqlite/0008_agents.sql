@@ -74,3 +74,7 @@ BEGIN
   INSERT INTO quota_usage (operation_id, day, used) VALUES (NEW.operation_id, NEW.day, 1)
   ON CONFLICT (operation_id, day) DO UPDATE SET used = used + 1;
 END;
+
+-- A campaign's answering-machine detection: the country profile create_campaign's
+-- `amd` named (ARG, CHL, COL…), or '' for none.
+ALTER TABLE campaigns ADD COLUMN amd TEXT NOT NULL DEFAULT '';

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use marcador_wire::api::{param, report};
+use marcador_wire::api::{AMD_COUNTRIES, param, report};
 use marcador_wire::envelope::msgs;
 use marcador_wire::limits::MAX_RECORDS_PER_UPLOAD;
 use marcador_wire::rows::{
@@ -120,6 +120,10 @@ pub async fn create_campaign(st: &AppState, caller: &Caller, p: &Params, body: &
             .into());
         }
     };
+    let amd = req.amd.trim().to_uppercase();
+    if !amd.is_empty() && !AMD_COUNTRIES.contains(&amd.as_str()) {
+        return Err(WireError::bad_parameter("amd", &req.amd, &AMD_COUNTRIES.join(", ")).into());
+    }
     let id = st
         .store
         .create_campaign(
@@ -133,6 +137,7 @@ pub async fn create_campaign(st: &AppState, caller: &Caller, p: &Params, body: &
                 skill_id: Some(skill),
                 opt_titles: req.opt_titles(),
                 window,
+                amd,
             },
             st.clock.now(),
         )

@@ -29,6 +29,8 @@ pub(super) struct Campaign {
     /// Daily window `hhiiss`–`hhiiss`.
     pub window: (String, String),
     pub kind: CampaignType,
+    /// Answered calls pass answering-machine detection.
+    pub amd: bool,
     pub started: bool,
     pub speed: i64,
     pub skill: Option<i64>,
@@ -81,6 +83,7 @@ impl Engine {
             let c = self.campaigns.entry(s.id).or_insert_with(|| Campaign {
                 window: (String::new(), String::new()),
                 kind: s.kind,
+                amd: false,
                 started: false,
                 speed: 0,
                 skill: None,
@@ -94,6 +97,7 @@ impl Engine {
             c.skill = s.skill_id;
             c.kind = s.kind;
             c.window = (s.start_time, s.end_time);
+            c.amd = s.amd;
         }
         Ok(())
     }
@@ -287,6 +291,7 @@ impl Engine {
             phone: c.claim.phone,
             caller_id: String::new(),
             ring_timeout_ms: self.cfg.ring_timeout_ms,
+            amd: self.campaigns.get(&c.campaign).is_some_and(|k| k.amd),
         };
         let campaign = c.campaign;
         if agent.is_none()

@@ -190,6 +190,7 @@ mod tests {
                 phone,
                 caller_id: String::new(),
                 ring_timeout_ms: 30_000,
+                amd: false,
             }),
         );
         let mut out = Vec::new();

@@ -40,6 +40,9 @@ pub struct Originate {
     pub caller_id: String,
     /// The engine hangs up at this point; telephony may use it to bound its own timers.
     pub ring_timeout_ms: i64,
+    /// Tell a person from a machine when answered (the campaign's `amd`);
+    /// otherwise an answer is `Unknown`.
+    pub amd: bool,
 }
 
 /// What the engine asks telephony to do.

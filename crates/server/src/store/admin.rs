@@ -74,6 +74,8 @@ pub struct NewCampaign {
     pub opt_titles: Vec<String>,
     /// Daily dialing window `(hhiiss, hhiiss)` in the operation's zone; all day if `None`.
     pub window: Option<(String, String)>,
+    /// Answering-machine detection's country profile (`""`: none).
+    pub amd: String,
 }
 
 /// A customer record as uploaded.
@@ -112,6 +114,8 @@ pub struct CampaignSettings {
     /// Daily window `hhiiss`–`hhiiss` (inclusive) in the operation's zone.
     pub start_time: String,
     pub end_time: String,
+    /// Whether answered calls pass answering-machine detection.
+    pub amd: bool,
 }
 
 /// An upload this large refreshes the planner's statistics of `records`:
@@ -326,7 +330,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO campaigns (operation_id, name, description, type, status, speed, skill_id, opt_titles, created_at, \
-             start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             start_time, end_time, amd) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(c.operation_id)
         .bind(&c.name)
@@ -339,6 +343,7 @@ impl Store {
         .bind(now.as_second())
         .bind(c.window.as_ref().map_or("000000", |w| w.0.as_str()))
         .bind(c.window.as_ref().map_or("235959", |w| w.1.as_str()))
+        .bind(&c.amd)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
@@ -475,7 +480,7 @@ impl Store {
     /// Every campaign of the operation with what the dialer needs, in id order.
     pub async fn campaign_settings(&self, operation_id: i64) -> Result<Vec<CampaignSettings>> {
         let rows = sqlx::query(
-            "SELECT id, type, status, speed, skill_id, start_time, end_time FROM campaigns \
+            "SELECT id, type, status, speed, skill_id, start_time, end_time, amd FROM campaigns \
              WHERE operation_id = $1 ORDER BY id",
         )
         .bind(operation_id)
@@ -493,6 +498,7 @@ impl Store {
                     skill_id: r.try_get(4)?,
                     start_time: r.try_get(5)?,
                     end_time: r.try_get(6)?,
+                    amd: !r.try_get::<String, _>(7)?.is_empty(),
                 })
             })
             .collect()

@@ -134,6 +134,12 @@ async fn create_campaign_errors() {
         ),
         (
             CREATE,
+            r#"{"campaign_name": "N", "skill_id": "1", "amd": "XYZ"}"#,
+            400,
+            "AMD \"XYZ\" IS NOT VALID: EXPECTED ARG, CHL, COL, CRI, ECU, ESP, GTM, HND, ITA, MEX, NIC, PAN, PER",
+        ),
+        (
+            CREATE,
             r#"{"campaign_name": "N"}"#,
             400,
             "SOME PARAMETERS ARE REQUIRED",

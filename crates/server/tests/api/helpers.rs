@@ -351,6 +351,7 @@ pub async fn campaign(
                 skill_id: skill,
                 opt_titles: vec![],
                 window: None,
+                amd: String::new(),
             },
             now(),
         )

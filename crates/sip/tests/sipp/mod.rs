@@ -29,11 +29,20 @@ impl Sipp {
 
     /// [`Sipp::start`] with more of sipp's options.
     pub fn start_with(scenario: &str, extra: &[&str]) -> Sipp {
+        Self::start_in(scenario, extra, &[])
+    }
+
+    /// [`Sipp::start_with`], with `files` (name, bytes) written into sipp's
+    /// working directory first (audio the scenario plays).
+    pub fn start_in(scenario: &str, extra: &[&str], files: &[(&str, &[u8])]) -> Sipp {
         let port = free_udp_port();
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/scenarios")
             .join(format!("{scenario}.xml"));
         let dir = tempfile::tempdir().expect("a temporary directory");
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).expect("a file for sipp");
+        }
         let child = Process::new("sipp")
             .args(["-sf", &file.to_string_lossy(), "-i", "127.0.0.1"])
             .args(["-p", &port.to_string(), "-m", "1", "-nostdin"])
@@ -86,4 +95,30 @@ impl Drop for Sipp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `text` spoken in Spanish as raw 8 kHz µ-law, with `lead` and `tail`
+/// seconds of silence around it, cut at `max` seconds.
+pub fn speech(text: &str, lead: f64, tail: f64, max: f64) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let wav = dir.path().join("speech.wav");
+    let ul = dir.path().join("speech.ul");
+    let ok = Process::new("espeak-ng")
+        .args(["-v", "es", "-w"])
+        .arg(&wav)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is installed (Debian espeak-ng; .ci/run installs it)");
+    assert!(ok.success(), "espeak-ng failed");
+    let ok = Process::new("sox")
+        .arg("-V1")
+        .arg(&wav)
+        .args(["-r", "8000", "-c", "1", "-t", "ul"])
+        .arg(&ul)
+        .args(["pad", &lead.to_string(), &tail.to_string()])
+        .args(["trim", "0", &max.to_string()])
+        .status()
+        .expect("sox is installed (Debian sox; .ci/run installs it)");
+    assert!(ok.success(), "sox failed");
+    std::fs::read(&ul).expect("the audio")
 }
