@@ -26,7 +26,7 @@ use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::amd::{Amd, AmdSettings, Verdict};
-use super::media::{Media, Ports};
+use super::media::{Media, MediaStats, Ports};
 use super::{Reporter, SipSettings, causes::q850_of};
 
 pub(crate) struct Worker {
@@ -42,6 +42,7 @@ pub(crate) struct Worker {
     pub next_slot: Instant,
     pub cancel: CancellationToken,
     pub ports: Ports,
+    pub stats: Arc<MediaStats>,
     pub next_serial: u64,
 }
 
@@ -129,12 +130,8 @@ impl Worker {
     }
 
     async fn media(&self) -> std::io::Result<Arc<Media>> {
-        Media::open(
-            &self.ports,
-            self.settings.listen.ip(),
-            self.cancel.child_token(),
-        )
-        .await
+        let ip = self.settings.listen.ip();
+        Media::open(&self.ports, self.stats.clone(), ip, self.cancel.child_token()).await
     }
 
     async fn originate(&mut self, o: Originate, ended: &Ended) {

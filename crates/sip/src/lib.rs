@@ -149,6 +149,7 @@ pub struct SipTelephony {
     reporter: Reporter,
     cancel: CancellationToken,
     local: SocketAddr,
+    media_stats: Arc<media::MediaStats>,
 }
 
 impl SipTelephony {
@@ -211,12 +212,14 @@ impl SipTelephony {
             realm: None,
             auth_username: None,
         });
+        let media_stats = Arc::new(media::MediaStats::default());
         let worker = call::Worker {
             layer,
             trunk,
             contact,
             credential,
             ports: media::Ports::new(settings.rtp_ports),
+            stats: media_stats.clone(),
             settings,
             reporter: reporter.clone(),
             calls: HashMap::new(),
@@ -232,7 +235,17 @@ impl SipTelephony {
             reporter,
             cancel,
             local,
+            media_stats,
         })
+    }
+
+    /// RTP packets received from far ends and relayed between bridged legs so far.
+    pub fn media_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.media_stats.received.load(Relaxed),
+            self.media_stats.relayed.load(Relaxed),
+        )
     }
 
     /// The address Marcador's SIP listens on (the real port when 0 was asked for).

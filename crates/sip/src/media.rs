@@ -107,6 +107,14 @@ impl Ports {
     }
 }
 
+/// Packets received from far ends and relayed to bridged legs, over every
+/// leg of one telephony.
+#[derive(Debug, Default)]
+pub struct MediaStats {
+    pub received: AtomicU64,
+    pub relayed: AtomicU64,
+}
+
 /// One leg's media.
 #[derive(Debug)]
 pub struct Media {
@@ -114,9 +122,7 @@ pub struct Media {
     local: SocketAddr,
     state: Mutex<State>,
     stop: CancellationToken,
-    /// Packets received and packets relayed to the bridged leg.
-    received: AtomicU64,
-    relayed: AtomicU64,
+    stats: Arc<MediaStats>,
 }
 
 #[derive(Debug, Default)]
@@ -135,7 +141,12 @@ struct State {
 
 impl Media {
     /// A socket on `ip` and its relay task, which ends at `stop`.
-    pub async fn open(ports: &Ports, ip: IpAddr, stop: CancellationToken) -> io::Result<Arc<Self>> {
+    pub async fn open(
+        ports: &Ports,
+        stats: Arc<MediaStats>,
+        ip: IpAddr,
+        stop: CancellationToken,
+    ) -> io::Result<Arc<Self>> {
         let socket = ports.bind(ip).await?;
         let local = socket.local_addr()?;
         let media = Arc::new(Media {
@@ -143,8 +154,7 @@ impl Media {
             local,
             state: Mutex::default(),
             stop,
-            received: AtomicU64::new(0),
-            relayed: AtomicU64::new(0),
+            stats,
         });
         tokio::spawn(relay(
             Arc::downgrade(&media),
@@ -160,14 +170,6 @@ impl Media {
 
     pub fn local(&self) -> SocketAddr {
         self.local
-    }
-
-    /// (received, relayed) packets so far.
-    pub fn counts(&self) -> (u64, u64) {
-        (
-            self.received.load(Ordering::Relaxed),
-            self.relayed.load(Ordering::Relaxed),
-        )
     }
 
     /// The SDP offer for this leg: audio at this socket, µ-law then A-law.
@@ -283,7 +285,7 @@ impl Media {
         }
         // UDP: a packet the socket cannot take now is dropped, as the network would.
         if self.socket.try_send_to(packet, remote).is_ok() {
-            self.relayed.fetch_add(1, Ordering::Relaxed);
+            self.stats.relayed.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -307,7 +309,7 @@ async fn relay(media: Weak<Media>, socket: Arc<UdpSocket>, stop: CancellationTok
         let Some(media) = media.upgrade() else {
             return;
         };
-        media.received.fetch_add(1, Ordering::Relaxed);
+        media.stats.received.fetch_add(1, Ordering::Relaxed);
         media.heard_from_far_end(&mut buf[..n], from);
     }
 }
@@ -367,6 +369,7 @@ mod tests {
     async fn the_offer_reads_back_as_this_socket() {
         let media = Media::open(
             &Ports::new(None),
+            Arc::default(),
             "127.0.0.1".parse().unwrap(),
             CancellationToken::new(),
         )
@@ -381,10 +384,10 @@ mod tests {
     async fn bridged_legs_relay_and_transcode() {
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let ports = Ports::new(Some((41000, 41100)));
-        let a = Media::open(&ports, ip, CancellationToken::new())
+        let a = Media::open(&ports, Arc::default(), ip, CancellationToken::new())
             .await
             .unwrap();
-        let b = Media::open(&ports, ip, CancellationToken::new())
+        let b = Media::open(&ports, Arc::default(), ip, CancellationToken::new())
             .await
             .unwrap();
         assert_eq!(a.local().port() % 2, 0);
