@@ -220,7 +220,9 @@ async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                // rsipstack logs every SIP message whole at info: the customers'
+                // numbers are in them, so only its warnings pass by default.
+                .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -29,7 +29,12 @@ fn cpu_seconds() -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15; after the ")" they are the 12th and 13th.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -111,9 +116,18 @@ async fn attempts() {
     let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/uac_busy.xml");
     let started = Instant::now();
     let status = Process::new("sipp")
-        .args(["-sf", scenario, "-i", "127.0.0.1", "-p", &sipp::free_udp_port().to_string()])
+        .args([
+            "-sf",
+            scenario,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &sipp::free_udp_port().to_string(),
+        ])
         // sipp's fastest here (a higher -r makes it slower, not faster).
-        .args(["-m", &n, "-r", "20000", "-l", "100000", "-nostdin", "-timeout", "120s"])
+        .args([
+            "-m", &n, "-r", "20000", "-l", "100000", "-nostdin", "-timeout", "120s",
+        ])
         .arg(format!("127.0.0.1:{}", carrier.port))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -137,7 +151,10 @@ async fn bridged(calls: usize) {
     let phones: Vec<Sipp> = (0..calls.div_ceil(100))
         .map(|_| {
             let echo = sipp::free_udp_port().to_string();
-            Sipp::start_with("agent_phone", &["-rtp_echo", "-mp", &echo, "-m", "100", "-timeout", "120s"])
+            Sipp::start_with(
+                "agent_phone",
+                &["-rtp_echo", "-mp", &echo, "-m", "100", "-timeout", "120s"],
+            )
         })
         .collect();
     let dir = tempfile::tempdir().expect("a directory");
@@ -236,7 +253,10 @@ fn main() {
         attempts().await;
         // MARCADOR_BENCH_CALLS="50,100" picks the sizes.
         let sizes = std::env::var("MARCADOR_BENCH_CALLS").unwrap_or_else(|_| "100,400,1200".into());
-        for calls in sizes.split(',').filter_map(|c| c.trim().parse::<usize>().ok()) {
+        for calls in sizes
+            .split(',')
+            .filter_map(|c| c.trim().parse::<usize>().ok())
+        {
             bridged(calls).await;
         }
     });

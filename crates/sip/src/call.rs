@@ -131,7 +131,13 @@ impl Worker {
 
     async fn media(&self) -> std::io::Result<Arc<Media>> {
         let ip = self.settings.listen.ip();
-        Media::open(&self.ports, self.stats.clone(), ip, self.cancel.child_token()).await
+        Media::open(
+            &self.ports,
+            self.stats.clone(),
+            ip,
+            self.cancel.child_token(),
+        )
+        .await
     }
 
     async fn originate(&mut self, o: Originate, ended: &Ended) {
