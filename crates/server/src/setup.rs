@@ -557,4 +557,42 @@ mod tests {
         );
         assert!(Setup::parse(&bad).is_err());
     }
+
+    #[test]
+    fn sip_and_agent_mistakes_name_their_key() {
+        let base = "[operation]\nname = \"x\"\n[[skills]]\nname = \"Cobranza\"\n";
+        let sip = "[telephony]\nkind = \"sip\"\nlisten = \"127.0.0.1:5060\"\ntrunk = \"sip:127.0.0.1:5070\"\n";
+        let agent = |phone: &str, skill: &str| {
+            format!("[[agents]]\nid = \"1001\"\nname = \"Ana\"\nskills = [\"{skill}\"]\n{phone}")
+        };
+        let ok = format!(
+            "{base}{sip}{}",
+            agent("phone = \"sip:1001@127.0.0.1:5080\"\n", "Cobranza")
+        );
+        let s = Setup::parse(&ok).unwrap();
+        assert_eq!(s.telephony.kind, TelephonyKind::Sip);
+        assert_eq!(s.skills[0].agents, 0, "people need no count");
+        let err = |text: String| Setup::parse(&text).unwrap_err();
+        assert!(
+            err(format!("{base}{sip}{}", agent("", "Cobranza")))
+                .contains("agents[0].phone is needed")
+        );
+        assert!(
+            err(format!("{base}{}", agent("phone = \"1001\"\n", "Cobranza")))
+                .contains("agents[0].phone")
+        );
+        assert!(
+            err(format!("{base}{}", agent("", "Ventas"))).contains("agents[0].skills: \"Ventas\"")
+        );
+        let no_trunk = sip.replace("trunk = \"sip:127.0.0.1:5070\"\n", "");
+        assert!(err(format!("{base}{no_trunk}")).contains("telephony.trunk is needed"));
+        let bad_listen = sip.replace("127.0.0.1:5060", "localhost");
+        assert!(err(format!("{base}{bad_listen}")).contains("telephony.listen \"localhost\""));
+        let ports = format!("{base}{sip}rtp_ports = \"20000-10000\"\n");
+        assert!(err(ports).contains("telephony.rtp_ports"));
+        let typo = format!("{base}{sip}max_cpss = 3\n");
+        assert!(err(typo).contains("max_cpss"));
+        let amd = format!("{base}{sip}[telephony.amd]\ngreeting_ms = 2000\n");
+        assert_eq!(Setup::parse(&amd).unwrap().telephony.amd.greeting_ms, 2000);
+    }
 }

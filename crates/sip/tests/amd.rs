@@ -8,25 +8,15 @@
 
 mod sipp;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use marcador_server::clock::SystemClock;
 use marcador_server::engine::telephony::{Answerer, Command, Originate, TelEvent, Telephony};
-use marcador_sip::{SipSettings, SipTelephony};
-use sipp::{Sipp, speech};
+use sipp::{Sipp, speech, telephony_to};
 
 /// Who telephony says answered a call whose far end plays `audio`.
 async fn answered_by(audio: &[u8]) -> Answerer {
     let carrier = Sipp::start_in("answer_and_speak", &[], &[("speech.ul", audio)]);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let settings = SipSettings::new(
-        "127.0.0.1:0".parse().expect("an address"),
-        format!("sip:127.0.0.1:{}", carrier.port),
-    );
-    let mut tel = SipTelephony::start(settings, Arc::new(SystemClock))
-        .await
-        .expect("SIP telephony starts");
+    let mut tel = telephony_to(&carrier, |_| {}).await;
     tel.command(
         0,
         Command::Originate(Originate {

@@ -18,7 +18,7 @@ use marcador_server::engine::telephony::{
 };
 use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::CallResult;
-use sipp::Sipp;
+use sipp::{Sipp, telephony_to};
 
 /// How the test plays the engine during the call.
 #[derive(Clone, Copy, PartialEq)]
@@ -43,17 +43,11 @@ async fn call_with(
     adjust: impl FnOnce(&mut SipSettings),
 ) -> (Vec<TelEvent>, ExitStatus) {
     let sipp = Sipp::start(scenario);
-    // sipp needs a moment to bind its port.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut settings = SipSettings::new(
-        "127.0.0.1:0".parse().expect("an address"),
-        format!("sip:127.0.0.1:{}", sipp.port),
-    );
-    settings.no_response = Duration::from_secs(2);
-    adjust(&mut settings);
-    let mut tel = SipTelephony::start(settings, Arc::new(SystemClock))
-        .await
-        .expect("SIP telephony starts");
+    let mut tel = telephony_to(&sipp, |s| {
+        s.no_response = Duration::from_secs(2);
+        adjust(s);
+    })
+    .await;
     let wake = tel.wake().expect("real telephony wakes the engine");
     tel.command(
         0,

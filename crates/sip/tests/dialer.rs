@@ -215,6 +215,16 @@ impl Marcador {
         }
     }
 
+    /// Logs Ana out (Marcador hangs up her phone, whose sipp then ends its
+    /// scenario) and stops serving.
+    async fn log_out_and_stop(self, phone: Sipp) {
+        self.agentbox("api=change_status&status=logout").await;
+        self.agent_becomes("Logout", Duration::from_secs(5)).await;
+        let phone = phone.finished().await;
+        self.stop().await;
+        assert!(phone.success(), "agent phone sipp: {phone}");
+    }
+
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -236,13 +246,7 @@ async fn one_call(scenario: &str, ring_timeout_s: u32) -> (Value, Value) {
     let counters = marcador.counters().await;
     let carrier = carrier.finished().await;
     assert!(carrier.success(), "carrier sipp: {carrier}");
-    marcador.agentbox("api=change_status&status=logout").await;
-    marcador
-        .agent_becomes("Logout", Duration::from_secs(5))
-        .await;
-    let phone = phone.finished().await;
-    marcador.stop().await;
-    assert!(phone.success(), "agent phone sipp: {phone}");
+    marcador.log_out_and_stop(phone).await;
     assert_eq!(row["telephone"], NUMBER);
     assert_eq!(row["customer_id"], "900100");
     assert_eq!(counters["dial"], "1", "{counters}");
@@ -307,13 +311,7 @@ async fn answered_with_no_agent_ready_is_an_abandon() {
     let carrier = carrier.finished().await;
     assert!(carrier.success(), "carrier sipp: {carrier}");
     assert_eq!(marcador.agent_status().await, "Break");
-    marcador.agentbox("api=change_status&status=logout").await;
-    marcador
-        .agent_becomes("Logout", Duration::from_secs(5))
-        .await;
-    let phone = phone.finished().await;
-    marcador.stop().await;
-    assert!(phone.success(), "agent phone sipp: {phone}");
+    marcador.log_out_and_stop(phone).await;
 }
 
 #[tokio::test]
@@ -353,13 +351,7 @@ async fn answered_bridged_and_typed_through_agentbox() {
         "{c}"
     );
     // Logout hangs up the agent's phone: its sipp ends its scenario.
-    marcador.agentbox("api=change_status&status=logout").await;
-    marcador
-        .agent_becomes("Logout", Duration::from_secs(5))
-        .await;
-    let phone = phone.finished().await;
-    marcador.stop().await;
-    assert!(phone.success(), "agent phone sipp: {phone}");
+    marcador.log_out_and_stop(phone).await;
 }
 
 #[tokio::test]
@@ -385,11 +377,5 @@ async fn a_machine_is_recorded_hung_up_and_never_bridged() {
     let agents = marcador.get("/api/v2/real_time.php?api=agents").await;
     assert_eq!(agents["data"][0]["agent_status"], "Ready", "{agents}");
     assert_eq!(agents["data"][0]["outbound"], "0", "{agents}");
-    marcador.agentbox("api=change_status&status=logout").await;
-    marcador
-        .agent_becomes("Logout", Duration::from_secs(5))
-        .await;
-    let phone = phone.finished().await;
-    marcador.stop().await;
-    assert!(phone.success(), "agent phone sipp: {phone}");
+    marcador.log_out_and_stop(phone).await;
 }

@@ -8,13 +8,11 @@
 
 mod sipp;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use marcador_server::clock::SystemClock;
 use marcador_server::engine::telephony::{Command, Originate, TelEvent, Telephony};
-use marcador_sip::{SipSettings, SipTelephony};
-use sipp::{Sipp, free_udp_port};
+use marcador_sip::SipTelephony;
+use sipp::{Sipp, free_udp_port, telephony_to};
 use tokio::net::UdpSocket;
 
 /// Waits until telephony reports an event `pick` accepts.
@@ -53,15 +51,7 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back() {
         "customer_media",
         &["-trace_logs", "-set", "media", &media_port],
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let settings = SipSettings::new(
-        "127.0.0.1:0".parse().expect("an address"),
-        format!("sip:127.0.0.1:{}", carrier.port),
-    );
-    let mut tel = SipTelephony::start(settings, Arc::new(SystemClock))
-        .await
-        .expect("SIP telephony starts");
+    let mut tel = telephony_to(&carrier, |_| {}).await;
     tel.command(
         0,
         Command::OpenAgentLeg {

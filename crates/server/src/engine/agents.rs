@@ -341,7 +341,8 @@ impl Engine {
             return;
         }
         let a = &self.agents[agent];
-        if !a.simulated && a.typed {
+        if a.typed {
+            // Typed during the talk (through the API): nothing left to do.
             self.calls.remove(&call);
             self.become_free(agent);
             return;

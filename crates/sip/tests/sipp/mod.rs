@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 use std::path::PathBuf;
 use std::process::{Child, Command as Process, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A free UDP port of 127.0.0.1 (free when asked; sipp binds it next).
@@ -121,4 +122,21 @@ pub fn speech(text: &str, lead: f64, tail: f64, max: f64) -> Vec<u8> {
         .expect("sox is installed (Debian sox; .ci/run installs it)");
     assert!(ok.success(), "sox failed");
     std::fs::read(&ul).expect("the audio")
+}
+
+/// SIP telephony on a free port of 127.0.0.1 whose trunk is `carrier`
+/// (after the moment sipp needs to bind its port), settings changed by `adjust`.
+pub async fn telephony_to(
+    carrier: &Sipp,
+    adjust: impl FnOnce(&mut marcador_sip::SipSettings),
+) -> marcador_sip::SipTelephony {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut settings = marcador_sip::SipSettings::new(
+        "127.0.0.1:0".parse().expect("an address"),
+        format!("sip:127.0.0.1:{}", carrier.port),
+    );
+    adjust(&mut settings);
+    marcador_sip::SipTelephony::start(settings, Arc::new(marcador_server::clock::SystemClock))
+        .await
+        .expect("SIP telephony starts")
 }
