@@ -492,7 +492,8 @@ impl Setup {
     }
 
     /// The engine settings this setup asks for: inbound traffic per routing
-    /// point, other calls, and the simulated telephony's answer rate.
+    /// point, other calls, and the simulated telephony's answer rate (no
+    /// simulated traffic with SIP telephony).
     pub fn engine_config(&self, applied: &Applied) -> (EngineConfig, SimProfile) {
         let sim = self.simulation.clone().unwrap_or(SimulationSetup {
             seed: 1,
@@ -520,6 +521,11 @@ impl Setup {
             .collect();
         cfg.other_calls_per_hour = sim.other_calls_per_hour;
         cfg.wrap_up_ms = i64::from(self.operation.wrap_up_s.unwrap_or(60)) * 1000;
+        if self.telephony.kind == TelephonyKind::Sip {
+            // Simulated callers would reach real agents' phones with nobody on the line.
+            cfg.inbound.clear();
+            cfg.other_calls_per_hour = 0.0;
+        }
         cfg.ring_timeout_ms = i64::from(
             self.telephony
                 .ring_timeout_s

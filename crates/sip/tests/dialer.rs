@@ -379,3 +379,22 @@ async fn a_machine_is_recorded_hung_up_and_never_bridged() {
     assert_eq!(agents["data"][0]["outbound"], "0", "{agents}");
     marcador.log_out_and_stop(phone).await;
 }
+
+#[tokio::test]
+async fn a_phone_nobody_answers_logs_the_agent_out() {
+    // The agent's phone rings and rings: at the ring timeout Marcador
+    // cancels it (sipp checks the CANCEL) and the agent is logged out.
+    let phone = Sipp::start("ring_cancel");
+    let carrier = Sipp::start("busy");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let marcador = Marcador::start(&carrier, Some(&phone), 2).await;
+    marcador.agentbox("api=change_status&status=ready").await;
+    marcador.agent_becomes("Ring", Duration::from_secs(3)).await;
+    marcador
+        .agent_becomes("Logout", Duration::from_secs(6))
+        .await;
+    let phone = phone.finished().await;
+    assert!(phone.success(), "agent phone sipp: {phone}");
+    assert_eq!(marcador.counters().await["dial"], "0", "nobody to dial for");
+    marcador.stop().await;
+}

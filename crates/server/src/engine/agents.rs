@@ -72,6 +72,8 @@ pub(super) struct Agent {
     pending: Option<Pending>,
     /// Typed while still talking: no after-call work.
     typed: bool,
+    /// Counts log-ins, so a deadline set at one log-in does not end a later one.
+    logins: u64,
     /// Changed since its state was last written.
     dirty: bool,
 }
@@ -94,6 +96,7 @@ impl Agent {
             call: AgentCall::default(),
             pending: None,
             typed: false,
+            logins: 0,
             dirty: true,
         }
     }
@@ -202,8 +205,22 @@ impl Engine {
             return;
         }
         let (id, address) = (a.id, a.phone.clone());
+        self.agents[agent].logins += 1;
+        let serial = self.agents[agent].logins;
         self.set_state(agent, AgentState::Connecting);
         self.tell(Command::OpenAgentLeg { agent: id, address });
+        // A phone nobody answers is given up, as a customer's is.
+        let at = self.now + self.cfg.ring_timeout_ms;
+        self.schedule(at, Event::AgentRingTimeout { agent, serial });
+    }
+
+    /// The agent's phone rang the whole ring timeout: logged out.
+    pub(super) fn agent_ring_timeout(&mut self, agent: usize, serial: u64) {
+        let a = &self.agents[agent];
+        if a.logins == serial && a.state == AgentState::Connecting {
+            tracing::info!(agent = a.id, "the agent's phone did not answer: logged out");
+            self.log_out(agent);
+        }
     }
 
     pub(super) fn leg_up(&mut self, id: AgentRef) {

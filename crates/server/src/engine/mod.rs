@@ -159,6 +159,11 @@ enum Event {
         agent: usize,
         call: CallRef,
     },
+    /// An agent's phone has rung this long without answering (its log-in `serial`).
+    AgentRingTimeout {
+        agent: usize,
+        serial: u64,
+    },
     PreviewDial {
         agent: usize,
         call: CallRef,
@@ -338,6 +343,7 @@ impl Engine {
             Event::RingTimeout(call) => self.ring_timeout(call),
             Event::WaitExpired(call) => self.wait_expired(call),
             Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call).await?,
+            Event::AgentRingTimeout { agent, serial } => self.agent_ring_timeout(agent, serial),
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
             Event::MenuDone(call) => self.menu_done(call),
             Event::PatienceOut(call) => self.patience_out(call),
