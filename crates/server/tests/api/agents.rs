@@ -254,6 +254,33 @@ async fn an_agent_is_driven_through_agentbox() {
     d.run(16).await;
     assert_eq!(d.status().await, "Ready", "45 s of wrap-up");
 
+    // Hung up untyped, then codified through campaign.php: after-call work ends at once.
+    d.run(20).await;
+    assert_eq!(d.status().await, "Talking");
+    d.post("api=hang").await;
+    d.run(1).await;
+    assert_eq!(d.status().await, "ACW");
+    let (customer,): (String,) = sqlx::query_as(
+        "SELECT s.customer_id FROM agent_status s JOIN agents a ON a.id = s.agent_id WHERE a.code = '1001'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    d.reads.set(d.reads.get() + 1);
+    let codify = format!(
+        "/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={}",
+        d.campaign
+    );
+    let body = format!(r#"{{"customer_id":"{customer}","cod_act":"003"}}"#);
+    let (s, v) = d.app.put(&d.token, &codify, &body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    d.run(1).await;
+    assert_eq!(
+        d.status().await,
+        "Ready",
+        "codified: after-call work is over"
+    );
+
     // A pause asked for during a call starts after it; hang_type_ready ends the call.
     d.run(20).await;
     assert_eq!(d.status().await, "Talking");
@@ -282,7 +309,7 @@ async fn an_agent_is_driven_through_agentbox() {
         ana["aux_time"].as_str().unwrap().parse::<i64>().unwrap() >= 30,
         "{ana}"
     );
-    assert_eq!(ana["outbound"], "3", "{ana}");
+    assert_eq!(ana["outbound"], "4", "{ana}");
 
     // Logout.
     let (s, v) = d.post("api=change_status&status=logout").await;
