@@ -68,6 +68,9 @@ pub struct ConnectionStats {
     pub refused: AtomicU64,
     /// Connections closed by the head or idle timeout.
     pub timed_out: AtomicU64,
+    /// Connections being served now (a request they carried has ended or
+    /// been dropped once its connection is no longer counted here).
+    pub open: AtomicU64,
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the
@@ -108,6 +111,7 @@ pub async fn serve(
         }
         match open.clone().try_acquire_owned() {
             Ok(permit) => {
+                stats.open.fetch_add(1, Ordering::Relaxed);
                 let conn = connection(
                     sock,
                     router.clone(),
@@ -116,8 +120,10 @@ pub async fn serve(
                     stop.clone(),
                     stats.clone(),
                 );
+                let counted = stats.clone();
                 tracker.spawn(async move {
                     conn.await;
+                    counted.open.fetch_sub(1, Ordering::Relaxed);
                     drop(permit);
                 });
             }

@@ -116,6 +116,12 @@ impl Application {
         self.state.in_flight_refusals.clone()
     }
 
+    /// A live count of the requests this process is serving (from the gate
+    /// until their lease has ended, however they end).
+    pub fn requests(&self) -> Arc<AtomicU64> {
+        self.state.requests.clone()
+    }
+
     /// Live counts of connections refused at the cap and closed by a timeout.
     pub fn connection_stats(&self) -> Arc<ConnectionStats> {
         self.stats.clone()

@@ -24,6 +24,7 @@ use tokio::net::TcpStream;
 pub struct Serving {
     pub base: String,
     refusals: Arc<AtomicU64>,
+    requests: Arc<AtomicU64>,
     connections: Arc<ConnectionStats>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -50,6 +51,7 @@ impl Serving {
             .with_routes(extra);
         let base = format!("http://{}", app.local_addr());
         let refusals = app.in_flight_refusals();
+        let requests = app.requests();
         let connections = app.connection_stats();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(async move {
@@ -62,6 +64,7 @@ impl Serving {
         Ok(Serving {
             base,
             refusals,
+            requests,
             connections,
             stop: Some(stop),
             served: Some(served),
@@ -71,6 +74,11 @@ impl Serving {
     /// Requests refused so far because two were in flight on their token.
     pub fn refusals(&self) -> u64 {
         self.refusals.load(Ordering::Relaxed)
+    }
+
+    /// Requests being served now (their leases not yet ended).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// Connections refused at the cap and closed by a timeout so far.

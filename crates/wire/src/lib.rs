@@ -26,6 +26,7 @@ pub mod error;
 pub mod format;
 pub mod limits;
 pub mod rows;
+pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};
 pub use enums::{AgentStatus, CallResult, CampaignStatus, CampaignType, TypeInteraction};

@@ -20,7 +20,8 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ use crate::store::{Admission, AdmitRequest, Lease, Store, StoreError};
 pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let deadline = st.limits.deadline();
     let started = Instant::now();
-    let mut slot = Slot::new(st.store.clone());
+    let mut slot = Slot::new(st.store.clone(), st.requests.clone());
     let answer = tokio::time::timeout(deadline, admit(&st, &mut slot, req, next)).await;
     let resp = match answer {
         Ok(Ok(resp)) => resp,
@@ -169,13 +170,25 @@ enum Held {
 struct Slot {
     store: Store,
     held: Held,
+    /// The process's count of requests being served: this one leaves it
+    /// once whatever it held has ended (`None`: already left).
+    counted: Option<Arc<AtomicU64>>,
 }
 
 impl Slot {
-    fn new(store: Store) -> Self {
+    fn new(store: Store, requests: Arc<AtomicU64>) -> Self {
+        requests.fetch_add(1, Ordering::Relaxed);
         Slot {
             store,
             held: Held::Nothing,
+            counted: Some(requests),
+        }
+    }
+
+    /// This request no longer holds anything.
+    fn done(&mut self) {
+        if let Some(c) = self.counted.take() {
+            c.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -217,42 +230,63 @@ impl Slot {
                 }
             }
             other => {
-                if let Some(task) = release_task(&self.store, other) {
+                if let Some(task) = release_task(&self.store, other, None) {
                     let _ = task.await;
                 }
             }
         }
+        self.done();
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        release_task(&self.store, std::mem::take(&mut self.held));
+        let held = std::mem::take(&mut self.held);
+        release_task(&self.store, held, self.counted.take());
     }
 }
 
-/// Starts ending whatever `held` holds; `None` if it holds nothing (or no
-/// runtime is left to run the task: the process is exiting, and its leases
-/// end with its heartbeat).
-fn release_task(store: &Store, held: Held) -> Option<JoinHandle<()>> {
+/// Starts ending whatever `held` holds, then takes the request out of
+/// `counted` (at once if there is nothing to end); `None` if it holds
+/// nothing (or no runtime is left to run the task: the process is exiting,
+/// and its leases end with its heartbeat).
+fn release_task(
+    store: &Store,
+    held: Held,
+    counted: Option<Arc<AtomicU64>>,
+) -> Option<JoinHandle<()>> {
+    let count_down = |c: Option<Arc<AtomicU64>>| {
+        if let Some(c) = c {
+            c.fetch_sub(1, Ordering::Relaxed);
+        }
+    };
     let lease = match held {
-        Held::Nothing => return None,
+        Held::Nothing => {
+            count_down(counted);
+            return None;
+        }
         Held::Lease(lease) => Ok(lease),
         Held::Admitting(task) => Err(task),
     };
-    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        count_down(counted);
+        return None;
+    };
     let store = store.clone();
     Some(runtime.spawn(async move {
         let lease = match lease {
-            Ok(lease) => lease,
+            Ok(lease) => Some(lease),
             Err(admitting) => match admitting.await {
-                Ok(Ok(Admission::Admitted(lease))) => lease,
-                _ => return,
+                Ok(Ok(Admission::Admitted(lease))) => Some(lease),
+                _ => None,
             },
         };
-        if let Err(e) = store.release(lease).await {
+        if let Some(lease) = lease
+            && let Err(e) = store.release(lease).await
+        {
             tracing::warn!(error = %e, "a request lease was not released; it expires after the deadline");
         }
+        count_down(counted);
     }))
 }
 
@@ -309,7 +343,11 @@ impl HttpBody for LeaseBody {
                 None => {}
             }
             let slot = this.slot.take();
-            match slot.and_then(|mut s| release_task(&s.store, std::mem::take(&mut s.held))) {
+            let releasing = slot.and_then(|mut s| {
+                let counted = s.counted.take();
+                release_task(&s.store, std::mem::take(&mut s.held), counted)
+            });
+            match releasing {
                 Some(task) => this.releasing = Some(task),
                 None => {
                     this.done = true;

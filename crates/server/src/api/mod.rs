@@ -1,14 +1,19 @@
 //! The HTTP API: the Wolkvox v2 paths, with the token check, the per-token
-//! in-flight limit, the daily quota and the deadline in [`gate`], and thin
-//! handlers in [`handlers`] that parse with the wire types, ask the store and
-//! answer with the wire types. [`errors`] makes every error an envelope.
+//! in-flight limit, the daily quota and the deadline in [`gate`], and one
+//! module per path (`real_time`, `reports_manager`, `campaign`,
+//! `information`, `agentbox`) of thin handlers that parse with the wire
+//! types, ask the store and answer with the wire types; what they share is
+//! in `answer`. [`errors`] makes every error an envelope.
 
-mod agents;
-mod companions;
+mod agentbox;
+mod answer;
+mod campaign;
 mod errors;
 mod gate;
-mod handlers;
+mod information;
 mod input;
+mod real_time;
+mod reports_manager;
 mod stream;
 
 use std::sync::Arc;
@@ -41,6 +46,9 @@ pub struct AppState {
     pub limits: Limits,
     /// Requests refused because two were already in flight on their token.
     pub in_flight_refusals: Arc<AtomicU64>,
+    /// Requests this process is serving, from the gate until their lease
+    /// (or admission) has ended — however they end.
+    pub requests: Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -50,6 +58,7 @@ impl AppState {
             clock,
             limits,
             in_flight_refusals: Arc::default(),
+            requests: Arc::default(),
         }
     }
 }
@@ -67,27 +76,27 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let wolkvox = Router::new()
         .route(
             REAL_TIME_PATH,
-            get(handlers::real_time).fallback(not_allowed("GET")),
+            get(real_time::get).fallback(not_allowed("GET")),
         )
         .route(
             CAMPAIGN_PATH,
-            axum::routing::put(handlers::campaign)
-                .post(companions::campaign_post)
-                .delete(companions::campaign_delete)
+            axum::routing::put(campaign::put)
+                .post(campaign::post)
+                .delete(campaign::delete)
                 .fallback(not_allowed("PUT, POST OR DELETE"))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route(
             INFORMATION_PATH,
-            get(companions::information).fallback(not_allowed("GET")),
+            get(information::get).fallback(not_allowed("GET")),
         )
         .route(
             AGENTBOX_PATH,
-            axum::routing::post(agents::agentbox).fallback(not_allowed("POST")),
+            axum::routing::post(agentbox::post).fallback(not_allowed("POST")),
         )
         .route(
             REPORTS_MANAGER_PATH,
-            get(handlers::reports_manager).fallback(not_allowed("GET")),
+            get(reports_manager::get).fallback(not_allowed("GET")),
         )
         .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(

@@ -51,8 +51,8 @@ pub fn campaign_3(
     tokio::spawn(async move {
         let mut buf = Vec::with_capacity(CHUNK + 4096);
         buf.extend_from_slice(prefix.as_bytes());
-        let mut rows = std::pin::pin!(read.rows(tz));
         let mut first = true;
+        let mut rows = Box::pin(read.rows(tz));
         while let Some(row) = rows.next().await {
             let row = match row {
                 Ok(r) => r,
@@ -79,6 +79,12 @@ pub fn campaign_3(
                     return; // the client went away or the deadline passed
                 }
             }
+        }
+        drop(rows);
+        // Every row read: the snapshot ends and its connection is reused (an
+        // early return above drops it, and the connection is closed).
+        if let Err(e) = read.finish().await {
+            tracing::warn!(error = %e, "campaign_3 snapshot did not end cleanly");
         }
         buf.extend_from_slice(STREAM_SUFFIX.as_bytes());
         let _ = tx.send(Ok(Chunk::Last(Bytes::from(buf)))).await;

@@ -60,6 +60,7 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::query::{Query, QueryScalar};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, SqlSafeStr, Transaction};
@@ -289,18 +290,19 @@ impl Store {
         }
     }
 
-    /// A read-only transaction whose statements all see one snapshot.
-    async fn snapshot_tx(&self) -> Result<Transaction<'static, Any>> {
-        match self.backend {
-            Backend::Sqlite => Ok(self.reader.begin().await?),
-            Backend::Postgres => Ok(self
-                .reader
-                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .await?),
-        }
+    /// A reader connection inside a read-only transaction whose statements
+    /// all see one snapshot (see [`Snapshot`]).
+    async fn snapshot(&self) -> Result<Snapshot> {
+        let conn = self.reader.acquire().await?;
+        let mut snapshot = Snapshot { conn, ended: false };
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        snapshot.conn.execute(begin).await?;
+        Ok(snapshot)
     }
 
-    /// One `INSERT … RETURNING id` in its own write transaction.
     async fn insert_id(&self, q: QueryScalar<'_, Any, i64, Args>) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         let id = q.fetch_one(&mut *tx).await?;
@@ -438,6 +440,37 @@ fn pg_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
+}
+
+/// A reader connection in a read-only snapshot transaction. [`Snapshot::end`]
+/// ends the transaction and gives the connection back to the pool; dropped
+/// without it (a report abandoned mid-stream, an error), the connection is
+/// closed instead: a connection whose statement was dropped mid-stream must
+/// never go back to the pool (sqlx returned such connections still in the
+/// transaction, and the next reads on them saw the old snapshot).
+pub(crate) struct Snapshot {
+    conn: PoolConnection<Any>,
+    ended: bool,
+}
+
+impl Snapshot {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
+    }
+
+    pub(crate) async fn end(mut self) -> Result<()> {
+        self.conn.execute("ROLLBACK").await?;
+        self.ended = true;
+        Ok(())
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// The versioned migrations of each backend, embedded at compile time, kept

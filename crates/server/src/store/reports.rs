@@ -12,10 +12,10 @@ use marcador_wire::rows::{
     CallLast10Row, Campaign3Row, CampaignRealtimeRow, Diagram13Row, campaign_label,
 };
 use marcador_wire::{CampaignStatus, CampaignType};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use super::facts::{ROLLUP_SECONDS, RecordWire, record_wire_columns};
-use super::{Result, Store, StoreError};
+use super::{Result, Snapshot, Store, StoreError};
 
 /// Which campaigns campaign_3 reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,8 @@ pub enum CampaignSel {
 /// A campaign_3 answer being read: its size, measured in the same snapshot
 /// its rows are then streamed from, so the two always agree.
 pub struct Campaign3Read {
-    tx: Transaction<'static, Any>,
+    /// Closed when dropped, unless [`Campaign3Read::finish`] ended it first.
+    snapshot: Snapshot,
     pub count: u64,
     pub bytes: u64,
     operation_id: i64,
@@ -65,6 +66,12 @@ impl CampaignSel {
 }
 
 impl Campaign3Read {
+    /// After the last row: ends the snapshot, so the connection goes back to
+    /// the pool (dropped without this, it is closed).
+    pub async fn finish(self) -> Result<()> {
+        self.snapshot.end().await
+    }
+
     /// The rows, in time order (ties in attempt order), never more than were counted.
     pub fn rows(&mut self, tz: TimeZone) -> impl Stream<Item = Result<Campaign3Row>> + Send + '_ {
         let (sql, campaign) = self.sel.sql(C3_ROWS_ONE, C3_ROWS_ALL);
@@ -74,7 +81,7 @@ impl Campaign3Read {
             .bind(self.from)
             .bind(self.to)
             .bind(self.count as i64)
-            .fetch(&mut *self.tx)
+            .fetch(self.snapshot.conn())
             .map(move |row| {
                 let row = row?;
                 Ok(RecordWire::from_row(&row)?.campaign_3_row(
@@ -217,7 +224,7 @@ impl Store {
         to: i64,
         cap: u64,
     ) -> Result<Campaign3Read> {
-        let mut tx = self.snapshot_tx().await?;
+        let mut snapshot = self.snapshot().await?;
         let (sql, campaign) = sel.sql(C3_MEASURE_ONE, C3_MEASURE_ALL);
         let (count, bytes): (i64, i64) = sqlx::query_as(sql)
             .bind(operation_id)
@@ -225,10 +232,10 @@ impl Store {
             .bind(from)
             .bind(to)
             .bind(cap as i64 + 1)
-            .fetch_one(&mut *tx)
+            .fetch_one(snapshot.conn())
             .await?;
         Ok(Campaign3Read {
-            tx,
+            snapshot,
             count: count.max(0) as u64,
             bytes: bytes.max(0) as u64,
             operation_id,

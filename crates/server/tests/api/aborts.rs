@@ -35,7 +35,9 @@ async fn setup() -> (TestApp, String, i64, Targets) {
         panicking_routes(),
     )
     .await;
+    let mut app = app;
     let (token, campaign) = big_campaign(&app, LARGE).await;
+    app.http = no_idle_connections();
     let token_id = app.token_id(&token).await;
     let targets = Targets {
         large_get: c3(campaign, &wire(-86_400), &wire(0)),
@@ -51,9 +53,40 @@ async fn setup() -> (TestApp, String, i64, Targets) {
 /// `LEASE_MARGIN`, so it is the release that ends it, not the expiry.
 const SETTLE: Duration = Duration::from_secs(3);
 
-/// Waits (at most [`SETTLE`]) until no request of the token is in flight.
+/// A client that keeps no idle connection (the one it replaces closes its
+/// own as it is dropped): [`settled`] waits for the server to have none open.
+fn no_idle_connections() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("a client")
+}
+
+/// Waits (at most [`SETTLE`]) until the server has closed every connection
+/// and ended every request it took (an abandoned one, even one still in its
+/// admission when the client left), then until no request of the token is
+/// in flight.
 async fn settled(app: &TestApp, token_id: i64, after: &str) {
     assert!(SETTLE < marcador_server::store::LEASE_MARGIN);
+    let start = std::time::Instant::now();
+    let open = || {
+        app.serving()
+            .connections()
+            .open
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    // Then every request the server took has ended (an abandoned one may
+    // still be in its admission; its lease ends after it is taken).
+    let requests = || app.serving().requests();
+    while open() > 0 || requests() > 0 {
+        assert!(
+            start.elapsed() < SETTLE,
+            "{} connection(s) open, {} request(s) being served {SETTLE:?} after {after}",
+            open(),
+            requests()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     if let Err(n) = marcador_server::testing::settled(&app.store, token_id, SETTLE).await {
         panic!("{n} lease(s) still held {SETTLE:?} after {after}");
     }
@@ -169,12 +202,13 @@ async fn a_panicking_handler_is_a_500_envelope_and_the_server_keeps_serving() {
 both!(the_deadline_frees_the_slot_and_names_the_configured_limit);
 async fn the_deadline_frees_the_slot_and_names_the_configured_limit() {
     // The reproduction: with a 30 ms deadline, 504, 504, then 403 for good.
-    let app = spawn_with(Limits {
+    let mut app = spawn_with(Limits {
         deadline_ms: 30,
         ..Limits::default()
     })
     .await;
     let (token, campaign) = big_campaign(&app, LARGE).await;
+    app.http = no_idle_connections();
     let path = c3(campaign, &wire(-86_400), &wire(0));
     let token_id = app.token_id(&token).await;
     for _ in 0..5 {
