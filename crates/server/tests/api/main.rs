@@ -17,5 +17,6 @@ mod engine;
 mod envelopes;
 mod fuzz;
 mod limits;
+mod postman;
 mod store;
 mod telephony;

@@ -1,0 +1,197 @@
+//! The vendor's own Postman collection, replayed as an integrator would: every
+//! voice request in scope of issue 12 (`tests/fixtures/postman-voice.json`,
+//! made by `scripts/postman-fixture.py`), its variables rewritten — dates to
+//! a valid window, ids to the demo's — sent to a seeded demo server. A request
+//! is answered when it is neither "THE API YOU WANT TO CONSULT DOES NOT
+//! EXIST" nor a 405 for its documented method; an answered request with rows
+//! must carry exactly the example's field names (the documentation's Response
+//! table when there is no example), in order.
+//!
+//! Prints the count. It may only go up: `ANSWERED_AT_LEAST` is what is built.
+
+use std::collections::HashMap;
+
+use jiff::SignedDuration;
+use marcador_server::config::Limits;
+use marcador_server::demo::DemoSize;
+use marcador_server::testing::DemoServer;
+use marcador_wire::CampaignType;
+use serde::Deserialize;
+
+use crate::helpers::*;
+
+/// Requests of the collection answered when this test was written (the five
+/// seed reports, the companions, the agent API); raise it as endpoints are built.
+const ANSWERED_AT_LEAST: usize = 25;
+
+#[derive(Deserialize)]
+struct Request {
+    folder: String,
+    name: String,
+    method: String,
+    path: String,
+    query: String,
+    body: String,
+    fields: Vec<String>,
+    example_fields: Vec<String>,
+}
+
+/// `{{name}}` → `vars[name]` (unknown names: `1`).
+fn fill(text: &str, vars: &HashMap<&str, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = &rest[start + 2..start + end];
+        out.push_str(vars.get(name).map_or("1", String::as_str));
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The keys of the answer's first row, in the order the server wrote them
+/// (serde_json sorts a parsed object's keys, so they are found in the text:
+/// their first place after `"data"`, or from the start for a bare array).
+fn first_row_keys(body: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let row = match &v {
+        serde_json::Value::Array(rows) => rows.first()?,
+        serde_json::Value::Object(o) => match o.get("data")? {
+            serde_json::Value::Array(rows) => rows.first()?,
+            other => other,
+        },
+        _ => return None,
+    };
+    let from = body.find("\"data\"").unwrap_or(0);
+    let mut keys: Vec<(usize, String)> = row
+        .as_object()?
+        .keys()
+        .map(|k| {
+            let at = body[from..]
+                .find(&format!("\"{k}\":"))
+                .unwrap_or(usize::MAX);
+            (at, k.clone())
+        })
+        .collect();
+    keys.sort();
+    Some(keys.into_iter().map(|(_, k)| k).collect())
+}
+
+#[tokio::test]
+async fn the_vendors_collection_is_answered() {
+    let text = include_str!("../fixtures/postman-voice.json");
+    let requests: Vec<Request> = serde_json::from_str(text).expect("the fixture");
+    let token = "postman-replay-token";
+    let size = DemoSize {
+        records: 400,
+        days: 3,
+        ..DemoSize::default()
+    };
+    let demo = DemoServer::start(Limits::default(), size, now(), token)
+        .await
+        .expect("a demo server");
+    let campaign = |kind: CampaignType| {
+        demo.demo
+            .campaigns
+            .iter()
+            .find(|c| c.2 == kind)
+            .map(|c| c.0.to_string())
+            .unwrap_or_else(|| "1".into())
+    };
+    let day = |offset_days: i64| {
+        now()
+            .checked_add(SignedDuration::from_hours(24 * offset_days))
+            .expect("a date")
+            .to_zoned(jiff::tz::TimeZone::get(TZ).expect("the zone"))
+            .strftime("%Y%m%d%H%M%S")
+            .to_string()
+    };
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("date_ini", day(-2)),
+        ("date_end", day(0)),
+        ("YYYYmmddHHiiss", day(0)),
+        ("campaign_id", campaign(CampaignType::Predictive)),
+        ("id_camp", campaign(CampaignType::Predictive)),
+        ("campaign-id", campaign(CampaignType::Predictive)),
+        ("type_campaign", "predictive".into()),
+        ("type", "predictive".into()),
+        (
+            "skill_id",
+            demo.demo
+                .skills
+                .first()
+                .map_or("1".into(), |s| s.to_string()),
+        ),
+        ("agent_id", "1001".into()),
+        ("status", "ready".into()),
+        ("cod_act", "001".into()),
+        ("cod_act_1", "001".into()),
+        ("cod_act_2", "".into()),
+        ("comments", "replay".into()),
+    ]);
+    let http = reqwest::Client::new();
+    let (mut answered, mut shaped, mut with_rows) = (0, 0, 0);
+    let mut missing = Vec::new();
+    let mut misshapen = Vec::new();
+    for r in &requests {
+        let url = format!("{}{}?{}", demo.base, r.path, fill(&r.query, &vars));
+        let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("a method");
+        let resp = http
+            .request(method, &url)
+            .header("wolkvox-token", token)
+            .header("content-type", "application/json")
+            .body(fill(&r.body, &vars))
+            .send()
+            .await
+            .expect("an answer");
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        let unbuilt = body.contains("THE API YOU WANT TO CONSULT DOES NOT EXIST") || status == 405;
+        if unbuilt {
+            missing.push(format!(
+                "{} {} ({} / {})",
+                r.method,
+                fill(&r.query, &vars),
+                r.folder,
+                r.name
+            ));
+            continue;
+        }
+        answered += 1;
+        let want = if r.example_fields.is_empty() {
+            &r.fields
+        } else {
+            &r.example_fields
+        };
+        if let (Some(got), false) = (first_row_keys(&body), want.is_empty()) {
+            with_rows += 1;
+            if &got == want {
+                shaped += 1;
+            } else {
+                misshapen.push(format!("{} {}: {got:?} ≠ {want:?}", r.method, r.query));
+            }
+        }
+    }
+    println!(
+        "postman replay: {answered} of {} voice requests answered; {shaped} of {with_rows} answers with rows carry the documented fields in order",
+        requests.len()
+    );
+    println!(
+        "not built yet ({}):\n  {}",
+        missing.len(),
+        missing.join("\n  ")
+    );
+    println!(
+        "fields differ ({}):\n  {}",
+        misshapen.len(),
+        misshapen.join("\n  ")
+    );
+    assert!(
+        answered >= ANSWERED_AT_LEAST,
+        "{answered} answered, fewer than the {ANSWERED_AT_LEAST} built before"
+    );
+}
