@@ -47,6 +47,8 @@ pub mod report {
     pub const ROUTING_POINTS: &str = "routing_points";
     pub const ACTIVITY_CODES: &str = "activity_codes";
     pub const TOKEN_INFO: &str = "token_info";
+    // information.php?api=agents shares `AGENTS` with real_time.php.
+    pub const AGENTS_IN_SKILL: &str = "agents_in_skill";
 }
 
 /// Query parameter names.
@@ -67,6 +69,10 @@ pub mod param {
     pub const RESULT: &str = "result";
     /// agentbox: the agent's extension.
     pub const AGENT_ID: &str = "agent_id";
+    /// information.php?api=agents: one agent, by extension.
+    pub const AGENT: &str = "agent";
+    /// information.php?api=agents_in_skill: the skill.
+    pub const SKILL_ID: &str = "skill_id";
     /// change_status: `ready`, `logout` or a pause's code.
     pub const STATUS: &str = "status";
     pub const COD_ACT_2: &str = "cod_act_2";

@@ -73,6 +73,33 @@ pub struct AgentRealtimeRow {
     pub aux_time: String,
 }
 
+/// `information.php?api=agents` — one per agent (the example's fields, `enabled` included).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InfoAgentRow {
+    pub agent_id: String,
+    pub agent_name: String,
+    /// Not kept by Marcador: `""`.
+    pub agent_dni: String,
+    /// As real_time agents shows it.
+    pub agent_status: String,
+    /// The last log-in, `YYYY-mm-dd HH:MM:SS` (`""`: never).
+    pub last_use: String,
+    /// Not kept by Marcador: `""`.
+    pub agent_sso: String,
+    /// `"yes"`: every agent of the setup can log in.
+    pub enabled: String,
+}
+
+/// `information.php?api=agents_in_skill&skill_id=…` — one per agent of the skill.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AgentInSkillRow {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub last_use: String,
+    /// Marcador has no expertise levels: every agent is `"1"`.
+    pub expertise: String,
+}
+
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Campaign3Row {

@@ -96,7 +96,7 @@ fn realtime_row(a: &AgentNow, now_ms: i64) -> AgentRealtimeRow {
 }
 
 /// How a state is shown: the wire status, or the pause's name.
-fn status_name(phase: AgentPhase, pause_name: &str) -> String {
+pub(super) fn status_name(phase: AgentPhase, pause_name: &str) -> String {
     match phase.wire() {
         Some(status) => status.as_str().to_owned(),
         None if pause_name.is_empty() => "Pause".to_owned(),

@@ -354,6 +354,51 @@ async fn an_agent_is_driven_through_agentbox() {
     let (s, _) = d.app.get(&d.token, &agentbox("api=hang")).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
 
+    // information.php lists the agents, and a skill's.
+    d.reads.set(d.reads.get() + 4);
+    let (s, v) = d
+        .app
+        .get(&d.token, "/api/v2/information.php?api=agents&agent=1001")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ana = &v["data"][0];
+    assert_eq!(
+        (&ana["agent_id"], &ana["agent_name"]),
+        (&json!("1001"), &json!("Ana Gómez"))
+    );
+    assert_eq!(
+        (&ana["agent_status"], &ana["enabled"]),
+        (&json!("Logout"), &json!("yes"))
+    );
+    assert!(
+        ana["last_use"].as_str().unwrap().starts_with("2026-11-22 "),
+        "{ana}"
+    );
+    let skill = d
+        .app
+        .store
+        .skill_id(d.op, "Cobranza")
+        .await
+        .unwrap()
+        .unwrap();
+    let in_skill = format!("/api/v2/information.php?api=agents_in_skill&skill_id={skill}");
+    let (s, v) = d.app.get(&d.token, &in_skill).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"][0]["agent_id"], "1001", "{v}");
+    let (s, _) = d
+        .app
+        .get(
+            &d.token,
+            "/api/v2/information.php?api=agents_in_skill&skill_id=999",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = d
+        .app
+        .get(&d.token, "/api/v2/information.php?api=agents&agent=4242")
+        .await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+
     // The agent API is not counted against the quota; real_time is.
     let used = d.app.store.quota_used(d.op, &day).await.unwrap() - quota_before;
     assert_eq!(used, d.reads.get(), "only the reads were counted");
