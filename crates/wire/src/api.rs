@@ -22,6 +22,7 @@ pub const SERVER_HEADER: &str = "wolkvox_server";
 pub mod report {
     pub const CAMPAIGNS: &str = "campaigns";
     pub const CALLS_LAST_10: &str = "calls_last_10";
+    pub const HITS_LAST_HOUR: &str = "hits_last_hour";
     pub const CODIFY: &str = "codify";
     /// real_time.php: each agent's state and times since it logged in.
     pub const AGENTS: &str = "agents";

@@ -128,6 +128,17 @@ impl DateRange {
 }
 
 /// Writes an instant as an answer date in `tz`.
+/// A Unix time as a request date (`YYYYmmddHHiiss`) in `tz` (hits_last_hour's `date`).
+pub fn format_request_date(unix_seconds: i64, tz: &TimeZone) -> String {
+    match Timestamp::from_second(unix_seconds) {
+        Ok(ts) => ts
+            .to_zoned(tz.clone())
+            .strftime(REQUEST_DATE_FORMAT)
+            .to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 pub fn format_response_date(unix_seconds: i64, tz: &TimeZone) -> String {
     match Timestamp::from_second(unix_seconds) {
         Ok(ts) => ts

@@ -33,3 +33,5 @@ pub const ADVISED_POLL_INTERVAL: Duration = Duration::from_secs(300);
 pub const CALLS_LAST_10_WINDOW_SECS: i64 = 600;
 /// How far back `calls_x_min` looks.
 pub const CALLS_X_MIN_WINDOW_SECS: i64 = 60;
+/// real_time hits_last_hour: calls started in the last 60 minutes.
+pub const HITS_LAST_HOUR_WINDOW_SECS: i64 = 3_600;

@@ -100,6 +100,19 @@ pub struct AgentInSkillRow {
     pub expertise: String,
 }
 
+/// `real_time.php?api=hits_last_hour` — one per call of the last 60 minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HitLastHourRow {
+    pub conn_id: String,
+    pub type_interaction: String,
+    /// `YYYYmmddHHiiss`, as the documentation says (calls_last_10 writes `YYYY-mm-dd HH:MM:SS`).
+    pub date: String,
+    pub telephone: String,
+    pub customer_id: String,
+    /// `"1"` when the call's record is typed with a hit code, else `"0"`.
+    pub hit: String,
+}
+
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Campaign3Row {

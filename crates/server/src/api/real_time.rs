@@ -1,12 +1,14 @@
 //! `real_time.php`: the operation now — campaigns (from their counters),
-//! the calls of the last 10 minutes (from the calls index), agents (from the
-//! state the engine writes).
+//! the calls of the last 10 minutes and of the last hour with their hits
+//! (from the calls index), agents (from the state the engine writes).
 
 use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
-use marcador_wire::rows::AgentRealtimeRow;
+use marcador_wire::date::format_request_date;
+use marcador_wire::limits::HITS_LAST_HOUR_WINDOW_SECS;
+use marcador_wire::rows::{AgentRealtimeRow, HitLastHourRow};
 
 use super::AppState;
 use super::answer::{Answer, found, json, required};
@@ -38,6 +40,31 @@ pub async fn get(
                 .calls_last_10(caller.operation_id, now.as_second(), cap, &caller.tz)
                 .await?
                 .map_err(|_| WireError::too_many_records(cap))?;
+            found(&st, rows)
+        }
+        report::HITS_LAST_HOUR => {
+            let cap = st.limits.max_records_per_answer;
+            let to = now.as_second();
+            let rows: Vec<HitLastHourRow> = st
+                .store
+                .calls_with_hits(
+                    caller.operation_id,
+                    to - HITS_LAST_HOUR_WINDOW_SECS,
+                    to,
+                    cap,
+                )
+                .await?
+                .map_err(|_| WireError::too_many_records(cap))?
+                .into_iter()
+                .map(|c| HitLastHourRow {
+                    conn_id: c.conn_id,
+                    type_interaction: c.type_interaction,
+                    date: format_request_date(c.started_at, &caller.tz),
+                    telephone: c.telephone,
+                    customer_id: c.customer_id,
+                    hit: if c.hit { "1" } else { "0" }.into(),
+                })
+                .collect();
             found(&st, rows)
         }
         report::AGENTS => agents(&st, &caller).await,

@@ -77,8 +77,8 @@ pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, L
 pub use facts::{
     AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
 };
-pub use reports::Campaign3Read;
 pub use reports::CampaignSel;
+pub use reports::{CallHit, Campaign3Read};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -56,6 +56,18 @@ const C3_ROWS_ALL: &str = concat!(
      ORDER BY a.started_at, a.id LIMIT $5"
 );
 
+/// A call and whether its record is typed with a hit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallHit {
+    pub conn_id: String,
+    pub type_interaction: String,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub telephone: String,
+    pub customer_id: String,
+    pub hit: bool,
+}
+
 impl CampaignSel {
     fn sql(self, one: &'static str, all: &'static str) -> (&'static str, i64) {
         match self {
@@ -208,6 +220,46 @@ impl Store {
                     telephone: r.try_get("telephone")?,
                     customer_id: r.try_get("customer_id")?,
                     conn_id: r.try_get("conn_id")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Ok)
+    }
+
+    /// The calls started in `(from, to]`, oldest first, each with whether its
+    /// record is typed with a hit code (`Err` with the count past `cap`).
+    pub async fn calls_with_hits(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+        cap: u64,
+    ) -> Result<Result<Vec<CallHit>, u64>> {
+        let rows = sqlx::query(
+            "SELECT c.conn_id, c.type_interaction, c.started_at, c.telephone, c.customer_id, \
+             COALESCE(r.hit, 0) AS hit FROM calls c \
+             LEFT JOIN records r ON r.campaign_id = c.campaign_id AND r.customer_id = c.customer_id \
+             WHERE c.operation_id = $1 AND c.started_at > $2 AND c.started_at <= $3 \
+             ORDER BY c.started_at, c.id LIMIT $4",
+        )
+        .bind(operation_id)
+        .bind(from)
+        .bind(to)
+        .bind(cap as i64 + 1)
+        .fetch_all(&self.reader)
+        .await?;
+        if rows.len() as u64 > cap {
+            return Ok(Err(rows.len() as u64));
+        }
+        rows.iter()
+            .map(|r| {
+                Ok(CallHit {
+                    conn_id: r.try_get("conn_id")?,
+                    type_interaction: r.try_get("type_interaction")?,
+                    started_at: r.try_get("started_at")?,
+                    telephone: r.try_get("telephone")?,
+                    customer_id: r.try_get("customer_id")?,
+                    hit: r.try_get::<i64, _>("hit")? != 0,
                 })
             })
             .collect::<Result<Vec<_>>>()

@@ -1,5 +1,8 @@
-//! real_time.php: the campaigns report (a bare array) and calls_last_10.
+//! real_time.php: the campaigns report (a bare array), calls_last_10 and hits_last_hour.
 
+use marcador_server::store::Fact;
+use marcador_wire::CallResult::Answer;
+use marcador_wire::TypeInteraction::OutPre;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -147,4 +150,66 @@ async fn each_operation_sees_only_its_own_data() {
         v["data"],
         json!([{"rp_id": app.b.rp.to_string(), "calls": "1", "time": "00:00:07", "cod_opc_menu": "5"}])
     );
+}
+
+both!(hits_last_hour_lists_the_last_hours_calls_with_their_hit);
+async fn hits_last_hour_lists_the_last_hours_calls_with_their_hit() {
+    let app = spawn_app().await;
+    let hits = || async {
+        let (s, v) = app
+            .get(&app.a.token, "/api/v2/real_time.php?api=hits_last_hour")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"].as_array().unwrap().clone()
+    };
+    let rows = hits().await;
+    let busy = rows
+        .iter()
+        .find(|r| r["conn_id"] == "12001.0001.3.3")
+        .cloned()
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(
+        busy,
+        json!({"conn_id": "12001.0001.3.3", "type_interaction": "out_pre", "date": "20261122095930",
+               "telephone": "573007778899", "customer_id": "1002", "hit": "0"})
+    );
+    // A campaign call to customer 1002, then 1002 typed with a hit code: that call is a hit.
+    let mut c = match call(
+        app.a.id,
+        -20,
+        OutPre,
+        Answer,
+        "573007778899",
+        "1002",
+        "12001.0001.9.9",
+    ) {
+        Fact::Call(c) => c,
+        _ => unreachable!(),
+    };
+    c.campaign_id = Some(app.a.predictive);
+    app.store.record_facts(&[Fact::Call(c)]).await.unwrap();
+    let hit_of = |rows: &[serde_json::Value]| {
+        rows.iter()
+            .find(|r| r["conn_id"] == "12001.0001.9.9")
+            .map(|r| r["hit"].clone())
+    };
+    assert_eq!(hit_of(&hits().await), Some(json!("0")));
+    let (s, v) = app
+        .put(
+            &app.a.token,
+            &format!(
+                "/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={}",
+                app.a.predictive
+            ),
+            r#"{"customer_id":"1002","cod_act":"001"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(hit_of(&hits().await), Some(json!("1")));
+    // An hour later, nothing.
+    app.advance(3_601);
+    let (s, v) = app
+        .get(&app.a.token, "/api/v2/real_time.php?api=hits_last_hour")
+        .await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
 }
