@@ -50,6 +50,7 @@ pub mod report {
     pub const TOKEN_INFO: &str = "token_info";
     // information.php?api=agents shares `AGENTS` with real_time.php.
     pub const AGENTS_IN_SKILL: &str = "agents_in_skill";
+    pub const GET_DNC: &str = "get_dnc";
 }
 
 /// Query parameter names.

@@ -90,6 +90,17 @@ pub struct InfoAgentRow {
     pub enabled: String,
 }
 
+/// `information.php?api=get_dnc` — one per number on the do-not-call list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DncListRow {
+    pub phone_number: String,
+    /// `"outbound"`: the list blocks Marcador's dialing.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When the number leaves the list, `YYYY-mm-dd HH:MM:SS`.
+    pub date_delete: String,
+}
+
 /// `information.php?api=agents_in_skill&skill_id=…` — one per agent of the skill.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AgentInSkillRow {

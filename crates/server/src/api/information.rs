@@ -8,7 +8,7 @@ use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::format_response_date;
-use marcador_wire::rows::{AgentInSkillRow, InfoAgentRow};
+use marcador_wire::rows::{AgentInSkillRow, DncListRow, InfoAgentRow};
 
 use super::answer::{Answer, found, required};
 use super::input::Params;
@@ -35,7 +35,7 @@ fn filter_id(p: &HashMap<String, String>, name: &str) -> Result<Option<i64>, Wir
     }
 }
 
-/// `GET information.php?api=campaigns|skills|routing_points|activity_codes|agents|agents_in_skill|token_info`
+/// `GET information.php?api=campaigns|skills|routing_points|activity_codes|agents|agents_in_skill|get_dnc|token_info`
 pub async fn get(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -108,6 +108,25 @@ pub async fn get(
                     agent_name: a.name.clone(),
                     last_use: last_use(a, &caller),
                     expertise: "1".into(),
+                })
+                .collect();
+            found(&st, rows)
+        }
+        report::GET_DNC => {
+            let cap = st.limits.max_records_per_answer;
+            let list = st
+                .store
+                .dnc_list(op, st.clock.now().as_second(), cap)
+                .await?;
+            if list.len() as u64 > cap {
+                return Err(WireError::too_many_records(cap).into());
+            }
+            let rows: Vec<DncListRow> = list
+                .into_iter()
+                .map(|(phone_number, until)| DncListRow {
+                    phone_number,
+                    kind: "outbound".into(),
+                    date_delete: format_response_date(until, &caller.tz),
                 })
                 .collect();
             found(&st, rows)

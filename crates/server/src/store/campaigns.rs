@@ -178,6 +178,25 @@ impl Store {
         Ok(())
     }
 
+    /// The do-not-call numbers still blocked at `now` (Unix s), with the
+    /// time each leaves the list, by number; at most `cap + 1` of them.
+    pub async fn dnc_list(
+        &self,
+        operation_id: i64,
+        now: i64,
+        cap: u64,
+    ) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT telephone, blocked_until FROM dnc WHERE operation_id = $1 AND blocked_until > $2 \
+             ORDER BY telephone LIMIT $3",
+        )
+        .bind(operation_id)
+        .bind(now)
+        .bind(cap as i64 + 1)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// The operation's calling profile name and time zone.
     pub async fn operation_calling(&self, operation_id: i64) -> Result<(String, TimeZone)> {
         let row = sqlx::query("SELECT calling_profile, time_zone FROM operations WHERE id = $1")

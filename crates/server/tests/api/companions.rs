@@ -405,6 +405,21 @@ async fn add_dnc_counts_added_and_rejected() {
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // information.php lists them, with the day each leaves the list.
+    let (s, v) = app
+        .get(&app.a.token, "/api/v2/information.php?api=get_dnc")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v["data"],
+        json!([{"phone_number": "573000000010", "type": "outbound", "date_delete": "2026-12-07 10:00:00"},
+               {"phone_number": "573000000020", "type": "outbound", "date_delete": "2026-12-22 10:00:00"}])
+    );
+    app.advance(31 * 86_400);
+    let (s, v) = app
+        .get(&app.a.token, "/api/v2/information.php?api=get_dnc")
+        .await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
 }
 
 both!(information_reports);
