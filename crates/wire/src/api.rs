@@ -23,6 +23,8 @@ pub mod report {
     pub const CAMPAIGNS: &str = "campaigns";
     pub const CALLS_LAST_10: &str = "calls_last_10";
     pub const HITS_LAST_HOUR: &str = "hits_last_hour";
+    /// real_time.php: the recalls still to come (campaign.php's `recall` is another api).
+    pub const RECALL: &str = "recall";
     pub const CODIFY: &str = "codify";
     /// real_time.php: each agent's state and times since it logged in.
     pub const AGENTS: &str = "agents";

@@ -111,6 +111,19 @@ pub struct AgentInSkillRow {
     pub expertise: String,
 }
 
+/// `real_time.php?api=recall&type=all` — one per recall still to come.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScheduledRecallRow {
+    /// How the recall was made: `"add_record"` (a record uploaded with a `recall_date`).
+    pub type_recall: String,
+    /// `YYYY-mm-dd HH:MM:SS`.
+    pub date_recall: String,
+    pub phone_number: String,
+    /// Spelled as the vendor's example spells it (its table says `id_campaign`).
+    pub id_campaing: String,
+    pub id_agent: String,
+}
+
 /// `real_time.php?api=hits_last_hour` — one per call of the last 60 minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct HitLastHourRow {

@@ -75,3 +75,6 @@ FOR EACH ROW WHEN (NEW.counted = 1) EXECUTE FUNCTION request_leases_count_quota(
 -- A campaign's answering-machine detection: the country profile create_campaign's
 -- `amd` named (ARG, CHL, COL…), or '' for none.
 ALTER TABLE campaigns ADD COLUMN amd TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+-- real_time recall: the recalls still to come, found without reading every record.
+CREATE INDEX records_by_recall ON records (recall_at) WHERE recall_at IS NOT NULL;

@@ -6,9 +6,9 @@ use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
-use marcador_wire::date::format_request_date;
+use marcador_wire::date::{format_request_date, format_response_date};
 use marcador_wire::limits::HITS_LAST_HOUR_WINDOW_SECS;
-use marcador_wire::rows::{AgentRealtimeRow, HitLastHourRow};
+use marcador_wire::rows::{AgentRealtimeRow, HitLastHourRow, ScheduledRecallRow};
 
 use super::AppState;
 use super::answer::{Answer, found, json, required};
@@ -63,6 +63,27 @@ pub async fn get(
                     telephone: c.telephone,
                     customer_id: c.customer_id,
                     hit: if c.hit { "1" } else { "0" }.into(),
+                })
+                .collect();
+            found(&st, rows)
+        }
+        report::RECALL => {
+            let cap = st.limits.max_records_per_answer;
+            let recalls = st
+                .store
+                .recalls(caller.operation_id, now.as_second(), cap)
+                .await?;
+            if recalls.len() as u64 > cap {
+                return Err(WireError::too_many_records(cap).into());
+            }
+            let rows: Vec<ScheduledRecallRow> = recalls
+                .into_iter()
+                .map(|(at, phone, campaign, agent)| ScheduledRecallRow {
+                    type_recall: "add_record".into(),
+                    date_recall: format_response_date(at, &caller.tz),
+                    phone_number: phone,
+                    id_campaing: campaign.to_string(),
+                    id_agent: agent,
                 })
                 .collect();
             found(&st, rows)

@@ -197,6 +197,27 @@ impl Store {
         .await?)
     }
 
+    /// Recalls still to come after `now` (Unix s), soonest first: (when,
+    /// number, campaign, agent); at most `cap + 1` of them.
+    pub async fn recalls(
+        &self,
+        operation_id: i64,
+        now: i64,
+        cap: u64,
+    ) -> Result<Vec<(i64, String, i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.recall_at, CASE WHEN r.recall_telephone <> '' THEN r.recall_telephone ELSE r.tel1 END, \
+             r.campaign_id, r.agent_id FROM records r JOIN campaigns c ON c.id = r.campaign_id \
+             WHERE r.recall_at > $2 AND c.operation_id = $1 AND r.status <> 'codified' \
+             ORDER BY r.recall_at, r.id LIMIT $3",
+        )
+        .bind(operation_id)
+        .bind(now)
+        .bind(cap as i64 + 1)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// The operation's calling profile name and time zone.
     pub async fn operation_calling(&self, operation_id: i64) -> Result<(String, TimeZone)> {
         let row = sqlx::query("SELECT calling_profile, time_zone FROM operations WHERE id = $1")

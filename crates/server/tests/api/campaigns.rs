@@ -1,4 +1,4 @@
-//! real_time.php: the campaigns report (a bare array), calls_last_10 and hits_last_hour.
+//! real_time.php: the campaigns report (a bare array), calls_last_10, hits_last_hour and recall.
 
 use marcador_server::store::Fact;
 use marcador_wire::CallResult::Answer;
@@ -212,4 +212,35 @@ async fn hits_last_hour_lists_the_last_hours_calls_with_their_hit() {
         .get(&app.a.token, "/api/v2/real_time.php?api=hits_last_hour")
         .await;
     assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+}
+
+both!(recall_lists_the_recalls_still_to_come);
+async fn recall_lists_the_recalls_still_to_come() {
+    let app = spawn_app().await;
+    let add = format!(
+        "/api/v2/campaign.php?api=add_record&type_campaign=predictive&campaign_id={}",
+        app.a.predictive
+    );
+    let body = r#"[
+        {"customer_id": "R1", "tel1": "573001110001", "recall_date": "20261123090000", "agent_id": "1001"},
+        {"customer_id": "R2", "tel1": "573001110002", "recall_date": "20261122110000", "recall_telephone": "573009990002"},
+        {"customer_id": "R3", "tel1": "573001110003", "recall_date": "20261122080000"},
+        {"customer_id": "R4", "tel1": "573001110004"}]"#;
+    let (s, v) = app.post(&app.a.token, &add, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .get(&app.a.token, "/api/v2/real_time.php?api=recall&type=all")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = app.a.predictive.to_string();
+    assert_eq!(
+        v["data"],
+        json!([
+            {"type_recall": "add_record", "date_recall": "2026-11-22 11:00:00", "phone_number": "573009990002",
+             "id_campaing": c, "id_agent": ""},
+            {"type_recall": "add_record", "date_recall": "2026-11-23 09:00:00", "phone_number": "573001110001",
+             "id_campaing": c, "id_agent": "1001"}
+        ]),
+        "R3's recall has passed; R4 has none"
+    );
 }
