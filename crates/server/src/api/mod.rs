@@ -83,6 +83,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
             axum::routing::put(campaign::put)
                 .post(campaign::post)
                 .delete(campaign::delete)
+                .get(campaign::get)
                 .fallback(not_allowed("PUT, POST OR DELETE"))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )

@@ -125,6 +125,25 @@ async fn wrong_methods_and_paths_answer_in_the_envelope() {
         .get(&app.a.token, "/api/v2/campaign.php?api=codify")
         .await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{v}");
+    assert_eq!(v["msg"], "THIS API DOES NOT ACCEPT THIS METHOD: USE PUT");
+    // A GET api of the vendor's not built yet is "does not exist", not a wrong method.
+    let (s, v) = app
+        .get(
+            &app.a.token,
+            "/api/v2/campaign.php?api=find_record&campaign_id=1",
+        )
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::BAD_REQUEST,
+            error(
+                400,
+                "BAD REQUEST",
+                "THE API YOU WANT TO CONSULT DOES NOT EXIST"
+            )
+        )
+    );
     let (s, v) = app.get(&app.a.token, "/api/v2/nothing.php").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["error"], "NOT FOUND");

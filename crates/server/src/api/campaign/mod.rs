@@ -77,6 +77,21 @@ pub async fn put(
     }
 }
 
+/// `GET campaign.php`: the vendor's GET apis here (detail, find_record,
+/// campaign_15) are not built yet, so any api is "does not exist" — but one
+/// of the other methods' apis asked with GET is told which method it takes.
+pub async fn get(p: Params) -> Answer {
+    let method = match required(&p, param::API)? {
+        report::CODIFY | report::START | report::STOP | report::SPEED | report::RECALL_RECORDS => {
+            "PUT"
+        }
+        report::CREATE_CAMPAIGN | report::ADD_RECORD | report::ADD_DNC => "POST",
+        report::REMOVE_RECORD | report::CLEAR_CAMPAIGN => "DELETE",
+        _ => return Err(WireError::api_not_found().into()),
+    };
+    Err(WireError::method_not_allowed(method).into())
+}
+
 /// `POST campaign.php?api=create_campaign|add_record|add_dnc`
 pub async fn post(
     State(st): State<AppState>,
