@@ -100,11 +100,19 @@ async fn a_window_over_the_cap_is_bisected_until_it_fits() {
     // says for the whole range at once.
     let merged = client.diagram_1_3(from, to).await.unwrap();
     let (a, b) = unix(from, to);
-    let whole = s
+    let whole: Vec<marcador_wire::rows::Diagram13Row> = s
         .store
-        .diagram_1_3(s.demo.operation_id, a, b)
+        .ivr_option_totals(s.demo.operation_id, a, b)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|t| marcador_wire::rows::Diagram13Row {
+            rp_id: t.rp_id.to_string(),
+            calls: t.calls.to_string(),
+            time: marcador_wire::format::duration_hms(t.seconds),
+            cod_opc_menu: t.option,
+        })
+        .collect();
     assert!(whole.len() > 3, "{whole:?}");
     assert_eq!(merged, whole);
 }

@@ -1,5 +1,6 @@
 //! `information.php`: the operation's configuration — campaigns, skills,
-//! routing points, activity codes — and the token's own use.
+//! routing points, activity codes, agents, the do-not-call list — and the
+//! token's own use. The store gives plain data; the rows are made here.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,11 @@ use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::format_response_date;
-use marcador_wire::rows::{AgentInSkillRow, DncListRow, InfoAgentRow};
+use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
+use marcador_wire::rows::{
+    ActivityCodeRow, AgentInSkillRow, DncListRow, InfoAgentRow, InfoCampaignRow, RoutingPointRow,
+    SkillRow, TokenInfoRow, dial_mode, info_status, yes_no,
+};
 
 use super::answer::{Answer, found, required};
 use super::input::Params;
@@ -16,12 +21,23 @@ use super::{AppState, real_time};
 use crate::domain;
 use crate::store::{AgentNow, Caller};
 
-/// An agent's last log-in in the operation's zone (`""`: never).
-fn last_use(a: &AgentNow, caller: &Caller) -> String {
-    if a.login_ms == 0 {
-        return String::new();
+/// `GET information.php?api=campaigns|skills|routing_points|activity_codes|agents|agents_in_skill|get_dnc|token_info`
+pub async fn get(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    p: Params,
+) -> Answer {
+    match required(&p, param::API)? {
+        report::CAMPAIGNS => campaigns(&st, &caller, &p).await,
+        report::SKILLS => skills(&st, &caller, &p).await,
+        report::ROUTING_POINTS => routing_points(&st, &caller, &p).await,
+        report::ACTIVITY_CODES => activity_codes(&st, &caller, &p).await,
+        report::AGENTS => agents(&st, &caller, &p).await,
+        report::AGENTS_IN_SKILL => agents_in_skill(&st, &caller, &p).await,
+        report::GET_DNC => dnc(&st, &caller).await,
+        report::TOKEN_INFO => token_info(&st, &caller).await,
+        _ => Err(WireError::api_not_found().into()),
     }
-    format_response_date(a.login_ms.div_euclid(1000), &caller.tz)
 }
 
 /// An optional numeric filter (`&campaign=`, `&skill=`, `&routing=`).
@@ -35,116 +51,195 @@ fn filter_id(p: &HashMap<String, String>, name: &str) -> Result<Option<i64>, Wir
     }
 }
 
-/// `GET information.php?api=campaigns|skills|routing_points|activity_codes|agents|agents_in_skill|get_dnc|token_info`
-pub async fn get(
-    State(st): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    p: Params,
-) -> Answer {
+/// A time in the operation's zone, `""` for none.
+fn date(at: Option<i64>, caller: &Caller) -> String {
+    at.map(|t| format_response_date(t, &caller.tz))
+        .unwrap_or_default()
+}
+
+async fn campaigns(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = filter_id(p, param::CAMPAIGN)?;
+    let rows: Vec<InfoCampaignRow> = st
+        .store
+        .campaign_infos(caller.operation_id, only)
+        .await?
+        .into_iter()
+        .map(|c| InfoCampaignRow {
+            campaign_id: c.id.to_string(),
+            campaign_name: c.name,
+            campaign_description: c.description,
+            type_campaign: c.kind.as_str().to_owned(),
+            status: info_status(c.started).to_owned(),
+            records: c.records.to_string(),
+            speed: c.speed.to_string(),
+            dial_mode: dial_mode(c.current_phone),
+            last_use: date(c.last_use, caller),
+            recycled: c.recycled.to_string(),
+            turbo_dial: yes_no(false).to_owned(),
+            skill_id: c.skill_id.map(|s| s.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    found(st, rows)
+}
+
+async fn skills(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = filter_id(p, param::SKILL)?;
+    let rows: Vec<SkillRow> = st
+        .store
+        .skill_infos(caller.operation_id, only)
+        .await?
+        .into_iter()
+        .map(|(id, name, description)| SkillRow {
+            skill_id: id.to_string(),
+            skill_name: name,
+            skill_description: description,
+            last_use: String::new(),
+        })
+        .collect();
+    found(st, rows)
+}
+
+async fn routing_points(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = filter_id(p, param::ROUTING)?;
+    let rows: Vec<RoutingPointRow> = st
+        .store
+        .routing_point_infos(caller.operation_id, only)
+        .await?
+        .into_iter()
+        .map(|(id, name, last_use)| RoutingPointRow {
+            rp_id: id.to_string(),
+            rp_name: name,
+            ivr_active: yes_no(true).to_owned(),
+            chat_active: yes_no(false).to_owned(),
+            interaction_active: yes_no(true).to_owned(),
+            crm_active: yes_no(false).to_owned(),
+            last_use: date(last_use, caller),
+        })
+        .collect();
+    found(st, rows)
+}
+
+async fn activity_codes(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = p
+        .get(param::COD_ACT)
+        .map(String::as_str)
+        .filter(|s| !s.is_empty());
+    let rows: Vec<ActivityCodeRow> = st
+        .store
+        .activity_code_infos(caller.operation_id, only)
+        .await?
+        .into_iter()
+        .map(|c| ActivityCodeRow {
+            cod_act: c.code,
+            description_cod_act: c.description,
+            hit: yes_no(c.hit).to_owned(),
+            rpc: yes_no(c.rpc).to_owned(),
+            chat: yes_no(false).to_owned(),
+            studio: yes_no(false).to_owned(),
+            voice: yes_no(true).to_owned(),
+            type_code: format!("cod_act{}", c.level),
+            interactions: String::new(),
+        })
+        .collect();
+    found(st, rows)
+}
+
+/// An agent's last log-in in the operation's zone (`""`: never).
+fn last_use(a: &AgentNow, caller: &Caller) -> String {
+    date(
+        (a.login_ms != 0).then(|| a.login_ms.div_euclid(1000)),
+        caller,
+    )
+}
+
+async fn agents(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = p
+        .get(param::AGENT)
+        .map(String::as_str)
+        .filter(|s| !s.is_empty());
+    let rows: Vec<InfoAgentRow> = st
+        .store
+        .agents_now(caller.operation_id)
+        .await?
+        .iter()
+        .filter(|a| only.is_none_or(|code| a.code == code))
+        .map(|a| InfoAgentRow {
+            agent_id: a.code.clone(),
+            agent_name: a.name.clone(),
+            agent_status: real_time::status_name(a.phase, &a.pause_name),
+            last_use: last_use(a, caller),
+            enabled: "yes".into(),
+            ..InfoAgentRow::default()
+        })
+        .collect();
+    found(st, rows)
+}
+
+async fn agents_in_skill(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     let op = caller.operation_id;
-    match required(&p, param::API)? {
-        report::CAMPAIGNS => found(
-            &st,
-            st.store
-                .info_campaigns(op, filter_id(&p, param::CAMPAIGN)?, &caller.tz)
-                .await?,
-        ),
-        report::SKILLS => found(
-            &st,
-            st.store
-                .info_skills(op, filter_id(&p, param::SKILL)?)
-                .await?,
-        ),
-        report::ROUTING_POINTS => found(
-            &st,
-            st.store
-                .info_routing_points(op, filter_id(&p, param::ROUTING)?, &caller.tz)
-                .await?,
-        ),
-        report::AGENTS => {
-            let only = p
-                .get(param::AGENT)
-                .map(String::as_str)
-                .filter(|s| !s.is_empty());
-            let rows = st
-                .store
-                .agents_now(op)
-                .await?
-                .iter()
-                .filter(|a| only.is_none_or(|code| a.code == code))
-                .map(|a| InfoAgentRow {
-                    agent_id: a.code.clone(),
-                    agent_name: a.name.clone(),
-                    agent_status: real_time::status_name(a.phase, &a.pause_name),
-                    last_use: last_use(a, &caller),
-                    enabled: "yes".into(),
-                    ..InfoAgentRow::default()
-                })
-                .collect();
-            found(&st, rows)
-        }
-        report::AGENTS_IN_SKILL => {
-            let raw = required(&p, param::SKILL_ID)?;
-            let skill: i64 = raw.parse().map_err(|_| WireError::unknown_skill(raw))?;
-            if !st.store.skill_exists(op, skill).await? {
-                return Err(WireError::unknown_skill(raw).into());
-            }
-            let members: Vec<i64> = st
-                .store
-                .agents(op)
-                .await?
-                .into_iter()
-                .filter(|a| a.skills.contains(&skill))
-                .map(|a| a.id)
-                .collect();
-            let rows = st
-                .store
-                .agents_now(op)
-                .await?
-                .iter()
-                .filter(|a| members.contains(&a.id))
-                .map(|a| AgentInSkillRow {
-                    agent_id: a.code.clone(),
-                    agent_name: a.name.clone(),
-                    last_use: last_use(a, &caller),
-                    expertise: "1".into(),
-                })
-                .collect();
-            found(&st, rows)
-        }
-        report::GET_DNC => {
-            let cap = st.limits.max_records_per_answer;
-            let list = st
-                .store
-                .dnc_list(op, st.clock.now().as_second(), cap)
-                .await?;
-            if list.len() as u64 > cap {
-                return Err(WireError::too_many_records(cap).into());
-            }
-            let rows: Vec<DncListRow> = list
-                .into_iter()
-                .map(|(phone_number, until)| DncListRow {
-                    phone_number,
-                    kind: "outbound".into(),
-                    date_delete: format_response_date(until, &caller.tz),
-                })
-                .collect();
-            found(&st, rows)
-        }
-        report::ACTIVITY_CODES => {
-            let only = p
-                .get(param::COD_ACT)
-                .map(String::as_str)
-                .filter(|s| !s.is_empty());
-            found(&st, st.store.info_activity_codes(op, only).await?)
-        }
-        report::TOKEN_INFO => {
-            let day = domain::local_day(st.clock.now(), &caller.tz);
-            found(
-                &st,
-                vec![st.store.token_info(op, caller.licenses, &day).await?],
-            )
-        }
-        _ => Err(WireError::api_not_found().into()),
+    let raw = required(p, param::SKILL_ID)?;
+    let skill: i64 = raw.parse().map_err(|_| WireError::unknown_skill(raw))?;
+    if !st.store.skill_exists(op, skill).await? {
+        return Err(WireError::unknown_skill(raw).into());
     }
+    let members: Vec<i64> = st
+        .store
+        .agents(op)
+        .await?
+        .into_iter()
+        .filter(|a| a.skills.contains(&skill))
+        .map(|a| a.id)
+        .collect();
+    let rows: Vec<AgentInSkillRow> = st
+        .store
+        .agents_now(op)
+        .await?
+        .iter()
+        .filter(|a| members.contains(&a.id))
+        .map(|a| AgentInSkillRow {
+            agent_id: a.code.clone(),
+            agent_name: a.name.clone(),
+            last_use: last_use(a, caller),
+            expertise: "1".into(),
+        })
+        .collect();
+    found(st, rows)
+}
+
+async fn dnc(st: &AppState, caller: &Caller) -> Answer {
+    let cap = st.limits.max_records_per_answer;
+    let list = st
+        .store
+        .dnc_list(caller.operation_id, st.clock.now().as_second(), cap)
+        .await?;
+    if list.len() as u64 > cap {
+        return Err(WireError::too_many_records(cap).into());
+    }
+    let rows: Vec<DncListRow> = list
+        .into_iter()
+        .map(|(phone_number, until)| DncListRow {
+            phone_number,
+            kind: "outbound".into(),
+            date_delete: date(Some(until), caller),
+        })
+        .collect();
+    found(st, rows)
+}
+
+/// The daily quota is the operation's, so this token's use today and all
+/// tokens' use today are the same count.
+async fn token_info(st: &AppState, caller: &Caller) -> Answer {
+    let op = caller.operation_id;
+    let day = domain::local_day(st.clock.now(), &caller.tz);
+    let name = st.store.operation_name(op).await?;
+    let used = st.store.quota_used(op, &day).await?;
+    let limit = caller.licenses * DAILY_REQUESTS_PER_LICENSE as i64;
+    let row = TokenInfoRow {
+        description: format!("operation {name}"),
+        token_limit: limit.to_string(),
+        token_use_today: used.to_string(),
+        all_token_today: used.to_string(),
+        available_consumption_options: (limit - used).max(0).to_string(),
+    };
+    found(st, vec![row])
 }

@@ -7,14 +7,18 @@ use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
-use marcador_wire::limits::HITS_LAST_HOUR_WINDOW_SECS;
-use marcador_wire::rows::{AgentRealtimeRow, HitLastHourRow, ScheduledRecallRow};
+use marcador_wire::format::percent;
+use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, HITS_LAST_HOUR_WINDOW_SECS};
+use marcador_wire::rows::{
+    AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, ScheduledRecallRow,
+    campaign_label,
+};
 
-use super::AppState;
 use super::answer::{Answer, found, json, required};
 use super::input::Params;
+use super::{ApiError, AppState};
 use crate::domain::{self, AgentPhase};
-use crate::store::{AgentNow, Caller};
+use crate::store::{AgentNow, Caller, CampaignCounters, RecentCall};
 
 /// `GET real_time.php?api=campaigns|calls_last_10|agents`
 pub async fn get(
@@ -26,35 +30,34 @@ pub async fn get(
     match required(&p, param::API)? {
         report::CAMPAIGNS => {
             let today = domain::local_day(now, &caller.tz);
-            let rows = st
+            let rows: Vec<CampaignRealtimeRow> = st
                 .store
-                .campaigns_realtime(caller.operation_id, now.as_second(), &today)
-                .await?;
+                .campaign_counters(caller.operation_id, now.as_second(), &today)
+                .await?
+                .iter()
+                .map(campaign_row)
+                .collect();
             // Documented exception: a bare array, empty when there are no campaigns.
             json(&st, &rows)
         }
         report::CALLS_LAST_10 => {
-            let cap = st.limits.max_records_per_answer;
-            let rows = st
-                .store
-                .calls_last_10(caller.operation_id, now.as_second(), cap, &caller.tz)
-                .await?
-                .map_err(|_| WireError::too_many_records(cap))?;
+            let calls = recent_calls(&st, &caller, CALLS_LAST_10_WINDOW_SECS).await?;
+            let rows: Vec<CallLast10Row> = calls
+                .into_iter()
+                .map(|c| CallLast10Row {
+                    type_interaction: c.type_interaction,
+                    result: c.result,
+                    date: format_response_date(c.started_at, &caller.tz),
+                    telephone: c.telephone,
+                    customer_id: c.customer_id,
+                    conn_id: c.conn_id,
+                })
+                .collect();
             found(&st, rows)
         }
         report::HITS_LAST_HOUR => {
-            let cap = st.limits.max_records_per_answer;
-            let to = now.as_second();
-            let rows: Vec<HitLastHourRow> = st
-                .store
-                .calls_with_hits(
-                    caller.operation_id,
-                    to - HITS_LAST_HOUR_WINDOW_SECS,
-                    to,
-                    cap,
-                )
-                .await?
-                .map_err(|_| WireError::too_many_records(cap))?
+            let calls = recent_calls(&st, &caller, HITS_LAST_HOUR_WINDOW_SECS).await?;
+            let rows: Vec<HitLastHourRow> = calls
                 .into_iter()
                 .map(|c| HitLastHourRow {
                     conn_id: c.conn_id,
@@ -94,6 +97,50 @@ pub async fn get(
 }
 
 /// `real_time.php?api=agents`
+/// The calls of the last `window` seconds, within the record cap.
+async fn recent_calls(
+    st: &AppState,
+    caller: &Caller,
+    window: i64,
+) -> Result<Vec<RecentCall>, ApiError> {
+    let cap = st.limits.max_records_per_answer;
+    let to = st.clock.now().as_second();
+    Ok(st
+        .store
+        .recent_calls(caller.operation_id, to - window, to, cap)
+        .await?
+        .map_err(|_| WireError::too_many_records(cap))?)
+}
+
+/// A campaign's real-time row from its counters.
+fn campaign_row(c: &CampaignCounters) -> CampaignRealtimeRow {
+    let u = |n: i64| n.max(0) as u64;
+    let records = u(c.records);
+    CampaignRealtimeRow {
+        campaign: campaign_label(
+            c.id,
+            &c.name,
+            u8::try_from(c.current_phone).unwrap_or(1),
+            &percent(u(c.phone_dialed), u(c.with_phone)),
+        ),
+        speed: c.speed.to_string(),
+        status: c.status.as_str().to_owned(),
+        skill_id: c.skill_id.map(|s| s.to_string()).unwrap_or_default(),
+        records: records.to_string(),
+        clean: c.clean.to_string(),
+        dial: c.dial.to_string(),
+        answer: c.answer.to_string(),
+        no_answer: c.no_answer.to_string(),
+        busy_congestion_failed: c.busy_congestion_failed.to_string(),
+        answer_machine: c.answer_machine.to_string(),
+        penetration_day: percent(u(c.attempts_today), records),
+        penetration_now: percent(u(c.dial), records),
+        hits: c.hits.to_string(),
+        calls_x_min: c.calls_x_min.to_string(),
+        recycled: c.recycled.to_string(),
+    }
+}
+
 async fn agents(st: &AppState, caller: &Caller) -> Answer {
     let now = st.clock.now().as_millisecond();
     let rows: Vec<AgentRealtimeRow> = st

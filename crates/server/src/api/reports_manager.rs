@@ -6,6 +6,8 @@ use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{ALL_CAMPAIGNS, param, report};
+use marcador_wire::format::duration_hms;
+use marcador_wire::rows::Diagram13Row;
 
 use super::answer::{Answer, found, range, required};
 use super::input::Params;
@@ -43,7 +45,18 @@ pub async fn get(
         }
         report::DIAGRAM_1_3 => {
             let (from, to) = range(&p, &caller)?;
-            let rows = st.store.diagram_1_3(caller.operation_id, from, to).await?;
+            let rows: Vec<Diagram13Row> = st
+                .store
+                .ivr_option_totals(caller.operation_id, from, to)
+                .await?
+                .into_iter()
+                .map(|t| Diagram13Row {
+                    rp_id: t.rp_id.to_string(),
+                    calls: t.calls.to_string(),
+                    time: duration_hms(t.seconds),
+                    cod_opc_menu: t.option,
+                })
+                .collect();
             if rows.len() as u64 > st.limits.max_records_per_answer {
                 return Err(WireError::too_many_records(st.limits.max_records_per_answer).into());
             }

@@ -1,18 +1,43 @@
 //! Campaign management behind the companion endpoints: speed, recycling
-//! (recall_records), the do-not-call list, and the information.php reads.
+//! (recall_records), the do-not-call list, and the information.php reads
+//! (plain data: `api/information.rs` makes the rows).
 
 use std::collections::HashSet;
 
 use jiff::tz::TimeZone;
-use marcador_wire::date::format_response_date;
-use marcador_wire::rows::{
-    ActivityCodeRow, InfoCampaignRow, RoutingPointRow, SkillRow, TokenInfoRow, dial_mode,
-    info_status, yes_no,
-};
 use marcador_wire::{CallResult, CampaignType};
 use sqlx::Row;
 
 use super::{Result, Store, StoreError};
+
+/// A campaign as information.php describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignInfo {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub kind: CampaignType,
+    pub started: bool,
+    pub records: i64,
+    pub speed: i64,
+    /// The highest phone column dialed this cycle.
+    pub current_phone: i64,
+    pub recycled: i64,
+    pub skill_id: Option<i64>,
+    /// Its last dial attempt (Unix s).
+    pub last_use: Option<i64>,
+}
+
+/// An activity code of the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityCode {
+    pub code: String,
+    pub description: String,
+    pub hit: bool,
+    pub rpc: bool,
+    /// 1 = cod_act, 2 = cod_act_2.
+    pub level: i64,
+}
 
 /// Which records `recall_records` sends back to dialing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,13 +263,12 @@ impl Store {
         Ok(())
     }
 
-    /// `information.php?api=campaigns`.
-    pub async fn info_campaigns(
+    /// The operation's campaigns (or one), for information.php.
+    pub async fn campaign_infos(
         &self,
         operation_id: i64,
         only: Option<i64>,
-        tz: &TimeZone,
-    ) -> Result<Vec<InfoCampaignRow>> {
+    ) -> Result<Vec<CampaignInfo>> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.description, c.type, c.status, c.records, c.speed, c.current_phone, \
              c.recycled, c.skill_id, \
@@ -259,62 +283,46 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get("type")?;
-                Ok(InfoCampaignRow {
-                    campaign_id: r.try_get::<i64, _>("id")?.to_string(),
-                    campaign_name: r.try_get("name")?,
-                    campaign_description: r.try_get("description")?,
-                    type_campaign: CampaignType::parse(&kind)
-                        .map(|k| k.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    status: info_status(r.try_get::<String, _>("status")? == "started").to_owned(),
-                    records: r.try_get::<i64, _>("records")?.to_string(),
-                    speed: r.try_get::<i64, _>("speed")?.to_string(),
-                    dial_mode: dial_mode(r.try_get::<i64, _>("current_phone")?),
-                    last_use: r
-                        .try_get::<Option<i64>, _>("last_use")?
-                        .map(|t| format_response_date(t, tz))
-                        .unwrap_or_default(),
-                    recycled: r.try_get::<i64, _>("recycled")?.to_string(),
-                    turbo_dial: yes_no(false).to_owned(),
-                    skill_id: r
-                        .try_get::<Option<i64>, _>("skill_id")?
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
+                Ok(CampaignInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    description: r.try_get("description")?,
+                    kind: CampaignType::parse(&kind)
+                        .ok_or_else(|| StoreError::Invalid(format!("campaign type {kind:?}")))?,
+                    started: r.try_get::<String, _>("status")? == "started",
+                    records: r.try_get("records")?,
+                    speed: r.try_get("speed")?,
+                    current_phone: r.try_get("current_phone")?,
+                    recycled: r.try_get("recycled")?,
+                    skill_id: r.try_get("skill_id")?,
+                    last_use: r.try_get("last_use")?,
                 })
             })
             .collect()
     }
 
-    /// `information.php?api=skills`.
-    pub async fn info_skills(&self, operation_id: i64, only: Option<i64>) -> Result<Vec<SkillRow>> {
-        let rows = sqlx::query(
+    /// The operation's skills (or one): (id, name, description).
+    pub async fn skill_infos(
+        &self,
+        operation_id: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<(i64, String, String)>> {
+        Ok(sqlx::query_as(
             "SELECT id, name, description FROM skills WHERE operation_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id",
         )
         .bind(operation_id)
         .bind(only)
         .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SkillRow {
-                    skill_id: r.try_get::<i64, _>(0)?.to_string(),
-                    skill_name: r.try_get(1)?,
-                    skill_description: r.try_get(2)?,
-                    last_use: String::new(),
-                })
-            })
-            .collect()
+        .await?)
     }
 
-    /// `information.php?api=routing_points`.
-    pub async fn info_routing_points(
+    /// The operation's routing points (or one): (id, name, last IVR step's time).
+    pub async fn routing_point_infos(
         &self,
         operation_id: i64,
         only: Option<i64>,
-        tz: &TimeZone,
-    ) -> Result<Vec<RoutingPointRow>> {
-        let rows = sqlx::query(
+    ) -> Result<Vec<(i64, String, Option<i64>)>> {
+        Ok(sqlx::query_as(
             "SELECT p.id, p.name, (SELECT MAX(s.entered_at) FROM ivr_steps s WHERE s.operation_id = p.operation_id \
              AND s.rp_id = p.id AND s.entered_at > 0) AS last_use \
              FROM routing_points p WHERE p.operation_id = $1 AND ($2 IS NULL OR p.id = $2) ORDER BY p.id",
@@ -322,32 +330,16 @@ impl Store {
         .bind(operation_id)
         .bind(only)
         .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoutingPointRow {
-                    rp_id: r.try_get::<i64, _>(0)?.to_string(),
-                    rp_name: r.try_get(1)?,
-                    ivr_active: yes_no(true).to_owned(),
-                    chat_active: yes_no(false).to_owned(),
-                    interaction_active: yes_no(true).to_owned(),
-                    crm_active: yes_no(false).to_owned(),
-                    last_use: r
-                        .try_get::<Option<i64>, _>(2)?
-                        .map(|t| format_response_date(t, tz))
-                        .unwrap_or_default(),
-                })
-            })
-            .collect()
+        .await?)
     }
 
-    /// `information.php?api=activity_codes`.
-    pub async fn info_activity_codes(
+    /// The operation's activity codes (or those with one code), by level then code.
+    pub async fn activity_code_infos(
         &self,
         operation_id: i64,
         only: Option<&str>,
-    ) -> Result<Vec<ActivityCodeRow>> {
-        let rows = sqlx::query(
+    ) -> Result<Vec<ActivityCode>> {
+        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
             "SELECT code, description, hit, rpc, level FROM activity_codes \
              WHERE operation_id = $1 AND ($2 IS NULL OR code = $2) ORDER BY level, code",
         )
@@ -355,44 +347,26 @@ impl Store {
         .bind(only)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ActivityCodeRow {
-                    cod_act: r.try_get(0)?,
-                    description_cod_act: r.try_get(1)?,
-                    hit: yes_no(r.try_get::<i64, _>(2)? != 0).to_owned(),
-                    rpc: yes_no(r.try_get::<i64, _>(3)? != 0).to_owned(),
-                    chat: yes_no(false).to_owned(),
-                    studio: yes_no(false).to_owned(),
-                    voice: yes_no(true).to_owned(),
-                    type_code: format!("cod_act{}", r.try_get::<i64, _>(4)?),
-                    interactions: String::new(),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(code, description, hit, rpc, level)| ActivityCode {
+                code,
+                description,
+                hit: hit != 0,
+                rpc: rpc != 0,
+                level,
             })
-            .collect()
+            .collect())
     }
 
-    /// `information.php?api=token_info`: the daily quota is the operation's, so
-    /// this token's use today and all tokens' use today are the same count.
-    pub async fn token_info(
-        &self,
-        operation_id: i64,
-        licenses: i64,
-        day: &str,
-    ) -> Result<TokenInfoRow> {
-        let name: String = sqlx::query_scalar("SELECT name FROM operations WHERE id = $1")
-            .bind(operation_id)
-            .fetch_one(&self.reader)
-            .await?;
-        let used = self.quota_used(operation_id, day).await?;
-        let limit = licenses * marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE as i64;
-        Ok(TokenInfoRow {
-            description: format!("operation {name}"),
-            token_limit: limit.to_string(),
-            token_use_today: used.to_string(),
-            all_token_today: used.to_string(),
-            available_consumption_options: (limit - used).max(0).to_string(),
-        })
+    /// The operation's name (token_info describes the token by it).
+    pub async fn operation_name(&self, operation_id: i64) -> Result<String> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM operations WHERE id = $1")
+                .bind(operation_id)
+                .fetch_one(&self.reader)
+                .await?,
+        )
     }
 
     /// Removes records from a campaign in one transaction: their unanswered

@@ -72,13 +72,13 @@ pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
-pub use campaigns::{RecallFilter, RemoveSel};
+pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use facts::{
     AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
 };
 pub use reports::CampaignSel;
-pub use reports::{CallHit, Campaign3Read};
+pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -6,11 +6,8 @@
 use futures_util::{Stream, StreamExt};
 use jiff::tz::TimeZone;
 use marcador_wire::date::format_response_date;
-use marcador_wire::format::{duration_hms, percent};
-use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, CALLS_X_MIN_WINDOW_SECS};
-use marcador_wire::rows::{
-    CallLast10Row, Campaign3Row, CampaignRealtimeRow, Diagram13Row, campaign_label,
-};
+use marcador_wire::limits::CALLS_X_MIN_WINDOW_SECS;
+use marcador_wire::rows::Campaign3Row;
 use marcador_wire::{CampaignStatus, CampaignType};
 use sqlx::Row;
 
@@ -56,16 +53,54 @@ const C3_ROWS_ALL: &str = concat!(
      ORDER BY a.started_at, a.id LIMIT $5"
 );
 
-/// A call and whether its record is typed with a hit code.
+/// A recent call and whether its record is typed with a hit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallHit {
+pub struct RecentCall {
     pub conn_id: String,
+    /// The wire strings, as written with the call.
     pub type_interaction: String,
+    pub result: String,
     /// Unix seconds.
     pub started_at: i64,
     pub telephone: String,
     pub customer_id: String,
     pub hit: bool,
+}
+
+/// A campaign's counters now, for real_time campaigns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCounters {
+    pub id: i64,
+    pub name: String,
+    pub speed: i64,
+    pub status: CampaignStatus,
+    pub skill_id: Option<i64>,
+    pub records: i64,
+    pub clean: i64,
+    pub dial: i64,
+    pub answer: i64,
+    pub no_answer: i64,
+    pub busy_congestion_failed: i64,
+    pub answer_machine: i64,
+    pub hits: i64,
+    pub recycled: i64,
+    /// The highest phone column dialed this cycle, its records with a number
+    /// there and those already dialed on it.
+    pub current_phone: i64,
+    pub with_phone: i64,
+    pub phone_dialed: i64,
+    /// Dial attempts on the operation's calendar day, and in the last 60 s.
+    pub attempts_today: i64,
+    pub calls_x_min: i64,
+}
+
+/// Calls passing one IVR menu option over a range, and their time in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IvrOptionTotal {
+    pub rp_id: i64,
+    pub option: String,
+    pub calls: i64,
+    pub seconds: i64,
 }
 
 impl CampaignSel {
@@ -123,13 +158,14 @@ impl Store {
         Ok(t.as_deref().and_then(CampaignType::parse))
     }
 
-    /// `real_time.php?api=campaigns`: one row per campaign, from its counters.
-    pub async fn campaigns_realtime(
+    /// Every campaign's counters (real_time campaigns): O(campaigns), plus an
+    /// index-only count of the last 60 s.
+    pub async fn campaign_counters(
         &self,
         operation_id: i64,
         now: i64,
         today: &str,
-    ) -> Result<Vec<CampaignRealtimeRow>> {
+    ) -> Result<Vec<CampaignCounters>> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.speed, c.status, c.skill_id, c.records, c.clean, c.dial, c.answer, \
              c.no_answer, c.busy_congestion_failed, c.answer_machine, c.hits, c.recycled, c.current_phone, \
@@ -151,92 +187,46 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let n = |c: &str| -> Result<i64> { Ok(r.try_get::<i64, _>(c)?) };
-                let u = |c: &str| -> Result<u64> { Ok(n(c)?.max(0) as u64) };
-                let records = u("records")?;
                 let status: String = r.try_get("status")?;
-                let phone = u8::try_from(n("current_phone")?).unwrap_or(1);
-                Ok(CampaignRealtimeRow {
-                    campaign: campaign_label(
-                        n("id")?,
-                        &r.try_get::<String, _>("name")?,
-                        phone,
-                        &percent(u("phone_dialed")?, u("with_phone")?),
-                    ),
-                    speed: n("speed")?.to_string(),
-                    status: CampaignStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Invalid(format!("campaign status {status:?}")))?
-                        .as_str()
-                        .to_owned(),
-                    skill_id: r
-                        .try_get::<Option<i64>, _>("skill_id")?
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    records: records.to_string(),
-                    clean: n("clean")?.to_string(),
-                    dial: n("dial")?.to_string(),
-                    answer: n("answer")?.to_string(),
-                    no_answer: n("no_answer")?.to_string(),
-                    busy_congestion_failed: n("busy_congestion_failed")?.to_string(),
-                    answer_machine: n("answer_machine")?.to_string(),
-                    penetration_day: percent(u("attempts_today")?, records),
-                    penetration_now: percent(u("dial")?, records),
-                    hits: n("hits")?.to_string(),
-                    calls_x_min: n("calls_x_min")?.to_string(),
-                    recycled: n("recycled")?.to_string(),
+                Ok(CampaignCounters {
+                    id: n("id")?,
+                    name: r.try_get("name")?,
+                    speed: n("speed")?,
+                    status: CampaignStatus::parse(&status).ok_or_else(|| {
+                        StoreError::Invalid(format!("campaign status {status:?}"))
+                    })?,
+                    skill_id: r.try_get("skill_id")?,
+                    records: n("records")?,
+                    clean: n("clean")?,
+                    dial: n("dial")?,
+                    answer: n("answer")?,
+                    no_answer: n("no_answer")?,
+                    busy_congestion_failed: n("busy_congestion_failed")?,
+                    answer_machine: n("answer_machine")?,
+                    hits: n("hits")?,
+                    recycled: n("recycled")?,
+                    current_phone: n("current_phone")?,
+                    with_phone: n("with_phone")?,
+                    phone_dialed: n("phone_dialed")?,
+                    attempts_today: n("attempts_today")?,
+                    calls_x_min: n("calls_x_min")?,
                 })
             })
             .collect()
     }
 
-    /// `real_time.php?api=calls_last_10`: calls that started in the 10 minutes up to `now`.
-    /// `Err(n)` when more than `cap` (`n` = cap + 1: "more than").
-    pub async fn calls_last_10(
-        &self,
-        operation_id: i64,
-        now: i64,
-        cap: u64,
-        tz: &TimeZone,
-    ) -> Result<Result<Vec<CallLast10Row>, u64>> {
-        let rows = sqlx::query(
-            "SELECT type_interaction, result, started_at, telephone, customer_id, conn_id FROM calls \
-             WHERE operation_id = $1 AND started_at > $2 AND started_at <= $3 \
-             ORDER BY started_at, id LIMIT $4",
-        )
-        .bind(operation_id)
-        .bind(now - CALLS_LAST_10_WINDOW_SECS)
-        .bind(now)
-        .bind(cap as i64 + 1)
-        .fetch_all(&self.reader)
-        .await?;
-        if rows.len() as u64 > cap {
-            return Ok(Err(rows.len() as u64));
-        }
-        rows.iter()
-            .map(|r| {
-                Ok(CallLast10Row {
-                    type_interaction: r.try_get("type_interaction")?,
-                    result: r.try_get("result")?,
-                    date: format_response_date(r.try_get("started_at")?, tz),
-                    telephone: r.try_get("telephone")?,
-                    customer_id: r.try_get("customer_id")?,
-                    conn_id: r.try_get("conn_id")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Ok)
-    }
-
     /// The calls started in `(from, to]`, oldest first, each with whether its
-    /// record is typed with a hit code (`Err` with the count past `cap`).
-    pub async fn calls_with_hits(
+    /// record is typed with a hit code (`Err` with the count past `cap`): what
+    /// calls_last_10 and hits_last_hour read, from the calls index.
+    pub async fn recent_calls(
         &self,
         operation_id: i64,
         from: i64,
         to: i64,
         cap: u64,
-    ) -> Result<Result<Vec<CallHit>, u64>> {
+    ) -> Result<Result<Vec<RecentCall>, u64>> {
         let rows = sqlx::query(
-            "SELECT c.conn_id, c.type_interaction, c.started_at, c.telephone, c.customer_id, \
+            "SELECT c.conn_id, c.type_interaction, c.result, c.started_at, c.telephone, c.customer_id, \
              COALESCE(r.hit, 0) AS hit FROM calls c \
              LEFT JOIN records r ON r.campaign_id = c.campaign_id AND r.customer_id = c.customer_id \
              WHERE c.operation_id = $1 AND c.started_at > $2 AND c.started_at <= $3 \
@@ -253,9 +243,10 @@ impl Store {
         }
         rows.iter()
             .map(|r| {
-                Ok(CallHit {
+                Ok(RecentCall {
                     conn_id: r.try_get("conn_id")?,
                     type_interaction: r.try_get("type_interaction")?,
+                    result: r.try_get("result")?,
                     started_at: r.try_get("started_at")?,
                     telephone: r.try_get("telephone")?,
                     customer_id: r.try_get("customer_id")?,
@@ -297,14 +288,15 @@ impl Store {
         })
     }
 
-    /// `reports_manager.php?api=diagram_1_3` over `[from, to]`: whole hours from the
-    /// rollup, the partial hours at either end from raw steps.
-    pub async fn diagram_1_3(
+    /// Calls and time per routing point and menu option over `[from, to]`
+    /// (diagram_1_3): whole hours from the rollup, the partial hours at either
+    /// end from raw steps.
+    pub async fn ivr_option_totals(
         &self,
         operation_id: i64,
         from: i64,
         to: i64,
-    ) -> Result<Vec<Diagram13Row>> {
+    ) -> Result<Vec<IvrOptionTotal>> {
         // Whole rollup hours [first_hour, end_hour) inside [from, to].
         let first_hour =
             from.div_euclid(ROLLUP_SECONDS) + i64::from(from.rem_euclid(ROLLUP_SECONDS) != 0);
@@ -337,11 +329,11 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(Diagram13Row {
-                    rp_id: r.try_get::<i64, _>("rp_id")?.to_string(),
-                    calls: r.try_get::<i64, _>("calls")?.to_string(),
-                    time: duration_hms(r.try_get("seconds")?),
-                    cod_opc_menu: r.try_get("option")?,
+                Ok(IvrOptionTotal {
+                    rp_id: r.try_get("rp_id")?,
+                    option: r.try_get("option")?,
+                    calls: r.try_get("calls")?,
+                    seconds: r.try_get("seconds")?,
                 })
             })
             .collect()

@@ -309,10 +309,13 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         "{s:?}"
     );
     assert_eq!(s.attempts, 0, "the stopped campaign did not dial");
-    let rows = store.diagram_1_3(op, at(0), at(2 * 3600)).await.unwrap();
-    let options: Vec<&str> = rows.iter().map(|r| r.cod_opc_menu.as_str()).collect();
+    let rows = store
+        .ivr_option_totals(op, at(0), at(2 * 3600))
+        .await
+        .unwrap();
+    let options: Vec<&str> = rows.iter().map(|r| r.option.as_str()).collect();
     assert_eq!(options, ["1", "2", "PULSE"]);
-    let calls: u64 = rows.iter().map(|r| r.calls.parse::<u64>().unwrap()).sum();
+    let calls: u64 = rows.iter().map(|r| r.calls as u64).sum();
     assert!(
         calls >= s.inbound,
         "every caller passed at least one option"

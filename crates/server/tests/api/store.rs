@@ -160,7 +160,7 @@ async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
     for _ in 0..200 {
         let a = rng.random_range(-3 * 86_400 - 100..100i64);
         let b = (a + rng.random_range(0..2 * 86_400i64)).min(100);
-        let rows = store.diagram_1_3(op, at(a), at(b)).await.unwrap();
+        let rows = store.ivr_option_totals(op, at(a), at(b)).await.unwrap();
         let mut expected = std::collections::BTreeMap::<(String, String), (i64, i64)>::new();
         for (rp, o, off, secs) in &steps {
             if (a..=b).contains(off) {
@@ -171,7 +171,10 @@ async fn diagram_1_3_from_rollups_equals_a_sum_of_raw_steps() {
         }
         let got: Vec<(String, String, String, String)> = rows
             .into_iter()
-            .map(|r| (r.rp_id, r.cod_opc_menu, r.calls, r.time))
+            .map(|r| {
+                let hms = marcador_wire::format::duration_hms(r.seconds);
+                (r.rp_id.to_string(), r.option, r.calls.to_string(), hms)
+            })
             .collect();
         let want: Vec<(String, String, String, String)> = expected
             .into_iter()
