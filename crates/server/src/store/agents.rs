@@ -324,22 +324,24 @@ impl Store {
     }
 
     /// Takes the commands left for the operation's agents, oldest first.
+    /// Read first, without the writer: the engine asks every second, and
+    /// there is usually nothing.
     pub async fn take_agent_commands(&self, operation_id: i64) -> Result<Vec<(i64, AgentCommand)>> {
-        let mut tx = self.write_tx().await?;
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, agent_id, command, arg FROM agent_commands WHERE operation_id = $1 ORDER BY id",
         )
         .bind(operation_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.reader)
         .await?;
         if let Some((last, ..)) = rows.last() {
-            sqlx::query("DELETE FROM agent_commands WHERE operation_id = $1 AND id <= $2")
-                .bind(operation_id)
-                .bind(*last)
-                .execute(&mut *tx)
-                .await?;
+            // Only what was read: a command left meanwhile is taken next time.
+            self.execute_one(
+                sqlx::query("DELETE FROM agent_commands WHERE operation_id = $1 AND id <= $2")
+                    .bind(operation_id)
+                    .bind(*last),
+            )
+            .await?;
         }
-        tx.commit().await?;
         Ok(rows
             .into_iter()
             .filter_map(|(_, agent, command, arg)| {
