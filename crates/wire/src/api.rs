@@ -33,6 +33,7 @@ pub mod report {
     pub const HANG: &str = "hang";
     pub const TYPE: &str = "type";
     pub const HANG_TYPE_READY: &str = "hang_type_ready";
+    pub const CAMPAIGN_1: &str = "campaign_1";
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
     // campaign.php companions

@@ -80,6 +80,12 @@ impl CallResult {
         }
     }
 
+    /// The campaign_1 spelling: campaign_3's, lower case, as its documentation
+    /// lists the values (`no-answer`, `answer-machine`…).
+    pub fn campaign_1(self) -> String {
+        self.campaign_3().to_lowercase()
+    }
+
     /// Reads a campaign_3 spelling (`FAILED` reads as [`CallResult::Failed`]).
     pub fn parse_campaign_3(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|r| r.campaign_3() == s)

@@ -137,6 +137,16 @@ pub struct HitLastHourRow {
     pub hit: String,
 }
 
+/// `reports_manager.php?api=campaign_1` — one per final result.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Campaign1Row {
+    /// [`CallResult::campaign_1`](crate::CallResult::campaign_1): `no-answer`, `answer-machine`…
+    pub result: String,
+    pub records: String,
+    /// The records' share, in the common percent format.
+    pub percent: String,
+}
+
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Campaign3Row {

@@ -1,41 +1,60 @@
-//! `reports_manager.php`: the ranged reports — campaign_3 (streamed from
-//! its index, caps checked before the first byte) and diagram_1_3 (hourly
-//! rollups plus the partial hours).
+//! `reports_manager.php`: the ranged reports — campaign_1 (each record's
+//! last result in the range, counted in the database from the attempts
+//! index), campaign_3 (streamed from its index, caps checked before the
+//! first byte) and diagram_1_3 (hourly rollups plus the partial hours).
 
 use axum::Extension;
 use axum::extract::State;
-use marcador_wire::WireError;
 use marcador_wire::api::{ALL_CAMPAIGNS, param, report};
 use marcador_wire::format::duration_hms;
+use marcador_wire::format::percent;
+use marcador_wire::rows::Campaign1Row;
 use marcador_wire::rows::Diagram13Row;
+use marcador_wire::{CallResult, WireError};
 
 use super::answer::{Answer, found, range, required};
 use super::input::Params;
-use super::{AppState, stream};
+use super::{ApiError, AppState, stream};
 use crate::store::{Caller, CampaignSel};
 
-/// `GET reports_manager.php?api=campaign_3|diagram_1_3&date_ini=…&date_end=…`
+/// `GET reports_manager.php?api=campaign_1|campaign_3|diagram_1_3&date_ini=…&date_end=…`
 pub async fn get(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     p: Params,
 ) -> Answer {
     match required(&p, param::API)? {
-        report::CAMPAIGN_3 => {
-            let campaign = required(&p, param::CAMPAIGN_ID)?;
+        report::CAMPAIGN_1 => {
+            let sel = campaigns(&st, &caller, &p).await?;
             let (from, to) = range(&p, &caller)?;
-            let sel = if campaign == ALL_CAMPAIGNS {
-                CampaignSel::All
-            } else {
-                let id: i64 = campaign
-                    .parse()
-                    .map_err(|_| WireError::unknown_campaign(campaign))?;
-                st.store
-                    .campaign_type(caller.operation_id, id)
-                    .await?
-                    .ok_or_else(|| WireError::unknown_campaign(campaign))?;
-                CampaignSel::One(id)
-            };
+            let counts = st
+                .store
+                .last_results(caller.operation_id, sel, from, to)
+                .await?;
+            let total: i64 = counts.iter().map(|(_, n)| n).sum();
+            // Stored results in their campaign_1 spelling; chanunavail joins failed.
+            let mut by_result: Vec<(String, i64)> = Vec::new();
+            for (stored, n) in counts {
+                let name = CallResult::parse(&stored).map_or(stored, |r| r.campaign_1());
+                match by_result.iter_mut().find(|(r, _)| *r == name) {
+                    Some((_, m)) => *m += n,
+                    None => by_result.push((name, n)),
+                }
+            }
+            by_result.sort();
+            let rows: Vec<Campaign1Row> = by_result
+                .into_iter()
+                .map(|(result, n)| Campaign1Row {
+                    result,
+                    records: n.to_string(),
+                    percent: percent(n.max(0) as u64, total.max(0) as u64),
+                })
+                .collect();
+            found(&st, rows)
+        }
+        report::CAMPAIGN_3 => {
+            let sel = campaigns(&st, &caller, &p).await?;
+            let (from, to) = range(&p, &caller)?;
             let cap = st.limits.max_records_per_answer;
             let read = st
                 .store
@@ -64,4 +83,20 @@ pub async fn get(
         }
         _ => Err(WireError::api_not_found().into()),
     }
+}
+
+/// The `campaign_id` parameter: one campaign of the operation, or `all`.
+async fn campaigns(st: &AppState, caller: &Caller, p: &Params) -> Result<CampaignSel, ApiError> {
+    let campaign = required(p, param::CAMPAIGN_ID)?;
+    if campaign == ALL_CAMPAIGNS {
+        return Ok(CampaignSel::All);
+    }
+    let id: i64 = campaign
+        .parse()
+        .map_err(|_| WireError::unknown_campaign(campaign))?;
+    st.store
+        .campaign_type(caller.operation_id, id)
+        .await?
+        .ok_or_else(|| WireError::unknown_campaign(campaign))?;
+    Ok(CampaignSel::One(id))
 }

@@ -38,6 +38,21 @@ const C3_MEASURE_ONE: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(wire_bytes), 0)
      FROM dial_attempts WHERE operation_id = $1 AND campaign_id = $2 AND started_at BETWEEN $3 AND $4 LIMIT $5) AS m";
 const C3_MEASURE_ALL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(wire_bytes), 0) AS BIGINT) FROM (SELECT wire_bytes \
      FROM dial_attempts WHERE operation_id = $1 AND $2 = 0 AND started_at BETWEEN $3 AND $4 LIMIT $5) AS m";
+/// campaign_1: each record's last attempt in the range, counted by result.
+macro_rules! last_results {
+    ($campaign:literal) => {
+        concat!(
+            "SELECT result, COUNT(*) FROM (SELECT a.result, ROW_NUMBER() OVER \
+             (PARTITION BY a.record_id ORDER BY a.started_at DESC, a.id DESC) AS n \
+             FROM dial_attempts a WHERE a.operation_id = $1 AND ",
+            $campaign,
+            " AND a.started_at BETWEEN $3 AND $4) AS last WHERE n = 1 GROUP BY result ORDER BY result"
+        )
+    };
+}
+const LAST_RESULTS_ONE: &str = last_results!("a.campaign_id = $2");
+const LAST_RESULTS_ALL: &str = last_results!("$2 = 0");
+
 const C3_ROWS_ONE: &str = concat!(
     "SELECT a.campaign_id, a.started_at, a.telephone, a.result, a.conn_id, ",
     record_wire_columns!(),
@@ -286,6 +301,25 @@ impl Store {
             from,
             to,
         })
+    }
+
+    /// How many records of the campaign(s) ended the range `[from, to]` with
+    /// each result: (the result as stored, records), by result.
+    pub async fn last_results(
+        &self,
+        operation_id: i64,
+        sel: CampaignSel,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let (sql, campaign) = sel.sql(LAST_RESULTS_ONE, LAST_RESULTS_ALL);
+        Ok(sqlx::query_as(sql)
+            .bind(operation_id)
+            .bind(campaign)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?)
     }
 
     /// Calls and time per routing point and menu option over `[from, to]`

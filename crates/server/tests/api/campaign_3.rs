@@ -152,3 +152,43 @@ async fn campaign_3_parameter_errors() {
         .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+both!(campaign_1_counts_records_by_their_last_result_in_the_range);
+async fn campaign_1_counts_records_by_their_last_result_in_the_range() {
+    let app = spawn_app().await;
+    let path = |campaign: &str, ini: i64, end: i64| {
+        format!(
+            "/api/v2/reports_manager.php?api=campaign_1&campaign_id={campaign}&date_ini={}&date_end={}",
+            wire(ini),
+            wire(end)
+        )
+    };
+    let c = app.a.predictive.to_string();
+    let rows = |v: &serde_json::Value| v["data"].clone();
+    // 1001: no-answer (-2 h), then answer (-1 h); 1002: busy (-30 s).
+    let (s, v) = app.get(&app.a.token, &path(&c, -86_400, 0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        rows(&v),
+        json!([{"result": "answer", "records": "1", "percent": "50.00 %"},
+               {"result": "busy", "records": "1", "percent": "50.00 %"}]),
+        "each record counted once, by its last result"
+    );
+    let (_, v) = app.get(&app.a.token, &path(&c, -86_400, -5_000)).await;
+    assert_eq!(
+        rows(&v),
+        json!([{"result": "no-answer", "records": "1", "percent": "100.00 %"}]),
+        "the last result within the range"
+    );
+    let (_, all) = app.get(&app.a.token, &path("all", -86_400, 0)).await;
+    assert_eq!(
+        rows(&all),
+        rows(&app.get(&app.a.token, &path(&c, -86_400, 0)).await.1)
+    );
+    let (s, v) = app
+        .get(&app.a.token, &path(&c, -86_400 * 3, -86_400 * 2))
+        .await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+    let (s, _) = app.get(&app.a.token, &path("999", -86_400, 0)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
