@@ -147,6 +147,10 @@ pub struct Campaign1Row {
     pub percent: String,
 }
 
+/// `reports_manager.php?api=campaign_4` — one per result, attempt by attempt:
+/// the same fields as campaign_1's, counting attempts instead of records.
+pub type Campaign4Row = Campaign1Row;
+
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Campaign3Row {

@@ -1,6 +1,6 @@
-//! `reports_manager.php`: the ranged reports — campaign_1 (each record's
-//! last result in the range, counted in the database from the attempts
-//! index), campaign_3 (streamed from its index, caps checked before the
+//! `reports_manager.php`: the ranged reports — campaign_1 and campaign_4
+//! (each record's last result, or every attempt's, in the range, counted in
+//! the database from the attempts index), campaign_3 (streamed from its index, caps checked before the
 //! first byte) and diagram_1_3 (hourly rollups plus the partial hours).
 
 use axum::Extension;
@@ -17,40 +17,24 @@ use super::input::Params;
 use super::{ApiError, AppState, stream};
 use crate::store::{Caller, CampaignSel};
 
-/// `GET reports_manager.php?api=campaign_1|campaign_3|diagram_1_3&date_ini=…&date_end=…`
+/// `GET reports_manager.php?api=campaign_1|campaign_3|campaign_4|diagram_1_3&date_ini=…&date_end=…`
 pub async fn get(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     p: Params,
 ) -> Answer {
-    match required(&p, param::API)? {
-        report::CAMPAIGN_1 => {
+    let api = required(&p, param::API)?;
+    match api {
+        report::CAMPAIGN_1 | report::CAMPAIGN_4 => {
             let sel = campaigns(&st, &caller, &p).await?;
             let (from, to) = range(&p, &caller)?;
+            // campaign_1: each record's last result; campaign_4: every attempt.
+            let last = api == report::CAMPAIGN_1;
             let counts = st
                 .store
-                .last_results(caller.operation_id, sel, from, to)
+                .results_in_range(caller.operation_id, sel, from, to, last)
                 .await?;
-            let total: i64 = counts.iter().map(|(_, n)| n).sum();
-            // Stored results in their campaign_1 spelling; chanunavail joins failed.
-            let mut by_result: Vec<(String, i64)> = Vec::new();
-            for (stored, n) in counts {
-                let name = CallResult::parse(&stored).map_or(stored, |r| r.campaign_1());
-                match by_result.iter_mut().find(|(r, _)| *r == name) {
-                    Some((_, m)) => *m += n,
-                    None => by_result.push((name, n)),
-                }
-            }
-            by_result.sort();
-            let rows: Vec<Campaign1Row> = by_result
-                .into_iter()
-                .map(|(result, n)| Campaign1Row {
-                    result,
-                    records: n.to_string(),
-                    percent: percent(n.max(0) as u64, total.max(0) as u64),
-                })
-                .collect();
-            found(&st, rows)
+            found(&st, result_shares(counts))
         }
         report::CAMPAIGN_3 => {
             let sel = campaigns(&st, &caller, &p).await?;
@@ -99,4 +83,27 @@ async fn campaigns(st: &AppState, caller: &Caller, p: &Params) -> Result<Campaig
         .await?
         .ok_or_else(|| WireError::unknown_campaign(campaign))?;
     Ok(CampaignSel::One(id))
+}
+
+/// Counts by stored result as campaign_1/campaign_4 rows: the documented
+/// spelling (`chanunavail` joins `failed`) and each one's share.
+fn result_shares(counts: Vec<(String, i64)>) -> Vec<Campaign1Row> {
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let mut by_result: Vec<(String, i64)> = Vec::new();
+    for (stored, n) in counts {
+        let name = CallResult::parse(&stored).map_or(stored, |r| r.campaign_1());
+        match by_result.iter_mut().find(|(r, _)| *r == name) {
+            Some((_, m)) => *m += n,
+            None => by_result.push((name, n)),
+        }
+    }
+    by_result.sort();
+    by_result
+        .into_iter()
+        .map(|(result, n)| Campaign1Row {
+            result,
+            records: n.to_string(),
+            percent: percent(n.max(0) as u64, total.max(0) as u64),
+        })
+        .collect()
 }

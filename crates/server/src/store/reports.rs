@@ -52,6 +52,18 @@ macro_rules! last_results {
 }
 const LAST_RESULTS_ONE: &str = last_results!("a.campaign_id = $2");
 const LAST_RESULTS_ALL: &str = last_results!("$2 = 0");
+/// campaign_4: every attempt in the range, counted by result.
+macro_rules! attempt_results {
+    ($campaign:literal) => {
+        concat!(
+            "SELECT result, COUNT(*) FROM dial_attempts WHERE operation_id = $1 AND ",
+            $campaign,
+            " AND started_at BETWEEN $3 AND $4 GROUP BY result ORDER BY result"
+        )
+    };
+}
+const ATTEMPT_RESULTS_ONE: &str = attempt_results!("campaign_id = $2");
+const ATTEMPT_RESULTS_ALL: &str = attempt_results!("$2 = 0");
 
 const C3_ROWS_ONE: &str = concat!(
     "SELECT a.campaign_id, a.started_at, a.telephone, a.result, a.conn_id, ",
@@ -304,15 +316,21 @@ impl Store {
     }
 
     /// How many records of the campaign(s) ended the range `[from, to]` with
-    /// each result: (the result as stored, records), by result.
-    pub async fn last_results(
+    /// each result (`last`, campaign_1), or how many attempts in it had each
+    /// result (campaign_4): (the result as stored, count), by result.
+    pub async fn results_in_range(
         &self,
         operation_id: i64,
         sel: CampaignSel,
         from: i64,
         to: i64,
+        last: bool,
     ) -> Result<Vec<(String, i64)>> {
-        let (sql, campaign) = sel.sql(LAST_RESULTS_ONE, LAST_RESULTS_ALL);
+        let (sql, campaign) = if last {
+            sel.sql(LAST_RESULTS_ONE, LAST_RESULTS_ALL)
+        } else {
+            sel.sql(ATTEMPT_RESULTS_ONE, ATTEMPT_RESULTS_ALL)
+        };
         Ok(sqlx::query_as(sql)
             .bind(operation_id)
             .bind(campaign)

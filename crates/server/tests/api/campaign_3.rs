@@ -153,8 +153,8 @@ async fn campaign_3_parameter_errors() {
     assert_eq!(s, StatusCode::OK);
 }
 
-both!(campaign_1_counts_records_by_their_last_result_in_the_range);
-async fn campaign_1_counts_records_by_their_last_result_in_the_range() {
+both!(campaign_1_counts_records_by_their_last_result_and_campaign_4_every_attempt);
+async fn campaign_1_counts_records_by_their_last_result_and_campaign_4_every_attempt() {
     let app = spawn_app().await;
     let path = |campaign: &str, ini: i64, end: i64| {
         format!(
@@ -191,4 +191,14 @@ async fn campaign_1_counts_records_by_their_last_result_in_the_range() {
     assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
     let (s, _) = app.get(&app.a.token, &path("999", -86_400, 0)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // campaign_4 counts every attempt: 1001's no-answer too.
+    let four = path(&c, -86_400, 0).replace("campaign_1", "campaign_4");
+    let (s, v) = app.get(&app.a.token, &four).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        rows(&v),
+        json!([{"result": "answer", "records": "1", "percent": "33.33 %"},
+               {"result": "busy", "records": "1", "percent": "33.33 %"},
+               {"result": "no-answer", "records": "1", "percent": "33.33 %"}])
+    );
 }
