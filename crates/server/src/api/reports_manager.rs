@@ -44,7 +44,7 @@ pub async fn get(
                 .store
                 .campaign_3_read(caller.operation_id, sel, from, to, cap)
                 .await?;
-            stream::campaign_3(&st.limits, read, caller.tz.clone())
+            stream::campaign_3(&st.limits, read, caller.tz.clone()).await
         }
         report::DIAGRAM_1_3 => {
             let (from, to) = range(&p, &caller)?;

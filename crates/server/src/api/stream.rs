@@ -29,22 +29,30 @@ enum Chunk {
 }
 const CHANNEL_CHUNKS: usize = 4;
 
-pub fn campaign_3(
+pub async fn campaign_3(
     limits: &Limits,
     mut read: Campaign3Read,
     tz: TimeZone,
 ) -> Result<Response, ApiError> {
-    if read.count == 0 {
-        return Err(WireError::no_data().into());
-    }
-    if read.count > limits.max_records_per_answer {
-        return Err(WireError::too_many_records(limits.max_records_per_answer).into());
-    }
     let prefix = stream_prefix(read.count);
     // wire_bytes counts a comma after every row; the last row has none.
-    let total = prefix.len() as u64 + read.bytes - 1 + STREAM_SUFFIX.len() as u64;
-    if total > limits.max_answer_bytes {
-        return Err(WireError::answer_too_large(limits.max_answer_bytes).into());
+    let total = (prefix.len() as u64 + read.bytes + STREAM_SUFFIX.len() as u64).saturating_sub(1);
+    let refusal = if read.count == 0 {
+        Some(WireError::no_data())
+    } else if read.count > limits.max_records_per_answer {
+        Some(WireError::too_many_records(limits.max_records_per_answer))
+    } else if total > limits.max_answer_bytes {
+        Some(WireError::answer_too_large(limits.max_answer_bytes))
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        // Refused before a row is read: the snapshot ends and its connection
+        // is reused (a client splitting its range meets many of these).
+        if let Err(e) = read.finish().await {
+            tracing::warn!(error = %e, "campaign_3 snapshot did not end cleanly");
+        }
+        return Err(e.into());
     }
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Chunk, io::Error>>(CHANNEL_CHUNKS);
