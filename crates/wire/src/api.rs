@@ -34,6 +34,7 @@ pub mod report {
     pub const TYPE: &str = "type";
     pub const HANG_TYPE_READY: &str = "hang_type_ready";
     pub const CAMPAIGN_1: &str = "campaign_1";
+    pub const CAMPAIGN_2: &str = "campaign_2";
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const CAMPAIGN_4: &str = "campaign_4";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";

@@ -147,6 +147,15 @@ pub struct Campaign1Row {
     pub percent: String,
 }
 
+/// `reports_manager.php?api=campaign_2` — one per activity code.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Campaign2Row {
+    pub cod_act: String,
+    pub records: String,
+    /// The records' share, in the common percent format.
+    pub percent: String,
+}
+
 /// `reports_manager.php?api=campaign_4` — one per result, attempt by attempt:
 /// the same fields as campaign_1's, counting attempts instead of records.
 pub type Campaign4Row = Campaign1Row;

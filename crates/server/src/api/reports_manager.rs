@@ -1,6 +1,7 @@
 //! `reports_manager.php`: the ranged reports — campaign_1 and campaign_4
 //! (each record's last result, or every attempt's, in the range, counted in
-//! the database from the attempts index), campaign_3 (streamed from its index, caps checked before the
+//! the database from the attempts index), campaign_2 (records codified in the
+//! range by code, from an index on the codify time), campaign_3 (streamed from its index, caps checked before the
 //! first byte) and diagram_1_3 (hourly rollups plus the partial hours).
 
 use axum::Extension;
@@ -8,8 +9,8 @@ use axum::extract::State;
 use marcador_wire::api::{ALL_CAMPAIGNS, param, report};
 use marcador_wire::format::duration_hms;
 use marcador_wire::format::percent;
-use marcador_wire::rows::Campaign1Row;
 use marcador_wire::rows::Diagram13Row;
+use marcador_wire::rows::{Campaign1Row, Campaign2Row};
 use marcador_wire::{CallResult, WireError};
 
 use super::answer::{Answer, found, range, required};
@@ -17,7 +18,7 @@ use super::input::Params;
 use super::{ApiError, AppState, stream};
 use crate::store::{Caller, CampaignSel};
 
-/// `GET reports_manager.php?api=campaign_1|campaign_3|campaign_4|diagram_1_3&date_ini=…&date_end=…`
+/// `GET reports_manager.php?api=campaign_1|campaign_2|campaign_3|campaign_4|diagram_1_3&date_ini=…&date_end=…`
 pub async fn get(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -35,6 +36,24 @@ pub async fn get(
                 .results_in_range(caller.operation_id, sel, from, to, last)
                 .await?;
             found(&st, result_shares(counts))
+        }
+        report::CAMPAIGN_2 => {
+            let sel = campaigns(&st, &caller, &p).await?;
+            let (from, to) = range(&p, &caller)?;
+            let counts = st
+                .store
+                .codes_in_range(caller.operation_id, sel, from, to)
+                .await?;
+            let total: i64 = counts.iter().map(|(_, n)| n).sum();
+            let rows: Vec<Campaign2Row> = counts
+                .into_iter()
+                .map(|(cod_act, n)| Campaign2Row {
+                    cod_act,
+                    records: n.to_string(),
+                    percent: percent(n.max(0) as u64, total.max(0) as u64),
+                })
+                .collect();
+            found(&st, rows)
         }
         report::CAMPAIGN_3 => {
             let sel = campaigns(&st, &caller, &p).await?;

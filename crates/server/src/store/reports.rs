@@ -62,6 +62,21 @@ macro_rules! attempt_results {
         )
     };
 }
+/// campaign_2: the records codified in the range, counted by code.
+macro_rules! codes_in_range {
+    ($campaign:literal) => {
+        concat!(
+            "SELECT r.cod_act, COUNT(*) FROM records r JOIN campaigns c ON c.id = r.campaign_id \
+             WHERE c.operation_id = $1 AND ",
+            $campaign,
+            " AND r.codified_at BETWEEN $3 AND $4 AND r.status = 'codified' \
+             GROUP BY r.cod_act ORDER BY r.cod_act"
+        )
+    };
+}
+const CODES_ONE: &str = codes_in_range!("r.campaign_id = $2");
+const CODES_ALL: &str = codes_in_range!("$2 = 0");
+
 const ATTEMPT_RESULTS_ONE: &str = attempt_results!("campaign_id = $2");
 const ATTEMPT_RESULTS_ALL: &str = attempt_results!("$2 = 0");
 
@@ -331,6 +346,25 @@ impl Store {
         } else {
             sel.sql(ATTEMPT_RESULTS_ONE, ATTEMPT_RESULTS_ALL)
         };
+        Ok(sqlx::query_as(sql)
+            .bind(operation_id)
+            .bind(campaign)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    /// How many records of the campaign(s) were codified in `[from, to]` with
+    /// each activity code: (cod_act, records), by code.
+    pub async fn codes_in_range(
+        &self,
+        operation_id: i64,
+        sel: CampaignSel,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let (sql, campaign) = sel.sql(CODES_ONE, CODES_ALL);
         Ok(sqlx::query_as(sql)
             .bind(operation_id)
             .bind(campaign)

@@ -153,8 +153,8 @@ async fn campaign_3_parameter_errors() {
     assert_eq!(s, StatusCode::OK);
 }
 
-both!(campaign_1_counts_records_by_their_last_result_and_campaign_4_every_attempt);
-async fn campaign_1_counts_records_by_their_last_result_and_campaign_4_every_attempt() {
+both!(campaign_1_2_and_4_count_results_and_codes_over_the_range);
+async fn campaign_1_2_and_4_count_results_and_codes_over_the_range() {
     let app = spawn_app().await;
     let path = |campaign: &str, ini: i64, end: i64| {
         format!(
@@ -200,5 +200,27 @@ async fn campaign_1_counts_records_by_their_last_result_and_campaign_4_every_att
         json!([{"result": "answer", "records": "1", "percent": "33.33 %"},
                {"result": "busy", "records": "1", "percent": "33.33 %"},
                {"result": "no-answer", "records": "1", "percent": "33.33 %"}])
+    );
+    // campaign_2: the records codified in the range, by code.
+    let codify =
+        format!("/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={c}");
+    for (customer, code) in [("1001", "001"), ("1002", "003"), ("1003", "001")] {
+        let body = format!(r#"{{"customer_id":"{customer}","cod_act":"{code}"}}"#);
+        let (s, v) = app.put(&app.a.token, &codify, &body).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    }
+    let two = |ini, end| path(&c, ini, end).replace("campaign_1", "campaign_2");
+    let (s, v) = app.get(&app.a.token, &two(-60, 60)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        rows(&v),
+        json!([{"cod_act": "001", "records": "2", "percent": "66.67 %"},
+               {"cod_act": "003", "records": "1", "percent": "33.33 %"}])
+    );
+    let (s, v) = app.get(&app.a.token, &two(-86_400, -60)).await;
+    assert_eq!(
+        (s, v),
+        (StatusCode::NOT_FOUND, no_data()),
+        "codified after the range"
     );
 }
