@@ -341,11 +341,23 @@ impl Store {
         to: i64,
         last: bool,
     ) -> Result<Vec<(String, i64)>> {
-        let (sql, campaign) = if last {
-            sel.sql(LAST_RESULTS_ONE, LAST_RESULTS_ALL)
+        let (one, all) = if last {
+            (LAST_RESULTS_ONE, LAST_RESULTS_ALL)
         } else {
-            sel.sql(ATTEMPT_RESULTS_ONE, ATTEMPT_RESULTS_ALL)
+            (ATTEMPT_RESULTS_ONE, ATTEMPT_RESULTS_ALL)
         };
+        self.counts(sel.sql(one, all), operation_id, from, to).await
+    }
+
+    /// Runs a counting query of `$1` operation, `$2` campaign (0: all), over
+    /// `$3`…`$4`: (key, count) rows.
+    async fn counts(
+        &self,
+        (sql, campaign): (&'static str, i64),
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query_as(sql)
             .bind(operation_id)
             .bind(campaign)
@@ -364,14 +376,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, i64)>> {
-        let (sql, campaign) = sel.sql(CODES_ONE, CODES_ALL);
-        Ok(sqlx::query_as(sql)
-            .bind(operation_id)
-            .bind(campaign)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?)
+        self.counts(sel.sql(CODES_ONE, CODES_ALL), operation_id, from, to)
+            .await
     }
 
     /// Calls and time per routing point and menu option over `[from, to]`
