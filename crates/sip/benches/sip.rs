@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use marcador_server::clock::SystemClock;
-use marcador_server::engine::telephony::{Command, Originate, TelEvent, Telephony};
+use marcador_server::engine::telephony::{Command, TelEvent, Telephony};
 use marcador_sip::{SipSettings, SipTelephony};
 use sipp::Sipp;
 
@@ -54,14 +54,7 @@ async fn telephony(trunk_port: u16) -> SipTelephony {
 fn originate(tel: &mut SipTelephony, call: u64) {
     tel.command(
         0,
-        Command::Originate(Originate {
-            call,
-            number: format!("57300{call:07}"),
-            phone: 1,
-            caller_id: String::new(),
-            ring_timeout_ms: 30_000,
-            amd: false,
-        }),
+        sipp::originate(call, &format!("57300{call:07}"), "", false),
     );
 }
 

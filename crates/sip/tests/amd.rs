@@ -10,24 +10,14 @@ mod sipp;
 
 use std::time::Duration;
 
-use marcador_server::engine::telephony::{Answerer, Command, Originate, TelEvent, Telephony};
+use marcador_server::engine::telephony::{Answerer, Command, TelEvent, Telephony};
 use sipp::{Sipp, speech, telephony_to};
 
 /// Who telephony says answered a call whose far end plays `audio`.
 async fn answered_by(audio: &[u8]) -> Answerer {
     let carrier = Sipp::start_in("answer_and_speak", &[], &[("speech.ul", audio)]);
     let mut tel = telephony_to(&carrier, |_| {}).await;
-    tel.command(
-        0,
-        Command::Originate(Originate {
-            call: 1,
-            number: "573001234567".into(),
-            phone: 1,
-            caller_id: String::new(),
-            ring_timeout_ms: 30_000,
-            amd: true,
-        }),
-    );
+    tel.command(0, sipp::originate(1, "573001234567", "", true));
     let wake = tel.wake().expect("real telephony wakes the engine");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let by = loop {

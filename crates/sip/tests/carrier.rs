@@ -13,9 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use marcador_server::clock::SystemClock;
-use marcador_server::engine::telephony::{
-    Answerer, Command, Ending, Originate, Party, TelEvent, Telephony,
-};
+use marcador_server::engine::telephony::{Answerer, Command, Ending, Party, TelEvent, Telephony};
 use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::CallResult;
 use sipp::{Sipp, telephony_to};
@@ -49,17 +47,7 @@ async fn call_with(
     })
     .await;
     let wake = tel.wake().expect("real telephony wakes the engine");
-    tel.command(
-        0,
-        Command::Originate(Originate {
-            call: 1,
-            number: "573001234567".into(),
-            phone: 1,
-            caller_id: "6015550000".into(),
-            ring_timeout_ms: 30_000,
-            amd: false,
-        }),
-    );
+    tel.command(0, sipp::originate(1, "573001234567", "6015550000", false));
     let mut events = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let mut hung = false;
@@ -199,17 +187,7 @@ async fn a_call_past_the_channel_cap_is_congestion_at_once() {
     let mut tel = SipTelephony::start(settings, Arc::new(SystemClock))
         .await
         .expect("SIP telephony starts");
-    tel.command(
-        0,
-        Command::Originate(Originate {
-            call: 7,
-            number: "573001234567".into(),
-            phone: 1,
-            caller_id: String::new(),
-            ring_timeout_ms: 30_000,
-            amd: false,
-        }),
-    );
+    tel.command(0, sipp::originate(7, "573001234567", "", false));
     let wake = tel.wake().expect("real telephony wakes the engine");
     let _ = tokio::time::timeout(Duration::from_secs(5), wake.notified()).await;
     let mut got = Vec::new();

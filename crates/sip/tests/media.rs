@@ -10,7 +10,7 @@ mod sipp;
 
 use std::time::Duration;
 
-use marcador_server::engine::telephony::{Command, Originate, TelEvent, Telephony};
+use marcador_server::engine::telephony::{Command, TelEvent, Telephony};
 use marcador_sip::SipTelephony;
 use sipp::{Sipp, free_udp_port, telephony_to};
 use tokio::net::UdpSocket;
@@ -61,17 +61,7 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back() {
     );
     let up = wait_for(&mut tel, |e| matches!(e, TelEvent::AgentLegUp { .. })).await;
     assert_eq!(up, TelEvent::AgentLegUp { agent: 5 });
-    tel.command(
-        0,
-        Command::Originate(Originate {
-            call: 1,
-            number: "573001234567".into(),
-            phone: 1,
-            caller_id: String::new(),
-            ring_timeout_ms: 30_000,
-            amd: false,
-        }),
-    );
+    tel.command(0, sipp::originate(1, "573001234567", "", false));
     wait_for(&mut tel, |e| {
         matches!(e, TelEvent::Answered { call: 1, .. })
     })

@@ -13,6 +13,11 @@ pub const INFORMATION_PATH: &str = "/api/v2/information.php";
 /// vendor's "Agentes V2": one agent, named by `agent_id`).
 pub const AGENTBOX_PATH: &str = "/api/v2/agentbox.php";
 
+/// Paths whose requests are not counted against the daily quota (the agent
+/// API: "el uso de este token no afecta el consumo asignado"); they still
+/// need a token and pass the in-flight limit and the quota check.
+pub const UNCOUNTED_PATHS: &[&str] = &[AGENTBOX_PATH];
+
 /// The token header.
 pub const TOKEN_HEADER: &str = "wolkvox-token";
 /// The server header real clients send; accepted and ignored in every spelling.

@@ -493,6 +493,24 @@ pub struct ActivityCodeRow {
     pub interactions: String,
 }
 
+/// Values Marcador writes where the vendor's data has a choice Marcador does
+/// not keep (README, "Decisions where the contract left a choice").
+pub mod values {
+    /// agents_in_skill `expertise`: there are no expertise levels.
+    pub const EXPERTISE: &str = "1";
+    /// get_dnc `type`: the list blocks outbound dialing.
+    pub const DNC_TYPE: &str = "outbound";
+    /// real_time recall `type_recall`: recalls come from uploaded records.
+    pub const RECALL_FROM_UPLOAD: &str = "add_record";
+    /// real_time agents `agent_status` of a pause that has no name.
+    pub const UNNAMED_PAUSE: &str = "Pause";
+
+    /// hits_last_hour `hit`.
+    pub fn hit_flag(hit: bool) -> &'static str {
+        if hit { "1" } else { "0" }
+    }
+}
+
 /// `yes`/`no` as information.php writes flags.
 pub fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }

@@ -4,8 +4,8 @@
 //! the operation's daily quota, and a deadline over the whole answer, body included.
 //!
 //! Requests refused by the in-flight limit or the quota are not counted
-//! against the quota; every other authenticated request is, but the agent
-//! API's (`agentbox.php`), which the vendor does not count either.
+//! against the quota; every other authenticated request is, but those of
+//! the paths the wire crate lists as uncounted (the agent API's).
 //!
 //! A request's lease lives in a [`Slot`], which ends it however the request
 //! ends: a small answer (everything but a streamed report) is finished in
@@ -34,7 +34,7 @@ use futures_util::FutureExt;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use marcador_wire::WireError;
-use marcador_wire::api::{AGENTBOX_PATH, TOKEN_HEADER};
+use marcador_wire::api::{TOKEN_HEADER, UNCOUNTED_PATHS};
 use marcador_wire::limits::{DAILY_REQUESTS_PER_LICENSE, MAX_IN_FLIGHT_PER_TOKEN};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -85,8 +85,7 @@ async fn admit(
     // across every process serving it.
     let (token_id, operation_id, deadline) =
         (caller.token_id, caller.operation_id, st.limits.deadline());
-    // The agent API is not counted against the quota (the vendor says so).
-    let counted = req.uri().path() != AGENTBOX_PATH;
+    let counted = !UNCOUNTED_PATHS.contains(&req.uri().path());
     let admission = slot
         .admit(move |store| async move {
             store

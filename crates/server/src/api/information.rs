@@ -12,7 +12,7 @@ use marcador_wire::date::format_response_date;
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
 use marcador_wire::rows::{
     ActivityCodeRow, AgentInSkillRow, DncListRow, InfoAgentRow, InfoCampaignRow, RoutingPointRow,
-    SkillRow, TokenInfoRow, dial_mode, info_status, yes_no,
+    SkillRow, TokenInfoRow, dial_mode, info_status, values, yes_no,
 };
 
 use super::answer::{Answer, found, required};
@@ -168,7 +168,7 @@ async fn agents(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             agent_name: a.name.clone(),
             agent_status: real_time::status_name(a.phase, &a.pause_name),
             last_use: last_use(a, caller),
-            enabled: "yes".into(),
+            enabled: yes_no(true).to_owned(),
             ..InfoAgentRow::default()
         })
         .collect();
@@ -200,7 +200,7 @@ async fn agents_in_skill(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             agent_id: a.code.clone(),
             agent_name: a.name.clone(),
             last_use: last_use(a, caller),
-            expertise: "1".into(),
+            expertise: values::EXPERTISE.into(),
         })
         .collect();
     found(st, rows)
@@ -219,7 +219,7 @@ async fn dnc(st: &AppState, caller: &Caller) -> Answer {
         .into_iter()
         .map(|(phone_number, until)| DncListRow {
             phone_number,
-            kind: "outbound".into(),
+            kind: values::DNC_TYPE.into(),
             date_delete: date(Some(until), caller),
         })
         .collect();

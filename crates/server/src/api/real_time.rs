@@ -11,7 +11,7 @@ use marcador_wire::format::percent;
 use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, HITS_LAST_HOUR_WINDOW_SECS};
 use marcador_wire::rows::{
     AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, ScheduledRecallRow,
-    campaign_label,
+    campaign_label, values,
 };
 
 use super::answer::{Answer, found, json, required};
@@ -65,7 +65,7 @@ pub async fn get(
                     date: format_request_date(c.started_at, &caller.tz),
                     telephone: c.telephone,
                     customer_id: c.customer_id,
-                    hit: if c.hit { "1" } else { "0" }.into(),
+                    hit: values::hit_flag(c.hit).into(),
                 })
                 .collect();
             found(&st, rows)
@@ -82,7 +82,7 @@ pub async fn get(
             let rows: Vec<ScheduledRecallRow> = recalls
                 .into_iter()
                 .map(|(at, phone, campaign, agent)| ScheduledRecallRow {
-                    type_recall: "add_record".into(),
+                    type_recall: values::RECALL_FROM_UPLOAD.into(),
                     date_recall: format_response_date(at, &caller.tz),
                     phone_number: phone,
                     id_campaing: campaign.to_string(),
@@ -194,7 +194,7 @@ fn realtime_row(a: &AgentNow, now_ms: i64) -> AgentRealtimeRow {
 pub(super) fn status_name(phase: AgentPhase, pause_name: &str) -> String {
     match phase.wire() {
         Some(status) => status.as_str().to_owned(),
-        None if pause_name.is_empty() => "Pause".to_owned(),
+        None if pause_name.is_empty() => values::UNNAMED_PAUSE.to_owned(),
         None => pause_name.to_owned(),
     }
 }

@@ -319,9 +319,10 @@ impl Engine {
     /// An agent just became free: take the oldest answered call waiting for
     /// one of its skills, else the longest-waiting inbound caller.
     pub(super) fn serve_waiting(&mut self, agent: usize) {
-        let skills = self.agents[agent].skills.clone();
-        for skill in &skills {
-            if let Some(call) = self.waiting.get_mut(skill).and_then(|q| q.pop_front()) {
+        let skills = self.agents[agent].skills.len();
+        for i in 0..skills {
+            let skill = self.agents[agent].skills[i];
+            if let Some(call) = self.waiting.get_mut(&skill).and_then(|q| q.pop_front()) {
                 if let Some(campaign) = self.calls.get(&call).map(|c| c.campaign) {
                     self.observe_human(campaign, false);
                 }
@@ -329,8 +330,9 @@ impl Engine {
                 return;
             }
         }
-        for skill in &skills {
-            if let Some(call) = self.queued.get_mut(skill).and_then(|q| q.pop_front()) {
+        for i in 0..skills {
+            let skill = self.agents[agent].skills[i];
+            if let Some(call) = self.queued.get_mut(&skill).and_then(|q| q.pop_front()) {
                 self.connect_inbound(agent, call);
                 return;
             }

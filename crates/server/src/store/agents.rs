@@ -116,7 +116,7 @@ pub enum TypeRejection {
 macro_rules! agents_now {
     ($where:literal) => {
         concat!(
-            "SELECT a.id, a.code, a.name, COALESCE(s.state, 'logout') AS state, \
+            "SELECT a.id, a.code, a.name, s.state, \
      COALESCE(p.name, '') AS pause_name, COALESCE(s.since_ms, 0) AS since_ms, \
      COALESCE(s.login_ms, 0) AS login_ms, COALESCE(s.calls_in, 0) AS calls_in, \
      COALESCE(s.calls_out, 0) AS calls_out, COALESCE(s.calls_internal, 0) AS calls_internal, \
@@ -132,12 +132,16 @@ macro_rules! agents_now {
 }
 
 fn agent_now(r: &AnyRow) -> Result<AgentNow> {
-    let state: String = r.try_get("state")?;
+    // No row yet: the agent never logged in.
+    let state: Option<String> = r.try_get("state")?;
     Ok(AgentNow {
         id: r.try_get("id")?,
         code: r.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
         name: r.try_get("name")?,
-        phase: AgentPhase::parse(&state).unwrap_or_default(),
+        phase: state
+            .as_deref()
+            .and_then(AgentPhase::parse)
+            .unwrap_or_default(),
         pause_name: r.try_get("pause_name")?,
         since_ms: r.try_get("since_ms")?,
         login_ms: r.try_get("login_ms")?,
@@ -309,17 +313,9 @@ impl Store {
         agent_id: i64,
         command: &AgentCommand,
     ) -> Result<()> {
-        let (command, arg) = command.parts();
-        self.execute_one(
-            sqlx::query(
-                "INSERT INTO agent_commands (operation_id, agent_id, command, arg) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(operation_id)
-            .bind(agent_id)
-            .bind(command)
-            .bind(arg),
-        )
-        .await?;
+        let mut tx = self.write_tx().await?;
+        insert_command(&mut tx, operation_id, agent_id, command).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -422,6 +418,26 @@ async fn set_skills(
     Ok(())
 }
 
+/// Leaves a command for the engine, inside `tx`.
+async fn insert_command(
+    tx: &mut Transaction<'static, Any>,
+    operation_id: i64,
+    agent_id: i64,
+    command: &AgentCommand,
+) -> Result<()> {
+    let (command, arg) = command.parts();
+    sqlx::query(
+        "INSERT INTO agent_commands (operation_id, agent_id, command, arg) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(operation_id)
+    .bind(agent_id)
+    .bind(command)
+    .bind(arg)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A record was codified: the agent whose call it is (talking or in
 /// after-call work) is told, and the call no longer waits to be typed.
 pub(super) async fn typed_in(
@@ -432,11 +448,13 @@ pub(super) async fn typed_in(
 ) -> Result<()> {
     let agents: Vec<(i64, String)> = sqlx::query_as(
         "SELECT agent_id, conn_id FROM agent_status WHERE operation_id = $1 AND campaign_id = $2 \
-         AND customer_id = $3 AND state IN ('talk_out', 'acw')",
+         AND customer_id = $3 AND state IN ($4, $5)",
     )
     .bind(operation_id)
     .bind(campaign_id)
     .bind(customer_id)
+    .bind(AgentPhase::TalkOut.as_str())
+    .bind(AgentPhase::Acw.as_str())
     .fetch_all(&mut **tx)
     .await?;
     for (agent, conn_id) in agents {
@@ -444,17 +462,7 @@ pub(super) async fn typed_in(
             .bind(agent)
             .execute(&mut **tx)
             .await?;
-        let typed = AgentCommand::Typed(conn_id);
-        let (command, arg) = typed.parts();
-        sqlx::query(
-            "INSERT INTO agent_commands (operation_id, agent_id, command, arg) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(operation_id)
-        .bind(agent)
-        .bind(command)
-        .bind(arg)
-        .execute(&mut **tx)
-        .await?;
+        insert_command(tx, operation_id, agent, &AgentCommand::Typed(conn_id)).await?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use marcador_server::config::Limits;
 use marcador_server::demo::DemoSize;
 use marcador_server::testing::DemoServer;
 use marcador_wire::CampaignType;
+use marcador_wire::error::MSG_API_NOT_FOUND;
 use serde::Deserialize;
 
 use crate::helpers::*;
@@ -150,7 +151,7 @@ async fn the_vendors_collection_is_answered() {
             .expect("an answer");
         let status = resp.status().as_u16();
         let body = resp.text().await.unwrap_or_default();
-        let unbuilt = body.contains("THE API YOU WANT TO CONSULT DOES NOT EXIST") || status == 405;
+        let unbuilt = body.contains(MSG_API_NOT_FOUND) || status == 405;
         if unbuilt {
             missing.push(format!(
                 "{} {} ({} / {})",
@@ -193,5 +194,14 @@ async fn the_vendors_collection_is_answered() {
     assert!(
         answered >= ANSWERED_AT_LEAST,
         "{answered} answered, fewer than the {ANSWERED_AT_LEAST} built before"
+    );
+    assert!(
+        misshapen.is_empty(),
+        "rows without the documented fields in order:\n  {}",
+        misshapen.join("\n  ")
+    );
+    assert!(
+        with_rows >= 15,
+        "only {with_rows} answers had rows to check"
     );
 }

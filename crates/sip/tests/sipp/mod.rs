@@ -140,3 +140,21 @@ pub async fn telephony_to(
         .await
         .expect("SIP telephony starts")
 }
+
+/// The engine's command to dial `number` as call `call` (30 s ring timeout).
+pub fn originate(
+    call: u64,
+    number: &str,
+    caller_id: &str,
+    amd: bool,
+) -> marcador_server::engine::telephony::Command {
+    use marcador_server::engine::telephony::{Command, Originate};
+    Command::Originate(Originate {
+        call,
+        number: number.to_owned(),
+        phone: 1,
+        caller_id: caller_id.to_owned(),
+        ring_timeout_ms: 30_000,
+        amd,
+    })
+}

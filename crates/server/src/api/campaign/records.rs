@@ -126,23 +126,24 @@ pub(super) async fn recall_records(
     let normalized = value.to_uppercase();
     let filter = match field.as_str() {
         recall_field::MACHINE => {
-            let results: Vec<CallResult> =
-                if normalized == NOT_AVAILABLE || normalized == "CHANUNAVAIL" {
-                    vec![CallResult::ChanUnavail]
-                } else if normalized == "FAILED" {
-                    vec![CallResult::Failed]
-                } else if let Some(r) = CallResult::parse_campaign_3(&normalized) {
-                    vec![r]
-                } else if OTHER_MACHINE_VALUES.contains(&normalized.as_str()) {
-                    Vec::new()
-                } else {
-                    return Err(WireError::bad_parameter(
-                        "value",
-                        &value,
-                        "a machine result such as NO-ANSWER, BUSY or ANSWER-MACHINE",
-                    )
-                    .into());
-                };
+            let results: Vec<CallResult> = if normalized == NOT_AVAILABLE
+                || normalized.eq_ignore_ascii_case(CallResult::ChanUnavail.as_str())
+            {
+                vec![CallResult::ChanUnavail]
+            } else if normalized == "FAILED" {
+                vec![CallResult::Failed]
+            } else if let Some(r) = CallResult::parse_campaign_3(&normalized) {
+                vec![r]
+            } else if OTHER_MACHINE_VALUES.contains(&normalized.as_str()) {
+                Vec::new()
+            } else {
+                return Err(WireError::bad_parameter(
+                    "value",
+                    &value,
+                    "a machine result such as NO-ANSWER, BUSY or ANSWER-MACHINE",
+                )
+                .into());
+            };
             RecallFilter::Machine(results)
         }
         recall_field::CODE_1 => RecallFilter::Code {
