@@ -2,7 +2,9 @@
 //! same requests on SQLite and on PostgreSQL, in one run.
 //!
 //! - campaign_3 answering exactly 60,000 rows (the contract's cap): seconds per
-//!   whole answer, read to the end, median of 5;
+//!   whole answer, read to the end, median of 5; cdr_1 over the same 60,000
+//!   calls (a detail report measured, then streamed), and cdr_4 and act_5 (the
+//!   counting call reports) over them, the same way;
 //! - codify: accepted requests per second for 5 s, with 2 requests in flight
 //!   (one token at its limit) and with 8 (four tokens of the operation);
 //! - the load itself: the 60,000 attempt facts written through the store.
@@ -22,9 +24,11 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::clock::SystemClock;
 use marcador_server::config::{Config, Limits};
-use marcador_server::store::{Backend, NewCampaign, NewRecord, Store};
+use marcador_server::store::{
+    Backend, CallCodeFact, CallFact, Fact, NewCampaign, NewRecord, Store,
+};
 use marcador_server::testing::{Serving, TestDb, attempt_history};
-use marcador_wire::{CallResult, CampaignType};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 
 const TZ: &str = "America/Bogota";
 const ROWS: usize = 60_000;
@@ -35,6 +39,8 @@ struct Loaded {
     tokens: Vec<String>,
     campaign: i64,
     c3_path: String,
+    /// `date_ini=…&date_end=…` of the loaded range.
+    range: String,
     load_secs: f64,
 }
 
@@ -104,36 +110,85 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
         store.record_facts(chunk).await.unwrap();
     }
     let load_secs = t.elapsed().as_secs_f64();
+    // Each attempt's call (not timed: `load` stays the attempts' rate), the
+    // answered ones typed.
+    let mut calls = Vec::new();
+    for f in &facts {
+        let Fact::Attempt(a) = f else { continue };
+        calls.push(Fact::Call(CallFact {
+            operation_id: op,
+            started_at: a.started_at,
+            type_interaction: TypeInteraction::OutPre,
+            result: a.result,
+            telephone: a.telephone.clone(),
+            customer_id: a.record_id.to_string(),
+            conn_id: a.conn_id.clone(),
+            campaign_id: Some(campaign),
+            rp_id: None,
+            duration: a.started_at % 300,
+            agent_id: None,
+            skill_id: None,
+            ring_seconds: 9,
+            hang_up: HangUp::Customer,
+        }));
+        if a.result == CallResult::Answer {
+            calls.push(Fact::CallCode(CallCodeFact {
+                operation_id: op,
+                conn_id: a.conn_id.clone(),
+                agent_id: None,
+                cod_act: "001".into(),
+                cod_act_2: String::new(),
+                comments: "bench".into(),
+                typed_at: a.started_at,
+            }));
+        }
+    }
+    for chunk in calls.chunks(1_000) {
+        store.record_facts(chunk).await.unwrap();
+    }
     store.analyze(&[]).await.unwrap();
-    let c3_path = format!(
-        "/api/v2/reports_manager.php?api=campaign_3&campaign_id={campaign}&date_ini={}&date_end={}",
+    let range = format!(
+        "date_ini={}&date_end={}",
         wire_date(Timestamp::from_second(start).unwrap()),
         wire_date(Timestamp::from_second(start + ROWS as i64 - 1).unwrap())
     );
+    let c3_path =
+        format!("/api/v2/reports_manager.php?api=campaign_3&campaign_id={campaign}&{range}");
     Loaded {
         op,
         tokens,
         campaign,
         c3_path,
+        range,
         load_secs,
     }
 }
 
-async fn campaign_3(http: &reqwest::Client, base: &str, l: &Loaded) -> f64 {
+/// Seconds for a whole answer of `path`, read to the end (median of 5); a
+/// detail answer must have `rows` rows.
+async fn answer_secs(
+    http: &reqwest::Client,
+    base: &str,
+    l: &Loaded,
+    path: &str,
+    rows: Option<usize>,
+) -> f64 {
     let mut times = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let r = http
-            .get(format!("{base}{}", l.c3_path))
+            .get(format!("{base}{path}"))
             .header("wolkvox-token", &l.tokens[0])
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.status().as_u16(), 200, "{path}");
         let body = r.bytes().await.unwrap();
         times.push(t.elapsed().as_secs_f64());
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(v["data"].as_array().map(Vec::len), Some(ROWS));
+        if let Some(rows) = rows {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["data"].as_array().map(Vec::len), Some(rows), "{path}");
+        }
     }
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
@@ -190,6 +245,8 @@ struct Run {
     name: &'static str,
     load_secs: f64,
     c3_secs: f64,
+    cdr_1_secs: f64,
+    counts_secs: f64,
     codify_2: f64,
     codify_8: f64,
 }
@@ -209,7 +266,18 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         .await
         .unwrap();
     let http = reqwest::Client::new();
-    let c3_secs = campaign_3(&http, &serving.base, &l).await;
+    let c3_secs = answer_secs(&http, &serving.base, &l, &l.c3_path, Some(ROWS)).await;
+    let report = |api: &str| format!("/api/v2/reports_manager.php?api={api}&{}", l.range);
+    let cdr_1_secs = answer_secs(&http, &serving.base, &l, &report("cdr_1"), Some(ROWS)).await;
+    let counts_secs = answer_secs(&http, &serving.base, &l, &report("cdr_4"), None).await
+        + answer_secs(
+            &http,
+            &serving.base,
+            &l,
+            &report("act_5&cod_act=cod_act1"),
+            None,
+        )
+        .await;
     let codify_2 = codify(&http, &serving.base, &store, &l, 1).await;
     let codify_8 = codify(&http, &serving.base, &store, &l, 4).await;
     serving.stop().await;
@@ -217,6 +285,8 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         name,
         load_secs: l.load_secs,
         c3_secs,
+        cdr_1_secs,
+        counts_secs,
         codify_2,
         codify_8,
     };
@@ -228,6 +298,13 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         ROWS as f64 / r.c3_secs,
         r.codify_2,
         r.codify_8
+    );
+    println!(
+        "{:<28} cdr_1 60,000 calls {:>5.2} s ({:.2}x campaign_3) | cdr_4 + act_5 over them {:>5.3} s",
+        "",
+        r.cdr_1_secs,
+        r.cdr_1_secs / r.c3_secs,
+        r.counts_secs
     );
     r
 }

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
 use marcador_server::engine::{Engine, EngineConfig};
 use marcador_server::store::{AttemptFact, CallFact, Fact, NewCampaign, NewRecord, Store};
-use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 
 const AGENTS: usize = 60;
 const HOURS: i64 = 4;
@@ -133,6 +133,10 @@ async fn main() {
             campaign_id: Some(campaign2),
             rp_id: None,
             duration: 30,
+            agent_id: None,
+            skill_id: None,
+            ring_seconds: 30,
+            hang_up: HangUp::System,
         }));
         if facts.len() >= batch * 2 {
             store2

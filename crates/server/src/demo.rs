@@ -8,10 +8,10 @@
 //! world it draws from (callers, menu walks, internal calls, raw statuses) is
 //! the live engine's own, `engine::world`.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{Timestamp, tz::TimeZone};
-use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -21,7 +21,7 @@ use crate::engine::world;
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
     AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
-    StoreError,
+    StoreError, TypedCall,
 };
 
 /// How much to generate.
@@ -223,7 +223,9 @@ struct Generator {
     node: u32,
     seq: u64,
     facts: Vec<Fact>,
-    codifies: Vec<(i64, CampaignType, CodifyInput, i64)>,
+    codifies: Vec<(i64, CampaignType, CodifyInput, i64, TypedCall)>,
+    /// The operation's agents (their store ids) by skill.
+    agents: BTreeMap<i64, Vec<i64>>,
     info: DemoInfo,
 }
 
@@ -235,10 +237,10 @@ impl Generator {
 
     async fn flush(&mut self, store: &Store) -> Result<()> {
         store.record_facts(&std::mem::take(&mut self.facts)).await?;
-        for (campaign, kind, input, at) in std::mem::take(&mut self.codifies) {
+        for (campaign, kind, input, at, call) in std::mem::take(&mut self.codifies) {
             let at = Timestamp::from_second(at).map_err(|e| StoreError::Invalid(e.to_string()))?;
             if let Ok(()) = store
-                .codify(self.operation_id, campaign, kind, &input, at)
+                .codify_call(self.operation_id, campaign, kind, &input, at, Some(call))
                 .await?
             {
                 self.info.codified += 1;
@@ -247,6 +249,10 @@ impl Generator {
         Ok(())
     }
 
+    /// A call's row; one a person answered (`skill`: the skill it was for)
+    /// goes to one of the skill's agents, who or whose customer hangs up.
+    /// The agent who took it, if one did.
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &mut self,
         at: i64,
@@ -255,8 +261,30 @@ impl Generator {
         tel: String,
         customer: String,
         station: i64,
-    ) -> String {
+        skill: Option<i64>,
+    ) -> (String, Option<i64>) {
         let conn = self.conn_id(station, at);
+        let agent = match (result, skill) {
+            (CallResult::Answer, Some(skill)) => self
+                .agents
+                .get(&skill)
+                .filter(|a| !a.is_empty())
+                .map(|a| a[self.rng.random_range(0..a.len())]),
+            _ => None,
+        };
+        let hang_up = match (agent, ti) {
+            (Some(_), _) if self.rng.random_bool(0.3) => HangUp::Agent,
+            (Some(_), _) | (None, TypeInteraction::Inbound) => HangUp::Customer,
+            (None, _) => HangUp::System,
+        };
+        let ring_seconds = world::ring_seconds(&mut self.rng, result);
+        // A call nobody answered lasts its ringing.
+        let duration = match result {
+            CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => {
+                self.rng.random_range(20..400)
+            }
+            _ => ring_seconds,
+        };
         self.facts.push(Fact::Call(CallFact {
             operation_id: self.operation_id,
             started_at: at,
@@ -267,10 +295,14 @@ impl Generator {
             conn_id: conn.clone(),
             campaign_id: None,
             rp_id: None,
-            duration: self.rng.random_range(20..400),
+            duration,
+            agent_id: agent,
+            skill_id: skill,
+            ring_seconds,
+            hang_up,
         }));
         self.info.calls += 1;
-        conn
+        (conn, agent)
     }
 }
 
@@ -278,6 +310,7 @@ impl Generator {
 struct Dialer {
     campaign_id: i64,
     kind: CampaignType,
+    skill: i64,
     queue: VecDeque<(i64, String, Vec<String>, usize)>,
     rate: f64,
 }
@@ -398,14 +431,21 @@ pub async fn seed(
         dialers.push(Dialer {
             campaign_id: id,
             kind,
+            skill,
             queue,
             rate: size.attempts_per_hour * rate,
         });
         info.campaigns.push((id, name.to_owned(), kind));
     }
     let mut menus = Vec::new();
+    let mut rp_skills = Vec::new();
     for (rp, id) in setup.routing_points.iter().zip(&applied.routing_points) {
         info.routing_points.push((*id, rp.name.clone()));
+        rp_skills.push(
+            rp.skill
+                .as_deref()
+                .and_then(|s| applied.skills.get(s).copied()),
+        );
         menus.push(
             rp.menu
                 .iter()
@@ -414,6 +454,12 @@ pub async fn seed(
         );
     }
 
+    let mut agents: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for a in store.agents(op).await? {
+        for skill in &a.skills {
+            agents.entry(*skill).or_default().push(a.id);
+        }
+    }
     let mut g = Generator {
         rng,
         operation_id: op,
@@ -421,6 +467,7 @@ pub async fn seed(
         seq: 0,
         facts: Vec::new(),
         codifies: Vec::new(),
+        agents,
         info,
     };
     let end = now.as_second();
@@ -438,6 +485,7 @@ pub async fn seed(
             inbound_in_minute(
                 &mut g,
                 rp,
+                rp_skills[i],
                 &menus[i],
                 minute,
                 end,
@@ -480,13 +528,14 @@ fn attempts_in_minute(
             CampaignType::Predictive => TypeInteraction::OutPre,
             CampaignType::Preview => TypeInteraction::OutboundMa,
         };
-        let conn = g.call(
+        let (conn, agent) = g.call(
             at,
             ti,
             result,
             telephone.clone(),
             customer_id.clone(),
             d.campaign_id,
+            Some(d.skill),
         );
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.campaign_id = Some(d.campaign_id);
@@ -500,12 +549,14 @@ fn attempts_in_minute(
             result,
             raw_status: ending.raw_status(),
             hangup_cause: Some(i64::from(ending.q850)),
-            conn_id: conn,
+            conn_id: conn.clone(),
         }));
         g.info.attempts += 1;
         if result == CallResult::Answer {
             // Most answered calls are codified by the agent after the call.
-            if g.rng.random_bool(0.85) {
+            if let Some(agent) = agent
+                && g.rng.random_bool(0.85)
+            {
                 let code = one(
                     &mut g.rng,
                     &["001", "002", "003", "003", "004", "005", "006"],
@@ -521,7 +572,11 @@ fn attempts_in_minute(
                     comment: "Gestión demo".to_owned(),
                 };
                 let at = (at + g.rng.random_range(60..400)).min(end);
-                g.codifies.push((d.campaign_id, d.kind, input, at));
+                let call = TypedCall {
+                    conn_id: conn,
+                    agent_id: agent,
+                };
+                g.codifies.push((d.campaign_id, d.kind, input, at, call));
             }
         } else if phone + 1 < tels.len() && !tels[phone + 1].is_empty() {
             d.queue.push_back((record_id, customer_id, tels, phone + 1));
@@ -533,6 +588,7 @@ fn attempts_in_minute(
 fn inbound_in_minute(
     g: &mut Generator,
     rp: i64,
+    skill: Option<i64>,
     menu: &[(String, u32)],
     minute: i64,
     end: i64,
@@ -554,7 +610,15 @@ fn inbound_in_minute(
         } else {
             CallResult::Answer
         };
-        let conn = g.call(at, TypeInteraction::Inbound, result, tel, String::new(), rp);
+        let (conn, _) = g.call(
+            at,
+            TypeInteraction::Inbound,
+            result,
+            tel,
+            String::new(),
+            rp,
+            skill,
+        );
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.rp_id = Some(rp);
         }
@@ -589,7 +653,7 @@ fn other_calls_in_minute(
                 continue;
             }
             let (result, extension, duration) = world::other_call(&mut g.rng);
-            g.call(at, ti, result, extension, String::new(), 1);
+            g.call(at, ti, result, extension, String::new(), 1, None);
             if let Some(Fact::Call(c)) = g.facts.last_mut() {
                 c.duration = duration;
             }

@@ -43,6 +43,17 @@ pub mod report {
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const CAMPAIGN_4: &str = "campaign_4";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
+    // reports_manager.php, the call reports
+    pub const CDR_1: &str = "cdr_1";
+    pub const CDR_2: &str = "cdr_2";
+    pub const CDR_4: &str = "cdr_4";
+    pub const CDR_5: &str = "cdr_5";
+    pub const CDR_6: &str = "cdr_6";
+    pub const ACT_1: &str = "act_1";
+    pub const ACT_2: &str = "act_2";
+    pub const ACT_3: &str = "act_3";
+    pub const ACT_4: &str = "act_4";
+    pub const ACT_5: &str = "act_5";
     // campaign.php companions
     pub const CREATE_CAMPAIGN: &str = "create_campaign";
     pub const ADD_RECORD: &str = "add_record";

@@ -116,7 +116,7 @@ wire_enum! {
 wire_enum! {
     /// `agent_status` of real_time agents. Ready, ACW and Logout are the
     /// vendor's predefined states; an agent in a pause shows the pause's name
-    /// instead (docs/wire-decisions.md).
+    /// instead (README, "Decisions").
     AgentStatus {
         Logout = "Logout",
         /// Logged in; Marcador is calling the agent's phone.
@@ -126,6 +126,43 @@ wire_enum! {
         Talking = "Talking",
         /// After-call work: until the call is typed or the wrap-up time passes.
         Acw = "ACW",
+    }
+}
+
+wire_enum! {
+    /// `hang_up` of the call reports (cdr_1, act_3): who ended the call.
+    /// `system` is Marcador itself (a ring timeout, an abandon, a machine).
+    HangUp {
+        Agent = "agent",
+        Customer = "customer",
+        System = "system",
+    }
+}
+
+impl CallResult {
+    /// The results of a call that reached nobody (cdr_5, cdr_6): not
+    /// answered, refused or failed. Machines and abandons were answered.
+    pub const NOT_CONNECTED: &'static [CallResult] = &[
+        CallResult::NoAnswer,
+        CallResult::Busy,
+        CallResult::Congestion,
+        CallResult::Failed,
+        CallResult::ChanUnavail,
+    ];
+
+    /// The cdr_5/cdr_6 spelling, as the vendor's clients see it (`No answer`,
+    /// `Busy`, `Congestion`, `Chanunavail`); `failed` has none of its own
+    /// there and is written `Chanunavail`, the channel that could not be had.
+    pub const fn not_connected(self) -> &'static str {
+        match self {
+            CallResult::NoAnswer => "No answer",
+            CallResult::Busy => "Busy",
+            CallResult::Congestion => "Congestion",
+            CallResult::Failed | CallResult::ChanUnavail => "Chanunavail",
+            CallResult::Answer => "Answer",
+            CallResult::AnswerMachine => "Answer machine",
+            CallResult::Abandon => "Abandon",
+        }
     }
 }
 
@@ -160,6 +197,7 @@ mod tests {
         );
         check(CampaignType::ALL, CampaignType::as_str, CampaignType::parse);
         check(AgentStatus::ALL, AgentStatus::as_str, AgentStatus::parse);
+        check(HangUp::ALL, HangUp::as_str, HangUp::parse);
     }
 
     #[test]

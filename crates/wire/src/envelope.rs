@@ -69,6 +69,27 @@ impl<T> Envelope<T> {
     }
 }
 
+/// A 200 answer whose `data` is one object rather than rows (cdr_4: one
+/// member per duration band); `msg` counts it as one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectEnvelope<T> {
+    pub code: Code,
+    pub error: Option<String>,
+    pub msg: String,
+    pub data: T,
+}
+
+impl<T> ObjectEnvelope<T> {
+    pub fn found(data: T) -> Self {
+        ObjectEnvelope {
+            code: Code(200),
+            error: None,
+            msg: found_msg(1),
+            data,
+        }
+    }
+}
+
 /// The head of a 200 envelope whose `data` array is streamed after it:
 /// `{"code":200,"error":null,"msg":"N records were found","data":[`.
 /// Close it with [`STREAM_SUFFIX`]; separate rows with `,`.

@@ -18,6 +18,7 @@
 //!   real-time campaign report, which has no abandon column.
 
 pub mod api;
+pub mod calls;
 pub mod conn_id;
 pub mod date;
 pub mod enums;
@@ -29,6 +30,6 @@ pub mod rows;
 pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};
-pub use enums::{AgentStatus, CallResult, CampaignStatus, CampaignType, TypeInteraction};
+pub use enums::{AgentStatus, CallResult, CampaignStatus, CampaignType, HangUp, TypeInteraction};
 pub use envelope::{Code, Envelope, WriteAnswer};
 pub use error::WireError;

@@ -1,4 +1,4 @@
-//! The streamed campaign_3 answer: its size is known before the first byte (so
+//! The streamed answers — campaign_3 and the detail reports. The size is known before the first byte (so
 //! the 60,000-record and 256 MB caps are errors, never truncation), then rows
 //! are serialized in ~64 KiB chunks by a task, through a small channel: memory
 //! stays flat whatever the row count. The last chunk is marked: a task that
@@ -18,7 +18,9 @@ use marcador_wire::envelope::{STREAM_SUFFIX, stream_prefix};
 
 use super::ApiError;
 use crate::config::Limits;
-use crate::store::Campaign3Read;
+use serde::Serialize;
+
+use crate::store::{Campaign3Read, DetailRead};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -55,37 +57,16 @@ pub async fn campaign_3(
         return Err(e.into());
     }
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Chunk, io::Error>>(CHANNEL_CHUNKS);
+    let (mut sink, body) = Sink::open(prefix);
     tokio::spawn(async move {
-        let mut buf = Vec::with_capacity(CHUNK + 4096);
-        buf.extend_from_slice(prefix.as_bytes());
-        let mut first = true;
         let mut rows = Box::pin(read.rows(tz));
         while let Some(row) = rows.next().await {
             let row = match row {
                 Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "campaign_3 stream failed");
-                    let _ = tx.send(Err(io::Error::other("store failed"))).await;
-                    return;
-                }
+                Err(e) => return sink.fail("campaign_3", e).await,
             };
-            if !first {
-                buf.push(b',');
-            }
-            first = false;
-            if let Err(e) = serde_json::to_writer(&mut buf, &row) {
-                let _ = tx.send(Err(io::Error::other(e))).await;
-                return;
-            }
-            if buf.len() >= CHUNK {
-                let chunk = Bytes::from(std::mem::replace(
-                    &mut buf,
-                    Vec::with_capacity(CHUNK + 4096),
-                ));
-                if tx.send(Ok(Chunk::More(chunk))).await.is_err() {
-                    return; // the client went away or the deadline passed
-                }
+            if sink.row(&row).await.is_err() {
+                return; // the client went away or the deadline passed
             }
         }
         drop(rows);
@@ -94,23 +75,171 @@ pub async fn campaign_3(
         if let Err(e) = read.finish().await {
             tracing::warn!(error = %e, "campaign_3 snapshot did not end cleanly");
         }
-        buf.extend_from_slice(STREAM_SUFFIX.as_bytes());
-        let _ = tx.send(Ok(Chunk::Last(Bytes::from(buf)))).await;
+        sink.last().await;
     });
-    let mut ended = false;
-    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| {
-        if ended {
-            return Poll::Ready(None);
-        }
-        Poll::Ready(match ready!(rx.poll_recv(cx)) {
-            Some(Ok(Chunk::More(b))) => Some(Ok(b)),
-            Some(Ok(Chunk::Last(b))) => {
-                ended = true;
-                Some(Ok(b))
+    Ok(body)
+}
+
+/// A detail report (cdr_1, cdr_5, act_3): its rows are read once inside the
+/// snapshot to measure them as they will be written — count and exact bytes,
+/// stopping past a cap — so a refusal comes before the first byte; then read
+/// again from the same snapshot and sent as campaign_3 is. Twice the reading,
+/// constant memory.
+pub async fn detail<T, R, F>(
+    limits: &Limits,
+    mut read: DetailRead<T>,
+    to_row: F,
+) -> Result<Response, ApiError>
+where
+    T: Send + 'static,
+    R: Serialize + Send + Sync,
+    F: Fn(T) -> R + Send + 'static,
+{
+    let cap = limits.max_records_per_answer;
+    let (mut count, mut bytes) = (0u64, 0u64);
+    let measured = async {
+        let mut rows = read.rows(cap.saturating_add(1));
+        while let Some(row) = rows.next().await {
+            count += 1;
+            let mut len = Counter(0);
+            serde_json::to_writer(&mut len, &to_row(row?)).map_err(|e| {
+                tracing::error!(error = %e, "serialize a report row");
+                ApiError::from(WireError::internal())
+            })?;
+            bytes += len.0 + 1;
+            if count > cap || bytes > limits.max_answer_bytes {
+                break;
             }
-            Some(Err(e)) => Some(Err(e)),
-            None => Some(Err(io::Error::other("the answer stopped before its end"))),
-        })
-    }));
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+        }
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    let prefix = stream_prefix(count);
+    let total = (prefix.len() as u64 + bytes + STREAM_SUFFIX.len() as u64).saturating_sub(1);
+    let refusal = if let Err(e) = measured {
+        Some(e)
+    } else if count == 0 {
+        Some(WireError::no_data().into())
+    } else if count > cap {
+        Some(WireError::too_many_records(cap).into())
+    } else if total > limits.max_answer_bytes {
+        Some(WireError::answer_too_large(limits.max_answer_bytes).into())
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        if let Err(e) = read.finish().await {
+            tracing::warn!(error = %e, "report snapshot did not end cleanly");
+        }
+        return Err(e);
+    }
+    let (mut sink, body) = Sink::open(prefix);
+    tokio::spawn(async move {
+        let mut rows = Box::pin(read.rows(count));
+        while let Some(row) = rows.next().await {
+            let row = match row {
+                Ok(r) => to_row(r),
+                Err(e) => return sink.fail("report", e).await,
+            };
+            if sink.row(&row).await.is_err() {
+                return;
+            }
+        }
+        drop(rows);
+        if let Err(e) = read.finish().await {
+            tracing::warn!(error = %e, "report snapshot did not end cleanly");
+        }
+        sink.last().await;
+    });
+    Ok(body)
+}
+
+/// Counts the bytes written to it.
+struct Counter(u64);
+
+impl io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The writing end of a streamed answer: rows go into ~64 KiB chunks sent
+/// through a small channel to the body.
+struct Sink {
+    tx: tokio::sync::mpsc::Sender<Result<Chunk, io::Error>>,
+    buf: Vec<u8>,
+    first: bool,
+}
+
+/// The client is gone (or the deadline passed): stop reading.
+struct Gone;
+
+impl Sink {
+    /// A sink whose chunks start with `prefix`, and the answer they make.
+    fn open(prefix: String) -> (Sink, Response) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Chunk, io::Error>>(CHANNEL_CHUNKS);
+        let mut buf = Vec::with_capacity(CHUNK + 4096);
+        buf.extend_from_slice(prefix.as_bytes());
+        let mut ended = false;
+        let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| {
+            if ended {
+                return Poll::Ready(None);
+            }
+            Poll::Ready(match ready!(rx.poll_recv(cx)) {
+                Some(Ok(Chunk::More(b))) => Some(Ok(b)),
+                Some(Ok(Chunk::Last(b))) => {
+                    ended = true;
+                    Some(Ok(b))
+                }
+                Some(Err(e)) => Some(Err(e)),
+                None => Some(Err(io::Error::other("the answer stopped before its end"))),
+            })
+        }));
+        let resp = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+        (
+            Sink {
+                tx,
+                buf,
+                first: true,
+            },
+            resp,
+        )
+    }
+
+    async fn row<R: Serialize>(&mut self, row: &R) -> Result<(), Gone> {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        if let Err(e) = serde_json::to_writer(&mut self.buf, row) {
+            let _ = self.tx.send(Err(io::Error::other(e))).await;
+            return Err(Gone);
+        }
+        if self.buf.len() >= CHUNK {
+            let chunk = Bytes::from(std::mem::replace(
+                &mut self.buf,
+                Vec::with_capacity(CHUNK + 4096),
+            ));
+            self.tx
+                .send(Ok(Chunk::More(chunk)))
+                .await
+                .map_err(|_| Gone)?;
+        }
+        Ok(())
+    }
+
+    /// The store failed mid-answer: the body ends in an error, never short.
+    async fn fail(self, what: &str, e: impl std::fmt::Display) {
+        tracing::error!(error = %e, "{what} stream failed");
+        let _ = self.tx.send(Err(io::Error::other("store failed"))).await;
+    }
+
+    async fn last(mut self) {
+        self.buf.extend_from_slice(STREAM_SUFFIX.as_bytes());
+        let _ = self.tx.send(Ok(Chunk::Last(Bytes::from(self.buf)))).await;
+    }
 }

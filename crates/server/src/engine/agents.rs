@@ -17,12 +17,16 @@
 //! which keeps the agent's times and writes its state with the next facts.
 
 use marcador_wire::CallResult;
+use marcador_wire::calls::TIMEOUT_ACW;
 use rand::RngExt;
 
 use super::telephony::{AgentRef, CallRef, Command, Party};
 use super::{Engine, Event};
 use crate::domain::{AgentPhase, AgentTimes};
-use crate::store::{AgentCall, AgentCommand, AgentFact, AgentRow, CodifyInput, Fact, Result};
+use crate::store::{
+    AgentCall, AgentCommand, AgentFact, AgentRow, CallCodeFact, CodifyInput, Fact, Result,
+    TypedCall,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum AgentState {
@@ -345,6 +349,7 @@ impl Engine {
             return;
         };
         c.bridged_ms = Some(self.now);
+        c.talker = Some(agent);
         self.stats.connected += 1;
         self.set_state(agent, AgentState::Talking { call });
         let id = self.agents[agent].id;
@@ -385,7 +390,20 @@ impl Engine {
             // Its own typing, not the agent API's: the store need not tell the engine.
             self.agents[agent].call.customer_id.clear();
             self.agents[agent].dirty = true;
-            self.codify_after_call(call).await?;
+            self.codify_after_call(agent, call).await?;
+        } else {
+            // A person let the wrap-up time pass untyped: the call says so
+            // (Wolkvox's TIMEOUTACW); the record stays as it was, to be dialed again.
+            let conn_id = self.agents[agent].call.conn_id.clone();
+            self.facts.push(Fact::CallCode(CallCodeFact {
+                operation_id: self.cfg.operation_id,
+                conn_id,
+                agent_id: Some(self.agents[agent].id),
+                cod_act: TIMEOUT_ACW.to_owned(),
+                cod_act_2: String::new(),
+                comments: String::new(),
+                typed_at: self.now.div_euclid(1000),
+            }));
         }
         self.calls.remove(&call);
         self.become_free(agent);
@@ -458,7 +476,7 @@ impl Engine {
 
     /// A simulated agent finished a connected call: codify it with one of the
     /// operation's activity codes (most calls), through the same path as the API.
-    async fn codify_after_call(&mut self, call: CallRef) -> Result<()> {
+    async fn codify_after_call(&mut self, agent: usize, call: CallRef) -> Result<()> {
         let Some(c) = self.calls.remove(&call) else {
             return Ok(());
         };
@@ -478,9 +496,20 @@ impl Engine {
         // The record's attempt must be in the store before it is codified.
         self.flush().await?;
         let at = self.now();
+        let typed = TypedCall {
+            conn_id: c.conn_id,
+            agent_id: self.agents[agent].id,
+        };
         match self
             .store
-            .codify(self.cfg.operation_id, c.campaign, kind, &input, at)
+            .codify_call(
+                self.cfg.operation_id,
+                c.campaign,
+                kind,
+                &input,
+                at,
+                Some(typed),
+            )
             .await?
         {
             Ok(()) => self.stats.codified += 1,

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use marcador_wire::{CallResult, CampaignType, TypeInteraction, conn_id};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 
 use super::agents::AgentState;
 use super::pacing::Pacer;
@@ -65,6 +65,12 @@ pub(super) struct LiveCall {
     /// How telephony ended (or answered) it.
     pub ending: Ending,
     pub bridged_ms: Option<i64>,
+    /// When a person or machine answered.
+    pub answered_ms: Option<i64>,
+    /// The agent it was bridged to.
+    pub talker: Option<usize>,
+    /// Who ended it (Marcador, until a party hangs up).
+    pub hang_up: HangUp,
     /// The attempt's result, once written.
     pub result: Option<CallResult>,
 }
@@ -271,6 +277,9 @@ impl Engine {
                 state: CallState::Created,
                 ending: Ending::RING_TIMEOUT,
                 bridged_ms: None,
+                answered_ms: None,
+                talker: None,
+                hang_up: HangUp::System,
                 result: None,
             },
         );
@@ -340,6 +349,7 @@ impl Engine {
             return;
         };
         c.ending = Ending::ANSWERED;
+        c.answered_ms = Some(now);
         let (campaign, preview_agent, after) = (c.campaign, c.agent, now - c.started_ms);
         let human = by != Answerer::Machine;
         self.settle(call, human);
@@ -406,10 +416,14 @@ impl Engine {
     }
 
     /// The far side hung up an answered call.
-    pub(super) fn hung_up(&mut self, call: CallRef, _by: Party) {
+    pub(super) fn hung_up(&mut self, call: CallRef, by: Party) {
         let Some(c) = self.calls.get_mut(&call) else {
             // An inbound caller's or a call we already ended.
             return;
+        };
+        c.hang_up = match by {
+            Party::Customer => HangUp::Customer,
+            Party::Agent => HangUp::Agent,
         };
         match c.state {
             // The customer gave up before an agent came: an abandon.
@@ -502,6 +516,8 @@ impl Engine {
         let Some(result) = c.result else {
             return;
         };
+        let agent = c.talker.or(c.agent).map(|a| self.agents[a].id);
+        let skill_id = self.campaigns.get(&c.campaign).and_then(|k| k.skill);
         self.facts.push(Fact::Call(CallFact {
             operation_id: self.cfg.operation_id,
             started_at: c.started_ms.div_euclid(1000),
@@ -517,6 +533,10 @@ impl Engine {
             campaign_id: Some(c.campaign),
             rp_id: None,
             duration: (self.now - c.started_ms) / 1000,
+            agent_id: agent,
+            skill_id,
+            ring_seconds: (c.answered_ms.unwrap_or(self.now) - c.started_ms) / 1000,
+            hang_up: c.hang_up,
         }));
     }
 }

@@ -5,7 +5,7 @@
 //! telephony yet: inbound calls over SIP are not built, so these callers and
 //! their talk times are drawn here, from the engine's own seeded generator.
 
-use marcador_wire::{CallResult, TypeInteraction, conn_id};
+use marcador_wire::{CallResult, HangUp, TypeInteraction, conn_id};
 use rand::RngExt;
 
 use super::agents::AgentState;
@@ -85,7 +85,7 @@ impl Engine {
                     self.schedule(self.now + patience, Event::PatienceOut(call));
                 }
             },
-            _ => self.end_inbound(call, CallResult::Abandon),
+            _ => self.end_inbound(call, CallResult::Abandon, None),
         }
     }
 
@@ -100,7 +100,7 @@ impl Engine {
             return;
         };
         q.remove(pos);
-        self.end_inbound(call, CallResult::Abandon);
+        self.end_inbound(call, CallResult::Abandon, None);
     }
 
     pub(super) fn connect_inbound(&mut self, agent: usize, call: CallRef) {
@@ -110,10 +110,12 @@ impl Engine {
         let talk = c.talk_ms;
         self.set_state(agent, AgentState::Talking { call });
         self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
-        self.end_inbound(call, CallResult::Answer);
+        self.end_inbound(call, CallResult::Answer, Some(agent));
     }
 
-    fn end_inbound(&mut self, call: CallRef, result: CallResult) {
+    /// The caller's row: an answered call is written whole when it reaches its
+    /// agent (the simulated caller's talk time is known then).
+    fn end_inbound(&mut self, call: CallRef, result: CallResult, agent: Option<usize>) {
         let Some(c) = self.inbound.remove(&call) else {
             return;
         };
@@ -136,6 +138,10 @@ impl Engine {
             campaign_id: None,
             rp_id: Some(c.rp_id),
             duration: (self.now - c.started_ms + talk) / 1000,
+            agent_id: agent.map(|a| self.agents[a].id),
+            skill_id: c.skill,
+            ring_seconds: (self.now - c.started_ms) / 1000,
+            hang_up: HangUp::Customer,
         }));
     }
 
@@ -158,6 +164,10 @@ impl Engine {
                     campaign_id: None,
                     rp_id: None,
                     duration,
+                    agent_id: None,
+                    skill_id: None,
+                    ring_seconds: 0,
+                    hang_up: HangUp::Customer,
                 }));
             }
         }

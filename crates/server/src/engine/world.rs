@@ -120,6 +120,22 @@ pub fn other_call(rng: &mut StdRng) -> (CallResult, String, i64) {
     (result, extension, rng.random_range(20..400))
 }
 
+/// Seconds from dialing to an answer, or to the end when nothing answered,
+/// for a call with this result (the simulator's median answer is 9 s; a call
+/// nobody answers rings until the 30-second ring timeout).
+pub fn ring_seconds(rng: &mut StdRng, result: CallResult) -> i64 {
+    match result {
+        CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => {
+            rng.random_range(3..=20)
+        }
+        CallResult::NoAnswer => 30,
+        CallResult::Busy => rng.random_range(1..=4),
+        CallResult::Congestion | CallResult::Failed | CallResult::ChanUnavail => {
+            rng.random_range(0..=2)
+        }
+    }
+}
+
 /// How telephony ends a call with this Wolkvox result: the final SIP status
 /// a carrier typically answers the INVITE with, and the Q.850 cause. The
 /// simulator reports these, and the demo's history stores them, so they read

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::facts::{CodifyInput, CodifyRejection, codify_in};
+use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, codify_in};
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes};
 
@@ -439,12 +439,14 @@ async fn insert_command(
 }
 
 /// A record was codified: the agent whose call it is (talking or in
-/// after-call work) is told, and the call no longer waits to be typed.
+/// after-call work) is told, the call no longer waits to be typed, and the
+/// codes are the call's too.
 pub(super) async fn typed_in(
     tx: &mut Transaction<'static, Any>,
     operation_id: i64,
     campaign_id: i64,
-    customer_id: &str,
+    input: &CodifyInput,
+    now: i64,
 ) -> Result<()> {
     let agents: Vec<(i64, String)> = sqlx::query_as(
         "SELECT agent_id, conn_id FROM agent_status WHERE operation_id = $1 AND campaign_id = $2 \
@@ -452,7 +454,7 @@ pub(super) async fn typed_in(
     )
     .bind(operation_id)
     .bind(campaign_id)
-    .bind(customer_id)
+    .bind(&input.customer_id)
     .bind(AgentPhase::TalkOut.as_str())
     .bind(AgentPhase::Acw.as_str())
     .fetch_all(&mut **tx)
@@ -462,6 +464,16 @@ pub(super) async fn typed_in(
             .bind(agent)
             .execute(&mut **tx)
             .await?;
+        let code = CallCodeFact {
+            operation_id,
+            conn_id: conn_id.clone(),
+            agent_id: Some(agent),
+            cod_act: input.cod_act.clone(),
+            cod_act_2: input.cod_act_2.clone(),
+            comments: input.comment.clone(),
+            typed_at: now,
+        };
+        super::facts::apply_call_code(tx, &code).await?;
         insert_command(tx, operation_id, agent, &AgentCommand::Typed(conn_id)).await?;
     }
     Ok(())

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::rows::Campaign3Row;
 use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
-use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -46,6 +46,26 @@ pub struct CallFact {
     pub campaign_id: Option<i64>,
     pub rp_id: Option<i64>,
     pub duration: i64,
+    /// The agent who talked (its id in the store), if one did.
+    pub agent_id: Option<i64>,
+    /// The skill it was for.
+    pub skill_id: Option<i64>,
+    /// From dialing (or arriving) to an answer, or to the end when nothing answered.
+    pub ring_seconds: i64,
+    pub hang_up: HangUp,
+}
+
+/// The codes typed on a call (or [`TIMEOUT_ACW`](marcador_wire::calls::TIMEOUT_ACW)).
+/// One per call: typing it again replaces them.
+#[derive(Debug, Clone)]
+pub struct CallCodeFact {
+    pub operation_id: i64,
+    pub conn_id: String,
+    pub agent_id: Option<i64>,
+    pub cod_act: String,
+    pub cod_act_2: String,
+    pub comments: String,
+    pub typed_at: i64,
 }
 
 /// A caller passing one menu option of a routing point.
@@ -67,6 +87,8 @@ pub enum Fact {
     IvrStep(IvrStepFact),
     /// An agent's state now (the last one of a batch is what stays).
     Agent(super::agents::AgentFact),
+    /// Codes typed on a call without a record to codify (TIMEOUTACW).
+    CallCode(CallCodeFact),
 }
 
 /// The body of a codify, already checked for its required fields.
@@ -76,6 +98,13 @@ pub struct CodifyInput {
     pub cod_act: String,
     pub cod_act_2: String,
     pub comment: String,
+}
+
+/// The call a codify types, and its agent.
+#[derive(Debug, Clone)]
+pub struct TypedCall {
+    pub conn_id: String,
+    pub agent_id: i64,
 }
 
 /// Why a codify changed nothing.
@@ -310,6 +339,7 @@ impl Store {
                 Fact::Call(c) => apply_call(&mut tx, c).await?,
                 Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
                 Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
+                Fact::CallCode(c) => apply_call_code(&mut tx, c).await?,
             }
         }
         tally.write(&mut tx).await?;
@@ -326,8 +356,39 @@ impl Store {
         input: &CodifyInput,
         now: Timestamp,
     ) -> Result<Result<(), CodifyRejection>> {
+        self.codify_call(operation_id, campaign_id, kind, input, now, None)
+            .await
+    }
+
+    /// [`Store::codify`] by the agent who had the call: the call's codes are
+    /// written with the record's, in the same transaction (a simulated agent's
+    /// typing, the demo's history).
+    pub async fn codify_call(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+        call: Option<TypedCall>,
+    ) -> Result<Result<(), CodifyRejection>> {
         let mut tx = self.write_tx().await?;
         let done = codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
+        if let (Ok(()), Some(call)) = (&done, call) {
+            apply_call_code(
+                &mut tx,
+                &CallCodeFact {
+                    operation_id,
+                    conn_id: call.conn_id,
+                    agent_id: Some(call.agent_id),
+                    cod_act: input.cod_act.clone(),
+                    cod_act_2: input.cod_act_2.clone(),
+                    comments: input.comment.clone(),
+                    typed_at: now.as_second(),
+                },
+            )
+            .await?;
+        }
         if done.is_ok() {
             tx.commit().await?;
         }
@@ -401,7 +462,7 @@ pub(super) async fn codify_in(
     }
     delta.hits = i64::from(hit) - i64::from(old_hit);
     delta.apply(tx, campaign_id).await?;
-    super::agents::typed_in(tx, operation_id, campaign_id, &input.customer_id).await?;
+    super::agents::typed_in(tx, operation_id, campaign_id, input, now.as_second()).await?;
     Ok(Ok(()))
 }
 
@@ -685,7 +746,8 @@ async fn apply_attempt(
 async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, customer_id, \
-         conn_id, campaign_id, rp_id, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         conn_id, campaign_id, rp_id, duration, agent_id, skill_id, ring_seconds, hang_up) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(c.operation_id)
     .bind(c.started_at)
@@ -697,6 +759,33 @@ async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<
     .bind(c.campaign_id)
     .bind(c.rp_id)
     .bind(c.duration)
+    .bind(c.agent_id)
+    .bind(c.skill_id)
+    .bind(c.ring_seconds)
+    .bind(c.hang_up.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The one writer of `call_codes`: a call typed again keeps its last codes.
+pub(super) async fn apply_call_code(
+    tx: &mut Transaction<'static, Any>,
+    c: &CallCodeFact,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO call_codes (operation_id, conn_id, agent_id, cod_act, cod_act_2, comments, typed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operation_id, conn_id) DO UPDATE SET \
+         agent_id = excluded.agent_id, cod_act = excluded.cod_act, cod_act_2 = excluded.cod_act_2, \
+         comments = excluded.comments, typed_at = excluded.typed_at",
+    )
+    .bind(c.operation_id)
+    .bind(&c.conn_id)
+    .bind(c.agent_id)
+    .bind(&c.cod_act)
+    .bind(&c.cod_act_2)
+    .bind(&c.comments)
+    .bind(c.typed_at)
     .execute(&mut **tx)
     .await?;
     Ok(())

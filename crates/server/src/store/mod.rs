@@ -47,6 +47,7 @@ macro_rules! quota_used {
 
 mod admin;
 mod agents;
+mod calls;
 mod campaigns;
 mod cluster;
 mod facts;
@@ -72,10 +73,12 @@ pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
+pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, DetailRead, TypedCodes};
 pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use facts::{
-    AttemptFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact, IvrStepFact,
+    AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact,
+    IvrStepFact, TypedCall,
 };
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
@@ -526,6 +529,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "agents",
         include_str!("../../migrations/sqlite/0008_agents.sql"),
         include_str!("../../migrations/postgres/0008_agents.sql"),
+    ),
+    (
+        9,
+        "call detail",
+        include_str!("../../migrations/sqlite/0009_call_detail.sql"),
+        include_str!("../../migrations/postgres/0009_call_detail.sql"),
     ),
 ];
 

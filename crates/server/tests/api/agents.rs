@@ -311,6 +311,25 @@ async fn an_agent_is_driven_through_agentbox() {
     );
     assert_eq!(ana["outbound"], "4", "{ana}");
 
+    // Each call's codes, as the call reports read them: typed through
+    // agentbox, timed out (TIMEOUTACW), codified through campaign.php, typed
+    // with hang_type_ready.
+    d.reads.set(d.reads.get() + 1);
+    let act_5 = format!(
+        "/api/v2/reports_manager.php?api=act_5&cod_act=cod_act1&date_ini={}&date_end={}",
+        wire(-60),
+        wire(3_600)
+    );
+    let (s, v) = d.app.get(&d.token, &act_5).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let counts: Vec<(&str, &str)> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["cod_act"].as_str().unwrap(), r["count"].as_str().unwrap()))
+        .collect();
+    assert_eq!(counts, [("001", "1"), ("003", "2"), ("TIMEOUTACW", "1")]);
+
     // Logout.
     let (s, v) = d.post("api=change_status&status=logout").await;
     assert_eq!(

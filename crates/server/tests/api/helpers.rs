@@ -14,7 +14,7 @@ use marcador_server::store::{
 };
 use marcador_server::testing::Serving;
 use marcador_server::testing::TestDb;
-use marcador_wire::{CallResult, CampaignType, TypeInteraction};
+use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -317,6 +317,10 @@ pub fn call(
         campaign_id: None,
         rp_id: None,
         duration: 30,
+        agent_id: None,
+        skill_id: None,
+        ring_seconds: 0,
+        hang_up: HangUp::Customer,
     })
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod aborts;
 mod agents;
 mod auth;
+mod calls;
 mod campaign_3;
 mod campaigns;
 mod codify;

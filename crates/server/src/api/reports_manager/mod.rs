@@ -1,4 +1,5 @@
-//! `reports_manager.php`: the ranged reports — campaign_1 and campaign_4
+//! `reports_manager.php`: the ranged reports. The call reports (cdr_*,
+//! act_*) are in `calls.rs`; here: campaign_1 and campaign_4
 //! (each record's last result, or every attempt's, in the range, counted in
 //! the database from the attempts index), campaign_2 (records codified in the
 //! range by code, from an index on the codify time), campaign_3 (streamed from its index, caps checked before the
@@ -16,6 +17,8 @@ use marcador_wire::{CallResult, WireError};
 use super::answer::{Answer, found, range, required};
 use super::input::Params;
 use super::{ApiError, AppState, stream};
+
+mod calls;
 use crate::store::{Caller, CampaignSel};
 
 /// `GET reports_manager.php?api=campaign_1|campaign_2|campaign_3|campaign_4|diagram_1_3&date_ini=…&date_end=…`
@@ -25,6 +28,10 @@ pub async fn get(
     p: Params,
 ) -> Answer {
     let api = required(&p, param::API)?;
+    if calls::is_call_report(api) {
+        let range = range(&p, &caller)?;
+        return calls::get(&st, caller.operation_id, &caller.tz, api, &p, range).await;
+    }
     match api {
         report::CAMPAIGN_1 | report::CAMPAIGN_4 => {
             let sel = campaigns(&st, &caller, &p).await?;

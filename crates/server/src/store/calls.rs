@@ -1,0 +1,471 @@
+//! The call reports' queries (cdr_*, act_*): each call with who took it and
+//! the codes typed on it, read from `calls` by its `(operation, time)` index
+//! and `call_codes` by its `(operation, typed_at)` index, the two joined by
+//! `conn_id`. Detail reports are [`DetailRead`]s (streamed twice inside one
+//! snapshot: measured, then sent); the counting ones return their groups.
+
+use std::sync::LazyLock;
+
+use futures_util::{Stream, StreamExt};
+use marcador_wire::calls::TIMEOUT_ACW;
+use marcador_wire::{CallResult, TypeInteraction};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Result, Snapshot, Store};
+
+/// A call as the detail reports show it: plain data, the wire strings of its
+/// kind, result and who hung up as written with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallDetail {
+    pub started_at: i64,
+    pub type_interaction: String,
+    pub result: String,
+    pub telephone: String,
+    pub customer_id: String,
+    pub conn_id: String,
+    pub campaign_id: Option<i64>,
+    pub duration: i64,
+    pub ring_seconds: i64,
+    pub hang_up: String,
+    pub skill_id: Option<i64>,
+    pub skill_name: String,
+    /// The agent who talked (act_3: who typed), its extension and name; `""` for none.
+    pub agent_code: String,
+    pub agent_name: String,
+    pub codes: TypedCodes,
+}
+
+/// The codes typed on a call, with their descriptions (`""` when untyped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedCodes {
+    pub cod_act: String,
+    pub description: String,
+    pub cod_act_2: String,
+    pub description_2: String,
+    pub comments: String,
+    /// When they were typed (none: untyped).
+    pub typed_at: Option<i64>,
+}
+
+/// How act_1, act_2 and act_5 group the typed calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodesBy {
+    Agent,
+    Skill,
+    Code,
+}
+
+/// Calls typed with one code (of the asked group), in one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeCount {
+    /// The typing agent's name (act_1).
+    pub agent_name: String,
+    /// The call's skill (act_2).
+    pub skill_id: Option<i64>,
+    pub code: String,
+    pub description: String,
+    pub count: i64,
+}
+
+/// Calls an agent took, with the agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCalls {
+    pub agent_code: String,
+    pub agent_name: String,
+    pub calls: i64,
+}
+
+/// A detail report being read: rows of `T` from one query inside one read
+/// snapshot, so it can be read twice (measured against the caps, then sent)
+/// and give the same rows both times.
+pub struct DetailRead<T> {
+    /// Closed when dropped, unless [`DetailRead::finish`] ended it first.
+    snapshot: Snapshot,
+    /// Binds `$1`…`$n` from `binds`, then `LIMIT` as the last.
+    sql: &'static str,
+    binds: Vec<i64>,
+    map: fn(&AnyRow) -> Result<T>,
+}
+
+impl<T: Send + 'static> DetailRead<T> {
+    /// At most `limit` rows, in the report's order.
+    pub fn rows(&mut self, limit: u64) -> impl Stream<Item = Result<T>> + Send + '_ {
+        let mut q = sqlx::query(self.sql);
+        for b in &self.binds {
+            q = q.bind(*b);
+        }
+        let map = self.map;
+        q.bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch(self.snapshot.conn())
+            .map(move |row| map(&row?))
+    }
+
+    /// After the last read: ends the snapshot, so the connection goes back to
+    /// the pool (dropped without this, it is closed).
+    pub async fn finish(self) -> Result<()> {
+        self.snapshot.end().await
+    }
+}
+
+/// The columns [`call_detail`] reads: `c` is the call, `k` its codes, `a` the
+/// agent, `s` the skill, `d1`/`d2` the codes' descriptions.
+macro_rules! call_detail_columns {
+    () => {
+        "c.started_at, c.type_interaction, c.result, c.telephone, c.customer_id, k.conn_id AS typed_conn, \
+         c.conn_id, c.campaign_id, c.duration, c.ring_seconds, c.hang_up, c.skill_id, \
+         COALESCE(s.name, '') AS skill_name, COALESCE(a.code, '') AS agent_code, \
+         COALESCE(a.name, '') AS agent_name, COALESCE(k.cod_act, '') AS cod_act, \
+         COALESCE(d1.description, '') AS description, COALESCE(k.cod_act_2, '') AS cod_act_2, \
+         COALESCE(d2.description, '') AS description_2, COALESCE(k.comments, '') AS comments, \
+         k.typed_at"
+    };
+}
+macro_rules! code_descriptions {
+    () => {
+        " LEFT JOIN activity_codes d1 ON d1.operation_id = k.operation_id AND d1.level = 1 \
+         AND d1.code = k.cod_act \
+         LEFT JOIN activity_codes d2 ON d2.operation_id = k.operation_id AND d2.level = 2 \
+         AND d2.code = k.cod_act_2"
+    };
+}
+
+/// cdr_1: every call started in the range, in time order.
+const CDR_1: &str = concat!(
+    "SELECT ",
+    call_detail_columns!(),
+    " FROM calls c LEFT JOIN call_codes k ON k.operation_id = c.operation_id AND k.conn_id = c.conn_id \
+     LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN skills s ON s.id = c.skill_id",
+    code_descriptions!(),
+    " WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 ORDER BY c.started_at, c.id LIMIT $4"
+);
+
+/// `IN (…)` of the wire strings: constants of the wire crate, never input.
+fn in_list(values: impl Iterator<Item = &'static str>) -> String {
+    let quoted: Vec<String> = values.map(|v| format!("'{v}'")).collect();
+    format!("({})", quoted.join(", "))
+}
+
+/// The campaign calls that reached nobody (cdr_5, cdr_6).
+static NOT_CONNECTED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "c.type_interaction IN {} AND c.result IN {}",
+        in_list(
+            [TypeInteraction::OutPre, TypeInteraction::OutboundMa]
+                .iter()
+                .map(|t| t.as_str())
+        ),
+        in_list(CallResult::NOT_CONNECTED.iter().map(|r| r.as_str())),
+    )
+});
+
+/// cdr_5: the outbound calls in the range that reached nobody, in time order.
+static CDR_5: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM calls c LEFT JOIN call_codes k ON k.operation_id = c.operation_id \
+         AND k.conn_id = c.conn_id LEFT JOIN agents a ON a.id = c.agent_id \
+         LEFT JOIN skills s ON s.id = c.skill_id{} \
+         WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 AND {} \
+         ORDER BY c.started_at, c.id LIMIT $4",
+        call_detail_columns!(),
+        code_descriptions!(),
+        *NOT_CONNECTED
+    )
+});
+
+/// cdr_6: cdr_5's calls by result.
+static CDR_6: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT c.result, COUNT(*) FROM calls c WHERE c.operation_id = $1 \
+         AND c.started_at BETWEEN $2 AND $3 AND {} GROUP BY c.result ORDER BY c.result",
+        *NOT_CONNECTED
+    )
+});
+
+/// act_3: the calls typed in the range (`$4` = 2: those with a second code),
+/// in typing order; the agent is the one who typed.
+const ACT_3: &str = concat!(
+    "SELECT ",
+    call_detail_columns!(),
+    " FROM call_codes k LEFT JOIN calls c ON c.operation_id = k.operation_id \
+     AND c.conn_id = k.conn_id LEFT JOIN agents a ON a.id = k.agent_id \
+     LEFT JOIN skills s ON s.id = c.skill_id",
+    code_descriptions!(),
+    " WHERE k.operation_id = $1 AND k.typed_at BETWEEN $2 AND $3 AND ($4 = 1 OR k.cod_act_2 <> '') \
+     ORDER BY k.typed_at, k.conn_id LIMIT $5"
+);
+
+/// act_1, act_2, act_5: typed calls counted by group and code.
+macro_rules! code_counts {
+    ($code:literal, $level:literal, $group:literal, $group_by:literal) => {
+        concat!(
+            "SELECT ",
+            $group,
+            ", ",
+            $code,
+            " AS code, COALESCE(d.description, '') AS description, COUNT(*) AS n \
+             FROM call_codes k LEFT JOIN calls c ON c.operation_id = k.operation_id AND c.conn_id = k.conn_id \
+             LEFT JOIN agents a ON a.id = k.agent_id \
+             LEFT JOIN activity_codes d ON d.operation_id = k.operation_id AND d.level = ",
+            $level,
+            " AND d.code = ",
+            $code,
+            " WHERE k.operation_id = $1 AND k.typed_at BETWEEN $2 AND $3 AND ",
+            $code,
+            " <> '' GROUP BY ",
+            $group_by,
+            ", ",
+            $code,
+            ", d.description ORDER BY ",
+            $group_by,
+            ", ",
+            $code
+        )
+    };
+}
+macro_rules! code_counts_by {
+    ($code:literal, $level:literal) => {
+        [
+            code_counts!(
+                $code,
+                $level,
+                "COALESCE(a.name, '') AS agent_name, CAST(NULL AS BIGINT) AS skill_id",
+                "a.id, a.name"
+            ),
+            code_counts!(
+                $code,
+                $level,
+                "'' AS agent_name, c.skill_id AS skill_id",
+                "c.skill_id"
+            ),
+            code_counts!(
+                $code,
+                $level,
+                "'' AS agent_name, CAST(NULL AS BIGINT) AS skill_id",
+                "k.operation_id"
+            ),
+        ]
+    };
+}
+/// By level (1, 2), then [`CodesBy`] order.
+const CODE_COUNTS: [[&str; 3]; 2] = [
+    code_counts_by!("k.cod_act", "1"),
+    code_counts_by!("k.cod_act_2", "2"),
+];
+
+fn call_detail(r: &AnyRow) -> Result<CallDetail> {
+    let typed = r.try_get::<Option<String>, _>("typed_conn")?.is_some();
+    // act_3 reads codes whose call is not written yet (typed while talking).
+    let conn_id: Option<String> = r.try_get("conn_id")?;
+    Ok(CallDetail {
+        started_at: r.try_get::<Option<i64>, _>("started_at")?.unwrap_or(0),
+        type_interaction: r
+            .try_get::<Option<String>, _>("type_interaction")?
+            .unwrap_or_default(),
+        result: r
+            .try_get::<Option<String>, _>("result")?
+            .unwrap_or_default(),
+        telephone: r
+            .try_get::<Option<String>, _>("telephone")?
+            .unwrap_or_default(),
+        customer_id: r
+            .try_get::<Option<String>, _>("customer_id")?
+            .unwrap_or_default(),
+        conn_id: conn_id.unwrap_or_default(),
+        campaign_id: r.try_get("campaign_id")?,
+        duration: r.try_get::<Option<i64>, _>("duration")?.unwrap_or(0),
+        ring_seconds: r.try_get::<Option<i64>, _>("ring_seconds")?.unwrap_or(0),
+        hang_up: r
+            .try_get::<Option<String>, _>("hang_up")?
+            .unwrap_or_default(),
+        skill_id: r.try_get("skill_id")?,
+        skill_name: r.try_get("skill_name")?,
+        agent_code: r.try_get("agent_code")?,
+        agent_name: r.try_get("agent_name")?,
+        codes: TypedCodes {
+            cod_act: r.try_get("cod_act")?,
+            description: r.try_get("description")?,
+            cod_act_2: r.try_get("cod_act_2")?,
+            description_2: r.try_get("description_2")?,
+            comments: r.try_get("comments")?,
+            typed_at: if typed { r.try_get("typed_at")? } else { None },
+        },
+    })
+}
+
+impl Store {
+    async fn detail<T>(
+        &self,
+        sql: &'static str,
+        binds: Vec<i64>,
+        map: fn(&AnyRow) -> Result<T>,
+    ) -> Result<DetailRead<T>> {
+        Ok(DetailRead {
+            snapshot: self.snapshot().await?,
+            sql,
+            binds,
+            map,
+        })
+    }
+
+    /// cdr_1: the calls started in `[from, to]`.
+    pub async fn calls_in_range(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<DetailRead<CallDetail>> {
+        self.detail(CDR_1, vec![operation_id, from, to], call_detail)
+            .await
+    }
+
+    /// cdr_5: the campaign calls started in `[from, to]` that reached nobody.
+    pub async fn unconnected_calls(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<DetailRead<CallDetail>> {
+        self.detail(CDR_5.as_str(), vec![operation_id, from, to], call_detail)
+            .await
+    }
+
+    /// act_3: the calls typed in `[from, to]` (`level` 2: with a second code).
+    pub async fn typed_calls(
+        &self,
+        operation_id: i64,
+        level: u8,
+        from: i64,
+        to: i64,
+    ) -> Result<DetailRead<CallDetail>> {
+        let binds = vec![operation_id, from, to, i64::from(level)];
+        self.detail(ACT_3, binds, call_detail).await
+    }
+
+    /// cdr_6: cdr_5's calls counted by their stored result.
+    pub async fn unconnected_results(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(CDR_6.as_str())
+            .bind(operation_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    /// cdr_2: the calls in `[from, to]` each agent took, by agent name.
+    pub async fn calls_per_agent(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<AgentCalls>> {
+        self.agent_calls(
+            "SELECT a.code, a.name, COUNT(*) AS n FROM calls c JOIN agents a ON a.id = c.agent_id \
+             WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
+             GROUP BY a.code, a.name ORDER BY a.name, a.code",
+            operation_id,
+            (from, to),
+            None,
+        )
+        .await
+    }
+
+    /// act_4: the calls in `[from, to]` each agent took and never typed (or
+    /// let time out: TIMEOUTACW), by agent.
+    pub async fn untyped_calls_per_agent(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<AgentCalls>> {
+        self.agent_calls(
+            "SELECT a.code, a.name, COUNT(*) AS n FROM calls c JOIN agents a ON a.id = c.agent_id \
+             LEFT JOIN call_codes k ON k.operation_id = c.operation_id AND k.conn_id = c.conn_id \
+             WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
+             AND (k.conn_id IS NULL OR k.cod_act = $4) \
+             GROUP BY a.code, a.name ORDER BY a.code",
+            operation_id,
+            (from, to),
+            Some(TIMEOUT_ACW),
+        )
+        .await
+    }
+
+    /// Runs a per-agent count of `$1` operation over `$2`…`$3` (and `$4`, when given).
+    async fn agent_calls(
+        &self,
+        sql: &'static str,
+        operation_id: i64,
+        (from, to): (i64, i64),
+        extra: Option<&'static str>,
+    ) -> Result<Vec<AgentCalls>> {
+        let mut q = sqlx::query_as(sql).bind(operation_id).bind(from).bind(to);
+        if let Some(extra) = extra {
+            q = q.bind(extra);
+        }
+        let rows: Vec<(String, String, i64)> = q.fetch_all(&self.reader).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(agent_code, agent_name, calls)| AgentCalls {
+                agent_code,
+                agent_name,
+                calls,
+            })
+            .collect())
+    }
+
+    /// cdr_4: the calls started in `[from, to]` by duration in seconds:
+    /// (seconds, calls), so the bands are drawn where they are defined.
+    pub async fn call_durations(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT duration, COUNT(*) FROM calls WHERE operation_id = $1 \
+             AND started_at BETWEEN $2 AND $3 GROUP BY duration ORDER BY duration",
+        )
+        .bind(operation_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// act_1, act_2, act_5: the calls typed in `[from, to]` with each code of
+    /// group `level` (1 or 2), counted per agent, per skill or per code.
+    pub async fn code_counts(
+        &self,
+        operation_id: i64,
+        level: u8,
+        by: CodesBy,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<CodeCount>> {
+        let level = usize::from(level.clamp(1, 2)) - 1;
+        let sql = CODE_COUNTS[level][by as usize];
+        let rows = sqlx::query(sql)
+            .bind(operation_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CodeCount {
+                    agent_name: r.try_get("agent_name")?,
+                    skill_id: r.try_get("skill_id")?,
+                    code: r.try_get("code")?,
+                    description: r.try_get("description")?,
+                    count: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+}
