@@ -168,6 +168,9 @@ fn one<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
+/// Every this many customers, one is uploaded with a recall date.
+const RECALL_EVERY: usize = 50;
+
 fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
     let mut tels = vec![world::mobile(rng)];
     if rng.random_bool(0.55) {
@@ -418,7 +421,14 @@ pub async fn seed(
         let recs: Vec<NewRecord> = (0..records)
             .map(|_| {
                 customer_n += 1;
-                customer(&mut rng, customer_n, collections)
+                let mut r = customer(&mut rng, customer_n, collections);
+                // One customer in 50 asked to be called back within two days
+                // (uploaded with a recall date: real_time recall lists them).
+                if customer_n % RECALL_EVERY == 0 {
+                    let hours = (customer_n / RECALL_EVERY) % 48 + 1;
+                    r.recall_at = Some(now.as_second() + hours as i64 * 3_600);
+                }
+                r
             })
             .collect();
         store.insert_records(id, &recs, created).await?;
