@@ -426,7 +426,7 @@ pub async fn seed(
                 // (uploaded with a recall date: real_time recall lists them).
                 if customer_n % RECALL_EVERY == 0 {
                     let hours = (customer_n / RECALL_EVERY) % 48 + 1;
-                    r.recall_at = Some(now.as_second() + hours as i64 * 3_600);
+                    r.recall = Some(now.as_second() + hours as i64 * 3_600);
                 }
                 r
             })

@@ -28,6 +28,22 @@ pub mod code_group {
             _ => None,
         }
     }
+
+    /// The group name of a code of `level` (1 or 2), as information.php's
+    /// `type_code` writes it.
+    pub fn name(level: i64) -> &'static str {
+        if level == 2 { SECOND } else { FIRST }
+    }
+}
+
+/// A code's `description_cod_act`: TIMEOUTACW has no description of its own
+/// and is written as its own description, as the vendor's reports show it.
+pub fn describe(code: &str, description: String) -> String {
+    if code == TIMEOUT_ACW {
+        TIMEOUT_ACW.to_owned()
+    } else {
+        description
+    }
 }
 
 /// `destiny`: where a call went, by its kind and number, in the vendor's
@@ -287,5 +303,9 @@ mod tests {
         assert_eq!(code_group::level("cod_act1"), Some(1));
         assert_eq!(code_group::level("cod_act2"), Some(2));
         assert_eq!(code_group::level("001"), None);
+        assert_eq!(code_group::name(1), "cod_act1");
+        assert_eq!(code_group::name(2), "cod_act2");
+        assert_eq!(describe(TIMEOUT_ACW, String::new()), TIMEOUT_ACW);
+        assert_eq!(describe("001", "Venta".into()), "Venta");
     }
 }

@@ -150,18 +150,18 @@ impl CallResult {
         CallResult::ChanUnavail,
     ];
 
-    /// The cdr_5/cdr_6 spelling, as the vendor's clients see it (`No answer`,
-    /// `Busy`, `Congestion`, `Chanunavail`); `failed` has none of its own
-    /// there and is written `Chanunavail`, the channel that could not be had.
-    pub const fn not_connected(self) -> &'static str {
+    /// The cdr_5/cdr_6 spelling of a call that reached nobody, as the
+    /// vendor's clients see it (`No answer`, `Busy`, `Congestion`,
+    /// `Chanunavail`; `failed` has none of its own there and is written
+    /// `Chanunavail`, the channel that could not be had); `None` for a call
+    /// that was answered.
+    pub const fn not_connected(self) -> Option<&'static str> {
         match self {
-            CallResult::NoAnswer => "No answer",
-            CallResult::Busy => "Busy",
-            CallResult::Congestion => "Congestion",
-            CallResult::Failed | CallResult::ChanUnavail => "Chanunavail",
-            CallResult::Answer => "Answer",
-            CallResult::AnswerMachine => "Answer machine",
-            CallResult::Abandon => "Abandon",
+            CallResult::NoAnswer => Some("No answer"),
+            CallResult::Busy => Some("Busy"),
+            CallResult::Congestion => Some("Congestion"),
+            CallResult::Failed | CallResult::ChanUnavail => Some("Chanunavail"),
+            CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => None,
         }
     }
 }
@@ -249,5 +249,12 @@ mod tests {
             Some(CallResult::NoAnswer)
         );
         assert_eq!(CallResult::parse_campaign_3("no answer"), None);
+        for r in CallResult::ALL {
+            assert_eq!(
+                r.not_connected().is_some(),
+                CallResult::NOT_CONNECTED.contains(r),
+                "{r}"
+            );
+        }
     }
 }

@@ -388,7 +388,12 @@ impl WireError {
     }
     /// act_1/2/3/5's `cod_act` names a group of codes, not a code.
     pub fn bad_code_group(value: &str) -> Self {
-        Self::bad_parameter(crate::api::param::COD_ACT, value, "cod_act1 or cod_act2")
+        use crate::calls::code_group::{FIRST, SECOND};
+        Self::bad_parameter(
+            crate::api::param::COD_ACT,
+            value,
+            &format!("{FIRST} or {SECOND}"),
+        )
     }
     pub fn unknown_path(path: &str) -> Self {
         Self::new(

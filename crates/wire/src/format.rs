@@ -7,6 +7,11 @@ pub fn duration_hms(seconds: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
+/// An id that may be absent: its digits, or `""`.
+pub fn optional_id(id: Option<i64>) -> String {
+    id.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// Reads `HH:MM:SS` (any number of hour digits) back into seconds.
 pub fn parse_duration_hms(s: &str) -> Option<i64> {
     let mut parts = s.split(':');

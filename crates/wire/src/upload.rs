@@ -25,9 +25,11 @@ fn is_text_field(name: &str) -> bool {
         || name.starts_with("recall_"))
 }
 
-/// A record as uploaded, checked; absent fields are `""`.
+/// A customer record's fields, absent ones `""`; `Recall` is when it is to be
+/// called back: a [`WireDate`] as uploaded ([`UploadedRecord`]), Unix seconds
+/// once read in the operation's zone (the store's record).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UploadedRecord {
+pub struct Record<Recall> {
     pub customer_id: String,
     pub customer_name: String,
     pub customer_last_name: String,
@@ -40,15 +42,44 @@ pub struct UploadedRecord {
     pub zone: String,
     pub address: String,
     pub email: String,
-    /// `tel1`…`tel10` (at least one holds a number).
+    /// `tel1`…`tel10` (an uploaded record has a number in at least one).
     pub tels: Vec<String>,
     pub tel_extra: String,
     /// `opt1`…`opt12`.
     pub opts: Vec<String>,
     /// The preview agent the record is assigned to (an extension).
     pub agent_id: String,
-    pub recall_date: Option<WireDate>,
+    pub recall: Recall,
     pub recall_telephone: String,
+}
+
+/// A record as uploaded, checked.
+pub type UploadedRecord = Record<Option<WireDate>>;
+
+impl<R> Record<R> {
+    /// The same record with its recall date read another way.
+    pub fn map_recall<S>(self, f: impl FnOnce(R) -> S) -> Record<S> {
+        Record {
+            customer_id: self.customer_id,
+            customer_name: self.customer_name,
+            customer_last_name: self.customer_last_name,
+            id_type: self.id_type,
+            age: self.age,
+            gender: self.gender,
+            country: self.country,
+            state: self.state,
+            city: self.city,
+            zone: self.zone,
+            address: self.address,
+            email: self.email,
+            tels: self.tels,
+            tel_extra: self.tel_extra,
+            opts: self.opts,
+            agent_id: self.agent_id,
+            recall: f(self.recall),
+            recall_telephone: self.recall_telephone,
+        }
+    }
 }
 
 /// Whether `t` is a telephone number as uploads take them.
@@ -67,7 +98,7 @@ pub fn text(v: &Value) -> Option<String> {
     }
 }
 
-impl UploadedRecord {
+impl Record<Option<WireDate>> {
     /// Reads and checks the record at `index` of an upload.
     pub fn parse(index: usize, item: &Value) -> Result<Self, WireError> {
         let bad = |field: &str, problem: &str| WireError::bad_record(index, field, problem);
@@ -145,7 +176,7 @@ impl UploadedRecord {
             tel_extra: get("tel_extra"),
             opts,
             agent_id: get("agent_id"),
-            recall_date,
+            recall: recall_date,
             recall_telephone,
         })
     }

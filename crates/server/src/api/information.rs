@@ -8,7 +8,9 @@ use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
+use marcador_wire::calls::code_group;
 use marcador_wire::date::format_response_date;
+use marcador_wire::format::optional_id;
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
 use marcador_wire::rows::{
     ActivityCodeRow, AgentInSkillRow, DncListRow, InfoAgentRow, InfoCampaignRow, RoutingPointRow,
@@ -76,7 +78,7 @@ async fn campaigns(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             last_use: date(c.last_use, caller),
             recycled: c.recycled.to_string(),
             turbo_dial: yes_no(false).to_owned(),
-            skill_id: c.skill_id.map(|s| s.to_string()).unwrap_or_default(),
+            skill_id: optional_id(c.skill_id),
         })
         .collect();
     found(st, rows)
@@ -137,7 +139,7 @@ async fn activity_codes(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             chat: yes_no(false).to_owned(),
             studio: yes_no(false).to_owned(),
             voice: yes_no(true).to_owned(),
-            type_code: format!("cod_act{}", c.level),
+            type_code: code_group::name(c.level).to_owned(),
             interactions: String::new(),
         })
         .collect();

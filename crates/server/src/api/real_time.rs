@@ -7,7 +7,7 @@ use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
-use marcador_wire::format::percent;
+use marcador_wire::format::{optional_id, percent};
 use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, HITS_LAST_HOUR_WINDOW_SECS};
 use marcador_wire::rows::{
     AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, ScheduledRecallRow,
@@ -125,7 +125,7 @@ fn campaign_row(c: &CampaignCounters) -> CampaignRealtimeRow {
         ),
         speed: c.speed.to_string(),
         status: c.status.as_str().to_owned(),
-        skill_id: c.skill_id.map(|s| s.to_string()).unwrap_or_default(),
+        skill_id: optional_id(c.skill_id),
         records: records.to_string(),
         clean: c.clean.to_string(),
         dial: c.dial.to_string(),

@@ -78,30 +78,8 @@ pub struct NewCampaign {
     pub amd: String,
 }
 
-/// A customer record as uploaded.
-#[derive(Debug, Clone, Default)]
-pub struct NewRecord {
-    pub customer_id: String,
-    pub customer_name: String,
-    pub customer_last_name: String,
-    pub id_type: String,
-    pub age: String,
-    pub gender: String,
-    pub country: String,
-    pub state: String,
-    pub city: String,
-    pub zone: String,
-    pub address: String,
-    pub email: String,
-    /// `tel1`…`tel10` (missing ones are empty).
-    pub tels: Vec<String>,
-    pub tel_extra: String,
-    /// `opt1`…`opt12` (missing ones are empty).
-    pub opts: Vec<String>,
-    pub agent_id: String,
-    pub recall_at: Option<i64>,
-    pub recall_telephone: String,
-}
+/// A customer record as the store keeps it: its recall time in Unix seconds.
+pub type NewRecord = marcador_wire::upload::Record<Option<i64>>;
 
 /// What the engine needs to know of a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,7 +390,7 @@ impl Store {
                 q = q.bind(opt(i));
             }
             q.bind(&r.agent_id)
-                .bind(r.recall_at)
+                .bind(r.recall)
                 .bind(&r.recall_telephone)
                 .bind(now.as_second())
                 .bind(i64::from(domain::next_phone_after(&r.tels, 0)))

@@ -464,15 +464,7 @@ pub(super) async fn typed_in(
             .bind(agent)
             .execute(&mut **tx)
             .await?;
-        let code = CallCodeFact {
-            operation_id,
-            conn_id: conn_id.clone(),
-            agent_id: Some(agent),
-            cod_act: input.cod_act.clone(),
-            cod_act_2: input.cod_act_2.clone(),
-            comments: input.comment.clone(),
-            typed_at: now,
-        };
+        let code = CallCodeFact::typed(operation_id, conn_id.clone(), agent, input, now);
         super::facts::apply_call_code(tx, &code).await?;
         insert_command(tx, operation_id, agent, &AgentCommand::Typed(conn_id)).await?;
     }

@@ -109,11 +109,16 @@ impl<T: Send + 'static> DetailRead<T> {
 }
 
 /// The columns [`call_detail`] reads: `c` is the call, `k` its codes, `a` the
-/// agent, `s` the skill, `d1`/`d2` the codes' descriptions.
+/// agent, `s` the skill, `d1`/`d2` the codes' descriptions. act_3 reads codes
+/// whose call is not written yet (typed while talking): the call's columns
+/// fall back to the typing's, or to nothing.
 macro_rules! call_detail_columns {
     () => {
-        "c.started_at, c.type_interaction, c.result, c.telephone, c.customer_id, k.conn_id AS typed_conn, \
-         c.conn_id, c.campaign_id, c.duration, c.ring_seconds, c.hang_up, c.skill_id, \
+        "COALESCE(c.started_at, k.typed_at) AS started_at, \
+         COALESCE(c.type_interaction, '') AS type_interaction, COALESCE(c.result, '') AS result, \
+         COALESCE(c.telephone, '') AS telephone, COALESCE(c.customer_id, '') AS customer_id, \
+         COALESCE(c.conn_id, k.conn_id) AS conn_id, c.campaign_id, COALESCE(c.duration, 0) AS duration, \
+         COALESCE(c.ring_seconds, 0) AS ring_seconds, COALESCE(c.hang_up, '') AS hang_up, c.skill_id, \
          COALESCE(s.name, '') AS skill_name, COALESCE(a.code, '') AS agent_code, \
          COALESCE(a.name, '') AS agent_name, COALESCE(k.cod_act, '') AS cod_act, \
          COALESCE(d1.description, '') AS description, COALESCE(k.cod_act_2, '') AS cod_act_2, \
@@ -254,30 +259,17 @@ const CODE_COUNTS: [[&str; 3]; 2] = [
 ];
 
 fn call_detail(r: &AnyRow) -> Result<CallDetail> {
-    let typed = r.try_get::<Option<String>, _>("typed_conn")?.is_some();
-    // act_3 reads codes whose call is not written yet (typed while talking).
-    let conn_id: Option<String> = r.try_get("conn_id")?;
     Ok(CallDetail {
-        started_at: r.try_get::<Option<i64>, _>("started_at")?.unwrap_or(0),
-        type_interaction: r
-            .try_get::<Option<String>, _>("type_interaction")?
-            .unwrap_or_default(),
-        result: r
-            .try_get::<Option<String>, _>("result")?
-            .unwrap_or_default(),
-        telephone: r
-            .try_get::<Option<String>, _>("telephone")?
-            .unwrap_or_default(),
-        customer_id: r
-            .try_get::<Option<String>, _>("customer_id")?
-            .unwrap_or_default(),
-        conn_id: conn_id.unwrap_or_default(),
+        started_at: r.try_get("started_at")?,
+        type_interaction: r.try_get("type_interaction")?,
+        result: r.try_get("result")?,
+        telephone: r.try_get("telephone")?,
+        customer_id: r.try_get("customer_id")?,
+        conn_id: r.try_get("conn_id")?,
         campaign_id: r.try_get("campaign_id")?,
-        duration: r.try_get::<Option<i64>, _>("duration")?.unwrap_or(0),
-        ring_seconds: r.try_get::<Option<i64>, _>("ring_seconds")?.unwrap_or(0),
-        hang_up: r
-            .try_get::<Option<String>, _>("hang_up")?
-            .unwrap_or_default(),
+        duration: r.try_get("duration")?,
+        ring_seconds: r.try_get("ring_seconds")?,
+        hang_up: r.try_get("hang_up")?,
         skill_id: r.try_get("skill_id")?,
         skill_name: r.try_get("skill_name")?,
         agent_code: r.try_get("agent_code")?,
@@ -288,10 +280,26 @@ fn call_detail(r: &AnyRow) -> Result<CallDetail> {
             cod_act_2: r.try_get("cod_act_2")?,
             description_2: r.try_get("description_2")?,
             comments: r.try_get("comments")?,
-            typed_at: if typed { r.try_get("typed_at")? } else { None },
+            typed_at: r.try_get("typed_at")?,
         },
     })
 }
+
+/// act_4: the calls each agent took and never typed (TIMEOUTACW is untyped).
+static UNTYPED_PER_AGENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT a.code, a.name, COUNT(*) AS n FROM calls c JOIN agents a ON a.id = c.agent_id \
+         LEFT JOIN call_codes k ON k.operation_id = c.operation_id AND k.conn_id = c.conn_id \
+         WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
+         AND (k.conn_id IS NULL OR k.cod_act = '{TIMEOUT_ACW}') \
+         GROUP BY a.code, a.name ORDER BY a.code"
+    )
+});
+
+/// cdr_2: the calls each agent took.
+const CALLS_PER_AGENT: &str = "SELECT a.code, a.name, COUNT(*) AS n FROM calls c \
+     JOIN agents a ON a.id = c.agent_id WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
+     GROUP BY a.code, a.name ORDER BY a.name, a.code";
 
 impl Store {
     async fn detail<T>(
@@ -342,6 +350,25 @@ impl Store {
         self.detail(ACT_3, binds, call_detail).await
     }
 
+    /// Runs a grouping query of `$1` operation over `$2`…`$3`.
+    async fn ranged<T>(
+        &self,
+        sql: &'static str,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(operation_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
     /// cdr_6: cdr_5's calls counted by their stored result.
     pub async fn unconnected_results(
         &self,
@@ -349,12 +376,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as(CDR_6.as_str())
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?)
+        self.ranged(CDR_6.as_str(), operation_id, from, to).await
     }
 
     /// cdr_2: the calls in `[from, to]` each agent took, by agent name.
@@ -364,15 +386,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<AgentCalls>> {
-        self.agent_calls(
-            "SELECT a.code, a.name, COUNT(*) AS n FROM calls c JOIN agents a ON a.id = c.agent_id \
-             WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
-             GROUP BY a.code, a.name ORDER BY a.name, a.code",
-            operation_id,
-            (from, to),
-            None,
-        )
-        .await
+        self.agent_calls(CALLS_PER_AGENT, operation_id, from, to)
+            .await
     }
 
     /// act_4: the calls in `[from, to]` each agent took and never typed (or
@@ -383,32 +398,18 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<AgentCalls>> {
-        self.agent_calls(
-            "SELECT a.code, a.name, COUNT(*) AS n FROM calls c JOIN agents a ON a.id = c.agent_id \
-             LEFT JOIN call_codes k ON k.operation_id = c.operation_id AND k.conn_id = c.conn_id \
-             WHERE c.operation_id = $1 AND c.started_at BETWEEN $2 AND $3 \
-             AND (k.conn_id IS NULL OR k.cod_act = $4) \
-             GROUP BY a.code, a.name ORDER BY a.code",
-            operation_id,
-            (from, to),
-            Some(TIMEOUT_ACW),
-        )
-        .await
+        self.agent_calls(UNTYPED_PER_AGENT.as_str(), operation_id, from, to)
+            .await
     }
 
-    /// Runs a per-agent count of `$1` operation over `$2`…`$3` (and `$4`, when given).
     async fn agent_calls(
         &self,
         sql: &'static str,
         operation_id: i64,
-        (from, to): (i64, i64),
-        extra: Option<&'static str>,
+        from: i64,
+        to: i64,
     ) -> Result<Vec<AgentCalls>> {
-        let mut q = sqlx::query_as(sql).bind(operation_id).bind(from).bind(to);
-        if let Some(extra) = extra {
-            q = q.bind(extra);
-        }
-        let rows: Vec<(String, String, i64)> = q.fetch_all(&self.reader).await?;
+        let rows: Vec<(String, String, i64)> = self.ranged(sql, operation_id, from, to).await?;
         Ok(rows
             .into_iter()
             .map(|(agent_code, agent_name, calls)| AgentCalls {
@@ -427,15 +428,14 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
+        self.ranged(
             "SELECT duration, COUNT(*) FROM calls WHERE operation_id = $1 \
              AND started_at BETWEEN $2 AND $3 GROUP BY duration ORDER BY duration",
+            operation_id,
+            from,
+            to,
         )
-        .bind(operation_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.reader)
-        .await?)
+        .await
     }
 
     /// act_1, act_2, act_5: the calls typed in `[from, to]` with each code of
@@ -448,24 +448,20 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<CodeCount>> {
-        let level = usize::from(level.clamp(1, 2)) - 1;
-        let sql = CODE_COUNTS[level][by as usize];
-        let rows = sqlx::query(sql)
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CodeCount {
-                    agent_name: r.try_get("agent_name")?,
-                    skill_id: r.try_get("skill_id")?,
-                    code: r.try_get("code")?,
-                    description: r.try_get("description")?,
-                    count: r.try_get("n")?,
-                })
-            })
-            .collect()
+        let sql = CODE_COUNTS[usize::from(level.clamp(1, 2)) - 1][by as usize];
+        let rows: Vec<(String, Option<i64>, String, String, i64)> =
+            self.ranged(sql, operation_id, from, to).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(agent_name, skill_id, code, description, count)| CodeCount {
+                    agent_name,
+                    skill_id,
+                    code,
+                    description,
+                    count,
+                },
+            )
+            .collect())
     }
 }

@@ -100,6 +100,27 @@ pub struct CodifyInput {
     pub comment: String,
 }
 
+impl CallCodeFact {
+    /// The codes of a codify, typed on `conn_id` by `agent_id` at `at`.
+    pub(super) fn typed(
+        operation_id: i64,
+        conn_id: String,
+        agent_id: i64,
+        input: &CodifyInput,
+        at: i64,
+    ) -> Self {
+        CallCodeFact {
+            operation_id,
+            conn_id,
+            agent_id: Some(agent_id),
+            cod_act: input.cod_act.clone(),
+            cod_act_2: input.cod_act_2.clone(),
+            comments: input.comment.clone(),
+            typed_at: at,
+        }
+    }
+}
+
 /// The call a codify types, and its agent.
 #[derive(Debug, Clone)]
 pub struct TypedCall {
@@ -375,19 +396,14 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done = codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
         if let (Ok(()), Some(call)) = (&done, call) {
-            apply_call_code(
-                &mut tx,
-                &CallCodeFact {
-                    operation_id,
-                    conn_id: call.conn_id,
-                    agent_id: Some(call.agent_id),
-                    cod_act: input.cod_act.clone(),
-                    cod_act_2: input.cod_act_2.clone(),
-                    comments: input.comment.clone(),
-                    typed_at: now.as_second(),
-                },
-            )
-            .await?;
+            let code = CallCodeFact::typed(
+                operation_id,
+                call.conn_id,
+                call.agent_id,
+                input,
+                now.as_second(),
+            );
+            apply_call_code(&mut tx, &code).await?;
         }
         if done.is_ok() {
             tx.commit().await?;

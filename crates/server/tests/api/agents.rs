@@ -329,6 +329,34 @@ async fn an_agent_is_driven_through_agentbox() {
         .map(|r| (r["cod_act"].as_str().unwrap(), r["count"].as_str().unwrap()))
         .collect();
     assert_eq!(counts, [("001", "1"), ("003", "2"), ("TIMEOUTACW", "1")]);
+    // The call typed through agentbox, as cdr_1 shows it: Ana took it, hung
+    // it up, and typed it.
+    d.reads.set(d.reads.get() + 1);
+    let cdr_1 = format!(
+        "/api/v2/reports_manager.php?api=cdr_1&date_ini={}&date_end={}",
+        wire(-60),
+        wire(3_600)
+    );
+    let (s, v) = d.app.get(&d.token, &cdr_1).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let call = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["conn_id"] == conn_id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("the typed call in cdr_1: {v}"));
+    for (field, want) in [
+        ("agent_id", "1001"),
+        ("agent_name", "Ana Gómez"),
+        ("skill_name", "Cobranza"),
+        ("hang_up", "agent"),
+        ("cod_act", "001"),
+        ("comment", "pagará"),
+        ("type_interaction", "out_pre"),
+    ] {
+        assert_eq!(call[field], want, "{field}: {call}");
+    }
 
     // Logout.
     let (s, v) = d.post("api=change_status&status=logout").await;

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::api::AppState;
 use crate::api::answer::{Answer, accepted, campaign_of, check_type, created, json};
 use crate::api::input::json as json_body;
-use crate::store::{Caller, NewRecord, RecallFilter, RemoveSel};
+use crate::store::{Caller, RecallFilter, RemoveSel};
 
 type Params = HashMap<String, String>;
 
@@ -47,7 +47,8 @@ pub(super) async fn add_record(st: &AppState, caller: &Caller, p: &Params, body:
     let mut records = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     for (i, item) in items.iter().enumerate() {
-        let r = new_record(UploadedRecord::parse(i, item)?, &caller.tz);
+        let r =
+            UploadedRecord::parse(i, item)?.map_recall(|d| d.map(|d| d.unix_seconds(&caller.tz)));
         if !seen.insert(r.customer_id.clone()) {
             return Err(
                 WireError::bad_record(i, "customer_id", "appears twice in the upload").into(),
@@ -76,30 +77,6 @@ pub(super) async fn add_record(st: &AppState, caller: &Caller, p: &Params, body:
             total_registers: n.to_string(),
         }],
     )
-}
-
-/// An uploaded record as the store keeps it (its recall date read in the operation's zone).
-fn new_record(r: UploadedRecord, tz: &jiff::tz::TimeZone) -> NewRecord {
-    NewRecord {
-        customer_id: r.customer_id,
-        customer_name: r.customer_name,
-        customer_last_name: r.customer_last_name,
-        id_type: r.id_type,
-        age: r.age,
-        gender: r.gender,
-        country: r.country,
-        state: r.state,
-        city: r.city,
-        zone: r.zone,
-        address: r.address,
-        email: r.email,
-        tels: r.tels,
-        tel_extra: r.tel_extra,
-        opts: r.opts,
-        agent_id: r.agent_id,
-        recall_at: r.recall_date.map(|d| d.unix_seconds(tz)),
-        recall_telephone: r.recall_telephone,
-    }
 }
 
 /// `PUT campaign.php?api=recall_records&campaign_id=…` with `{"field": …, "value": …}`:

@@ -28,9 +28,8 @@ pub async fn get(
     p: Params,
 ) -> Answer {
     let api = required(&p, param::API)?;
-    if calls::is_call_report(api) {
-        let range = range(&p, &caller)?;
-        return calls::get(&st, caller.operation_id, &caller.tz, api, &p, range).await;
+    if let Some(answer) = calls::get(&st, &caller, api, &p).await {
+        return answer;
     }
     match api {
         report::CAMPAIGN_1 | report::CAMPAIGN_4 => {
