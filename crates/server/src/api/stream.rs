@@ -97,6 +97,10 @@ where
 {
     let cap = limits.max_records_per_answer;
     let (mut count, mut bytes) = (0u64, 0u64);
+    // The query reads at most cap + 1 rows, so it always runs to its end,
+    // unless the bytes pass their cap first (or it fails): then its statement
+    // was left mid-way, and the snapshot's connection is closed, not reused.
+    let mut whole = false;
     let measured = async {
         let mut rows = read.rows(cap.saturating_add(1));
         while let Some(row) = rows.next().await {
@@ -107,10 +111,11 @@ where
                 ApiError::from(WireError::internal())
             })?;
             bytes += len.0 + 1;
-            if count > cap || bytes > limits.max_answer_bytes {
-                break;
+            if bytes > limits.max_answer_bytes {
+                return Ok(());
             }
         }
+        whole = true;
         Ok::<(), ApiError>(())
     }
     .await;
@@ -128,7 +133,7 @@ where
         None
     };
     if let Some(e) = refusal {
-        if let Err(e) = read.finish().await {
+        if whole && let Err(e) = read.finish().await {
             tracing::warn!(error = %e, "report snapshot did not end cleanly");
         }
         return Err(e);
