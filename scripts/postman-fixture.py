@@ -48,7 +48,8 @@ def example_fields(item: dict) -> list:
             body = json.loads(resp.get("body") or "")
         except ValueError:
             continue
-        data = body.get("data") if isinstance(body, dict) else body
+        # Rows are in `data`, or in `records` (campaign_15's export), or the body is them.
+        data = (body.get("data", body.get("records")) if isinstance(body, dict) else body)
         if isinstance(data, list) and data and isinstance(data[0], dict):
             return list(data[0].keys())
         if isinstance(data, dict):

@@ -170,6 +170,8 @@ fn one<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 
 /// Every this many customers, one is uploaded with a recall date.
 const RECALL_EVERY: usize = 50;
+/// Every this many customers, one is on the do-not-call list.
+const DNC_EVERY: usize = 100;
 
 fn customer(rng: &mut StdRng, n: usize, collections: bool) -> NewRecord {
     let mut tels = vec![world::mobile(rng)];
@@ -432,6 +434,15 @@ pub async fn seed(
             })
             .collect();
         store.insert_records(id, &recs, created).await?;
+        // One customer in 100 asked not to be called again (information.php
+        // get_dnc lists them; the dialer skips their number for 90 days).
+        let dnc: Vec<(String, i64)> = recs
+            .iter()
+            .step_by(DNC_EVERY)
+            .filter_map(|r| r.tels.first())
+            .map(|t| (t.clone(), now.as_second() + 90 * 86_400))
+            .collect();
+        store.add_dnc(op, &dnc).await?;
         let queue = store
             .campaign_record_phones(id)
             .await?

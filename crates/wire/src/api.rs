@@ -64,6 +64,12 @@ pub mod report {
     pub const ADD_DNC: &str = "add_dnc";
     pub const REMOVE_RECORD: &str = "remove_record";
     pub const CLEAR_CAMPAIGN: &str = "clear_campaign";
+    /// The records managed in a range (GET).
+    pub const DETAIL: &str = "detail";
+    /// A customer by id or telephone (GET).
+    pub const FIND_RECORD: &str = "find_record";
+    /// Every record of a campaign, as the Manager exports it (GET).
+    pub const CAMPAIGN_15: &str = "campaign_15";
     // information.php
     pub const SKILLS: &str = "skills";
     pub const ROUTING_POINTS: &str = "routing_points";
@@ -100,6 +106,11 @@ pub mod param {
     pub const STATUS: &str = "status";
     pub const COD_ACT_2: &str = "cod_act_2";
     pub const COMMENTS: &str = "comments";
+    /// find_record: a customer's id and telephone.
+    pub const CUSTOMER_ID: &str = "customer_id";
+    pub const CUSTOMER_PHONE: &str = "customer_phone";
+    /// campaign.php detail: `default` or `all` ([`crate::records::detail`]).
+    pub const DETAIL: &str = "detail";
 }
 
 /// change_status's two predefined states; any other `status` names a pause.

@@ -26,6 +26,7 @@ pub mod envelope;
 pub mod error;
 pub mod format;
 pub mod limits;
+pub mod records;
 pub mod rows;
 pub mod upload;
 

@@ -87,8 +87,23 @@ pub async fn campaign_3(
 /// constant memory.
 pub async fn detail<T, R, F>(
     limits: &Limits,
+    read: DetailRead<T>,
+    to_row: F,
+) -> Result<Response, ApiError>
+where
+    T: Send + 'static,
+    R: Serialize + Send + Sync,
+    F: Fn(T) -> R + Send + 'static,
+{
+    detail_in(limits, read, to_row, stream_prefix).await
+}
+
+/// [`detail`] in another envelope: `head(count)` opens it, up to the `[` of its rows.
+pub async fn detail_in<T, R, F>(
+    limits: &Limits,
     mut read: DetailRead<T>,
     to_row: F,
+    head: impl FnOnce(u64) -> String,
 ) -> Result<Response, ApiError>
 where
     T: Send + 'static,
@@ -119,7 +134,7 @@ where
         Ok::<(), ApiError>(())
     }
     .await;
-    let prefix = stream_prefix(count);
+    let prefix = head(count);
     let total = (prefix.len() as u64 + bytes + STREAM_SUFFIX.len() as u64).saturating_sub(1);
     let refusal = if let Err(e) = measured {
         Some(e)

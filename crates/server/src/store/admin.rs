@@ -103,6 +103,20 @@ const ANALYZE_AFTER_ROWS: i64 = 1_000;
 
 const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at, next_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)";
 
+/// The numbers of campaign `$1`'s records past id `$2`, for find_record.
+const INSERT_RECORD_PHONES: &str = "INSERT INTO record_phones (telephone, record_id) \
+     SELECT t, id FROM (SELECT tel1 AS t, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel2, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel3, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel4, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel5, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel6, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel7, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel8, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel9, id FROM records WHERE campaign_id = $1 AND id > $2 \
+     UNION SELECT tel10, id FROM records WHERE campaign_id = $1 AND id > $2) AS p \
+     WHERE t <> '' ON CONFLICT DO NOTHING";
+
 impl Store {
     pub async fn create_operation(
         &self,
@@ -355,6 +369,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<u64> {
         let mut tx = self.write_tx().await?;
+        // Ids are given in order and only this writer inserts records: the
+        // upload's records are those past the largest id now.
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM records")
+            .fetch_one(&mut *tx)
+            .await?;
         let mut with_phone = [0i64; TEL_COUNT];
         for r in records {
             if r.tels.len() > TEL_COUNT || r.opts.len() > OPT_COUNT {
@@ -406,6 +425,11 @@ impl Store {
                     e => e.into(),
                 })?;
         }
+        sqlx::query(INSERT_RECORD_PHONES)
+            .bind(campaign_id)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
         let n = records.len() as i64;
         sqlx::query(
             "UPDATE campaigns SET records = records + $2, clean = clean + $2 WHERE id = $1",

@@ -1,18 +1,18 @@
 //! The call reports' queries (cdr_*, act_*): each call with who took it and
 //! the codes typed on it, read from `calls` by its `(operation, time)` index
 //! and `call_codes` by its `(operation, typed_at)` index, the two joined by
-//! `conn_id`. Detail reports are [`DetailRead`]s (streamed twice inside one
+//! `conn_id`. Detail reports are [`DetailRead`](super::DetailRead)s (streamed twice inside one
 //! snapshot: measured, then sent); the counting ones return their groups.
 
 use std::sync::LazyLock;
 
-use futures_util::{Stream, StreamExt};
 use marcador_wire::calls::TIMEOUT_ACW;
 use marcador_wire::{CallResult, TypeInteraction};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Result, Snapshot, Store};
+use super::detail::DetailRead;
+use super::{Result, Store};
 
 /// A call as the detail reports show it: plain data, the wire strings of its
 /// kind, result and who hung up as written with it.
@@ -74,38 +74,6 @@ pub struct AgentCalls {
     pub agent_code: String,
     pub agent_name: String,
     pub calls: i64,
-}
-
-/// A detail report being read: rows of `T` from one query inside one read
-/// snapshot, so it can be read twice (measured against the caps, then sent)
-/// and give the same rows both times.
-pub struct DetailRead<T> {
-    /// Closed when dropped, unless [`DetailRead::finish`] ended it first.
-    snapshot: Snapshot,
-    /// Binds `$1`…`$n` from `binds`, then `LIMIT` as the last.
-    sql: &'static str,
-    binds: Vec<i64>,
-    map: fn(&AnyRow) -> Result<T>,
-}
-
-impl<T: Send + 'static> DetailRead<T> {
-    /// At most `limit` rows, in the report's order.
-    pub fn rows(&mut self, limit: u64) -> impl Stream<Item = Result<T>> + Send + '_ {
-        let mut q = sqlx::query(self.sql);
-        for b in &self.binds {
-            q = q.bind(*b);
-        }
-        let map = self.map;
-        q.bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch(self.snapshot.conn())
-            .map(move |row| map(&row?))
-    }
-
-    /// After the last read: ends the snapshot, so the connection goes back to
-    /// the pool (dropped without this, it is closed).
-    pub async fn finish(self) -> Result<()> {
-        self.snapshot.end().await
-    }
 }
 
 /// The columns [`call_detail`] reads: `c` is the call, `k` its codes, `a` the
@@ -302,20 +270,6 @@ const CALLS_PER_AGENT: &str = "SELECT a.code, a.name, COUNT(*) AS n FROM calls c
      GROUP BY a.code, a.name ORDER BY a.name, a.code";
 
 impl Store {
-    async fn detail<T>(
-        &self,
-        sql: &'static str,
-        binds: Vec<i64>,
-        map: fn(&AnyRow) -> Result<T>,
-    ) -> Result<DetailRead<T>> {
-        Ok(DetailRead {
-            snapshot: self.snapshot().await?,
-            sql,
-            binds,
-            map,
-        })
-    }
-
     /// cdr_1: the calls started in `[from, to]`.
     pub async fn calls_in_range(
         &self,
@@ -323,8 +277,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<CallDetail>> {
-        self.detail(CDR_1, vec![operation_id, from, to], call_detail)
-            .await
+        self.detail(
+            CDR_1,
+            vec![operation_id.into(), from.into(), to.into()],
+            call_detail,
+        )
+        .await
     }
 
     /// cdr_5: the campaign calls started in `[from, to]` that reached nobody.
@@ -334,8 +292,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<CallDetail>> {
-        self.detail(CDR_5.as_str(), vec![operation_id, from, to], call_detail)
-            .await
+        self.detail(
+            CDR_5.as_str(),
+            vec![operation_id.into(), from.into(), to.into()],
+            call_detail,
+        )
+        .await
     }
 
     /// act_3: the calls typed in `[from, to]` (`level` 2: with a second code).
@@ -346,7 +308,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<CallDetail>> {
-        let binds = vec![operation_id, from, to, i64::from(level)];
+        let binds = vec![
+            operation_id.into(),
+            from.into(),
+            to.into(),
+            i64::from(level).into(),
+        ];
         self.detail(ACT_3, binds, call_detail).await
     }
 

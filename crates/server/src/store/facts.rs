@@ -460,7 +460,7 @@ pub(super) async fn codify_in(
     let old_hit = record.try_get::<i64, _>("hit")? != 0;
     sqlx::query(
         "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
-         codified_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
+         codified_at = $5, managed_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
     )
     .bind(record.try_get::<i64, _>("id")?)
     .bind(&input.cod_act)
@@ -705,7 +705,9 @@ async fn apply_attempt(
     };
     sqlx::query(
         "UPDATE records SET status = $2, last_result = $3, attempts = attempts + 1, cycle = $4, \
-         phones_dialed = $5, next_phone = $6 WHERE id = $1",
+         phones_dialed = $5, next_phone = $6, last_conn_id = $7, last_telephone = $8, \
+         managed_at = CASE WHEN managed_at > $9 THEN managed_at ELSE $9 END, \
+         recall_at = CASE WHEN recall_at <= $9 THEN NULL ELSE recall_at END WHERE id = $1",
     )
     .bind(a.record_id)
     .bind(status.after_attempt().as_str())
@@ -713,6 +715,9 @@ async fn apply_attempt(
     .bind(cycle)
     .bind(phones_dialed | bit)
     .bind(i64::from(next_phone))
+    .bind(&a.conn_id)
+    .bind(&a.telephone)
+    .bind(a.started_at)
     .execute(&mut **tx)
     .await?;
 

@@ -50,7 +50,9 @@ mod agents;
 mod calls;
 mod campaigns;
 mod cluster;
+mod detail;
 mod facts;
+mod records;
 mod reports;
 
 use std::fmt;
@@ -73,13 +75,15 @@ pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
-pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, DetailRead, TypedCodes};
+pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
+pub use detail::DetailRead;
 pub use facts::{
     AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact,
     IvrStepFact, TypedCall,
 };
+pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
 
@@ -535,6 +539,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "call detail",
         include_str!("../../migrations/sqlite/0009_call_detail.sql"),
         include_str!("../../migrations/postgres/0009_call_detail.sql"),
+    ),
+    (
+        10,
+        "records_view",
+        include_str!("../../migrations/sqlite/0010_records_view.sql"),
+        include_str!("../../migrations/postgres/0010_records_view.sql"),
     ),
 ];
 

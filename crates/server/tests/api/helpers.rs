@@ -212,6 +212,18 @@ impl TestApp {
         checked(r).await
     }
 
+    /// A GET's status and body as sent (key order kept).
+    pub async fn get_text(&self, token: &str, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("wolkvox-token", token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         self.request(reqwest::Method::GET, token, path, "").await
     }
@@ -234,6 +246,41 @@ impl TestApp {
         assert_eq!(s, StatusCode::OK, "{v}");
         v
     }
+}
+
+/// The keys of the answer's first row, in the order the server wrote them
+/// (serde_json sorts a parsed object's keys, so they are found in the text:
+/// their first place after `"data"` — `"records"` for campaign_15 — or from
+/// the start for a bare array).
+pub fn first_row_keys(body: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    // Rows are in `data`, or in `records` (campaign_15), or the body is them.
+    let field = if body.contains("\"records\":[") {
+        "records"
+    } else {
+        "data"
+    };
+    let row = match &v {
+        serde_json::Value::Array(rows) => rows.first()?,
+        serde_json::Value::Object(o) => match o.get(field)? {
+            serde_json::Value::Array(rows) => rows.first()?,
+            other => other,
+        },
+        _ => return None,
+    };
+    let from = body.find(&format!("\"{field}\"")).unwrap_or(0);
+    let mut keys: Vec<(usize, String)> = row
+        .as_object()?
+        .keys()
+        .map(|k| {
+            let at = body[from..]
+                .find(&format!("\"{k}\":"))
+                .unwrap_or(usize::MAX);
+            (at, k.clone())
+        })
+        .collect();
+    keys.sort();
+    Some(keys.into_iter().map(|(_, k)| k).collect())
 }
 
 pub async fn checked(r: reqwest::Response) -> (StatusCode, Value) {

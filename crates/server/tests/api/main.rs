@@ -19,5 +19,6 @@ mod envelopes;
 mod fuzz;
 mod limits;
 mod postman;
+mod records;
 mod store;
 mod telephony;

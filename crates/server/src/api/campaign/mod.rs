@@ -1,7 +1,9 @@
 //! `campaign.php`: writing to campaigns — codify; create, start, stop and
 //! speed (here); the records' uploads, removals, recycles and the
-//! do-not-call list (`records.rs`).
+//! do-not-call list (`records.rs`); and reading their records — detail,
+//! find_record, campaign_15 (`reads.rs`).
 
+mod reads;
 mod records;
 
 use std::collections::HashMap;
@@ -77,11 +79,17 @@ pub async fn put(
     }
 }
 
-/// `GET campaign.php`: the vendor's GET apis here (detail, find_record,
-/// campaign_15) are not built yet, so any api is "does not exist" — but one
-/// of the other methods' apis asked with GET is told which method it takes.
-pub async fn get(p: Params) -> Answer {
+/// `GET campaign.php?api=detail|find_record|campaign_15…`; one of the other
+/// methods' apis asked with GET is told which method it takes.
+pub async fn get(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    p: Params,
+) -> Answer {
     let method = match required(&p, param::API)? {
+        report::DETAIL => return reads::detail(&st, &caller, &p).await,
+        report::FIND_RECORD => return reads::find_record(&st, &caller, &p).await,
+        report::CAMPAIGN_15 => return reads::campaign_15(&st, &caller, &p).await,
         report::CODIFY | report::START | report::STOP | report::SPEED | report::RECALL_RECORDS => {
             "PUT"
         }
