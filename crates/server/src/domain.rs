@@ -12,7 +12,9 @@ use subtle::ConstantTimeEq;
 /// ```text
 ///  clean ──pick──► dialing ──result──► dialed ──recycle──► clean (next cycle)
 ///    │                │                   │
-///    └────────────────┴──── codify ───────┴──► codified (never dialed again)
+///    └────────────────┴──── codify ───────┴──► codified (never dialed again…
+///                                                 │
+///                            dialed ◄── recall ───┘  …unless called back)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordStatus {
@@ -62,6 +64,9 @@ impl RecordStatus {
             (Clean | Dialing | Codified, RecallByResult) => None,
             (Codified, RecallByCode) => Some(Clean),
             (Clean | Dialing | Dialed, RecallByCode) => None,
+            (Clean, Recall) => Some(Clean),
+            (Dialed | Codified, Recall) => Some(Dialed),
+            (Dialing, Recall) => None,
         }
     }
 
@@ -106,15 +111,18 @@ pub enum RecordEvent {
     RecallByResult,
     /// recall_records by its activity code.
     RecallByCode,
+    /// campaign.php's recall: called back at a date (a codified record too).
+    Recall,
 }
 
 impl RecordEvent {
-    pub const ALL: [RecordEvent; 5] = [
+    pub const ALL: [RecordEvent; 6] = [
         RecordEvent::Pick,
         RecordEvent::Result,
         RecordEvent::Codify,
         RecordEvent::RecallByResult,
         RecordEvent::RecallByCode,
+        RecordEvent::Recall,
     ];
 }
 

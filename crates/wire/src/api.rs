@@ -64,6 +64,12 @@ pub mod report {
     pub const ADD_DNC: &str = "add_dnc";
     pub const REMOVE_RECORD: &str = "remove_record";
     pub const CLEAR_CAMPAIGN: &str = "clear_campaign";
+    /// campaign.php: call a customer back at a date (PUT; real_time.php's
+    /// `recall` lists them).
+    pub const RECALL_CUSTOMER: &str = "recall";
+    pub const EDIT_CAMPAIGN: &str = "edit_campaign";
+    pub const CAMPAIGN_FILTER: &str = "campaign_filter";
+    pub const DELETE_CAMPAIGN: &str = "delete_campaign";
     /// The records managed in a range (GET).
     pub const DETAIL: &str = "detail";
     /// A customer by id or telephone (GET).

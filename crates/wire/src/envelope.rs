@@ -122,6 +122,15 @@ pub struct WriteAnswer {
 }
 
 impl WriteAnswer {
+    /// 200 without rows (delete_campaign).
+    pub fn ok(msg: String) -> Self {
+        WriteAnswer {
+            code: Code(200),
+            error: None,
+            msg,
+        }
+    }
+
     pub fn accepted(msg: String) -> Self {
         WriteAnswer {
             code: Code(202),

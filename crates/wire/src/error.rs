@@ -395,6 +395,42 @@ impl WireError {
             &format!("{FIRST} or {SECOND}"),
         )
     }
+    /// recall: the record is on a call right now.
+    pub fn record_being_dialed(customer_id: &str, campaign_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "CUSTOMER_ID {customer_id} OF CAMPAIGN_ID {campaign_id} IS BEING DIALED: TRY AGAIN WHEN ITS CALL ENDS"
+            ),
+        )
+    }
+    /// recall: a new number, and the record's ten phone columns are full.
+    pub fn no_free_phone(customer_id: &str, telephone: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "CUSTOMER_ID {customer_id} HAS NO FREE PHONE COLUMN FOR {telephone} (TEL1 TO TEL10 ARE FULL): RECALL ONE OF ITS NUMBERS"
+            ),
+        )
+    }
+    /// A change that needs the campaign stopped (delete, a new type).
+    pub fn campaign_started(campaign_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("CAMPAIGN_ID {campaign_id} IS STARTED: STOP IT FIRST"),
+        )
+    }
+    /// A change that needs the campaign's calls ended.
+    pub fn campaign_dialing(campaign_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("CAMPAIGN_ID {campaign_id} HAS CALLS IN PROGRESS: TRY AGAIN WHEN THEY END"),
+        )
+    }
     pub fn unknown_path(path: &str) -> Self {
         Self::new(
             404,

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod calls;
+pub mod campaign;
 pub mod conn_id;
 pub mod date;
 pub mod enums;

@@ -114,7 +114,8 @@ pub struct AgentInSkillRow {
 /// `real_time.php?api=recall&type=all` — one per recall still to come.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScheduledRecallRow {
-    /// How the recall was made: `"add_record"` (a record uploaded with a `recall_date`).
+    /// How the recall was made: [`recall_origin`](crate::records::recall_origin)
+    /// (`add_record`: uploaded with a `recall_date`; `recall`: campaign.php's recall).
     pub type_recall: String,
     /// `YYYY-mm-dd HH:MM:SS`.
     pub date_recall: String,
@@ -500,8 +501,6 @@ pub mod values {
     pub const EXPERTISE: &str = "1";
     /// get_dnc `type`: the list blocks outbound dialing.
     pub const DNC_TYPE: &str = "outbound";
-    /// real_time recall `type_recall`: recalls come from uploaded records.
-    pub const RECALL_FROM_UPLOAD: &str = "add_record";
     /// real_time agents `agent_status` of a pause that has no name.
     pub const UNNAMED_PAUSE: &str = "Pause";
 

@@ -26,6 +26,8 @@ UPDATE records SET managed_at = codified_at
 
 -- detail: the records managed in a range, campaign by campaign.
 CREATE INDEX records_by_managed ON records (campaign_id, managed_at) WHERE managed_at IS NOT NULL;
+-- The dialer's pick: a campaign's recalls that are due come first.
+CREATE INDEX records_recall_by_campaign ON records (campaign_id, recall_at) WHERE recall_at IS NOT NULL;
 -- campaign_15 and find_record by campaign: a campaign's records in upload order.
 CREATE INDEX records_by_campaign ON records (campaign_id, id);
 -- find_record by customer_id, in any campaign of the operation.

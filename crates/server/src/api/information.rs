@@ -77,7 +77,7 @@ async fn campaigns(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             dial_mode: dial_mode(c.current_phone),
             last_use: date(c.last_use, caller),
             recycled: c.recycled.to_string(),
-            turbo_dial: yes_no(false).to_owned(),
+            turbo_dial: yes_no(c.turbo_dial).to_owned(),
             skill_id: optional_id(c.skill_id),
         })
         .collect();

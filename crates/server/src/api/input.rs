@@ -34,6 +34,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         if let Some((name, value)) = p.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
             return Err(WireError::nul_in_parameter(name, value).into());
         }
+        // A name with spaces around it is that name: the vendor's own
+        // collection sends `edit_campaign&%20campaign_id=…`.
+        let p = p
+            .into_iter()
+            .map(|(k, v)| (k.trim().to_owned(), v))
+            .collect();
         Ok(Params(p))
     }
 }

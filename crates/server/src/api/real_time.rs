@@ -81,8 +81,8 @@ pub async fn get(
             }
             let rows: Vec<ScheduledRecallRow> = recalls
                 .into_iter()
-                .map(|(at, phone, campaign, agent)| ScheduledRecallRow {
-                    type_recall: values::RECALL_FROM_UPLOAD.into(),
+                .map(|(at, phone, campaign, agent, origin)| ScheduledRecallRow {
+                    type_recall: origin,
                     date_recall: format_response_date(at, &caller.tz),
                     phone_number: phone,
                     id_campaing: campaign.to_string(),

@@ -85,7 +85,11 @@ impl Engine {
     /// process died is taken over here.
     pub async fn sync_campaigns(&mut self) -> Result<()> {
         let held = self.store.hold_campaigns(self.cfg.operation_id).await?;
-        for s in self.store.campaign_settings(self.cfg.operation_id).await? {
+        let settings = self.store.campaign_settings(self.cfg.operation_id).await?;
+        // A deleted campaign (delete_campaign: stopped, no call in progress) is forgotten.
+        self.campaigns
+            .retain(|id, _| settings.iter().any(|s| s.id == *id));
+        for s in settings {
             let c = self.campaigns.entry(s.id).or_insert_with(|| Campaign {
                 window: (String::new(), String::new()),
                 kind: s.kind,

@@ -26,6 +26,8 @@ pub struct CampaignInfo {
     pub skill_id: Option<i64>,
     /// Its last dial attempt (Unix s).
     pub last_use: Option<i64>,
+    /// edit_campaign's turbo_dial flag.
+    pub turbo_dial: bool,
 }
 
 /// An activity code of the operation.
@@ -223,16 +225,16 @@ impl Store {
     }
 
     /// Recalls still to come after `now` (Unix s), soonest first: (when,
-    /// number, campaign, agent); at most `cap + 1` of them.
+    /// number, campaign, agent, how it was made); at most `cap + 1` of them.
     pub async fn recalls(
         &self,
         operation_id: i64,
         now: i64,
         cap: u64,
-    ) -> Result<Vec<(i64, String, i64, String)>> {
+    ) -> Result<Vec<(i64, String, i64, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT r.recall_at, CASE WHEN r.recall_telephone <> '' THEN r.recall_telephone ELSE r.tel1 END, \
-             r.campaign_id, r.agent_id FROM records r JOIN campaigns c ON c.id = r.campaign_id \
+             r.campaign_id, r.agent_id, r.recall_origin FROM records r JOIN campaigns c ON c.id = r.campaign_id \
              WHERE r.recall_at > $2 AND c.operation_id = $1 AND r.status <> 'codified' \
              ORDER BY r.recall_at, r.id LIMIT $3",
         )
@@ -271,7 +273,7 @@ impl Store {
     ) -> Result<Vec<CampaignInfo>> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.description, c.type, c.status, c.records, c.speed, c.current_phone, \
-             c.recycled, c.skill_id, \
+             c.recycled, c.skill_id, c.turbo_dial, \
              (SELECT MAX(a.started_at) FROM dial_attempts a WHERE a.operation_id = c.operation_id \
               AND a.campaign_id = c.id) AS last_use \
              FROM campaigns c WHERE c.operation_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY c.id",
@@ -296,6 +298,7 @@ impl Store {
                     recycled: r.try_get("recycled")?,
                     skill_id: r.try_get("skill_id")?,
                     last_use: r.try_get("last_use")?,
+                    turbo_dial: r.try_get::<i64, _>("turbo_dial")? != 0,
                 })
             })
             .collect()

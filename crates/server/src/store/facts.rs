@@ -13,6 +13,7 @@ use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::filter::{RecordFilter, bind_filter};
 use super::{Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
 
@@ -530,6 +531,17 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.write_tx().await?;
+        // The campaign's filter (campaign_filter), read in the pick's transaction.
+        let filter: Option<String> =
+            sqlx::query_scalar("SELECT filter FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let filter: Option<RecordFilter> = filter
+            .filter(|f| !f.is_empty())
+            .and_then(|f| serde_json::from_str(&f).ok());
+        let (filter_sql, filter_binds) =
+            filter.map_or_else(Default::default, |f| f.sql(self.backend, 7));
         // Fixed fragments only: the values are bound.
         let mut sql = String::from(concat!(
             "SELECT r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
@@ -557,54 +569,68 @@ impl Store {
         } else {
             sql.push_str(" AND $6 = $6");
         }
-        if rules.agent.is_some() {
-            sql.push_str(
-                " AND r.agent_id IN ('', $5) ORDER BY (r.agent_id = $5) DESC, r.next_phone, r.id LIMIT $3",
-            );
+        sql.push_str(&filter_sql);
+        let agent_first = if rules.agent.is_some() {
+            sql.push_str(" AND r.agent_id IN ('', $5)");
+            "(r.agent_id = $5) DESC, "
         } else {
-            sql.push_str(" AND $5 = $5 ORDER BY r.next_phone, r.id LIMIT $3");
-        }
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(campaign_id)
-            .bind(now)
-            .bind(i64::from(n))
-            .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
-            .bind(rules.agent.as_deref().unwrap_or(""))
-            .bind(self.process_id())
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut claims = Vec::with_capacity(rows.len());
+            sql.push_str(" AND $5 = $5");
+            ""
+        };
+        // Due recalls first (from their own index), then the campaign's order:
+        // phone column by phone column, then upload order.
+        let passes = [
+            format!(
+                "{sql} AND r.recall_at IS NOT NULL ORDER BY {agent_first}r.recall_at, r.id LIMIT $3"
+            ),
+            format!("{sql} ORDER BY {agent_first}r.next_phone, r.id LIMIT $3"),
+        ];
+        let mut claims = Vec::with_capacity(n as usize);
         let mut delta = CounterDelta::default();
-        for row in &rows {
-            let id: i64 = row.try_get("id")?;
-            let taken = sqlx::query(
-                "UPDATE records SET status = 'dialing' WHERE id = $1 AND next_phone > 0 \
-                 AND status IN ('clean', 'dialed')",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if taken != 1 {
-                continue;
+        for pass in passes {
+            let left = n as usize - claims.len();
+            if left == 0 {
+                break;
             }
-            if parse_status(&row.try_get::<String, _>("status")?)?.counts_as_clean() {
-                delta.clean -= 1;
-                delta.dial += 1;
+            let q = sqlx::query(sqlx::AssertSqlSafe(pass))
+                .bind(campaign_id)
+                .bind(now)
+                .bind(left as i64)
+                .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
+                .bind(rules.agent.as_deref().unwrap_or(""))
+                .bind(self.process_id());
+            let rows = bind_filter!(q, &filter_binds).fetch_all(&mut *tx).await?;
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                let taken = sqlx::query(
+                    "UPDATE records SET status = 'dialing' WHERE id = $1 AND next_phone > 0 \
+                     AND status IN ('clean', 'dialed')",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if taken != 1 {
+                    continue;
+                }
+                if parse_status(&row.try_get::<String, _>("status")?)?.counts_as_clean() {
+                    delta.clean -= 1;
+                    delta.dial += 1;
+                }
+                let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(1);
+                delta.phone = delta.phone.max(i64::from(phone));
+                let tels = tels_of(row)?;
+                claims.push(Claim {
+                    record_id: id,
+                    customer_id: row.try_get("customer_id")?,
+                    phone,
+                    telephone: tels
+                        .get(usize::from(phone) - 1)
+                        .cloned()
+                        .unwrap_or_default(),
+                    agent_id: row.try_get("agent_id")?,
+                });
             }
-            let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(1);
-            delta.phone = delta.phone.max(i64::from(phone));
-            let tels = tels_of(row)?;
-            claims.push(Claim {
-                record_id: id,
-                customer_id: row.try_get("customer_id")?,
-                phone,
-                telephone: tels
-                    .get(usize::from(phone) - 1)
-                    .cloned()
-                    .unwrap_or_default(),
-                agent_id: row.try_get("agent_id")?,
-            });
         }
         delta.apply(&mut tx, campaign_id).await?;
         tx.commit().await?;

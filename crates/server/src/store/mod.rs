@@ -51,7 +51,9 @@ mod calls;
 mod campaigns;
 mod cluster;
 mod detail;
+mod edits;
 mod facts;
+mod filter;
 mod records;
 mod reports;
 
@@ -79,10 +81,12 @@ pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use detail::DetailRead;
+pub use edits::{CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallRejection};
 pub use facts::{
     AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact,
     IvrStepFact, TypedCall,
 };
+pub use filter::{FilterCondition, FilterOp, RecordFilter};
 pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
@@ -121,6 +125,21 @@ impl Backend {
         match self {
             Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
             Backend::Postgres => format!("SELECT json_array_elements_text(CAST({param} AS json))"),
+        }
+    }
+
+    /// A text column as a number where it holds one, NULL where it does not
+    /// (so a numeric comparison never matches text, and never fails on it).
+    fn numeric(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "(CASE WHEN {column} <> '' AND {column} NOT GLOB '*[^0-9.-]*' \
+                 THEN CAST({column} AS REAL) END)"
+            ),
+            Backend::Postgres => format!(
+                "(CASE WHEN {column} ~ '^-?[0-9]+([.][0-9]+)?$' \
+                 THEN CAST({column} AS DOUBLE PRECISION) END)"
+            ),
         }
     }
 

@@ -9,6 +9,7 @@ mod agents;
 mod auth;
 mod calls;
 mod campaign_3;
+mod campaign_edits;
 mod campaigns;
 mod codify;
 mod companions;

@@ -332,6 +332,14 @@ async fn the_store_follows_the_record_state_machine_exhaustively() {
                         .await
                         .unwrap();
                 }
+                RecordEvent::Recall => {
+                    // Refused (and nothing changed) while the record is dialed.
+                    let done = store
+                        .recall_record(op, campaign, "C", at(60), None)
+                        .await
+                        .unwrap();
+                    assert_eq!(done.is_ok(), from.on(event).is_some(), "{from:?} + Recall");
+                }
             }
             let status: String = sqlx::query_scalar("SELECT status FROM records WHERE id = $1")
                 .bind(id)

@@ -1,8 +1,10 @@
 //! `campaign.php`: writing to campaigns — codify; create, start, stop and
 //! speed (here); the records' uploads, removals, recycles and the
-//! do-not-call list (`records.rs`); and reading their records — detail,
+//! do-not-call list (`records.rs`); recall, edit_campaign, campaign_filter and
+//! delete_campaign (`edits.rs`); and reading their records — detail,
 //! find_record, campaign_15 (`reads.rs`).
 
+mod edits;
 mod reads;
 mod records;
 
@@ -24,7 +26,7 @@ use super::answer::{Answer, accepted, campaign_of, created, required, type_campa
 use super::input::{Params, json as json_body};
 use crate::store::{Caller, CodifyInput, CodifyRejection, NewCampaign};
 
-/// `PUT campaign.php?api=codify|start|stop|speed|recall_records…`
+/// `PUT campaign.php?api=codify|start|stop|speed|recall_records|recall|edit_campaign|campaign_filter`
 pub async fn put(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -75,6 +77,9 @@ pub async fn put(
         report::STOP => start_stop(&st, &caller, &p, false).await,
         report::SPEED => speed(&st, &caller, &p, &body).await,
         report::RECALL_RECORDS => records::recall_records(&st, &caller, &p, &body).await,
+        report::RECALL_CUSTOMER => edits::recall(&st, &caller, &p, &body).await,
+        report::EDIT_CAMPAIGN => edits::edit_campaign(&st, &caller, &p, &body).await,
+        report::CAMPAIGN_FILTER => edits::campaign_filter(&st, &caller, &p, &body).await,
         _ => Err(WireError::api_not_found().into()),
     }
 }
@@ -90,11 +95,16 @@ pub async fn get(
         report::DETAIL => return reads::detail(&st, &caller, &p).await,
         report::FIND_RECORD => return reads::find_record(&st, &caller, &p).await,
         report::CAMPAIGN_15 => return reads::campaign_15(&st, &caller, &p).await,
-        report::CODIFY | report::START | report::STOP | report::SPEED | report::RECALL_RECORDS => {
-            "PUT"
-        }
+        report::CODIFY
+        | report::START
+        | report::STOP
+        | report::SPEED
+        | report::RECALL_RECORDS
+        | report::RECALL_CUSTOMER
+        | report::EDIT_CAMPAIGN
+        | report::CAMPAIGN_FILTER => "PUT",
         report::CREATE_CAMPAIGN | report::ADD_RECORD | report::ADD_DNC => "POST",
-        report::REMOVE_RECORD | report::CLEAR_CAMPAIGN => "DELETE",
+        report::REMOVE_RECORD | report::CLEAR_CAMPAIGN | report::DELETE_CAMPAIGN => "DELETE",
         _ => return Err(WireError::api_not_found().into()),
     };
     Err(WireError::method_not_allowed(method).into())
@@ -115,7 +125,7 @@ pub async fn post(
     }
 }
 
-/// `DELETE campaign.php?api=remove_record|clear_campaign`
+/// `DELETE campaign.php?api=remove_record|clear_campaign|delete_campaign`
 pub async fn delete(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -125,6 +135,7 @@ pub async fn delete(
     match required(&p, param::API)? {
         report::REMOVE_RECORD => records::remove_record(&st, &caller, &p, &body).await,
         report::CLEAR_CAMPAIGN => records::clear_campaign(&st, &caller, &p).await,
+        report::DELETE_CAMPAIGN => edits::delete_campaign(&st, &caller, &p, &body).await,
         _ => Err(WireError::api_not_found().into()),
     }
 }
