@@ -121,6 +121,7 @@ async fn main() {
             raw_status: "NOANSWER".into(),
             hangup_cause: Some(19),
             conn_id: conn.clone(),
+            amd: None,
         }));
         facts.push(Fact::Call(CallFact {
             operation_id: op2,

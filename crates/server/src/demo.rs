@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{Timestamp, tz::TimeZone};
-use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
+use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -20,8 +20,8 @@ use crate::engine::sim::SimProfile;
 use crate::engine::world;
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
-    AttemptFact, CallFact, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord, Result, Store,
-    StoreError, TypedCall,
+    AttemptFact, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord,
+    Result, Store, StoreError, TypedCall,
 };
 
 /// How much to generate.
@@ -315,6 +315,8 @@ impl Generator {
 struct Dialer {
     campaign_id: i64,
     kind: CampaignType,
+    /// Answering-machine detection on (and Turbo Dial, which reports it).
+    detects: bool,
     skill: i64,
     queue: VecDeque<(i64, String, Vec<String>, usize)>,
     rate: f64,
@@ -396,6 +398,7 @@ pub async fn seed(
     };
     let mut customer_n = 0;
     for (name, kind, started, skill, records, collections, rate) in plans {
+        let detects = collections;
         let titles: Vec<String> = if collections {
             ["Saldo", "Dias mora", "Producto", "Ciudad"]
                 .map(String::from)
@@ -415,11 +418,23 @@ pub async fn seed(
                     skill_id: Some(skill),
                     opt_titles: titles,
                     window: None,
-                    amd: String::new(),
+                    // The collections campaign detects machines (COL's profile).
+                    amd: if detects { "COL".into() } else { String::new() },
                 },
                 created,
             )
             .await?;
+        if detects {
+            // …and runs Turbo Dial (campaign_10 reports its machine codes).
+            let edit = CampaignEdit {
+                turbo_dial: Some(true),
+                ..CampaignEdit::default()
+            };
+            store
+                .edit_campaign(op, id, &edit)
+                .await?
+                .map_err(|e| StoreError::Invalid(format!("demo campaign {id}: {e:?}")))?;
+        }
         let recs: Vec<NewRecord> = (0..records)
             .map(|_| {
                 customer_n += 1;
@@ -452,6 +467,7 @@ pub async fn seed(
         dialers.push(Dialer {
             campaign_id: id,
             kind,
+            detects,
             skill,
             queue,
             rate: size.attempts_per_hour * rate,
@@ -571,6 +587,13 @@ fn attempts_in_minute(
             raw_status: ending.raw_status(),
             hangup_cause: Some(i64::from(ending.q850)),
             conn_id: conn.clone(),
+            // The detecting campaign's answers passed answering-machine detection.
+            amd: match result {
+                _ if !d.detects => None,
+                CallResult::AnswerMachine => Some(AmdResult::Machine),
+                CallResult::Answer | CallResult::Abandon => Some(AmdResult::Human),
+                _ => None,
+            },
         }));
         g.info.attempts += 1;
         if result == CallResult::Answer {

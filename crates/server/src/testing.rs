@@ -331,6 +331,7 @@ pub async fn attempt_history(
                 raw_status: String::new(),
                 hangup_cause: None,
                 conn_id: format!("1.0001.{i}.1"),
+                amd: None,
             })
         })
         .collect())

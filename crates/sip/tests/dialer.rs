@@ -371,6 +371,17 @@ async fn a_machine_is_recorded_hung_up_and_never_bridged() {
     assert_eq!(row["result"], "ANSWER-MACHINE", "{row}");
     let c = marcador.counters().await;
     assert_eq!(c["answer_machine"], "1", "{c}");
+    // campaign_7 shows what detection said of the answer.
+    let day = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("America/Bogota").expect("the zone"))
+        .strftime("%Y%m%d")
+        .to_string();
+    let amd = marcador
+        .get(&format!(
+            "/api/v2/reports_manager.php?api=campaign_7&campaign_id=all&date_ini={day}000000&date_end={day}235959"
+        ))
+        .await;
+    assert_eq!(amd["data"][0]["result"], "machine", "{amd}");
     // Marcador hung up on the machine (sipp saw the BYE) and the agent never took it.
     let carrier = carrier.finished().await;
     assert!(carrier.success(), "carrier sipp: {carrier}");

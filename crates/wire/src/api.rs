@@ -42,6 +42,11 @@ pub mod report {
     pub const CAMPAIGN_2: &str = "campaign_2";
     pub const CAMPAIGN_3: &str = "campaign_3";
     pub const CAMPAIGN_4: &str = "campaign_4";
+    pub const CAMPAIGN_5: &str = "campaign_5";
+    pub const CAMPAIGN_6: &str = "campaign_6";
+    pub const CAMPAIGN_7: &str = "campaign_7";
+    pub const CAMPAIGN_8: &str = "campaign_8";
+    pub const CAMPAIGN_10: &str = "campaign_10";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
     // reports_manager.php, the call reports
     pub const CDR_1: &str = "cdr_1";

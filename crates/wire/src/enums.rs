@@ -139,6 +139,15 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What answering-machine detection said of an answered attempt
+    /// (campaign_7's `result`).
+    AmdResult {
+        Machine = "machine",
+        Human = "human",
+    }
+}
+
 impl CallResult {
     /// The results of a call that reached nobody (cdr_5, cdr_6): not
     /// answered, refused or failed. Machines and abandons were answered.
@@ -198,6 +207,7 @@ mod tests {
         check(CampaignType::ALL, CampaignType::as_str, CampaignType::parse);
         check(AgentStatus::ALL, AgentStatus::as_str, AgentStatus::parse);
         check(HangUp::ALL, HangUp::as_str, HangUp::parse);
+        check(AmdResult::ALL, AmdResult::as_str, AmdResult::parse);
     }
 
     #[test]

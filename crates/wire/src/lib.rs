@@ -20,6 +20,7 @@
 pub mod api;
 pub mod calls;
 pub mod campaign;
+pub mod campaign_reports;
 pub mod conn_id;
 pub mod date;
 pub mod enums;
@@ -32,6 +33,8 @@ pub mod rows;
 pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};
-pub use enums::{AgentStatus, CallResult, CampaignStatus, CampaignType, HangUp, TypeInteraction};
+pub use enums::{
+    AgentStatus, AmdResult, CallResult, CampaignStatus, CampaignType, HangUp, TypeInteraction,
+};
 pub use envelope::{Code, Envelope, WriteAnswer};
 pub use error::WireError;

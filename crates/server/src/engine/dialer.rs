@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
+use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 
 use super::agents::AgentState;
 use super::pacing::Pacer;
@@ -73,6 +73,8 @@ pub(super) struct LiveCall {
     pub hang_up: HangUp,
     /// The attempt's result, once written.
     pub result: Option<CallResult>,
+    /// What answering-machine detection said, when it ran.
+    pub amd: Option<AmdResult>,
 }
 
 impl Engine {
@@ -285,6 +287,7 @@ impl Engine {
                 talker: None,
                 hang_up: HangUp::System,
                 result: None,
+                amd: None,
             },
         );
         id
@@ -356,6 +359,15 @@ impl Engine {
         c.answered_ms = Some(now);
         let (campaign, preview_agent, after) = (c.campaign, c.agent, now - c.started_ms);
         let human = by != Answerer::Machine;
+        // Detection ran if the campaign asked for it (the simulator reports
+        // machines whatever the campaign says: only a detecting campaign's count).
+        if self.campaigns.get(&campaign).is_some_and(|k| k.amd) {
+            c.amd = match by {
+                Answerer::Machine => Some(AmdResult::Machine),
+                Answerer::Person => Some(AmdResult::Human),
+                Answerer::Unknown => None,
+            };
+        }
         self.settle(call, human);
         if !human {
             if let Some(agent) = preview_agent {
@@ -509,6 +521,7 @@ impl Engine {
             raw_status: c.ending.raw_status(),
             hangup_cause: Some(i64::from(c.ending.q850)),
             conn_id: c.conn_id.clone(),
+            amd: c.amd,
         }));
     }
 

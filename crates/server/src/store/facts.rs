@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::rows::Campaign3Row;
 use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
-use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
+use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -32,6 +32,8 @@ pub struct AttemptFact {
     /// Q.850 hang-up cause, when known.
     pub hangup_cause: Option<i64>,
     pub conn_id: String,
+    /// What answering-machine detection said of an answer (none: it did not run).
+    pub amd: Option<AmdResult>,
 }
 
 /// A call of the operation, in any direction.
@@ -771,8 +773,8 @@ async fn apply_attempt(
         .unwrap_or(0);
     sqlx::query(
         "INSERT INTO dial_attempts (operation_id, campaign_id, record_id, started_at, phone, telephone, \
-         result, raw_status, hangup_cause, conn_id, wire_bytes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         result, raw_status, hangup_cause, conn_id, wire_bytes, amd) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(operation_id)
     .bind(a.campaign_id)
@@ -785,6 +787,7 @@ async fn apply_attempt(
     .bind(a.hangup_cause)
     .bind(&a.conn_id)
     .bind(wire_bytes)
+    .bind(a.amd.map_or("", AmdResult::as_str))
     .execute(&mut **tx)
     .await?;
     Ok(())

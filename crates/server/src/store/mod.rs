@@ -48,6 +48,7 @@ macro_rules! quota_used {
 mod admin;
 mod agents;
 mod calls;
+mod campaign_reports;
 mod campaigns;
 mod cluster;
 mod detail;
@@ -78,6 +79,7 @@ pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
+pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
 pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use detail::DetailRead;

@@ -341,6 +341,7 @@ pub fn attempt(
         raw_status: "TEST".into(),
         hangup_cause: None,
         conn_id: conn.into(),
+        amd: None,
     })
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod calls;
 mod campaign_3;
 mod campaign_edits;
+mod campaign_reports;
 mod campaigns;
 mod codify;
 mod companions;
