@@ -654,14 +654,16 @@ fn inbound_in_minute(
         } else {
             CallResult::Answer
         };
+        let customer = world::identified_caller(&tel);
+        // A caller who hung up in the menu never reached the skill's queue.
         let (conn, _) = g.call(
             at,
             TypeInteraction::Inbound,
             result,
             tel,
-            String::new(),
+            customer,
             rp,
-            skill,
+            skill.filter(|_| !hung_up),
         );
         if let Some(Fact::Call(c)) = g.facts.last_mut() {
             c.rp_id = Some(rp);

@@ -48,6 +48,12 @@ pub mod report {
     pub const CAMPAIGN_8: &str = "campaign_8";
     pub const CAMPAIGN_10: &str = "campaign_10";
     pub const DIAGRAM_1_3: &str = "diagram_1_3";
+    pub const DIAGRAM_1: &str = "diagram_1";
+    pub const DIAGRAM_1_1: &str = "diagram_1_1";
+    pub const DIAGRAM_1_2: &str = "diagram_1_2";
+    pub const DIAGRAM_11: &str = "diagram_11";
+    pub const DIAGRAM_13: &str = "diagram_13";
+    pub const DIAGRAM_14: &str = "diagram_14";
     // reports_manager.php, the call reports
     pub const CDR_1: &str = "cdr_1";
     pub const CDR_2: &str = "cdr_2";

@@ -149,6 +149,19 @@ pub fn format_response_date(unix_seconds: i64, tz: &TimeZone) -> String {
     }
 }
 
+/// Day reports' `YYYY-mm-dd` (diagram_1_1).
+pub const RESPONSE_DAY_FORMAT: &str = "%Y-%m-%d";
+/// Hour reports' `YYYY-mm-dd HH:00:00`: the hour's start (diagram_1_2).
+pub const RESPONSE_HOUR_FORMAT: &str = "%Y-%m-%d %H:00:00";
+
+/// An instant's local day or hour in `tz` by one of the formats above.
+pub fn format_response_period(unix_seconds: i64, tz: &TimeZone, format: &str) -> String {
+    match Timestamp::from_second(unix_seconds) {
+        Ok(ts) => ts.to_zoned(tz.clone()).strftime(format).to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 /// When the daily quota counted at `at` resets: the next midnight of the
 /// operation's zone (the quota counts requests per local calendar day).
 pub fn quota_resets_at(at: Timestamp, tz: &TimeZone) -> jiff::Zoned {

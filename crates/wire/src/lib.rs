@@ -23,6 +23,7 @@ pub mod campaign;
 pub mod campaign_reports;
 pub mod conn_id;
 pub mod date;
+pub mod diagrams;
 pub mod enums;
 pub mod envelope;
 pub mod error;

@@ -132,14 +132,15 @@ impl Engine {
             started_at: c.started_ms.div_euclid(1000),
             type_interaction: TypeInteraction::Inbound,
             result,
+            customer_id: world::identified_caller(&c.telephone),
             telephone: c.telephone,
-            customer_id: String::new(),
             conn_id: c.conn_id,
             campaign_id: None,
             rp_id: Some(c.rp_id),
             duration: (self.now - c.started_ms + talk) / 1000,
             agent_id: agent.map(|a| self.agents[a].id),
-            skill_id: c.skill,
+            // A caller who hung up in the menu never reached the skill's queue.
+            skill_id: c.skill.filter(|_| !c.hang_up_in_menu),
             ring_seconds: (self.now - c.started_ms) / 1000,
             hang_up: HangUp::Customer,
         }));

@@ -55,6 +55,7 @@ mod detail;
 mod edits;
 mod facts;
 mod filter;
+mod ivr;
 mod records;
 mod reports;
 
@@ -89,6 +90,7 @@ pub use facts::{
     IvrStepFact, TypedCall,
 };
 pub use filter::{FilterCondition, FilterOp, RecordFilter};
+pub use ivr::{IvrCall, IvrStep, QUARTER};
 pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
@@ -566,6 +568,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "records_view",
         include_str!("../../migrations/sqlite/0010_records_view.sql"),
         include_str!("../../migrations/postgres/0010_records_view.sql"),
+    ),
+    (
+        11,
+        "ivr_calls",
+        include_str!("../../migrations/sqlite/0011_ivr_calls.sql"),
+        include_str!("../../migrations/postgres/0011_ivr_calls.sql"),
     ),
 ];
 

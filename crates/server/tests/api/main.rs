@@ -19,6 +19,7 @@ mod diagram;
 mod engine;
 mod envelopes;
 mod fuzz;
+mod ivr_reports;
 mod limits;
 mod postman;
 mod records;

@@ -1,22 +1,21 @@
 //! `reports_manager.php`: the ranged reports. The call reports (cdr_*,
 //! act_*) are in `calls.rs`, the campaign reports but campaign_3
-//! (campaign_1, 2, 4, 5, 6, 7, 8, 10) in `campaigns.rs`; here: campaign_3
-//! (streamed from its index, caps checked before the first byte) and
-//! diagram_1_3 (hourly rollups plus the partial hours).
+//! (campaign_1, 2, 4, 5, 6, 7, 8, 10) in `campaigns.rs`, the IVR reports
+//! (diagram_*) in `ivr.rs`; here: campaign_3 (streamed from its index, caps
+//! checked before the first byte).
 
 use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{ALL_CAMPAIGNS, param, report};
-use marcador_wire::format::duration_hms;
-use marcador_wire::rows::Diagram13Row;
 
-use super::answer::{Answer, found, range, required};
+use super::answer::{Answer, range, required};
 use super::input::Params;
 use super::{ApiError, AppState, stream};
 
 mod calls;
 mod campaigns;
+mod ivr;
 use crate::store::{Caller, CampaignSel};
 
 /// `GET reports_manager.php?api=…&date_ini=…&date_end=…`
@@ -32,6 +31,9 @@ pub async fn get(
     if let Some(answer) = campaigns::get(&st, &caller, api, &p).await {
         return answer;
     }
+    if let Some(answer) = ivr::get(&st, &caller, api, &p).await {
+        return answer;
+    }
     match api {
         report::CAMPAIGN_3 => {
             let sel = campaign_sel(&st, &caller, &p).await?;
@@ -42,25 +44,6 @@ pub async fn get(
                 .campaign_3_read(caller.operation_id, sel, from, to, cap)
                 .await?;
             stream::campaign_3(&st.limits, read, caller.tz.clone()).await
-        }
-        report::DIAGRAM_1_3 => {
-            let (from, to) = range(&p, &caller)?;
-            let rows: Vec<Diagram13Row> = st
-                .store
-                .ivr_option_totals(caller.operation_id, from, to)
-                .await?
-                .into_iter()
-                .map(|t| Diagram13Row {
-                    rp_id: t.rp_id.to_string(),
-                    calls: t.calls.to_string(),
-                    time: duration_hms(t.seconds),
-                    cod_opc_menu: t.option,
-                })
-                .collect();
-            if rows.len() as u64 > st.limits.max_records_per_answer {
-                return Err(WireError::too_many_records(st.limits.max_records_per_answer).into());
-            }
-            found(&st, rows)
         }
         _ => Err(WireError::api_not_found().into()),
     }
