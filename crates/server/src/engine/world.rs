@@ -74,7 +74,7 @@ pub fn identified_caller(telephone: &str) -> String {
         .fold(0, |n, d| {
             n.wrapping_mul(31).wrapping_add(u64::from(d - b'0'))
         });
-    if digits % 2 == 0 {
+    if digits.is_multiple_of(2) {
         format!("{}", 10_000_000 + digits % 89_999_999)
     } else {
         String::new()
