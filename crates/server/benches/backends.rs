@@ -130,6 +130,7 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
             skill_id: None,
             ring_seconds: 9,
             hang_up: HangUp::Customer,
+            wait_seconds: None,
         }));
         if a.result == CallResult::Answer {
             calls.push(Fact::CallCode(CallCodeFact {

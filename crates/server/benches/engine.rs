@@ -138,6 +138,7 @@ async fn main() {
             skill_id: None,
             ring_seconds: 30,
             hang_up: HangUp::System,
+            wait_seconds: None,
         }));
         if facts.len() >= batch * 2 {
             store2

@@ -520,11 +520,13 @@ impl Setup {
             })
             .collect();
         cfg.other_calls_per_hour = sim.other_calls_per_hour;
+        cfg.breaks = self.pauses.iter().map(|p| p.id.clone()).collect();
         cfg.wrap_up_ms = i64::from(self.operation.wrap_up_s.unwrap_or(60)) * 1000;
         if self.telephony.kind == TelephonyKind::Sip {
             // Simulated callers would reach real agents' phones with nobody on the line.
             cfg.inbound.clear();
             cfg.other_calls_per_hour = 0.0;
+            cfg.breaks.clear();
         }
         cfg.ring_timeout_ms = i64::from(
             self.telephony

@@ -21,11 +21,11 @@ use marcador_wire::calls::TIMEOUT_ACW;
 use rand::RngExt;
 
 use super::telephony::{AgentRef, CallRef, Command, Party};
-use super::{Engine, Event};
+use super::{Engine, Event, world};
 use crate::domain::{AgentPhase, AgentTimes};
 use crate::store::{
-    AgentCall, AgentCommand, AgentFact, AgentRow, CallCodeFact, CodifyInput, Fact, Result,
-    TypedCall,
+    AgentCall, AgentCommand, AgentFact, AgentInterval, AgentRow, AgentSession, CallCodeFact,
+    CodifyInput, Fact, Result, TypedCall,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,10 +155,43 @@ impl Engine {
             _ => None,
         };
         let now = self.now;
+        let operation_id = self.cfg.operation_id;
         let a = &mut self.agents[agent];
+        let left = a.state;
         a.state = state;
+        let mut facts = Vec::new();
         if a.phase != phase || call.is_some() {
-            a.times.add(a.phase, now - a.phase_since);
+            let ms = now - a.phase_since;
+            a.times.add(a.phase, ms);
+            // The state left, as a fact: the agent reports add these up.
+            if a.phase != AgentPhase::Logout && ms > 0 {
+                let on_call = matches!(
+                    left,
+                    AgentState::Talking { .. } | AgentState::AfterCall { .. }
+                );
+                facts.push(Fact::AgentInterval(AgentInterval {
+                    operation_id,
+                    agent_id: a.id,
+                    phase: a.phase,
+                    pause: a.pause.clone(),
+                    started_ms: a.phase_since,
+                    ms,
+                    conn_id: if on_call {
+                        a.call.conn_id.clone()
+                    } else {
+                        String::new()
+                    },
+                    campaign_id: a.call.campaign_id,
+                }));
+            }
+            if phase == AgentPhase::Logout && a.phase != AgentPhase::Logout {
+                facts.push(Fact::AgentSession(AgentSession {
+                    operation_id,
+                    agent_id: a.id,
+                    login_ms: a.login_ms,
+                    logout_ms: now,
+                }));
+            }
             if a.phase == AgentPhase::Logout && phase != AgentPhase::Logout {
                 // A new session: its times start now.
                 a.times = AgentTimes::default();
@@ -180,6 +213,7 @@ impl Engine {
             a.pause.clear();
         }
         a.dirty = true;
+        self.facts.extend(facts);
     }
 
     /// The state of every agent that changed, as facts for the next write.
@@ -301,9 +335,27 @@ impl Engine {
             Some(Pending::Pause(code)) => self.pause(agent, code),
             Some(Pending::Logout) => self.log_out(agent),
             None => {
+                // A simulated agent now and then takes one of the operation's breaks.
+                if self.agents[agent].simulated
+                    && let Some((code, ms)) = world::takes_break(&mut self.rng, &self.cfg.breaks)
+                {
+                    self.pause(agent, code);
+                    let serial = self.agents[agent].logins;
+                    self.schedule(self.now + ms, Event::BreakEnd { agent, serial });
+                    return;
+                }
                 self.set_state(agent, AgentState::Idle);
                 self.serve_waiting(agent);
             }
+        }
+    }
+
+    /// A simulated agent's break ran its time (unless it left the pause meanwhile).
+    pub(super) fn break_end(&mut self, agent: usize, serial: u64) {
+        let a = &self.agents[agent];
+        if a.logins == serial && a.state == AgentState::Paused {
+            self.set_state(agent, AgentState::Idle);
+            self.serve_waiting(agent);
         }
     }
 

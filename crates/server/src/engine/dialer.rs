@@ -554,6 +554,14 @@ impl Engine {
             skill_id,
             ring_seconds: (c.answered_ms.unwrap_or(self.now) - c.started_ms) / 1000,
             hang_up: c.hang_up,
+            // A person's answer to a predictive call waits for a free agent
+            // (bridged, or abandoned at the 2-second limit).
+            wait_seconds: match (c.agent, c.answered_ms, result) {
+                (None, Some(answered), CallResult::Answer | CallResult::Abandon) => {
+                    Some((c.bridged_ms.unwrap_or(self.now) - answered) / 1000)
+                }
+                _ => None,
+            },
         }));
     }
 }

@@ -20,6 +20,8 @@ pub(super) struct InboundCall {
     telephone: String,
     pub conn_id: String,
     started_ms: i64,
+    /// When the caller left the menu (and, unless it hung up there, queued).
+    menu_end_ms: i64,
     talk_ms: i64,
     hang_up_in_menu: bool,
 }
@@ -62,6 +64,7 @@ impl Engine {
                         telephone,
                         conn_id: conn,
                         started_ms: start,
+                        menu_end_ms: t,
                         talk_ms,
                         hang_up_in_menu,
                     },
@@ -143,6 +146,8 @@ impl Engine {
             skill_id: c.skill.filter(|_| !c.hang_up_in_menu),
             ring_seconds: (self.now - c.started_ms) / 1000,
             hang_up: HangUp::Customer,
+            wait_seconds: (c.skill.is_some() && !c.hang_up_in_menu)
+                .then(|| (self.now - c.menu_end_ms) / 1000),
         }));
     }
 
@@ -169,6 +174,7 @@ impl Engine {
                     skill_id: None,
                     ring_seconds: 0,
                     hang_up: HangUp::Customer,
+                    wait_seconds: None,
                 }));
             }
         }

@@ -78,6 +78,8 @@ pub struct EngineConfig {
     pub inbound: Vec<InboundSim>,
     /// Internal calls, transfers and conferences per hour (calls_last_10 shows every type).
     pub other_calls_per_hour: f64,
+    /// The pause codes simulated agents take breaks in (none: they never pause on their own).
+    pub breaks: Vec<String>,
 }
 
 /// Callers of one routing point: they walk its menu (one to three options,
@@ -108,6 +110,7 @@ impl EngineConfig {
             max_lines_per_agent: 6.0,
             inbound: Vec::new(),
             other_calls_per_hour: 0.0,
+            breaks: Vec::new(),
         }
     }
 }
@@ -176,6 +179,11 @@ enum Event {
     InboundTalkEnd {
         agent: usize,
         call: CallRef,
+    },
+    /// A simulated agent's break is over (its log-in `serial`).
+    BreakEnd {
+        agent: usize,
+        serial: u64,
     },
 }
 
@@ -343,6 +351,7 @@ impl Engine {
             Event::RingTimeout(call) => self.ring_timeout(call),
             Event::WaitExpired(call) => self.wait_expired(call),
             Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call).await?,
+            Event::BreakEnd { agent, serial } => self.break_end(agent, serial),
             Event::AgentRingTimeout { agent, serial } => self.agent_ring_timeout(agent, serial),
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
             Event::MenuDone(call) => self.menu_done(call),

@@ -107,6 +107,16 @@ pub fn hangs_up_in_menu(rng: &mut StdRng, steps: &[(String, i64)]) -> bool {
     steps.last().is_some_and(|s| s.0 == PULSE) && rng.random_bool(0.5)
 }
 
+/// Whether a simulated agent, just free, takes a break in one of `pauses`,
+/// and for how long (ms): about one call in 25, for 3 to 15 minutes.
+pub fn takes_break(rng: &mut StdRng, pauses: &[String]) -> Option<(String, i64)> {
+    if pauses.is_empty() || !rng.random_bool(0.04) {
+        return None;
+    }
+    let code = pauses[rng.random_range(0..pauses.len())].clone();
+    Some((code, rng.random_range(180_000..900_000)))
+}
+
 /// How long an inbound caller talks with an agent, in milliseconds.
 pub fn inbound_talk_ms(rng: &mut StdRng) -> i64 {
     rng.random_range(60_000..400_000)

@@ -56,6 +56,8 @@ pub struct CallFact {
     /// From dialing (or arriving) to an answer, or to the end when nothing answered.
     pub ring_seconds: i64,
     pub hang_up: HangUp,
+    /// Seconds it waited in its skill's queue for an agent (none: it never queued).
+    pub wait_seconds: Option<i64>,
 }
 
 /// The codes typed on a call (or [`TIMEOUT_ACW`](marcador_wire::calls::TIMEOUT_ACW)).
@@ -92,6 +94,10 @@ pub enum Fact {
     Agent(super::agents::AgentFact),
     /// Codes typed on a call without a record to codify (TIMEOUTACW).
     CallCode(CallCodeFact),
+    /// A state an agent left, with how long it lasted.
+    AgentInterval(super::agent_time::AgentInterval),
+    /// An agent's session from log-in to log-out.
+    AgentSession(super::agent_time::AgentSession),
 }
 
 /// The body of a codify, already checked for its required fields.
@@ -184,6 +190,8 @@ struct Tally {
     days: BTreeMap<(i64, String), i64>,
     /// (operation, hour, routing point, option) → (calls, seconds).
     ivr: BTreeMap<(i64, i64, i64, String), (i64, i64)>,
+    /// Agents' time per half hour.
+    agents: super::agent_time::AgentTally,
 }
 
 /// A campaign touched by the batch: what attempts need to know of it, and
@@ -268,6 +276,7 @@ impl Tally {
             .execute(&mut **tx)
             .await?;
         }
+        super::agent_time::write_tally(tx, &self.agents).await?;
         Ok(())
     }
 }
@@ -364,6 +373,10 @@ impl Store {
                 Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
                 Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
                 Fact::CallCode(c) => apply_call_code(&mut tx, c).await?,
+                Fact::AgentInterval(i) => {
+                    super::agent_time::apply_interval(&mut tx, &mut tally.agents, i).await?
+                }
+                Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
             }
         }
         tally.write(&mut tx).await?;
@@ -796,8 +809,8 @@ async fn apply_attempt(
 async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, customer_id, \
-         conn_id, campaign_id, rp_id, duration, agent_id, skill_id, ring_seconds, hang_up) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         conn_id, campaign_id, rp_id, duration, agent_id, skill_id, ring_seconds, hang_up, wait_seconds) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(c.operation_id)
     .bind(c.started_at)
@@ -813,6 +826,7 @@ async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<
     .bind(c.skill_id)
     .bind(c.ring_seconds)
     .bind(c.hang_up.as_str())
+    .bind(c.wait_seconds)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -46,6 +46,7 @@ macro_rules! quota_used {
 }
 
 mod admin;
+mod agent_time;
 mod agents;
 mod calls;
 mod campaign_reports;
@@ -76,6 +77,7 @@ use tokio_util::sync::CancellationToken;
 type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
@@ -574,6 +576,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "ivr_calls",
         include_str!("../../migrations/sqlite/0011_ivr_calls.sql"),
         include_str!("../../migrations/postgres/0011_ivr_calls.sql"),
+    ),
+    (
+        12,
+        "agent_time",
+        include_str!("../../migrations/sqlite/0012_agent_time.sql"),
+        include_str!("../../migrations/postgres/0012_agent_time.sql"),
     ),
 ];
 

@@ -46,6 +46,7 @@ async fn agent_calls(app: &TestApp) -> i64 {
             skill_id: Some(skill),
             ring_seconds: 7,
             hang_up,
+            wait_seconds: None,
         })
     };
     app.store

@@ -77,6 +77,7 @@ async fn detections_and_a_preview_call(app: &TestApp) {
                 skill_id: Some(skill),
                 ring_seconds: 6,
                 hang_up: HangUp::Agent,
+                wait_seconds: None,
             }),
         ])
         .await

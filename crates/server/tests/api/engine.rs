@@ -415,3 +415,84 @@ async fn a_customer_reached_today_is_not_dialed_again_that_day() {
         1
     );
 }
+
+both!(the_engines_agents_leave_every_state_as_a_fact);
+/// Two hours of predictive and inbound traffic: each simulated agent's
+/// states follow one another from its log-in without gap or overlap up to the
+/// state it is in now, some of them breaks in the operation's pauses; every
+/// queued call says how long it waited.
+async fn the_engines_agents_leave_every_state_as_a_fact() {
+    use marcador_server::engine::InboundSim;
+    let (db, store) = test_store().await;
+    let (op, _campaign) = setup(&store, 4, 3_000).await;
+    let rp = store.create_routing_point(op, "Principal").await.unwrap();
+    let skill = store.agents(op).await.unwrap()[0].skills[0];
+    let mut cfg = EngineConfig::new(op, 9);
+    cfg.inbound = vec![InboundSim {
+        rp_id: rp,
+        skill_id: Some(skill),
+        options: vec![("1".into(), 80), ("PULSE".into(), 20)],
+        calls_per_hour: 30.0,
+    }];
+    cfg.breaks = vec!["BRK".into()];
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(9, SimProfile::default()),
+        cfg,
+        now(),
+    )
+    .await
+    .unwrap();
+    engine
+        .run_until(now().checked_add(SignedDuration::from_hours(2)).unwrap())
+        .await
+        .unwrap();
+    let raw = raw_pool(&db).await;
+    let events: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT agent_id, started_ms, ms, state, pause FROM agent_events ORDER BY agent_id, started_ms, id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    let now_state: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT agent_id, login_ms, since_ms FROM agent_status ORDER BY agent_id")
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+    assert_eq!(now_state.len(), 4);
+    for (agent, login, since) in now_state {
+        let mut at = login;
+        for e in events.iter().filter(|e| e.0 == agent) {
+            assert_eq!(e.1, at, "agent {agent}: a gap or an overlap at {at}");
+            at += e.2;
+        }
+        assert_eq!(
+            at, since,
+            "agent {agent}: its states lead to the one it is in"
+        );
+    }
+    let states: std::collections::BTreeSet<&str> = events.iter().map(|e| e.3.as_str()).collect();
+    for s in ["acw", "pause", "ready", "talk_in", "talk_out"] {
+        assert!(states.contains(s), "{s} in {states:?}");
+    }
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.3 == "pause")
+            .all(|e| e.4 == "BRK")
+    );
+    let waits: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT type_interaction, wait_seconds FROM calls WHERE wait_seconds IS NOT NULL",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(waits.iter().any(|w| w.0 == "inbound"), "{waits:?}");
+    assert!(
+        waits
+            .iter()
+            .filter(|w| w.0 == "out_pre")
+            .all(|w| (0..=2).contains(&w.1)),
+        "a predictive answer waits at most 2 s: {waits:?}"
+    );
+}

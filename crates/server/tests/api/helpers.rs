@@ -369,6 +369,7 @@ pub fn call(
         skill_id: None,
         ring_seconds: 0,
         hang_up: HangUp::Customer,
+        wait_seconds: None,
     })
 }
 

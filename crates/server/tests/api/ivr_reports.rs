@@ -62,6 +62,7 @@ async fn ivr_calls(app: &TestApp) -> i64 {
             skill_id,
             ring_seconds: ring,
             hang_up: HangUp::Customer,
+            wait_seconds: None,
         })
     };
     app.store

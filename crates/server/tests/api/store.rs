@@ -481,3 +481,80 @@ async fn admission_counts_only_admitted_requests_and_a_lease_past_its_expiry_sto
     assert_eq!(admit(5).await.unwrap(), Admission::Busy);
     assert_eq!(store.quota_used(op, day).await.unwrap(), 5);
 }
+
+both!(the_demos_agent_time_adds_up);
+/// The demo's agents: each session is covered by the agent's states end to
+/// end — none overlapping, no gap — and the half-hour rollup holds exactly
+/// the raw intervals' time.
+async fn the_demos_agent_time_adds_up() {
+    let (_dir, store, raw) = open().await;
+    let size = DemoSize {
+        records: 300,
+        days: 2,
+        attempts_per_hour: 40.0,
+        inbound_per_hour: 10.0,
+    };
+    demo::seed(&store, 5, now(), None, size).await.unwrap();
+    let sessions: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT agent_id, login_ms, logout_ms FROM agent_sessions ORDER BY agent_id, login_ms",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(
+        sessions.len() >= 19,
+        "every agent works each day: {sessions:?}"
+    );
+    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT agent_id, started_ms, ms, state FROM agent_events ORDER BY agent_id, started_ms, id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    let states: std::collections::BTreeSet<&str> = events.iter().map(|e| e.3.as_str()).collect();
+    assert_eq!(
+        states.into_iter().collect::<Vec<_>>(),
+        ["acw", "pause", "ready", "talk_in", "talk_out"]
+    );
+    for (agent, login, logout) in &sessions {
+        let inside: Vec<&(i64, i64, i64, String)> = events
+            .iter()
+            .filter(|e| e.0 == *agent && e.1 >= *login && e.1 < *logout)
+            .collect();
+        let mut at = *login;
+        for e in &inside {
+            assert_eq!(
+                e.1, at,
+                "agent {agent}: a gap or an overlap at {at} ({e:?})"
+            );
+            at += e.2;
+        }
+        assert_eq!(
+            at, *logout,
+            "agent {agent}'s session {login}..{logout} ends covered"
+        );
+    }
+    let total: i64 = events.iter().map(|e| e.2).sum();
+    let rolled: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(ring_ms + ready_ms + inbound_ms + outbound_ms + acw_ms + aux_ms) AS BIGINT) \
+         FROM agent_rollup",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(rolled, total);
+    // Every call an agent took has its talk, and every queued call its wait.
+    let (talked, waits): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN agent_id IS NOT NULL AND result = 'answer' THEN 1 END), \
+         COUNT(wait_seconds) FROM calls",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    let talks = events.iter().filter(|e| e.3.starts_with("talk")).count() as i64;
+    assert!(
+        talks >= talked && talked > 100,
+        "{talks} talks, {talked} calls"
+    );
+    assert!(waits > 100, "{waits}");
+}

@@ -8,12 +8,16 @@
 //! world it draws from (callers, menu walks, internal calls, raw statuses) is
 //! the live engine's own, `engine::world`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use jiff::{Timestamp, tz::TimeZone};
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+
+mod staff;
+
+use staff::{Staff, Work};
 
 use crate::engine::EngineConfig;
 use crate::engine::sim::SimProfile;
@@ -229,8 +233,8 @@ struct Generator {
     seq: u64,
     facts: Vec<Fact>,
     codifies: Vec<(i64, CampaignType, CodifyInput, i64, TypedCall)>,
-    /// The operation's agents (their store ids) by skill.
-    agents: BTreeMap<i64, Vec<i64>>,
+    /// The operation's agents through the history.
+    staff: Staff,
     info: DemoInfo,
 }
 
@@ -254,61 +258,56 @@ impl Generator {
         Ok(())
     }
 
-    /// A call's row; one a person answered (`skill`: the skill it was for)
-    /// goes to one of the skill's agents, who or whose customer hangs up.
-    /// The agent who took it, if one did.
-    #[allow(clippy::too_many_arguments)]
-    fn call(
-        &mut self,
-        at: i64,
-        ti: TypeInteraction,
-        result: CallResult,
-        tel: String,
-        customer: String,
-        station: i64,
-        skill: Option<i64>,
-    ) -> (String, Option<i64>) {
-        let conn = self.conn_id(station, at);
-        let agent = match (result, skill) {
-            (CallResult::Answer, Some(skill)) => self
-                .agents
-                .get(&skill)
-                .filter(|a| !a.is_empty())
-                .map(|a| a[self.rng.random_range(0..a.len())]),
-            _ => None,
-        };
-        let hang_up = match (agent, ti) {
+    /// A call's row: who hung up follows who was on it (an agent, or a
+    /// customer nobody took: the customer on inbound, Marcador otherwise).
+    fn call(&mut self, c: NewCall) {
+        let hang_up = match (c.agent, c.ti) {
             (Some(_), _) if self.rng.random_bool(0.3) => HangUp::Agent,
             (Some(_), _) | (None, TypeInteraction::Inbound) => HangUp::Customer,
             (None, _) => HangUp::System,
         };
-        let ring_seconds = world::ring_seconds(&mut self.rng, result);
-        // A call nobody answered lasts its ringing.
-        let duration = match result {
-            CallResult::Answer | CallResult::AnswerMachine | CallResult::Abandon => {
-                self.rng.random_range(20..400)
-            }
-            _ => ring_seconds,
-        };
         self.facts.push(Fact::Call(CallFact {
             operation_id: self.operation_id,
-            started_at: at,
-            type_interaction: ti,
-            result,
-            telephone: tel,
-            customer_id: customer,
-            conn_id: conn.clone(),
-            campaign_id: None,
-            rp_id: None,
-            duration,
-            agent_id: agent,
-            skill_id: skill,
-            ring_seconds,
+            started_at: c.at,
+            type_interaction: c.ti,
+            result: c.result,
+            telephone: c.telephone,
+            customer_id: c.customer_id,
+            conn_id: c.conn_id,
+            campaign_id: c.campaign_id,
+            rp_id: c.rp_id,
+            duration: c.duration,
+            agent_id: c.agent,
+            skill_id: c.skill,
+            ring_seconds: c.ring_seconds,
             hang_up,
+            wait_seconds: c.wait_seconds,
         }));
         self.info.calls += 1;
-        (conn, agent)
     }
+
+    /// A simulated agent's after-call work, as the live engine draws it (ms).
+    fn acw_ms(&mut self) -> i64 {
+        let (lo, hi) = self.info.engine.acw_ms;
+        self.rng.random_range(lo..=hi)
+    }
+}
+
+/// A call of the history, as [`Generator::call`] writes it.
+struct NewCall {
+    at: i64,
+    ti: TypeInteraction,
+    result: CallResult,
+    telephone: String,
+    customer_id: String,
+    conn_id: String,
+    campaign_id: Option<i64>,
+    rp_id: Option<i64>,
+    duration: i64,
+    agent: Option<i64>,
+    skill: Option<i64>,
+    ring_seconds: i64,
+    wait_seconds: Option<i64>,
 }
 
 /// One campaign's dialing queue: (record id, customer id, phones, phone index).
@@ -491,12 +490,14 @@ pub async fn seed(
         );
     }
 
-    let mut agents: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for a in store.agents(op).await? {
-        for skill in &a.skills {
-            agents.entry(*skill).or_default().push(a.id);
-        }
-    }
+    let end = now.as_second();
+    let staff = Staff::new(
+        &store.agents(op).await?,
+        setup.pauses.iter().map(|p| p.id.clone()).collect(),
+        tz.clone(),
+        op,
+        end * 1000,
+    );
     let mut g = Generator {
         rng,
         operation_id: op,
@@ -504,10 +505,9 @@ pub async fn seed(
         seq: 0,
         facts: Vec::new(),
         codifies: Vec::new(),
-        agents,
+        staff,
         info,
     };
-    let end = now.as_second();
     let mut minute = start;
     while minute < end {
         let hour = Timestamp::from_second(minute)
@@ -535,6 +535,7 @@ pub async fn seed(
         }
         minute += 60;
     }
+    g.staff.close(&mut g.facts);
     g.flush(store).await?;
     // The history was written in bulk: let the planner see it.
     store.analyze(&[]).await?;
@@ -558,25 +559,93 @@ fn attempts_in_minute(
         let Some((record_id, customer_id, tels, phone)) = d.queue.pop_front() else {
             return Ok(());
         };
-        let result = world::pick(&mut g.rng, RESULT_SHARES, |s| s.1).0;
-        let ending = world::ending(result);
+        let mut result = world::pick(&mut g.rng, RESULT_SHARES, |s| s.1).0;
         let telephone = tels[phone].clone();
-        let ti = match d.kind {
-            CampaignType::Predictive => TypeInteraction::OutPre,
-            CampaignType::Preview => TypeInteraction::OutboundMa,
+        let ring = world::ring_seconds(&mut g.rng, result);
+        let (at_ms, answered_ms) = (at * 1000, (at + ring) * 1000);
+        // Who talks: a predictive answer waits for a free agent of the skill
+        // (at most the engine's 2 s, then it is abandoned); a preview call is
+        // dialed by a free agent, and waits in the queue until there is one.
+        let max_wait = g.info.engine.max_wait_ms;
+        let taker = match d.kind {
+            CampaignType::Predictive if result == CallResult::Answer => {
+                let t =
+                    g.staff
+                        .free_agent(&mut g.facts, d.skill, answered_ms, answered_ms + max_wait);
+                if t.is_none() {
+                    result = CallResult::Abandon;
+                }
+                t
+            }
+            CampaignType::Predictive => None,
+            CampaignType::Preview => {
+                match g.staff.free_agent(&mut g.facts, d.skill, at_ms, at_ms) {
+                    Some(t) => Some(t),
+                    None => {
+                        d.queue.push_front((record_id, customer_id, tels, phone));
+                        continue;
+                    }
+                }
+            }
         };
-        let (conn, agent) = g.call(
+        let ending = world::ending(result);
+        let conn = g.conn_id(d.campaign_id, at);
+        let talk = if result == CallResult::Answer {
+            g.rng.random_range(20..400)
+        } else {
+            0
+        };
+        let predictive = d.kind == CampaignType::Predictive;
+        let wait = match (predictive, result, taker) {
+            (true, CallResult::Answer, Some(t)) => Some((t.start_ms - answered_ms) / 1000),
+            (true, CallResult::Abandon, _) => Some(max_wait / 1000),
+            _ => None,
+        };
+        // A machine's greeting plays a few seconds before Marcador hangs up.
+        let after_answer = match result {
+            CallResult::AnswerMachine => g.rng.random_range(3..15),
+            CallResult::Abandon => max_wait / 1000,
+            _ => 0,
+        };
+        let acw = g.acw_ms();
+        let typed_at = taker.map(|t| {
+            // The preview agent is on the line from the dial.
+            let talk_ms = if predictive {
+                talk * 1000
+            } else {
+                (ring + talk) * 1000
+            };
+            let work = Work {
+                inbound: false,
+                conn_id: &conn,
+                campaign: Some(d.campaign_id),
+                talk_ms,
+                acw_ms: if result == CallResult::Answer { acw } else { 0 },
+            };
+            g.staff.take(&mut g.facts, &mut g.rng, t, work) / 1000
+        });
+        let agent = taker
+            .filter(|_| result == CallResult::Answer)
+            .map(|t| g.staff.id(t));
+        g.call(NewCall {
             at,
-            ti,
+            ti: if predictive {
+                TypeInteraction::OutPre
+            } else {
+                TypeInteraction::OutboundMa
+            },
             result,
-            telephone.clone(),
-            customer_id.clone(),
-            d.campaign_id,
-            Some(d.skill),
-        );
-        if let Some(Fact::Call(c)) = g.facts.last_mut() {
-            c.campaign_id = Some(d.campaign_id);
-        }
+            telephone: telephone.clone(),
+            customer_id: customer_id.clone(),
+            conn_id: conn.clone(),
+            campaign_id: Some(d.campaign_id),
+            rp_id: None,
+            duration: ring + wait.unwrap_or(0) + talk + after_answer,
+            agent: agent.or_else(|| taker.map(|t| g.staff.id(t))),
+            skill: Some(d.skill),
+            ring_seconds: ring,
+            wait_seconds: wait,
+        });
         g.facts.push(Fact::Attempt(AttemptFact {
             campaign_id: d.campaign_id,
             record_id,
@@ -597,8 +666,8 @@ fn attempts_in_minute(
         }));
         g.info.attempts += 1;
         if result == CallResult::Answer {
-            // Most answered calls are codified by the agent after the call.
-            if let Some(agent) = agent
+            // Most answered calls are codified by the agent when its after-call work ends.
+            if let (Some(agent), Some(typed_at)) = (agent, typed_at)
                 && g.rng.random_bool(0.85)
             {
                 let code = one(
@@ -615,12 +684,12 @@ fn attempts_in_minute(
                     },
                     comment: "Gestión demo".to_owned(),
                 };
-                let at = (at + g.rng.random_range(60..400)).min(end);
                 let call = TypedCall {
                     conn_id: conn,
                     agent_id: agent,
                 };
-                g.codifies.push((d.campaign_id, d.kind, input, at, call));
+                g.codifies
+                    .push((d.campaign_id, d.kind, input, typed_at.min(end), call));
             }
         } else if phone + 1 < tels.len() && !tels[phone + 1].is_empty() {
             d.queue.push_back((record_id, customer_id, tels, phone + 1));
@@ -646,28 +715,63 @@ fn inbound_in_minute(
         }
         let tel = world::caller(&mut g.rng);
         let steps = world::walk_menu(&mut g.rng, menu);
-        // The history has no agents to queue for: a share of callers give up
-        // waiting, as the live engine's queue would see them do.
         let hung_up = world::hangs_up_in_menu(&mut g.rng, &steps);
-        let result = if hung_up || g.rng.random_bool(0.12) {
-            CallResult::Abandon
-        } else {
-            CallResult::Answer
+        let ivr: i64 = steps.iter().map(|s| s.1).sum();
+        let conn = g.conn_id(rp, at);
+        // Past the menu the caller queues for the skill's first free agent,
+        // as long as its patience lasts.
+        let queued = skill.filter(|_| !hung_up);
+        let (taker, wait) = match queued {
+            Some(skill) => {
+                let from = (at + ivr) * 1000;
+                let patience = world::patience_ms(&mut g.rng);
+                match g
+                    .staff
+                    .free_agent(&mut g.facts, skill, from, from + patience)
+                {
+                    Some(t) => (Some(t), Some((t.start_ms - from) / 1000)),
+                    None => (None, Some(patience / 1000)),
+                }
+            }
+            None => (None, None),
         };
-        let customer = world::identified_caller(&tel);
-        // A caller who hung up in the menu never reached the skill's queue.
-        let (conn, _) = g.call(
-            at,
-            TypeInteraction::Inbound,
-            result,
-            tel,
-            customer,
-            rp,
-            skill.filter(|_| !hung_up),
-        );
-        if let Some(Fact::Call(c)) = g.facts.last_mut() {
-            c.rp_id = Some(rp);
+        let talk = if taker.is_some() {
+            world::inbound_talk_ms(&mut g.rng) / 1000
+        } else {
+            0
+        };
+        let acw = g.acw_ms();
+        if let Some(t) = taker {
+            let work = Work {
+                inbound: true,
+                conn_id: &conn,
+                campaign: None,
+                talk_ms: talk * 1000,
+                acw_ms: acw,
+            };
+            g.staff.take(&mut g.facts, &mut g.rng, t, work);
         }
+        let ring = ivr + wait.unwrap_or(0);
+        g.call(NewCall {
+            at,
+            ti: TypeInteraction::Inbound,
+            result: if taker.is_some() {
+                CallResult::Answer
+            } else {
+                CallResult::Abandon
+            },
+            customer_id: world::identified_caller(&tel),
+            telephone: tel,
+            conn_id: conn.clone(),
+            campaign_id: None,
+            rp_id: Some(rp),
+            duration: ring + talk,
+            agent: taker.map(|t| g.staff.id(t)),
+            // A caller who hung up in the menu never reached the skill's queue.
+            skill: queued,
+            ring_seconds: ring,
+            wait_seconds: wait,
+        });
         let mut entered_at = at;
         for (option, seconds) in steps {
             g.facts.push(Fact::IvrStep(IvrStepFact {
@@ -699,10 +803,23 @@ fn other_calls_in_minute(
                 continue;
             }
             let (result, extension, duration) = world::other_call(&mut g.rng);
-            g.call(at, ti, result, extension, String::new(), 1, None);
-            if let Some(Fact::Call(c)) = g.facts.last_mut() {
-                c.duration = duration;
-            }
+            let conn_id = g.conn_id(1, at);
+            let ring_seconds = world::ring_seconds(&mut g.rng, result);
+            g.call(NewCall {
+                at,
+                ti,
+                result,
+                telephone: extension,
+                customer_id: String::new(),
+                conn_id,
+                campaign_id: None,
+                rp_id: None,
+                duration,
+                agent: None,
+                skill: None,
+                ring_seconds,
+                wait_seconds: None,
+            });
         }
     }
     Ok(())
