@@ -34,7 +34,7 @@ def response_fields(description: str) -> list:
     names = []
     for line in tables[-1].splitlines():
         cells = [c.strip().strip("*").strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or set(cells[0]) <= set("-: ") or cells[0].lower() == "name":
+        if len(cells) < 2 or set(cells[0]) <= set("-: ") or cells[0].lower() in ("name", "nombre"):
             continue
         name = cells[0]
         if re.fullmatch(r"[A-Za-z0-9_/ .-]+", name) and name not in ENVELOPE:

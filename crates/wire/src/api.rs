@@ -54,6 +54,18 @@ pub mod report {
     pub const DIAGRAM_11: &str = "diagram_11";
     pub const DIAGRAM_13: &str = "diagram_13";
     pub const DIAGRAM_14: &str = "diagram_14";
+    // reports_manager.php, the agent reports
+    pub const AGENT_1: &str = "agent_1";
+    pub const AGENT_2: &str = "agent_2";
+    pub const AGENT_3: &str = "agent_3";
+    pub const AGENT_4: &str = "agent_4";
+    pub const AGENT_5: &str = "agent_5";
+    pub const AGENT_6: &str = "agent_6";
+    pub const AGENT_7: &str = "agent_7";
+    pub const AGENT_8: &str = "agent_8";
+    pub const AGENT_8_1: &str = "agent_8_1";
+    pub const AGENT_11: &str = "agent_11";
+    pub const AGENT_14: &str = "agent_14";
     // reports_manager.php, the call reports
     pub const CDR_1: &str = "cdr_1";
     pub const CDR_2: &str = "cdr_2";

@@ -49,6 +49,28 @@ wire_enum! {
     }
 }
 
+/// How the agent reports count a call: received, placed, or among the operation's own lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Internal,
+}
+
+impl TypeInteraction {
+    pub const fn direction(self) -> Direction {
+        match self {
+            TypeInteraction::Inbound => Direction::Inbound,
+            TypeInteraction::OutPre | TypeInteraction::OutboundMa => Direction::Outbound,
+            TypeInteraction::Conference
+            | TypeInteraction::InternalCall
+            | TypeInteraction::InternalCallInb
+            | TypeInteraction::InternalCallQue
+            | TypeInteraction::Transfer => Direction::Internal,
+        }
+    }
+}
+
 wire_enum! {
     /// The result of a call or a dial attempt, spelled as calls_last_10 writes it.
     /// campaign_3 writes the same values upper case and hyphenated: see

@@ -17,6 +17,7 @@
 //! - `abandon` (a person answered and found no agent) counts under `answer` in the
 //!   real-time campaign report, which has no abandon column.
 
+pub mod agent_reports;
 pub mod api;
 pub mod calls;
 pub mod campaign;
@@ -35,7 +36,8 @@ pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};
 pub use enums::{
-    AgentStatus, AmdResult, CallResult, CampaignStatus, CampaignType, HangUp, TypeInteraction,
+    AgentStatus, AmdResult, CallResult, CampaignStatus, CampaignType, Direction, HangUp,
+    TypeInteraction,
 };
 pub use envelope::{Code, Envelope, WriteAnswer};
 pub use error::WireError;

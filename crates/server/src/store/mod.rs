@@ -46,6 +46,7 @@ macro_rules! quota_used {
 }
 
 mod admin;
+mod agent_reports;
 mod agent_time;
 mod agents;
 mod calls;
@@ -77,6 +78,7 @@ use tokio_util::sync::CancellationToken;
 type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use agent_reports::{AgentEvent, AgentTime, Session, TimeBy};
 pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,

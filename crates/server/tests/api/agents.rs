@@ -369,6 +369,27 @@ async fn an_agent_is_driven_through_agentbox() {
     );
     d.run(1).await;
     assert_eq!(d.status().await, "Logout");
+    // The session, its pause and its calls are in the agent reports.
+    let reports = |api: &str| {
+        format!(
+            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
+            wire(-60),
+            wire(d.elapsed + 60)
+        )
+    };
+    let (s, v) = d.app.get(&d.token, &reports("agent_7")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let session = &v["data"][0];
+    assert_eq!(session["agent_id"], "1001", "{v}");
+    assert_ne!(session["logout"], "", "{v}");
+    let (_, v) = d.app.get(&d.token, &reports("agent_3")).await;
+    assert_eq!(v["data"][0]["aux_state"], "Almuerzo", "{v}");
+    assert_ne!(v["data"][0]["time"], "00:00:00", "{v}");
+    let (_, v) = d.app.get(&d.token, &reports("agent_1")).await;
+    assert_eq!(v["data"][0]["agent_id"], "1001", "{v}");
+    assert_ne!(v["data"][0]["outbound"], "0", "{v}");
+    assert_ne!(v["data"][0]["outbound_time"], "00:00:00", "{v}");
+    d.reads.set(d.reads.get() + 3);
 
     // Mistakes.
     let (s, v) = d

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod aborts;
+mod agent_reports;
 mod agents;
 mod auth;
 mod calls;

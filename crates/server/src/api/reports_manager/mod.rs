@@ -1,7 +1,7 @@
 //! `reports_manager.php`: the ranged reports. The call reports (cdr_*,
 //! act_*) are in `calls.rs`, the campaign reports but campaign_3
 //! (campaign_1, 2, 4, 5, 6, 7, 8, 10) in `campaigns.rs`, the IVR reports
-//! (diagram_*) in `ivr.rs`; here: campaign_3 (streamed from its index, caps
+//! (diagram_*) in `ivr.rs`, the agent reports (agent_*) in `agents.rs`; here: campaign_3 (streamed from its index, caps
 //! checked before the first byte).
 
 use axum::Extension;
@@ -13,6 +13,7 @@ use super::answer::{Answer, range, required};
 use super::input::Params;
 use super::{ApiError, AppState, stream};
 
+mod agents;
 mod calls;
 mod campaigns;
 mod ivr;
@@ -32,6 +33,9 @@ pub async fn get(
         return answer;
     }
     if let Some(answer) = ivr::get(&st, &caller, api, &p).await {
+        return answer;
+    }
+    if let Some(answer) = agents::get(&st, &caller, api, &p).await {
         return answer;
     }
     match api {
