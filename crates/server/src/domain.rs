@@ -261,12 +261,46 @@ mod tests {
     }
 
     #[test]
+    fn erlang_c_staffs_the_textbook_case() {
+        // 360 calls an hour of 4 minutes (24 Erlangs), 80 % in 20 s: 28
+        // agents answer 76 % in time, 29 answer 84 %.
+        assert_eq!(erlang_c_agents(360.0, 240.0, 3_600.0, 0.8, 20.0), 29);
+        assert_eq!(erlang_c_agents(0.0, 240.0, 3_600.0, 0.8, 20.0), 0);
+        assert_eq!(erlang_c_agents(1.0, 60.0, 3_600.0, 0.8, 20.0), 1);
+    }
+
+    #[test]
     fn the_day_is_the_operations_calendar_day() {
         let tz = TimeZone::get("America/Bogota").unwrap();
         // 03:00 UTC on the 23rd is 22:00 on the 22nd in Bogotá.
         let t: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
         assert_eq!(local_day(t, &tz), "2026-11-22");
     }
+}
+
+/// Erlang C: the agents that answer `target` (0–1) of `calls` arriving over
+/// `period_s` seconds within `within_s` seconds, each handled in `aht_s` on
+/// average (skill_5's `agents_needed`). 0 without traffic.
+pub fn erlang_c_agents(calls: f64, aht_s: f64, period_s: f64, target: f64, within_s: f64) -> i64 {
+    if calls <= 0.0 || aht_s <= 0.0 || period_s <= 0.0 {
+        return 0;
+    }
+    let traffic = calls * aht_s / period_s;
+    // Erlang B by its recurrence, up to n agents.
+    let mut blocking = 1.0;
+    for n in 1..=10_000_i64 {
+        let n_f = n as f64;
+        blocking = traffic * blocking / (n_f + traffic * blocking);
+        if n_f <= traffic {
+            continue;
+        }
+        let waits = n_f * blocking / (n_f - traffic * (1.0 - blocking));
+        let level = 1.0 - waits * (-(n_f - traffic) * within_s / aht_s).exp();
+        if level >= target {
+            return n;
+        }
+    }
+    10_000
 }
 
 /// Where an agent is: the engine's agents report it, the store keeps it

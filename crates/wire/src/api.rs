@@ -66,6 +66,20 @@ pub mod report {
     pub const AGENT_8_1: &str = "agent_8_1";
     pub const AGENT_11: &str = "agent_11";
     pub const AGENT_14: &str = "agent_14";
+    // reports_manager.php, the skill reports
+    pub const SKILL_1: &str = "skill_1";
+    pub const SKILL_2: &str = "skill_2";
+    pub const SKILL_3: &str = "skill_3";
+    pub const SKILL_4: &str = "skill_4";
+    pub const SKILL_4_1: &str = "skill_4_1";
+    pub const SKILL_4_2: &str = "skill_4_2";
+    pub const SKILL_5: &str = "skill_5";
+    pub const SKILL_6: &str = "skill_6";
+    pub const SKILL_7: &str = "skill_7";
+    pub const SKILL_8: &str = "skill_8";
+    pub const SKILL_9: &str = "skill_9";
+    pub const SKILL_10: &str = "skill_10";
+    pub const SKILL_11: &str = "skill_11";
     // reports_manager.php, the call reports
     pub const CDR_1: &str = "cdr_1";
     pub const CDR_2: &str = "cdr_2";
@@ -138,6 +152,8 @@ pub mod param {
     /// find_record: a customer's id and telephone.
     pub const CUSTOMER_ID: &str = "customer_id";
     pub const CUSTOMER_PHONE: &str = "customer_phone";
+    /// skill_1 and real_time skills: an extra service level, in seconds.
+    pub const SERVICES_TIME: &str = "services_time";
     /// campaign.php detail: `default` or `all` ([`crate::records::detail`]).
     pub const DETAIL: &str = "detail";
 }

@@ -32,6 +32,7 @@ pub mod format;
 pub mod limits;
 pub mod records;
 pub mod rows;
+pub mod skill_reports;
 pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};

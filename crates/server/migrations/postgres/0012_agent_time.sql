@@ -52,3 +52,11 @@ CREATE INDEX agent_sessions_by_time ON agent_sessions (operation_id, login_ms);
 -- Seconds a call waited in its skill's queue for an agent (answered or given
 -- up); none: it never queued.
 ALTER TABLE calls ADD COLUMN wait_seconds BIGINT;
+
+-- Each skill's callers waiting for an agent now (written by the engine with
+-- its facts when it changes): real_time skills' calls_in_queue_now.
+CREATE TABLE skill_status (
+  skill_id     BIGINT PRIMARY KEY REFERENCES skills(id),
+  operation_id BIGINT NOT NULL REFERENCES operations(id),
+  in_queue     BIGINT NOT NULL
+);

@@ -51,3 +51,11 @@ CREATE INDEX agent_sessions_by_time ON agent_sessions (operation_id, login_ms);
 -- Seconds a call waited in its skill's queue for an agent (answered or given
 -- up); none: it never queued.
 ALTER TABLE calls ADD COLUMN wait_seconds INTEGER;
+
+-- Each skill's callers waiting for an agent now (written by the engine with
+-- its facts when it changes): real_time skills' calls_in_queue_now.
+CREATE TABLE skill_status (
+  skill_id     INTEGER PRIMARY KEY REFERENCES skills(id),
+  operation_id INTEGER NOT NULL REFERENCES operations(id),
+  in_queue     INTEGER NOT NULL
+);

@@ -1,5 +1,5 @@
 //! What the endpoints share: reading the common parameters (`api`,
-//! `type_campaign`, `campaign_id`, the date range) and writing the common
+//! `type_campaign`, `campaign_id`, the date range, `skill_id`, `services_time`) and writing the common
 //! answers (rows in the envelope or the 404 "no data", 201 and 202 writes),
 //! within the answer cap.
 
@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use marcador_wire::api::param;
+use marcador_wire::api::{ALL_CAMPAIGNS, param};
+use marcador_wire::skill_reports::CustomLevel;
 use marcador_wire::{CampaignType, DateError, DateRange, Envelope, WireError, WriteAnswer};
 use serde::Serialize;
 
@@ -101,4 +102,30 @@ pub(super) fn created<T: Serialize>(st: &AppState, msg: String, rows: Vec<T>) ->
     let mut resp = json(st, &Envelope::with(201, msg, rows))?;
     *resp.status_mut() = StatusCode::CREATED;
     Ok(resp)
+}
+
+/// `skill_id`: a skill of the operation, or every one (`all`, empty or absent).
+pub(super) async fn skill_filter(
+    st: &AppState,
+    caller: &Caller,
+    p: &Params,
+) -> Result<Option<i64>, ApiError> {
+    let raw = p.get(param::SKILL_ID).map(|s| s.trim()).unwrap_or("");
+    if raw.is_empty() || raw == ALL_CAMPAIGNS {
+        return Ok(None);
+    }
+    match raw.parse::<i64>() {
+        Ok(id) if st.store.skill_exists(caller.operation_id, id).await? => Ok(Some(id)),
+        _ => Err(WireError::unknown_skill(raw).into()),
+    }
+}
+
+/// `services_time`, when sent.
+pub(super) fn custom_level(p: &Params) -> Result<Option<CustomLevel>, WireError> {
+    match p.get(param::SERVICES_TIME).map(|s| s.trim()) {
+        None | Some("") => Ok(None),
+        Some(v) => CustomLevel::parse(v).map(Some).ok_or_else(|| {
+            WireError::bad_parameter(param::SERVICES_TIME, v, "whole seconds from 1 to 3600")
+        }),
+    }
 }

@@ -1,6 +1,7 @@
 //! `real_time.php`: the operation now — campaigns (from their counters),
 //! the calls of the last 10 minutes and of the last hour with their hits
-//! (from the calls index), agents (from the state the engine writes).
+//! (from the calls index), agents (from the state the engine writes), skills
+//! (their queues as the engine writes them, today's calls from the index).
 
 use axum::Extension;
 use axum::extract::State;
@@ -14,7 +15,13 @@ use marcador_wire::rows::{
     campaign_label, values,
 };
 
-use super::answer::{Answer, found, json, required};
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use marcador_wire::CallResult;
+use marcador_wire::skill_reports::{CustomLevel, QueueSums, SkillRealtimeRow};
+
+use super::answer::{Answer, custom_level, found, json, required, skill_filter};
 use super::input::Params;
 use super::{ApiError, AppState};
 use crate::domain::{self, AgentPhase};
@@ -92,8 +99,73 @@ pub async fn get(
             found(&st, rows)
         }
         report::AGENTS => agents(&st, &caller).await,
+        report::SKILLS => skills(&st, &caller, &p).await,
         _ => Err(WireError::api_not_found().into()),
     }
+}
+
+/// `real_time.php?api=skills[&skill_id=…][&services_time=…]`: each skill's
+/// callers waiting now, and today's queued calls (from the calls index,
+/// since the operation's midnight).
+async fn skills(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let only = skill_filter(st, caller, p).await?;
+    let custom = custom_level(p)?;
+    let now = st.clock.now();
+    let midnight = now
+        .to_zoned(caller.tz.clone())
+        .start_of_day()
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(now.as_second());
+    let queues: BTreeMap<i64, i64> = st
+        .store
+        .skill_queues(caller.operation_id)
+        .await?
+        .into_iter()
+        .collect();
+    let mut sums: BTreeMap<i64, QueueSums> = BTreeMap::new();
+    let mut read = st
+        .store
+        .queued_calls(caller.operation_id, midnight, now.as_second(), only, None)
+        .await?;
+    {
+        let mut rows = read.rows(u64::MAX);
+        while let Some(c) = rows.next().await {
+            let c = c?;
+            let answered = c.result == CallResult::Answer.as_str();
+            sums.entry(c.skill_id).or_default().add(
+                answered,
+                c.wait,
+                c.talk,
+                c.acw,
+                custom.and_then(CustomLevel::seconds),
+            );
+        }
+    }
+    read.finish().await?;
+    let rows: Vec<SkillRealtimeRow> = st
+        .store
+        .skill_infos(caller.operation_id, only)
+        .await?
+        .into_iter()
+        .map(|(id, name, _)| {
+            let s = sums.get(&id).copied().unwrap_or_default();
+            let [l10, l20, l30] = s.levels();
+            SkillRealtimeRow {
+                skill_id: id.to_string(),
+                skill_name: name,
+                calls_in_queue_now: queues.get(&id).copied().unwrap_or(0).to_string(),
+                stat_inbound: s.calls.to_string(),
+                stat_answer: s.answered.to_string(),
+                stat_abandon: s.abandoned.to_string(),
+                service_level_10seg: l10,
+                service_level_20seg: l20,
+                service_level_30seg: l30,
+                extra: s.extra(custom),
+                by_abandon: s.abandon(),
+            }
+        })
+        .collect();
+    found(st, rows)
 }
 
 /// `real_time.php?api=agents`

@@ -234,6 +234,28 @@ impl Engine {
         }
     }
 
+    /// Each skill's callers waiting now (answered campaign calls and inbound
+    /// callers), as facts when it changed since last written.
+    pub(super) fn queue_facts(&mut self) {
+        let mut now: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+        for (skill, q) in self.waiting.iter().chain(self.queued.iter()) {
+            *now.entry(*skill).or_default() += q.len() as i64;
+        }
+        for skill in self.queues_written.keys() {
+            now.entry(*skill).or_default();
+        }
+        for (skill, in_queue) in now {
+            if self.queues_written.get(&skill) != Some(&in_queue) {
+                self.queues_written.insert(skill, in_queue);
+                self.facts.push(Fact::SkillQueue {
+                    operation_id: self.cfg.operation_id,
+                    skill_id: skill,
+                    in_queue,
+                });
+            }
+        }
+    }
+
     /// The agent logs in: telephony calls their phone.
     pub(super) fn log_in(&mut self, agent: usize) {
         let Some(a) = self.agents.get(agent) else {

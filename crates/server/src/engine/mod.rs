@@ -203,6 +203,8 @@ pub struct Engine {
     inbound: BTreeMap<CallRef, InboundCall>,
     /// Inbound callers queued for an agent, per skill, oldest first.
     queued: BTreeMap<i64, VecDeque<CallRef>>,
+    /// Each skill's queue length as last written (real_time skills).
+    queues_written: BTreeMap<i64, i64>,
     next_call: CallRef,
     facts: Vec<Fact>,
     /// Telephony's reports not yet queued (kept to reuse the allocation).
@@ -256,6 +258,7 @@ impl Engine {
             calls: BTreeMap::new(),
             inbound: BTreeMap::new(),
             queued: BTreeMap::new(),
+            queues_written: BTreeMap::new(),
             next_call: 0,
             facts: Vec::new(),
             reported: Vec::new(),
@@ -334,6 +337,7 @@ impl Engine {
 
     pub async fn flush(&mut self) -> Result<()> {
         self.agent_facts();
+        self.queue_facts();
         if !self.facts.is_empty() {
             let facts = std::mem::take(&mut self.facts);
             self.store.record_facts(&facts).await?;

@@ -98,6 +98,12 @@ pub enum Fact {
     AgentInterval(super::agent_time::AgentInterval),
     /// An agent's session from log-in to log-out.
     AgentSession(super::agent_time::AgentSession),
+    /// How many callers wait in a skill's queue now (the last one of a batch stays).
+    SkillQueue {
+        operation_id: i64,
+        skill_id: i64,
+        in_queue: i64,
+    },
 }
 
 /// The body of a codify, already checked for its required fields.
@@ -377,6 +383,21 @@ impl Store {
                     super::agent_time::apply_interval(&mut tx, &mut tally.agents, i).await?
                 }
                 Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
+                Fact::SkillQueue {
+                    operation_id,
+                    skill_id,
+                    in_queue,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO skill_status (skill_id, operation_id, in_queue) VALUES ($1, $2, $3) \
+                         ON CONFLICT (skill_id) DO UPDATE SET in_queue = excluded.in_queue",
+                    )
+                    .bind(skill_id)
+                    .bind(operation_id)
+                    .bind(in_queue)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
         tally.write(&mut tx).await?;

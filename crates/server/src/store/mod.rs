@@ -60,6 +60,7 @@ mod filter;
 mod ivr;
 mod records;
 mod reports;
+mod skill_reports;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -98,6 +99,7 @@ pub use ivr::{IvrCall, IvrStep, QUARTER};
 pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
+pub use skill_reports::QueuedCall;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

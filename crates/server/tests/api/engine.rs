@@ -488,6 +488,13 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
     .await
     .unwrap();
     assert!(waits.iter().any(|w| w.0 == "inbound"), "{waits:?}");
+    // The skill's queue length, as the engine last wrote it.
+    let queues: Vec<(i64, i64)> = sqlx::query_as("SELECT skill_id, in_queue FROM skill_status")
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+    assert_eq!(queues.len(), 1, "{queues:?}");
+    assert!(queues[0].1 >= 0);
     assert!(
         waits
             .iter()

@@ -24,5 +24,6 @@ mod ivr_reports;
 mod limits;
 mod postman;
 mod records;
+mod skill_reports;
 mod store;
 mod telephony;

@@ -1,7 +1,8 @@
 //! `reports_manager.php`: the ranged reports. The call reports (cdr_*,
 //! act_*) are in `calls.rs`, the campaign reports but campaign_3
 //! (campaign_1, 2, 4, 5, 6, 7, 8, 10) in `campaigns.rs`, the IVR reports
-//! (diagram_*) in `ivr.rs`, the agent reports (agent_*) in `agents.rs`; here: campaign_3 (streamed from its index, caps
+//! (diagram_*) in `ivr.rs`, the agent reports (agent_*) in `agents.rs`, the
+//! skill reports (skill_*) in `skills.rs`; here: campaign_3 (streamed from its index, caps
 //! checked before the first byte).
 
 use axum::Extension;
@@ -17,6 +18,7 @@ mod agents;
 mod calls;
 mod campaigns;
 mod ivr;
+pub(super) mod skills;
 use crate::store::{Caller, CampaignSel};
 
 /// `GET reports_manager.php?api=…&date_ini=…&date_end=…`
@@ -36,6 +38,9 @@ pub async fn get(
         return answer;
     }
     if let Some(answer) = agents::get(&st, &caller, api, &p).await {
+        return answer;
+    }
+    if let Some(answer) = skills::get(&st, &caller, api, &p).await {
         return answer;
     }
     match api {
