@@ -211,6 +211,8 @@ async fn connection(
     stats: Arc<ConnectionStats>,
 ) {
     let watch = Arc::new(Watch::new());
+    // Who is at the other end: the audit log's address.
+    let peer = sock.peer_addr().ok();
     let io = TokioIo::new(Watched {
         inner: sock,
         watch: watch.clone(),
@@ -220,7 +222,12 @@ async fn connection(
         let busy = Busy::begin(on_request.clone());
         let router = router.clone();
         async move {
-            let resp = match router.oneshot(req.map(Body::new)).await {
+            let mut req = req.map(Body::new);
+            if let Some(peer) = peer {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+            }
+            let resp = match router.oneshot(req).await {
                 Ok(resp) => resp,
                 Err(never) => match never {},
             };

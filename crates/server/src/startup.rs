@@ -141,12 +141,14 @@ impl Application {
                 cancel.clone(),
             ))
         });
+        let sampler = tokio::spawn(crate::host::sample(self.state.host.clone(), cancel.clone()));
         let router = router_with(self.state, self.extra);
         let served = serve::serve(self.listener, router, &self.http, self.stats, shutdown).await;
         cancel.cancel();
         if let Some(live) = live {
             let _ = live.await;
         }
+        let _ = sampler.await;
         store.close().await;
         served
     }

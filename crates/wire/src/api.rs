@@ -33,6 +33,8 @@ pub mod report {
     pub const CODIFY: &str = "codify";
     /// real_time.php: each agent's state and times since it logged in.
     pub const AGENTS: &str = "agents";
+    /// real_time.php: the server's CPU, memory, calls and agents now.
+    pub const INFO_SERVER: &str = "info_server";
     // agentbox.php
     pub const CHANGE_STATUS: &str = "change_status";
     pub const HANG: &str = "hang";
@@ -121,6 +123,9 @@ pub mod report {
     // information.php?api=agents shares `AGENTS` with real_time.php.
     pub const AGENTS_IN_SKILL: &str = "agents_in_skill";
     pub const GET_DNC: &str = "get_dnc";
+    pub const AUDIT_LOG: &str = "audit_log";
+    pub const SERVICES: &str = "services";
+    pub const LAW2300_INFO: &str = "law2300_info";
 }
 
 /// Query parameter names.
@@ -152,6 +157,9 @@ pub mod param {
     /// find_record: a customer's id and telephone.
     pub const CUSTOMER_ID: &str = "customer_id";
     pub const CUSTOMER_PHONE: &str = "customer_phone";
+    /// law2300_info: the company's NIT and the number asked about.
+    pub const NIT: &str = "nit";
+    pub const PHONE: &str = "phone";
     /// skill_1 and real_time skills: an extra service level, in seconds.
     pub const SERVICES_TIME: &str = "services_time";
     /// campaign.php detail: `default` or `all` ([`crate::records::detail`]).

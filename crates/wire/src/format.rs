@@ -37,6 +37,11 @@ pub fn percent(numerator: u64, denominator: u64) -> String {
     format!("{}.{frac:02} %", thousands(whole))
 }
 
+/// A percentage already computed (`12.345` → `"12.35 %"`); negative is 0.
+pub fn percent_value(v: f64) -> String {
+    percent((v.max(0.0) * 100.0).round() as u64, 10_000)
+}
+
 /// Reads a percentage written by [`percent`] back into a number.
 pub fn parse_percent(s: &str) -> Option<f64> {
     s.strip_suffix(" %")?.replace(',', "").parse().ok()

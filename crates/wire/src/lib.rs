@@ -29,6 +29,7 @@ pub mod enums;
 pub mod envelope;
 pub mod error;
 pub mod format;
+pub mod information;
 pub mod limits;
 pub mod records;
 pub mod rows;

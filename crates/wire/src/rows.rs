@@ -125,6 +125,19 @@ pub struct ScheduledRecallRow {
     pub id_agent: String,
 }
 
+/// `real_time.php?api=info_server`'s `data` (one object): the server's CPU
+/// over the last 10 minutes and its memory now, in the common percent format;
+/// calls being handled and agents logged in now.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InfoServerData {
+    pub cpu_avg_10s: String,
+    pub cpu_max_10s: String,
+    pub cpu_min_10s: String,
+    pub ram: String,
+    pub calls: String,
+    pub connected_agents: String,
+}
+
 /// `real_time.php?api=hits_last_hour` — one per call of the last 60 minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct HitLastHourRow {

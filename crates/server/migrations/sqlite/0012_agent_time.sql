@@ -59,3 +59,17 @@ CREATE TABLE skill_status (
   operation_id INTEGER NOT NULL REFERENCES operations(id),
   in_queue     INTEGER NOT NULL
 );
+
+-- Every change made through the API (information.php audit_log): when, from
+-- which address, by which token (its prefix), what, and the client's name
+-- (its User-Agent: the workstation).
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY,
+  operation_id INTEGER NOT NULL REFERENCES operations(id),
+  at           INTEGER NOT NULL,
+  ip           TEXT NOT NULL DEFAULT '',
+  actor        TEXT NOT NULL DEFAULT '',
+  action       TEXT NOT NULL,
+  workstation  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_time ON audit_log (operation_id, at);

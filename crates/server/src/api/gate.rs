@@ -18,6 +18,7 @@
 //! request abandoned while it is being admitted still has its lease ended.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,7 +27,9 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Method;
+use axum::http::header::USER_AGENT;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -34,7 +37,8 @@ use futures_util::FutureExt;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use marcador_wire::WireError;
-use marcador_wire::api::{TOKEN_HEADER, UNCOUNTED_PATHS};
+use marcador_wire::api::{TOKEN_HEADER, UNCOUNTED_PATHS, param};
+use marcador_wire::information::audit_action;
 use marcador_wire::limits::{DAILY_REQUESTS_PER_LICENSE, MAX_IN_FLIGHT_PER_TOKEN};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -42,7 +46,7 @@ use tower_http::timeout::DeadlineBody;
 
 use super::{ApiError, AppState};
 use crate::domain;
-use crate::store::{Admission, AdmitRequest, Lease, Store, StoreError};
+use crate::store::{Admission, AdmitRequest, AuditEntry, Lease, Store, StoreError};
 
 pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let deadline = st.limits.deadline();
@@ -57,6 +61,31 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     let left = deadline.saturating_sub(started.elapsed());
     finish(resp, slot, left, deadline).await
 }
+
+/// What a change was, for the audit log: the method, the path's file and
+/// the parameters that name what it touched (never a customer's data).
+fn action(req: &Request) -> String {
+    let file = req.uri().path().rsplit('/').next().unwrap_or("");
+    let query = req.uri().query().unwrap_or("");
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.trim().to_owned(), v.into_owned()))
+        .filter(|(k, _)| AUDITED_PARAMS.contains(&k.as_str()))
+        .collect();
+    audit_action(
+        req.method().as_str(),
+        file,
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+}
+
+/// The parameters an audit entry names.
+const AUDITED_PARAMS: &[&str] = &[
+    param::API,
+    param::TYPE_CAMPAIGN,
+    param::CAMPAIGN_ID,
+    param::AGENT_ID,
+    param::STATUS,
+];
 
 async fn admit(
     st: &AppState,
@@ -110,9 +139,33 @@ async fn admit(
         }
         Admission::OverQuota => return Err(WireError::token_limit_exceeded().into()),
     }
+    // A change (anything but a read) is written to the audit log once it succeeds.
+    let audit = (req.method() != Method::GET).then(|| AuditEntry {
+        at: st.clock.now().as_second(),
+        ip: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default(),
+        actor: caller.token_prefix.clone(),
+        action: action(&req),
+        workstation: req
+            .headers()
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(200).collect())
+            .unwrap_or_default(),
+    });
     req.extensions_mut().insert(caller);
     match AssertUnwindSafe(next.run(req)).catch_unwind().await {
-        Ok(resp) => Ok(resp),
+        Ok(resp) => {
+            if let Some(entry) = audit.filter(|_| resp.status().is_success())
+                && let Err(e) = st.store.audit(operation_id, &entry).await
+            {
+                tracing::warn!(error = %e, "the audit log missed a change");
+            }
+            Ok(resp)
+        }
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

@@ -1,6 +1,8 @@
 //! `information.php`: the operation's configuration — campaigns, skills,
-//! routing points, activity codes, agents, the do-not-call list — and the
-//! token's own use. The store gives plain data; the rows are made here.
+//! routing points, activity codes, agents, the do-not-call list, the
+//! services it has — the token's own use, the audit log of changes made
+//! through the API, and Ley 2300's protection of a number. The store gives
+//! plain data; the rows are made here.
 
 use std::collections::HashMap;
 
@@ -11,15 +13,17 @@ use marcador_wire::api::{param, report};
 use marcador_wire::calls::code_group;
 use marcador_wire::date::format_response_date;
 use marcador_wire::format::optional_id;
+use marcador_wire::information::{AuditRow, Law2300Row, ServicesRow, VOICE};
 use marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE;
 use marcador_wire::rows::{
     ActivityCodeRow, AgentInSkillRow, DncListRow, InfoAgentRow, InfoCampaignRow, RoutingPointRow,
     SkillRow, TokenInfoRow, dial_mode, info_status, values, yes_no,
 };
 
-use super::answer::{Answer, found, required};
+use super::answer::{Answer, found, range, required};
 use super::input::Params;
 use super::{AppState, real_time};
+use crate::calling::CallingProfile;
 use crate::domain;
 use crate::store::{AgentNow, Caller};
 
@@ -38,8 +42,84 @@ pub async fn get(
         report::AGENTS_IN_SKILL => agents_in_skill(&st, &caller, &p).await,
         report::GET_DNC => dnc(&st, &caller).await,
         report::TOKEN_INFO => token_info(&st, &caller).await,
+        report::AUDIT_LOG => audit_log(&st, &caller, &p).await,
+        report::SERVICES => services(&st, &caller).await,
+        report::LAW2300_INFO => law2300_info(&st, &caller, &p).await,
         _ => Err(WireError::api_not_found().into()),
     }
+}
+
+/// `information.php?api=audit_log&date_ini=…&date_end=…`: the changes made
+/// through the API in the range, oldest first.
+async fn audit_log(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let cap = st.limits.max_records_per_answer;
+    let entries = st
+        .store
+        .audit_log(caller.operation_id, from, to, cap)
+        .await?;
+    if entries.len() as u64 > cap {
+        return Err(WireError::too_many_records(cap).into());
+    }
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            date: format_response_date(e.at, &caller.tz),
+            ip: e.ip,
+            user: e.actor,
+            action: e.action,
+            workstation: e.workstation,
+        })
+        .collect();
+    found(st, rows)
+}
+
+/// `information.php?api=services`: what the operation has turned on.
+async fn services(st: &AppState, caller: &Caller) -> Answer {
+    let agents = st.store.agents(caller.operation_id).await?.len() as i64;
+    let (profile, _) = st.store.operation_calling(caller.operation_id).await?;
+    let turbo_dial = st
+        .store
+        .campaign_infos(caller.operation_id, None)
+        .await?
+        .iter()
+        .any(|c| c.turbo_dial);
+    let protects = CallingProfile::parse(&profile) == Some(CallingProfile::Colombia);
+    found(
+        st,
+        vec![ServicesRow::of(
+            caller.licenses,
+            agents,
+            protects,
+            turbo_dial,
+        )],
+    )
+}
+
+/// `information.php?api=law2300_info&nit=…&phone=…`: when a person was last
+/// reached on the number today (Ley 2300 allows one contact a day); 404 when
+/// it was not.
+async fn law2300_info(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    required(p, param::NIT)?;
+    let phone = required(p, param::PHONE)?.trim().to_owned();
+    let now = st.clock.now();
+    let midnight = now
+        .to_zoned(caller.tz.clone())
+        .start_of_day()
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(now.as_second());
+    let rows: Vec<Law2300Row> = st
+        .store
+        .last_contact(caller.operation_id, &phone, midnight)
+        .await?
+        .map(|at| Law2300Row {
+            phone_number: phone.clone(),
+            last_day: format_response_date(at, &caller.tz),
+            last_channel: VOICE.to_owned(),
+        })
+        .into_iter()
+        .collect();
+    found(st, rows)
 }
 
 /// An optional numeric filter (`&campaign=`, `&skill=`, `&routing=`).

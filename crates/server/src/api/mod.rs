@@ -49,6 +49,8 @@ pub struct AppState {
     /// Requests this process is serving, from the gate until their lease
     /// (or admission) has ended — however they end.
     pub requests: Arc<AtomicU64>,
+    /// The machine's CPU and memory, sampled while serving (info_server).
+    pub host: Arc<crate::host::HostStats>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             limits,
             in_flight_refusals: Arc::default(),
             requests: Arc::default(),
+            host: Arc::default(),
         }
     }
 }

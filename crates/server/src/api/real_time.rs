@@ -8,11 +8,12 @@ use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
-use marcador_wire::format::{optional_id, percent};
+use marcador_wire::envelope::ObjectEnvelope;
+use marcador_wire::format::{optional_id, percent, percent_value};
 use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, HITS_LAST_HOUR_WINDOW_SECS};
 use marcador_wire::rows::{
-    AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, ScheduledRecallRow,
-    campaign_label, values,
+    AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, InfoServerData,
+    ScheduledRecallRow, campaign_label, values,
 };
 
 use std::collections::BTreeMap;
@@ -100,6 +101,22 @@ pub async fn get(
         }
         report::AGENTS => agents(&st, &caller).await,
         report::SKILLS => skills(&st, &caller, &p).await,
+        report::INFO_SERVER => {
+            let host = st.host.now();
+            let (agents, calls) = st.store.agents_connected(caller.operation_id).await?;
+            let pct = |v: f32| percent_value(f64::from(v));
+            json(
+                &st,
+                &ObjectEnvelope::found(InfoServerData {
+                    cpu_avg_10s: pct(host.cpu_avg),
+                    cpu_max_10s: pct(host.cpu_max),
+                    cpu_min_10s: pct(host.cpu_min),
+                    ram: pct(host.ram),
+                    calls: calls.to_string(),
+                    connected_agents: agents.to_string(),
+                }),
+            )
+        }
         _ => Err(WireError::api_not_found().into()),
     }
 }

@@ -11,6 +11,8 @@
 use std::collections::VecDeque;
 
 use jiff::{Timestamp, tz::TimeZone};
+use marcador_wire::api::{param, report};
+use marcador_wire::information::audit_action;
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -24,8 +26,8 @@ use crate::engine::sim::SimProfile;
 use crate::engine::world;
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
-    AttemptFact, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign, NewRecord,
-    Result, Store, StoreError, TypedCall,
+    AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign,
+    NewRecord, Result, Store, StoreError, TypedCall,
 };
 
 /// How much to generate.
@@ -448,6 +450,32 @@ pub async fn seed(
             })
             .collect();
         store.insert_records(id, &recs, created).await?;
+        // The setup, as the audit log shows changes made through the API.
+        let kind_s = kind.as_str();
+        let id_s = id.to_string();
+        for api in [report::CREATE_CAMPAIGN, report::ADD_RECORD] {
+            let action = audit_action(
+                "POST",
+                "campaign.php",
+                [
+                    (param::API, api),
+                    (param::TYPE_CAMPAIGN, kind_s),
+                    (param::CAMPAIGN_ID, id_s.as_str()),
+                ],
+            );
+            store
+                .audit(
+                    op,
+                    &AuditEntry {
+                        at: created.as_second(),
+                        ip: "127.0.0.1".into(),
+                        actor: OPERATION.into(),
+                        action,
+                        workstation: "marcador demo".into(),
+                    },
+                )
+                .await?;
+        }
         // One customer in 100 asked not to be called again (information.php
         // get_dnc lists them; the dialer skips their number for 90 days).
         let dnc: Vec<(String, i64)> = recs

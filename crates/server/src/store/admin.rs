@@ -227,7 +227,7 @@ impl Store {
             return Ok(Some(caller));
         }
         let row = sqlx::query(
-            "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses FROM tokens t \
+            "SELECT t.id, t.token_hash, o.id, o.time_zone, o.licenses, t.prefix FROM tokens t \
              JOIN operations o ON o.id = t.operation_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
@@ -245,6 +245,7 @@ impl Store {
             operation_id: row.try_get(2)?,
             tz: time_zone(&tz)?,
             licenses: row.try_get(4)?,
+            token_prefix: row.try_get(5)?,
         };
         self.auth_cache.put(hash, &caller);
         Ok(Some(caller))

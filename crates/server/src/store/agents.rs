@@ -283,6 +283,20 @@ impl Store {
         .await?)
     }
 
+    /// Agents logged in now, and those on a call (real_time info_server).
+    pub async fn agents_connected(&self, operation_id: i64) -> Result<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(CASE WHEN state <> $2 THEN 1 END), \
+             COUNT(CASE WHEN state IN ($3, $4) THEN 1 END) FROM agent_status WHERE operation_id = $1",
+        )
+        .bind(operation_id)
+        .bind(AgentPhase::Logout.as_str())
+        .bind(AgentPhase::TalkIn.as_str())
+        .bind(AgentPhase::TalkOut.as_str())
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
     /// Every agent now, by extension.
     pub async fn agents_now(&self, operation_id: i64) -> Result<Vec<AgentNow>> {
         sqlx::query(agents_now!("WHERE a.operation_id = $1 ORDER BY a.code"))

@@ -471,3 +471,85 @@ impl Store {
         Ok(Ok(n as u64))
     }
 }
+
+/// A change made through the API, for the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub ip: String,
+    /// Who made it: the token's prefix (or the demo).
+    pub actor: String,
+    pub action: String,
+    /// The client's name (its User-Agent).
+    pub workstation: String,
+}
+
+impl Store {
+    /// Appends a change to the operation's audit log.
+    pub async fn audit(&self, operation_id: i64, e: &AuditEntry) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO audit_log (operation_id, at, ip, actor, action, workstation) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(operation_id)
+        .bind(e.at)
+        .bind(&e.ip)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.workstation);
+        self.execute_one(q).await?;
+        Ok(())
+    }
+
+    /// The changes made in `[from, to]`, oldest first; at most `cap + 1`.
+    pub async fn audit_log(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+        cap: u64,
+    ) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT at, ip, actor, action, workstation FROM audit_log \
+             WHERE operation_id = $1 AND at BETWEEN $2 AND $3 ORDER BY at, id LIMIT $4",
+        )
+        .bind(operation_id)
+        .bind(from)
+        .bind(to)
+        .bind(i64::try_from(cap).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, ip, actor, action, workstation)| AuditEntry {
+                at,
+                ip,
+                actor,
+                action,
+                workstation,
+            })
+            .collect())
+    }
+
+    /// The last time a number was reached by a person since `since` (Unix s):
+    /// its latest answered attempt, in any campaign of the operation.
+    pub async fn last_contact(
+        &self,
+        operation_id: i64,
+        telephone: &str,
+        since: i64,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(a.started_at) FROM record_phones p JOIN records r ON r.id = p.record_id \
+             JOIN campaigns c ON c.id = r.campaign_id \
+             JOIN dial_attempts a ON a.record_id = r.id AND a.telephone = p.telephone \
+             WHERE p.telephone = $2 AND c.operation_id = $1 AND a.result = $3 AND a.started_at >= $4",
+        )
+        .bind(operation_id)
+        .bind(telephone)
+        .bind(CallResult::Answer.as_str())
+        .bind(since)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+}

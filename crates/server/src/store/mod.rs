@@ -86,7 +86,7 @@ pub use agents::{
 };
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
-pub use campaigns::{ActivityCode, CampaignInfo, RecallFilter, RemoveSel};
+pub use campaigns::{ActivityCode, AuditEntry, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use detail::DetailRead;
 pub use edits::{CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallRejection};
@@ -117,6 +117,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub token_id: i64,
+    /// The token's first characters (as `token list` shows them): who made a change.
+    pub token_prefix: String,
     pub operation_id: i64,
     pub licenses: i64,
     pub tz: TimeZone,

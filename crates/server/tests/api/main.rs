@@ -20,6 +20,7 @@ mod diagram;
 mod engine;
 mod envelopes;
 mod fuzz;
+mod information;
 mod ivr_reports;
 mod limits;
 mod postman;
