@@ -317,10 +317,12 @@ pub enum AgentPhase {
     TalkIn,
     Acw,
     Pause,
+    /// Looking at a preview record before dialing it (counted as outbound time).
+    Preview,
 }
 
 impl AgentPhase {
-    const ALL: [AgentPhase; 7] = [
+    const ALL: [AgentPhase; 8] = [
         AgentPhase::Logout,
         AgentPhase::Ring,
         AgentPhase::Ready,
@@ -328,6 +330,7 @@ impl AgentPhase {
         AgentPhase::TalkIn,
         AgentPhase::Acw,
         AgentPhase::Pause,
+        AgentPhase::Preview,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -339,6 +342,7 @@ impl AgentPhase {
             AgentPhase::TalkIn => "talk_in",
             AgentPhase::Acw => "acw",
             AgentPhase::Pause => "pause",
+            AgentPhase::Preview => "preview",
         }
     }
 
@@ -353,7 +357,7 @@ impl AgentPhase {
             AgentPhase::Logout => Some(S::Logout),
             AgentPhase::Ring => Some(S::Ring),
             AgentPhase::Ready => Some(S::Ready),
-            AgentPhase::TalkOut | AgentPhase::TalkIn => Some(S::Talking),
+            AgentPhase::TalkOut | AgentPhase::TalkIn | AgentPhase::Preview => Some(S::Talking),
             AgentPhase::Acw => Some(S::Acw),
             AgentPhase::Pause => None,
         }
@@ -384,7 +388,7 @@ impl AgentTimes {
             AgentPhase::Logout => {}
             AgentPhase::Ring => self.ring_ms += ms,
             AgentPhase::Ready => self.ready_ms += ms,
-            AgentPhase::TalkOut => self.outbound_ms += ms,
+            AgentPhase::TalkOut | AgentPhase::Preview => self.outbound_ms += ms,
             AgentPhase::TalkIn => self.inbound_ms += ms,
             AgentPhase::Acw => self.acw_ms += ms,
             AgentPhase::Pause => self.aux_ms += ms,

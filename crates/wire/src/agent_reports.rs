@@ -279,6 +279,95 @@ pub struct Agent14Row {
     pub agent_name: String,
 }
 
+/// A preview call's times (agent_15), or an agent's summed (agent_16), in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PreviewSums {
+    pub calls: i64,
+    /// Looking at the record before dialing.
+    pub preview_ms: i64,
+    /// Ready just before the preview.
+    pub ready_ms: i64,
+    pub talk_ms: i64,
+    pub acw_ms: i64,
+    pub aux_ms: i64,
+    /// From the dial to the answer.
+    pub ring_ms: i64,
+}
+
+impl PreviewSums {
+    /// Ready, talk, after-call work, pauses and ring: what the vendor's
+    /// example adds up to `total_duration` (the preview is part of ready).
+    fn total_ms(&self) -> i64 {
+        self.ready_ms + self.talk_ms + self.acw_ms + self.aux_ms + self.ring_ms
+    }
+
+    pub fn add(&mut self, o: &PreviewSums) {
+        self.calls += o.calls;
+        self.preview_ms += o.preview_ms;
+        self.ready_ms += o.ready_ms;
+        self.talk_ms += o.talk_ms;
+        self.acw_ms += o.acw_ms;
+        self.aux_ms += o.aux_ms;
+        self.ring_ms += o.ring_ms;
+    }
+
+    /// The times block, `HH:MM:SS`, and the preview's share of the total.
+    pub fn times(&self) -> PreviewTimes {
+        let hms = |ms: i64| duration_hms(ms / 1000);
+        PreviewTimes {
+            time_preview: hms(self.preview_ms),
+            ready: hms(self.ready_ms),
+            talk: hms(self.talk_ms),
+            not_ready_acw: hms(self.acw_ms),
+            auxiliary_times: hms(self.aux_ms),
+            ring: hms(self.ring_ms),
+            total_duration: hms(self.total_ms()),
+            preview_percent: crate::format::percent(
+                (self.preview_ms / 1000).max(0) as u64,
+                (self.total_ms() / 1000).max(0) as u64,
+            ),
+        }
+    }
+}
+
+/// agent_15's and agent_16's times, in their order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PreviewTimes {
+    pub time_preview: String,
+    pub ready: String,
+    pub talk: String,
+    pub not_ready_acw: String,
+    pub auxiliary_times: String,
+    pub ring: String,
+    pub total_duration: String,
+    /// `time_preview` ÷ `total_duration`.
+    pub preview_percent: String,
+}
+
+/// `agent_15` — one per preview call.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent15Row {
+    pub id_call: String,
+    pub id_agent: String,
+    pub agent_name: String,
+    /// The call's `type_interaction`: `outbound_ma`.
+    pub type_call: String,
+    /// When the preview began.
+    pub date_preview: String,
+    #[serde(flatten)]
+    pub times: PreviewTimes,
+}
+
+/// `agent_16` — one per agent, its preview calls summed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent16Row {
+    pub id_agent: String,
+    pub agent_name: String,
+    pub calls: String,
+    #[serde(flatten)]
+    pub times: PreviewTimes,
+}
+
 /// An hour of the day in military time: `8` → `"08:00"`.
 pub fn clock_hour(hour: i8) -> String {
     format!("{hour:02}:00")
@@ -315,6 +404,18 @@ mod tests {
         assert_eq!(s.aht_outbound(), "00:02:30");
         assert_eq!(AgentSums::default().stats().aht, "00:00:00");
         assert_eq!(clock_hour(8), "08:00");
+        // The vendor's own agent_15 row: 34 s of preview in 1:58.
+        let p = PreviewSums {
+            calls: 1,
+            preview_ms: 34_000,
+            ready_ms: 66_000,
+            talk_ms: 3_000,
+            acw_ms: 41_000,
+            aux_ms: 0,
+            ring_ms: 8_000,
+        };
+        assert_eq!(p.times().total_duration, "00:01:58");
+        assert_eq!(p.times().preview_percent, "28.81 %");
         assert_eq!(clock_half_hour(14, 45), "14:30");
     }
 }

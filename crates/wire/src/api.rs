@@ -68,6 +68,8 @@ pub mod report {
     pub const AGENT_8_1: &str = "agent_8_1";
     pub const AGENT_11: &str = "agent_11";
     pub const AGENT_14: &str = "agent_14";
+    pub const AGENT_15: &str = "agent_15";
+    pub const AGENT_16: &str = "agent_16";
     // reports_manager.php, the skill reports
     pub const SKILL_1: &str = "skill_1";
     pub const SKILL_2: &str = "skill_2";

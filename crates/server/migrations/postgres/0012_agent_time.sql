@@ -19,6 +19,8 @@ CREATE TABLE agent_events (
   campaign_id  BIGINT
 );
 CREATE INDEX agent_events_by_time ON agent_events (operation_id, started_ms);
+-- agent_15: the state an agent was in before a preview.
+CREATE INDEX agent_events_by_agent ON agent_events (operation_id, agent_id, started_ms);
 -- skill reports: the after-call work of a call.
 CREATE INDEX agent_events_by_conn ON agent_events (operation_id, conn_id);
 

@@ -18,6 +18,8 @@ CREATE TABLE agent_events (
   campaign_id  INTEGER
 );
 CREATE INDEX agent_events_by_time ON agent_events (operation_id, started_ms);
+-- agent_15: the state an agent was in before a preview.
+CREATE INDEX agent_events_by_agent ON agent_events (operation_id, agent_id, started_ms);
 -- skill reports: the after-call work of a call.
 CREATE INDEX agent_events_by_conn ON agent_events (operation_id, conn_id);
 

@@ -607,7 +607,8 @@ fn attempts_in_minute(
             }
             CampaignType::Predictive => None,
             CampaignType::Preview => {
-                match g.staff.free_agent(&mut g.facts, d.skill, at_ms, at_ms) {
+                let looked = at_ms - g.info.engine.preview_ms;
+                match g.staff.free_agent(&mut g.facts, d.skill, looked, looked) {
                     Some(t) => Some(t),
                     None => {
                         d.queue.push_front((record_id, customer_id, tels, phone));
@@ -645,6 +646,11 @@ fn attempts_in_minute(
             };
             let work = Work {
                 inbound: false,
+                preview_ms: if predictive {
+                    0
+                } else {
+                    g.info.engine.preview_ms
+                },
                 conn_id: &conn,
                 campaign: Some(d.campaign_id),
                 talk_ms,
@@ -772,6 +778,7 @@ fn inbound_in_minute(
         if let Some(t) = taker {
             let work = Work {
                 inbound: true,
+                preview_ms: 0,
                 conn_id: &conn,
                 campaign: None,
                 talk_ms: talk * 1000,

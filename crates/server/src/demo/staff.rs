@@ -56,6 +56,8 @@ pub(super) struct Taker {
 /// What an agent's call was.
 pub(super) struct Work<'a> {
     pub inbound: bool,
+    /// A preview call: the agent looks at the record this long before it dials.
+    pub preview_ms: i64,
     pub conn_id: &'a str,
     pub campaign: Option<i64>,
     pub talk_ms: i64,
@@ -145,7 +147,18 @@ impl Staff {
             "",
             campaign,
         );
-        let talk_end = t.start_ms + w.talk_ms;
+        let dialed = t.start_ms + w.preview_ms;
+        self.interval(
+            facts,
+            t.index,
+            AgentPhase::Preview,
+            "",
+            t.start_ms,
+            dialed,
+            w.conn_id,
+            w.campaign,
+        );
+        let talk_end = dialed + w.talk_ms;
         let acw_end = talk_end + w.acw_ms;
         let talk = if w.inbound {
             AgentPhase::TalkIn
@@ -153,7 +166,7 @@ impl Staff {
             AgentPhase::TalkOut
         };
         self.interval(
-            facts, t.index, talk, "", t.start_ms, talk_end, w.conn_id, w.campaign,
+            facts, t.index, talk, "", dialed, talk_end, w.conn_id, w.campaign,
         );
         self.interval(
             facts,

@@ -78,6 +78,8 @@ pub(super) struct Agent {
     typed: bool,
     /// Counts log-ins, so a deadline set at one log-in does not end a later one.
     logins: u64,
+    /// The preview call dialed while previewing: its id and when it was dialed.
+    pub preview_dial: Option<(String, i64)>,
     /// Changed since its state was last written.
     dirty: bool,
 }
@@ -101,6 +103,7 @@ impl Agent {
             pending: None,
             typed: false,
             logins: 0,
+            preview_dial: None,
             dirty: true,
         }
     }
@@ -129,7 +132,7 @@ impl Engine {
             AgentState::LoggedOut => AgentPhase::Logout,
             AgentState::Connecting => AgentPhase::Ring,
             AgentState::Idle => AgentPhase::Ready,
-            AgentState::Previewing => AgentPhase::TalkOut,
+            AgentState::Previewing => AgentPhase::Preview,
             AgentState::Talking { call } if self.inbound.contains_key(&call) => AgentPhase::TalkIn,
             AgentState::Talking { .. } => AgentPhase::TalkOut,
             AgentState::AfterCall { .. } => AgentPhase::Acw,
@@ -163,26 +166,47 @@ impl Engine {
         if a.phase != phase || call.is_some() {
             let ms = now - a.phase_since;
             a.times.add(a.phase, ms);
-            // The state left, as a fact: the agent reports add these up.
+            // The state left, as a fact: the agent reports add these up. A
+            // preview is about the call it leads to, and ends when that call
+            // is dialed: its ringing is outbound talk.
+            let preview = (left == AgentState::Previewing)
+                .then(|| a.preview_dial.take())
+                .flatten();
             if a.phase != AgentPhase::Logout && ms > 0 {
                 let on_call = matches!(
                     left,
                     AgentState::Talking { .. } | AgentState::AfterCall { .. }
                 );
-                facts.push(Fact::AgentInterval(AgentInterval {
-                    operation_id,
-                    agent_id: a.id,
-                    phase: a.phase,
-                    pause: a.pause.clone(),
-                    started_ms: a.phase_since,
-                    ms,
-                    conn_id: if on_call {
-                        a.call.conn_id.clone()
-                    } else {
-                        String::new()
-                    },
-                    campaign_id: a.call.campaign_id,
-                }));
+                let interval = |phase, from: i64, to: i64, conn_id: String| {
+                    Fact::AgentInterval(AgentInterval {
+                        operation_id,
+                        agent_id: a.id,
+                        phase,
+                        pause: a.pause.clone(),
+                        started_ms: from,
+                        ms: to - from,
+                        conn_id,
+                        campaign_id: a.call.campaign_id,
+                    })
+                };
+                match preview {
+                    Some((conn, dialed)) if dialed >= a.phase_since && dialed <= now => {
+                        if dialed > a.phase_since {
+                            facts.push(interval(a.phase, a.phase_since, dialed, conn.clone()));
+                        }
+                        if now > dialed {
+                            facts.push(interval(AgentPhase::TalkOut, dialed, now, conn));
+                        }
+                    }
+                    _ => {
+                        let conn = if on_call {
+                            a.call.conn_id.clone()
+                        } else {
+                            String::new()
+                        };
+                        facts.push(interval(a.phase, a.phase_since, now, conn));
+                    }
+                }
             }
             if phase == AgentPhase::Logout && a.phase != AgentPhase::Logout {
                 facts.push(Fact::AgentSession(AgentSession {

@@ -315,6 +315,10 @@ impl Engine {
         {
             camp.in_flight += 1;
         }
+        // The preview ends here; the agent hears the call ring.
+        if let Some(a) = agent.and_then(|a| self.agents.get_mut(a)) {
+            a.preview_dial = Some((c.conn_id.clone(), now));
+        }
         self.stats.attempts += 1;
         self.tell(Command::Originate(originate));
         self.schedule(now + self.cfg.ring_timeout_ms, Event::RingTimeout(call));

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use marcador_wire::agent_reports::AgentSums;
+use marcador_wire::agent_reports::{AgentSums, PreviewSums};
 use marcador_wire::{Direction, TypeInteraction};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -169,6 +169,72 @@ fn agent_event(r: &AnyRow) -> Result<AgentEvent> {
     })
 }
 
+/// A preview call with the agent's times around it (agent_15, agent_16).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentPreview {
+    pub conn_id: String,
+    pub agent_id: i64,
+    pub agent_code: String,
+    pub agent_name: String,
+    pub started_ms: i64,
+    /// The call's, as written with it.
+    pub type_interaction: String,
+    pub sums: PreviewSums,
+}
+
+/// `$1` operation, previews begun within `$2`…`$3` (ms), in time order: each
+/// with the ready time just before it, and its call's talk (ringing
+/// included), after-call work and ring.
+static PREVIEWS: LazyLock<String> = LazyLock::new(|| {
+    let event = |state: AgentPhase| {
+        format!(
+            "COALESCE((SELECT CAST(SUM(x.ms) AS BIGINT) FROM agent_events x \
+             WHERE x.operation_id = e.operation_id AND x.conn_id = e.conn_id AND x.state = '{}'), 0)",
+            state.as_str()
+        )
+    };
+    format!(
+        "SELECT e.conn_id, e.agent_id, COALESCE(a.code, '') AS agent_code, a.name AS agent_name, \
+         e.started_ms, e.ms AS preview_ms, \
+         COALESCE((SELECT CASE WHEN r.state = '{ready}' THEN r.ms ELSE 0 END FROM agent_events r \
+           WHERE r.operation_id = e.operation_id AND r.agent_id = e.agent_id AND r.started_ms < e.started_ms \
+           ORDER BY r.started_ms DESC, r.id DESC LIMIT 1), 0) AS ready_ms, \
+         {talk} AS talk_ms, {acw} AS acw_ms, \
+         COALESCE(c.ring_seconds, 0) * 1000 AS ring_ms, COALESCE(c.type_interaction, '') AS type_interaction \
+         FROM agent_events e JOIN agents a ON a.id = e.agent_id \
+         LEFT JOIN calls c ON c.operation_id = e.operation_id AND c.conn_id = e.conn_id \
+         WHERE e.operation_id = $1 AND e.state = '{preview}' AND e.started_ms BETWEEN $2 AND $3 \
+         ORDER BY e.started_ms, e.id LIMIT $4",
+        ready = AgentPhase::Ready.as_str(),
+        preview = AgentPhase::Preview.as_str(),
+        talk = event(AgentPhase::TalkOut),
+        acw = event(AgentPhase::Acw),
+    )
+});
+
+fn agent_preview(r: &AnyRow) -> Result<AgentPreview> {
+    let ring_ms: i64 = r.try_get("ring_ms")?;
+    let talk_ms: i64 = r.try_get("talk_ms")?;
+    Ok(AgentPreview {
+        conn_id: r.try_get("conn_id")?,
+        agent_id: r.try_get("agent_id")?,
+        agent_code: r.try_get("agent_code")?,
+        agent_name: r.try_get("agent_name")?,
+        started_ms: r.try_get("started_ms")?,
+        type_interaction: r.try_get("type_interaction")?,
+        sums: PreviewSums {
+            calls: 1,
+            preview_ms: r.try_get("preview_ms")?,
+            ready_ms: r.try_get("ready_ms")?,
+            // The agent's talk on the call began at the dial: its ringing is the ring.
+            talk_ms: (talk_ms - ring_ms).max(0),
+            acw_ms: r.try_get("acw_ms")?,
+            aux_ms: 0,
+            ring_ms,
+        },
+    })
+}
+
 /// A session from log-in to log-out (none: still open).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -291,6 +357,21 @@ impl Store {
                 logout_ms,
             })
             .collect())
+    }
+
+    /// agent_15, agent_16: the previews begun in `[from, to]` (Unix s).
+    pub async fn agent_previews(
+        &self,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<DetailRead<AgentPreview>> {
+        let binds = vec![
+            operation_id.into(),
+            (from * 1000).into(),
+            (to * 1000 + 999).into(),
+        ];
+        self.detail(PREVIEWS.as_str(), binds, agent_preview).await
     }
 
     /// The operation's pauses: code → name.

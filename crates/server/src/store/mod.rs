@@ -79,7 +79,7 @@ use tokio_util::sync::CancellationToken;
 type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
-pub use agent_reports::{AgentEvent, AgentTime, Session, TimeBy};
+pub use agent_reports::{AgentEvent, AgentPreview, AgentTime, Session, TimeBy};
 pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,

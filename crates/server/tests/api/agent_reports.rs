@@ -308,3 +308,74 @@ async fn sessions_and_each_state() {
     assert_eq!(v["data"][0]["agent_name"], "Diana Ruiz");
     assert_eq!(v["data"][4]["destinity"], "ENTRANTE");
 }
+
+both!(preview_time_per_call_and_per_agent);
+/// Agent 5002 is ready a minute, looks at a preview record 34 s, dials it
+/// (8 s of ring, 3 s of talk) and wraps it up in 41 s.
+async fn preview_time_per_call_and_per_agent() {
+    let app = spawn_app().await;
+    let (op, campaign) = (app.a.id, app.a.preview);
+    let skill = app.store.skill_id(op, "Cobranza").await.unwrap().unwrap();
+    let agent = app
+        .store
+        .put_agent(op, "5002", "Pilar Soto", &[skill], None)
+        .await
+        .unwrap();
+    let state = |phase, from: i64, secs: i64, conn: &str| {
+        Fact::AgentInterval(AgentInterval {
+            operation_id: op,
+            agent_id: agent,
+            phase,
+            pause: String::new(),
+            started_ms: at(from) * 1000,
+            ms: secs * 1000,
+            conn_id: conn.into(),
+            campaign_id: Some(campaign),
+        })
+    };
+    app.store
+        .record_facts(&[
+            state(AgentPhase::Ready, -7_200, 60, ""),
+            state(AgentPhase::Preview, -7_140, 34, "P1"),
+            state(AgentPhase::TalkOut, -7_106, 11, "P1"),
+            state(AgentPhase::Acw, -7_095, 41, "P1"),
+            Fact::Call(CallFact {
+                operation_id: op,
+                started_at: at(-7_106),
+                type_interaction: TypeInteraction::OutboundMa,
+                result: CallResult::Answer,
+                telephone: "573001234567".into(),
+                customer_id: "2001".into(),
+                conn_id: "P1".into(),
+                campaign_id: Some(campaign),
+                rp_id: None,
+                duration: 11,
+                agent_id: Some(agent),
+                skill_id: Some(skill),
+                ring_seconds: 8,
+                hang_up: HangUp::Agent,
+                wait_seconds: None,
+            }),
+        ])
+        .await
+        .unwrap();
+    let t = &app.a.token;
+    let (s, v) = app.get(t, &report("agent_15")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"],
+        json!([{"id_call": "P1", "id_agent": "5002", "agent_name": "Pilar Soto",
+                "type_call": "outbound_ma", "date_preview": "2026-11-22 08:01:00",
+                "time_preview": "00:00:34", "ready": "00:01:00", "talk": "00:00:03",
+                "not_ready_acw": "00:00:41", "auxiliary_times": "00:00:00", "ring": "00:00:08",
+                "total_duration": "00:01:52", "preview_percent": "30.36 %"}])
+    );
+    let (_, v) = app.get(t, &report("agent_16")).await;
+    assert_eq!(
+        v["data"],
+        json!([{"id_agent": "5002", "agent_name": "Pilar Soto", "calls": "1",
+                "time_preview": "00:00:34", "ready": "00:01:00", "talk": "00:00:03",
+                "not_ready_acw": "00:00:41", "auxiliary_times": "00:00:00", "ring": "00:00:08",
+                "total_duration": "00:01:52", "preview_percent": "30.36 %"}])
+    );
+}

@@ -503,3 +503,62 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
         "a predictive answer waits at most 2 s: {waits:?}"
     );
 }
+
+both!(a_preview_agent_looks_then_hears_the_call_ring);
+/// A preview campaign's agent: each preview is written about the call it
+/// leads to, and ends when that call is dialed, where its ringing starts.
+async fn a_preview_agent_looks_then_hears_the_call_ring() {
+    let (db, store) = test_store().await;
+    let (op, predictive) = setup(&store, 2, 0).await;
+    store
+        .set_campaign_started(op, predictive, false)
+        .await
+        .unwrap();
+    let skill = store.agents(op).await.unwrap()[0].skills[0];
+    let preview = campaign(&store, op, "Preview", CampaignType::Preview, Some(skill)).await;
+    store.set_campaign_started(op, preview, true).await.unwrap();
+    let recs: Vec<NewRecord> = (0..40)
+        .map(|i| record(&format!("P{i}"), "N", "A", &[&format!("57301{i:07}")], &[]))
+        .collect();
+    store.insert_records(preview, &recs, now()).await.unwrap();
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(4, SimProfile::default()),
+        EngineConfig::new(op, 4),
+        now(),
+    )
+    .await
+    .unwrap();
+    engine
+        .run_until(now().checked_add(SignedDuration::from_mins(30)).unwrap())
+        .await
+        .unwrap();
+    let raw = raw_pool(&db).await;
+    let events: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT agent_id, started_ms, ms, state, conn_id FROM agent_events ORDER BY agent_id, started_ms, id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    let previews: Vec<&(i64, i64, i64, String, String)> =
+        events.iter().filter(|e| e.3 == "preview").collect();
+    assert!(previews.len() > 5, "{events:?}");
+    for p in previews {
+        assert!(!p.4.is_empty(), "a preview names its call: {p:?}");
+        let next = events
+            .iter()
+            .find(|e| e.0 == p.0 && e.1 == p.1 + p.2)
+            .unwrap_or_else(|| panic!("what followed {p:?}"));
+        assert_eq!(
+            (next.3.as_str(), &next.4),
+            ("talk_out", &p.4),
+            "{p:?} → {next:?}"
+        );
+    }
+    let dialed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE type_interaction = 'outbound_ma'")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+    assert!(dialed > 5);
+}

@@ -7,12 +7,14 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::StreamExt;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::agent_reports::{
     Agent1Row, Agent2Row, Agent3Row, Agent4Row, Agent5Row, Agent7Row, Agent8Row, Agent11Row,
-    Agent14Row, Agent81Row, AgentSums, HourStats, SkillAgentStats, clock_half_hour, clock_hour,
-    event_status, event_status_14,
+    Agent14Row, Agent15Row, Agent16Row, Agent81Row, AgentSums, HourStats, PreviewSums,
+    SkillAgentStats, clock_half_hour, clock_hour, event_status, event_status_14,
 };
 use marcador_wire::api::{param, report};
 use marcador_wire::calls::destiny;
@@ -24,7 +26,9 @@ use super::super::answer::{Answer, found, range, required};
 use super::super::input::Params;
 use super::super::{ApiError, AppState, stream};
 use crate::domain::AgentPhase;
-use crate::store::{AGENT_SLOT_SECONDS, AgentEvent, AgentRow, AgentTime, Caller, TimeBy};
+use crate::store::{
+    AGENT_SLOT_SECONDS, AgentEvent, AgentPreview, AgentRow, AgentTime, Caller, TimeBy,
+};
 
 /// One of these reports; `None` for another api.
 pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -> Option<Answer> {
@@ -40,6 +44,8 @@ pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -
         report::AGENT_8_1 => agent_8(st, caller, p, true).await,
         report::AGENT_11 => agent_11(st, caller, p).await,
         report::AGENT_14 => agent_14(st, caller, p).await,
+        report::AGENT_15 => agent_15(st, caller, p).await,
+        report::AGENT_16 => agent_16(st, caller, p).await,
         _ => return None,
     })
 }
@@ -391,7 +397,7 @@ fn status(e: &AgentEvent, fourteen: bool) -> String {
     };
     match e.phase {
         Some(AgentPhase::Ready) => ready.to_owned(),
-        Some(AgentPhase::TalkIn | AgentPhase::TalkOut) => talk.to_owned(),
+        Some(AgentPhase::TalkIn | AgentPhase::TalkOut | AgentPhase::Preview) => talk.to_owned(),
         Some(AgentPhase::Acw) => acw.to_owned(),
         Some(AgentPhase::Ring) => ring.to_owned(),
         _ => e.pause_name.clone(),
@@ -454,4 +460,53 @@ async fn agent_14(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         agent_name: e.agent_name,
     })
     .await
+}
+
+async fn agent_15(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let read = st
+        .store
+        .agent_previews(caller.operation_id, from, to)
+        .await?;
+    let tz = caller.tz.clone();
+    stream::detail(&st.limits, read, move |c: AgentPreview| Agent15Row {
+        id_call: c.conn_id,
+        id_agent: c.agent_code,
+        agent_name: c.agent_name,
+        type_call: c.type_interaction,
+        date_preview: format_response_date(c.started_ms / 1000, &tz),
+        times: c.sums.times(),
+    })
+    .await
+}
+
+async fn agent_16(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let mut read = st
+        .store
+        .agent_previews(caller.operation_id, from, to)
+        .await?;
+    let mut per_agent: BTreeMap<(String, i64), (String, PreviewSums)> = BTreeMap::new();
+    {
+        let mut rows = read.rows(u64::MAX);
+        while let Some(c) = rows.next().await {
+            let c = c?;
+            per_agent
+                .entry((c.agent_code, c.agent_id))
+                .or_insert_with(|| (c.agent_name, PreviewSums::default()))
+                .1
+                .add(&c.sums);
+        }
+    }
+    read.finish().await?;
+    let rows: Vec<Agent16Row> = per_agent
+        .into_iter()
+        .map(|((id_agent, _), (agent_name, sums))| Agent16Row {
+            id_agent,
+            agent_name,
+            calls: sums.calls.to_string(),
+            times: sums.times(),
+        })
+        .collect();
+    found(st, capped(st, rows)?)
 }
