@@ -40,6 +40,10 @@ pub mod report {
     pub const HANG: &str = "hang";
     pub const TYPE: &str = "type";
     pub const HANG_TYPE_READY: &str = "hang_type_ready";
+    /// agentbox: a recall the agent schedules (POST; `recall` like
+    /// campaign.php's, which is a PUT), changes (PUT) or cancels (DELETE).
+    pub const EDIT_RECALL: &str = "edit_recall";
+    pub const DELETE_RECALL: &str = "delete_recall";
     pub const CAMPAIGN_1: &str = "campaign_1";
     pub const CAMPAIGN_2: &str = "campaign_2";
     pub const CAMPAIGN_3: &str = "campaign_3";
@@ -159,6 +163,18 @@ pub mod param {
     /// find_record: a customer's id and telephone.
     pub const CUSTOMER_ID: &str = "customer_id";
     pub const CUSTOMER_PHONE: &str = "customer_phone";
+    /// agentbox recalls: the campaign, the customer, the number, the date
+    /// (`rellamada` to schedule, `recall` to change), the style, a name.
+    pub const ID_CAMP: &str = "id_camp";
+    pub const ID_CUSTOMER: &str = "id_customer";
+    pub const TELEFONO: &str = "telefono";
+    pub const TELEPHONE: &str = "telephone";
+    pub const RELLAMADA: &str = "rellamada";
+    pub const RECALL_DATE: &str = "recall";
+    pub const RECALL_STYLE: &str = "recall_style";
+    pub const NAME_RECALL: &str = "name_recall";
+    /// real_time recall: `all`, `auto` or `manual`.
+    pub const TYPE: &str = "type";
     /// law2300_info: the company's NIT and the number asked about.
     pub const NIT: &str = "nit";
     pub const PHONE: &str = "phone";

@@ -208,6 +208,10 @@ pub mod msgs {
     pub const HUNG_UP: &str = "Hang has been successful";
     /// type and hang_type_ready.
     pub const TYPED: &str = "Type has been successful";
+    /// agentbox recall (the vendor's example), edit_recall and delete_recall.
+    pub const RECALLED: &str = "Recall has been successful";
+    pub const RECALL_EDITED: &str = "Recall has been updated successfully";
+    pub const RECALL_DELETED: &str = "Recall has been deleted successfully";
 }
 
 /// The message codify answers with.

@@ -415,6 +415,16 @@ impl WireError {
             ),
         )
     }
+    /// edit_recall, delete_recall: there is no recall to change.
+    pub fn no_recall(customer_id: &str, campaign_id: &str) -> Self {
+        Self::new(
+            404,
+            NOT_FOUND,
+            format!(
+                "CUSTOMER_ID {customer_id} OF CAMPAIGN_ID {campaign_id} HAS NO RECALL SCHEDULED: SCHEDULE ONE WITH API=RECALL"
+            ),
+        )
+    }
     /// A change that needs the campaign stopped (delete, a new type).
     pub fn campaign_started(campaign_id: &str) -> Self {
         Self::new(

@@ -187,7 +187,7 @@ pub struct Campaign15Row {
     pub last_dial_tele: String,
     /// Every attempt, oldest first: [`history_entry`] joined by [`HISTORY_SEPARATOR`].
     pub history_dial_tel: String,
-    /// How the recall was made ([`recall_origin`]), `""` without one.
+    /// Who makes the recall ([`recall_style`]), `""` without one.
     pub rellamada_info: String,
 }
 
@@ -235,13 +235,15 @@ pub mod detail {
     pub const ALL: &str = "all";
 }
 
-/// How a recall was made (real_time recall's `type_recall`, campaign_15's
-/// `rellamada_info`): the api that made it.
-pub mod recall_origin {
-    /// Uploaded with the record (`recall_date`).
-    pub const UPLOAD: &str = "add_record";
-    /// Scheduled through campaign.php's `recall`.
-    pub const RECALL: &str = "recall";
+/// Who makes a recall (real_time recall's `type_recall` and `type` filter,
+/// agentbox's `recall_style`, campaign_15's `rellamada_info`).
+pub mod recall_style {
+    /// The campaign dials it at its time (uploads and campaign.php's recall).
+    pub const AUTO: &str = "auto";
+    /// The agent who scheduled it takes it: the call is routed to that agent.
+    pub const MANUAL: &str = "manual";
+    /// real_time recall's `type=all`.
+    pub const ALL: &str = "all";
 }
 
 #[cfg(test)]

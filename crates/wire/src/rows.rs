@@ -114,8 +114,8 @@ pub struct AgentInSkillRow {
 /// `real_time.php?api=recall&type=all` — one per recall still to come.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScheduledRecallRow {
-    /// How the recall was made: [`recall_origin`](crate::records::recall_origin)
-    /// (`add_record`: uploaded with a `recall_date`; `recall`: campaign.php's recall).
+    /// Who makes it: [`recall_style`](crate::records::recall_style) (`auto`:
+    /// the campaign; `manual`: the agent who scheduled it).
     pub type_recall: String,
     /// `YYYY-mm-dd HH:MM:SS`.
     pub date_recall: String,

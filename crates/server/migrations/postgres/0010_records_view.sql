@@ -6,12 +6,13 @@
 -- managed_at: the last attempt or codify (detail's date and range);
 -- last_conn_id / last_telephone: the last attempt's call and number;
 -- recall_count: recalls scheduled through campaign.php's recall;
--- recall_origin: how the recall was made ('add_record', 'recall').
+-- recall_style: who makes the recall — 'auto' (the campaign dials it) or
+-- 'manual' (the agent it is routed to takes it).
 ALTER TABLE records ADD COLUMN managed_at BIGINT;
 ALTER TABLE records ADD COLUMN last_conn_id TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE records ADD COLUMN last_telephone TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE records ADD COLUMN recall_count BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE records ADD COLUMN recall_origin TEXT COLLATE "C" NOT NULL DEFAULT 'add_record';
+ALTER TABLE records ADD COLUMN recall_style TEXT COLLATE "C" NOT NULL DEFAULT 'auto';
 
 -- campaign_15's history_dial_tel: a record's attempts in time order (and the
 -- backfill below).

@@ -1,5 +1,6 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready for one agent.
+//! hang_type_ready for one agent, and the recalls it schedules (recall,
+//! edit_recall, delete_recall).
 //!
 //! It checks what it can against the agent's state in the store and leaves
 //! the rest to the engine as a command (`Store::agent_command`), which takes
@@ -13,13 +14,18 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use marcador_wire::api::{agent_status_param, param, report};
 use marcador_wire::envelope::{AgentAnswer, msgs};
-use marcador_wire::{AgentStatus, WireError};
+use marcador_wire::records::recall_style;
+use marcador_wire::upload::valid_telephone;
+use marcador_wire::{AgentStatus, WireDate, WireError};
 
 use super::answer::{Answer, required};
 use super::input::Params;
 use super::{ApiError, AppState};
 use crate::domain::AgentPhase;
-use crate::store::{AgentCommand, AgentNow, Caller, CodifyRejection, TypeInput, TypeRejection};
+use crate::store::{
+    AgentCommand, AgentNow, Caller, CodifyRejection, RecallPlan, RecallRejection, TypeInput,
+    TypeRejection,
+};
 
 /// `POST agentbox.php?api=change_status|hang|type|hang_type_ready&agent_id=…`
 pub async fn post(
@@ -28,6 +34,9 @@ pub async fn post(
     p: Params,
 ) -> Answer {
     let api = required(&p, param::API)?;
+    if api == report::RECALL_CUSTOMER {
+        return recall(&st, &caller, &p, Change::Schedule).await;
+    }
     if ![
         report::CHANGE_STATUS,
         report::HANG,
@@ -126,5 +135,137 @@ async fn type_call(
         }
         // The call's record or campaign went away meanwhile.
         Err(_) => Err(WireError::agent_nothing_to_type(&agent.code).into()),
+    }
+}
+
+/// `PUT agentbox.php?api=edit_recall&agent_id=…&id_camp=…&id_customer=…&recall=…[&telephone=…][&recall_style=…][&name_recall=…]`
+pub async fn put(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    p: Params,
+) -> Answer {
+    match required(&p, param::API)? {
+        report::EDIT_RECALL => recall(&st, &caller, &p, Change::Edit).await,
+        _ => Err(WireError::api_not_found().into()),
+    }
+}
+
+/// `DELETE agentbox.php?api=delete_recall&agent_id=…&id_camp=…&id_customer=…`
+pub async fn delete(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    p: Params,
+) -> Answer {
+    match required(&p, param::API)? {
+        report::DELETE_RECALL => recall(&st, &caller, &p, Change::Cancel).await,
+        _ => Err(WireError::api_not_found().into()),
+    }
+}
+
+/// What an agent does to a recall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// recall: schedule one (`rellamada`, `telefono`).
+    Schedule,
+    /// edit_recall: change one still to come (`recall`, `telephone`); the agent must be logged in.
+    Edit,
+    /// delete_recall: cancel one still to come; the agent must be logged in.
+    Cancel,
+}
+
+/// An agent's recall of a customer of a campaign: `auto` (the campaign dials
+/// it at its time) or `manual` (routed to this agent), as campaign.php's
+/// recall schedules them.
+async fn recall(st: &AppState, caller: &Caller, p: &Params, change: Change) -> Answer {
+    let code = required(p, param::AGENT_ID)?;
+    let op = caller.operation_id;
+    let agent = st
+        .store
+        .agent_by_code(op, code)
+        .await?
+        .ok_or_else(|| WireError::unknown_agent(code))?;
+    if change != Change::Schedule && agent.phase == AgentPhase::Logout {
+        return Err(WireError::agent_logged_out(code).into());
+    }
+    let campaign_raw = required(p, param::ID_CAMP)?.trim().to_owned();
+    let campaign: i64 = campaign_raw
+        .parse()
+        .map_err(|_| WireError::unknown_campaign(&campaign_raw))?;
+    let customer = required(p, param::ID_CUSTOMER)?.trim().to_owned();
+    let given = |name: &str| {
+        p.get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let style = match given(param::RECALL_STYLE).map(|s| s.to_lowercase()) {
+        None => recall_style::AUTO.to_owned(),
+        Some(s) if s == recall_style::AUTO || s == recall_style::MANUAL => s,
+        Some(s) => {
+            return Err(WireError::bad_parameter(param::RECALL_STYLE, &s, "auto or manual").into());
+        }
+    };
+    let outcome = if change == Change::Cancel {
+        st.store
+            .cancel_recall(op, campaign, &customer)
+            .await?
+            .map(|()| String::new())
+    } else {
+        let (date_param, phone_param) = match change {
+            Change::Schedule => (param::RELLAMADA, param::TELEFONO),
+            _ => (param::RECALL_DATE, param::TELEPHONE),
+        };
+        let raw = required(p, date_param)?;
+        let at = WireDate::parse(raw)
+            .map_err(|_| WireError::malformed_date(date_param, raw))?
+            .unix_seconds(&caller.tz);
+        let telephone = given(phone_param);
+        if let Some(t) = telephone.as_deref().filter(|t| !valid_telephone(t)) {
+            return Err(WireError::bad_parameter(
+                phone_param,
+                t,
+                "3 to 20 digits, an optional leading +",
+            )
+            .into());
+        }
+        let plan = RecallPlan {
+            at,
+            telephone,
+            style,
+            agent: Some(agent.code.clone()),
+            name: given(param::NAME_RECALL),
+            existing_only: change == Change::Edit,
+        };
+        st.store
+            .recall_record(op, campaign, &customer, &plan)
+            .await?
+    };
+    match outcome {
+        Ok(_) => {
+            let msg = match change {
+                Change::Schedule => msgs::RECALLED,
+                Change::Edit => msgs::RECALL_EDITED,
+                Change::Cancel => msgs::RECALL_DELETED,
+            };
+            Ok(axum::Json(AgentAnswer::ok(msg.into())).into_response())
+        }
+        Err(RecallRejection::UnknownCampaign) => {
+            Err(WireError::unknown_campaign(&campaign_raw).into())
+        }
+        Err(RecallRejection::UnknownCustomer) => {
+            Err(WireError::unknown_customer(&customer, &campaign_raw).into())
+        }
+        Err(RecallRejection::Dialing) => {
+            Err(WireError::record_being_dialed(&customer, &campaign_raw).into())
+        }
+        Err(RecallRejection::NoFreePhone) => Err(WireError::no_free_phone(
+            &customer,
+            p.get(param::TELEFONO)
+                .or_else(|| p.get(param::TELEPHONE))
+                .map_or("", String::as_str),
+        )
+        .into()),
+        Err(RecallRejection::NoRecall) => {
+            Err(WireError::no_recall(&customer, &campaign_raw).into())
+        }
     }
 }

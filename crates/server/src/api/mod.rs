@@ -96,7 +96,10 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         )
         .route(
             AGENTBOX_PATH,
-            axum::routing::post(agentbox::post).fallback(not_allowed("POST")),
+            axum::routing::post(agentbox::post)
+                .put(agentbox::put)
+                .delete(agentbox::delete)
+                .fallback(not_allowed("POST, PUT OR DELETE")),
         )
         .route(
             REPORTS_MANAGER_PATH,

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
 use marcador_wire::CallResult;
+use marcador_wire::records::recall_style;
 use marcador_wire::skill_reports::{CustomLevel, QueueSums, SkillRealtimeRow};
 
 use super::answer::{Answer, custom_level, found, json, required, skill_filter};
@@ -79,6 +80,17 @@ pub async fn get(
             found(&st, rows)
         }
         report::RECALL => {
+            // `type`: every recall, or those of one style.
+            let style = match p.get(param::TYPE).map(|t| t.trim().to_lowercase()) {
+                None => None,
+                Some(t) if t.is_empty() || t == recall_style::ALL => None,
+                Some(t) if t == recall_style::AUTO || t == recall_style::MANUAL => Some(t),
+                Some(t) => {
+                    return Err(
+                        WireError::bad_parameter(param::TYPE, &t, "all, auto or manual").into(),
+                    );
+                }
+            };
             let cap = st.limits.max_records_per_answer;
             let recalls = st
                 .store
@@ -89,8 +101,9 @@ pub async fn get(
             }
             let rows: Vec<ScheduledRecallRow> = recalls
                 .into_iter()
-                .map(|(at, phone, campaign, agent, origin)| ScheduledRecallRow {
-                    type_recall: origin,
+                .filter(|r| style.as_ref().is_none_or(|s| *s == r.4))
+                .map(|(at, phone, campaign, agent, style)| ScheduledRecallRow {
+                    type_recall: style,
                     date_recall: format_response_date(at, &caller.tz),
                     phone_number: phone,
                     id_campaing: campaign.to_string(),

@@ -31,6 +31,8 @@ pub(super) struct Campaign {
     pub kind: CampaignType,
     /// Answered calls pass answering-machine detection.
     pub amd: bool,
+    /// A call whose record names an agent goes to that agent when it is free.
+    pub route_to_agent: bool,
     pub started: bool,
     pub speed: i64,
     pub skill: Option<i64>,
@@ -96,6 +98,7 @@ impl Engine {
                 window: (String::new(), String::new()),
                 kind: s.kind,
                 amd: false,
+                route_to_agent: true,
                 started: false,
                 speed: 0,
                 skill: None,
@@ -110,6 +113,7 @@ impl Engine {
             c.kind = s.kind;
             c.window = (s.start_time, s.end_time);
             c.amd = s.amd;
+            c.route_to_agent = s.route_to_agent;
         }
         Ok(())
     }
@@ -392,7 +396,13 @@ impl Engine {
             return;
         }
         let skill = self.campaigns.get(&campaign).and_then(|c| c.skill);
-        match (skill.and_then(|s| self.first_idle(s)), skill) {
+        // A record that names an agent (a manual recall, a routed record)
+        // goes to that agent if it is free; else to the first free one.
+        let routed = self.routed_agent(call, campaign, skill);
+        match (
+            routed.or_else(|| skill.and_then(|s| self.first_idle(s))),
+            skill,
+        ) {
             (Some(agent), _) => {
                 self.observe_human(campaign, false);
                 self.connect(agent, call);
@@ -409,6 +419,25 @@ impl Engine {
                 self.end_attempt(call, CallResult::Abandon);
             }
         }
+    }
+
+    /// The free agent of the skill a call's record names, if the campaign
+    /// routes to it.
+    fn routed_agent(&self, call: CallRef, campaign: i64, skill: Option<i64>) -> Option<usize> {
+        let skill = skill?;
+        if !self
+            .campaigns
+            .get(&campaign)
+            .is_some_and(|c| c.route_to_agent)
+        {
+            return None;
+        }
+        let code = self.calls.get(&call).map(|c| c.claim.agent_id.as_str())?;
+        if code.is_empty() {
+            return None;
+        }
+        self.idle_agents(skill)
+            .find(|&a| self.agents[a].code == code)
     }
 
     pub(super) fn failed(&mut self, call: CallRef, ending: Ending) {

@@ -94,6 +94,9 @@ pub struct CampaignSettings {
     pub end_time: String,
     /// Whether answered calls pass answering-machine detection.
     pub amd: bool,
+    /// Whether a call whose record names an agent goes to that agent when it
+    /// is free (edit_campaign's `routing_recall` = yes turns it off).
+    pub route_to_agent: bool,
 }
 
 /// An upload this large refreshes the planner's statistics of `records`:
@@ -483,7 +486,7 @@ impl Store {
     /// Every campaign of the operation with what the dialer needs, in id order.
     pub async fn campaign_settings(&self, operation_id: i64) -> Result<Vec<CampaignSettings>> {
         let rows = sqlx::query(
-            "SELECT id, type, status, speed, skill_id, start_time, end_time, amd FROM campaigns \
+            "SELECT id, type, status, speed, skill_id, start_time, end_time, amd, routing_recall FROM campaigns \
              WHERE operation_id = $1 ORDER BY id",
         )
         .bind(operation_id)
@@ -502,6 +505,7 @@ impl Store {
                     start_time: r.try_get(5)?,
                     end_time: r.try_get(6)?,
                     amd: !r.try_get::<String, _>(7)?.is_empty(),
+                    route_to_agent: r.try_get::<i64, _>(8)? == 0,
                 })
             })
             .collect()

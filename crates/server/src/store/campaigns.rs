@@ -234,7 +234,7 @@ impl Store {
     ) -> Result<Vec<(i64, String, i64, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT r.recall_at, CASE WHEN r.recall_telephone <> '' THEN r.recall_telephone ELSE r.tel1 END, \
-             r.campaign_id, r.agent_id, r.recall_origin FROM records r JOIN campaigns c ON c.id = r.campaign_id \
+             r.campaign_id, r.agent_id, r.recall_style FROM records r JOIN campaigns c ON c.id = r.campaign_id \
              WHERE r.recall_at > $2 AND c.operation_id = $1 AND r.status <> 'codified' \
              ORDER BY r.recall_at, r.id LIMIT $3",
         )

@@ -4,7 +4,7 @@
 //! `delete_campaign`.
 
 use marcador_wire::CampaignType;
-use marcador_wire::records::recall_origin;
+use marcador_wire::records::recall_style;
 use sqlx::{Any, Row, Transaction};
 
 use super::filter::{RecordFilter, bind_filter};
@@ -20,6 +20,25 @@ pub enum RecallRejection {
     Dialing,
     /// A new number, and tel1…tel10 are all taken.
     NoFreePhone,
+    /// edit_recall, delete_recall: the record has no recall to come.
+    NoRecall,
+}
+
+/// A recall to schedule (campaign.php recall, agentbox recall and edit_recall).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecallPlan {
+    /// When (Unix s).
+    pub at: i64,
+    /// The number (none: the record's next, or else its first).
+    pub telephone: Option<String>,
+    /// [`recall_style`]: `auto` or `manual`.
+    pub style: String,
+    /// A manual recall's agent (an extension): the call is routed to it.
+    pub agent: Option<String>,
+    /// A name for a record that has none (agentbox's `name_recall`).
+    pub name: Option<String>,
+    /// edit_recall: only a record whose recall is still to come.
+    pub existing_only: bool,
 }
 
 /// What edit_campaign changes (`None`: left as it is).
@@ -104,19 +123,19 @@ async fn campaign_state(
 }
 
 impl Store {
-    /// Calls a customer back at `at` (Unix s) on `telephone` (`None`: its next
-    /// number, or else its first). A number the record does not hold goes into
-    /// its first free phone column. The record becomes dialable again — a
-    /// codified one too — and a due recall is picked before the rest.
+    /// Calls a customer back as `plan` says: at its time, on its number (one
+    /// the record does not hold goes into its first free phone column). The
+    /// record becomes dialable again — a codified one too — and a due recall
+    /// is picked before the rest; a manual one is routed to its agent.
     /// Returns the number it will be called on.
     pub async fn recall_record(
         &self,
         operation_id: i64,
         campaign_id: i64,
         customer_id: &str,
-        at: i64,
-        telephone: Option<&str>,
+        plan: &RecallPlan,
     ) -> Result<std::result::Result<String, RecallRejection>> {
+        let telephone = plan.telephone.as_deref();
         let mut tx = self.write_tx().await?;
         if campaign_state(&mut tx, operation_id, campaign_id)
             .await?
@@ -125,7 +144,7 @@ impl Store {
             return Ok(Err(RecallRejection::UnknownCampaign));
         }
         let row = sqlx::query(concat!(
-            "SELECT r.id, r.status, r.next_phone, ",
+            "SELECT r.id, r.status, r.next_phone, r.recall_at, r.customer_name, ",
             super::facts::tel_columns!(),
             " FROM records r WHERE r.campaign_id = $1 AND r.customer_id = $2 AND r.removed_at IS NULL"
         ))
@@ -137,6 +156,9 @@ impl Store {
             return Ok(Err(RecallRejection::UnknownCustomer));
         };
         let id: i64 = row.try_get("id")?;
+        if plan.existing_only && row.try_get::<Option<i64>, _>("recall_at")?.is_none() {
+            return Ok(Err(RecallRejection::NoRecall));
+        }
         let status = RecordStatus::parse(&row.try_get::<String, _>("status")?)
             .ok_or_else(|| StoreError::Invalid("unknown record status".into()))?;
         let Some(after) = status.on(RecordEvent::Recall) else {
@@ -190,20 +212,74 @@ impl Store {
         };
         // codified → dialed leaves every counter as it was (both are handled
         // records; the codes stay until the next codify replaces them).
+        // A manual recall is the agent's: its call is routed to that agent.
+        let agent = match plan.style.as_str() {
+            recall_style::MANUAL => plan.agent.clone(),
+            _ => None,
+        };
+        let name = plan.name.clone().filter(|_| {
+            row.try_get::<String, _>("customer_name")
+                .is_ok_and(|n| n.is_empty())
+        });
         sqlx::query(
             "UPDATE records SET status = $2, next_phone = $3, recall_at = $4, recall_telephone = $5, \
-             recall_count = recall_count + 1, recall_origin = $6 WHERE id = $1",
+             recall_count = recall_count + $6, recall_style = $7, \
+             agent_id = COALESCE($8, agent_id), customer_name = COALESCE($9, customer_name) WHERE id = $1",
         )
         .bind(id)
         .bind(after.as_str())
         .bind(column as i64)
-        .bind(at)
+        .bind(plan.at)
         .bind(&wanted)
-        .bind(recall_origin::RECALL)
+        .bind(i64::from(!plan.existing_only))
+        .bind(&plan.style)
+        .bind(agent)
+        .bind(name)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(Ok(wanted))
+    }
+
+    /// Cancels a customer's recall still to come (agentbox delete_recall): it
+    /// is no longer dialed at its time; a manual one leaves its agent.
+    pub async fn cancel_recall(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        customer_id: &str,
+    ) -> Result<std::result::Result<(), RecallRejection>> {
+        let mut tx = self.write_tx().await?;
+        if campaign_state(&mut tx, operation_id, campaign_id)
+            .await?
+            .is_none()
+        {
+            return Ok(Err(RecallRejection::UnknownCampaign));
+        }
+        let row: Option<(i64, Option<i64>, String)> = sqlx::query_as(
+            "SELECT id, recall_at, recall_style FROM records \
+             WHERE campaign_id = $1 AND customer_id = $2 AND removed_at IS NULL",
+        )
+        .bind(campaign_id)
+        .bind(customer_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, recall_at, style)) = row else {
+            return Ok(Err(RecallRejection::UnknownCustomer));
+        };
+        if recall_at.is_none() {
+            return Ok(Err(RecallRejection::NoRecall));
+        }
+        sqlx::query(
+            "UPDATE records SET recall_at = NULL, recall_telephone = '', \
+             agent_id = CASE WHEN $2 THEN '' ELSE agent_id END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(style == recall_style::MANUAL)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
     }
 
     /// A campaign's settings (none: not the operation's).

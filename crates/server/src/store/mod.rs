@@ -89,7 +89,9 @@ pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
 pub use campaigns::{ActivityCode, AuditEntry, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use detail::DetailRead;
-pub use edits::{CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallRejection};
+pub use edits::{
+    CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallPlan, RecallRejection,
+};
 pub use facts::{
     AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact,
     IvrStepFact, TypedCall,

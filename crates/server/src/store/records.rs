@@ -31,7 +31,7 @@ pub struct RecordView {
     pub description_2: String,
     pub comment: String,
     pub recall_count: i64,
-    pub recall_origin: String,
+    pub recall_style: String,
     /// The extension of the agent who took the last call, or else the
     /// preview agent the record is assigned to (`""`: none).
     pub agent_code: String,
@@ -50,7 +50,7 @@ macro_rules! record_view_columns {
          r.agent_id, r.recall_at, r.recall_telephone, r.managed_at, r.attempts, \
          COALESCE(r.last_result, '') AS last_result, r.last_conn_id, r.last_telephone, r.cod_act, \
          COALESCE(d1.description, '') AS description, r.cod_act_2, \
-         COALESCE(d2.description, '') AS description_2, r.comment, r.recall_count, r.recall_origin, \
+         COALESCE(d2.description, '') AS description_2, r.comment, r.recall_count, r.recall_style, \
          COALESCE((SELECT g.code FROM calls c JOIN agents g ON g.id = c.agent_id \
            WHERE c.operation_id = k.operation_id AND c.conn_id = r.last_conn_id \
            AND r.last_conn_id <> '' LIMIT 1), r.agent_id) AS agent_code"
@@ -164,7 +164,7 @@ fn record_view(r: &AnyRow) -> Result<RecordView> {
         description_2: r.try_get("description_2")?,
         comment: r.try_get("comment")?,
         recall_count: r.try_get("recall_count")?,
-        recall_origin: r.try_get("recall_origin")?,
+        recall_style: r.try_get("recall_style")?,
         agent_code: r.try_get("agent_code")?,
         history: history
             .split('|')

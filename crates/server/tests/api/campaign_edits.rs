@@ -406,3 +406,132 @@ async fn delete_campaign_takes_stopped_campaigns_all_or_none() {
     let (s, _) = app.delete(t, &path, "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+both!(an_agent_schedules_changes_and_cancels_a_recall);
+/// Agent 1001 schedules a manual recall of 1002 through agentbox, moves it,
+/// and cancels it; real_time recall follows each step.
+async fn an_agent_schedules_changes_and_cancels_a_recall() {
+    use marcador_server::domain::AgentPhase;
+    use marcador_server::store::{AgentFact, Fact};
+    let app = spawn_app().await;
+    let (t, c) = (&app.a.token, app.a.predictive);
+    let skill = app
+        .store
+        .skill_id(app.a.id, "Cobranza")
+        .await
+        .unwrap()
+        .unwrap();
+    let agent = app
+        .store
+        .put_agent(app.a.id, "1001", "Ana Gómez", &[skill], None)
+        .await
+        .unwrap();
+    let agentbox = |method: reqwest::Method, query: String| {
+        let app = &app;
+        async move {
+            app.request(
+                method,
+                t,
+                &format!("/api/v2/agentbox.php?agent_id=1001&{query}"),
+                "",
+            )
+            .await
+        }
+    };
+    let recalls = |ty: &'static str| {
+        let app = &app;
+        async move {
+            app.get(t, &format!("/api/v2/real_time.php?api=recall&type={ty}"))
+                .await
+        }
+    };
+    let (s, v) = agentbox(
+        reqwest::Method::POST,
+        format!(
+            "api=recall&id_camp={c}&id_customer=1002&telefono=573007778899&rellamada={}&recall_style=manual&name_recall=Luis",
+            wire(3_600)
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            json!({"code": "200", "error": null, "msg": "Recall has been successful"})
+        )
+    );
+    let (_, v) = recalls("manual").await;
+    assert_eq!(
+        v["data"],
+        json!([{"type_recall": "manual", "date_recall": "2026-11-22 11:00:00",
+                "phone_number": "573007778899", "id_campaing": c.to_string(), "id_agent": "1001"}])
+    );
+    let (s, _) = recalls("auto").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = recalls("later").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Changing or cancelling needs the agent logged in.
+    let edit = format!(
+        "api=edit_recall&id_camp={c}&id_customer=1002&telephone=573007778899&recall={}&recall_style=manual",
+        wire(7_200)
+    );
+    let (s, v) = agentbox(reqwest::Method::PUT, edit.clone()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    app.store
+        .record_facts(&[Fact::Agent(AgentFact {
+            operation_id: app.a.id,
+            agent_id: agent,
+            phase: AgentPhase::Ready,
+            since_ms: at(0) * 1000,
+            login_ms: at(0) * 1000,
+            ..AgentFact::default()
+        })])
+        .await
+        .unwrap();
+    let (s, v) = agentbox(reqwest::Method::PUT, edit).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = recalls("all").await;
+    assert_eq!(v["data"][0]["date_recall"], "2026-11-22 12:00:00");
+    let delete = format!("api=delete_recall&id_camp={c}&id_customer=1002&telephone=573007778899");
+    let (s, v) = agentbox(reqwest::Method::DELETE, delete.clone()).await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            json!({"code": "200", "error": null, "msg": "Recall has been deleted successfully"})
+        )
+    );
+    let (s, _) = recalls("all").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nothing left to cancel or change; mistakes are named.
+    let (s, v) = agentbox(reqwest::Method::DELETE, delete).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(v["msg"].as_str().unwrap().contains("NO RECALL"), "{v}");
+    let (s, _) = agentbox(
+        reqwest::Method::POST,
+        format!(
+            "api=recall&id_camp={c}&id_customer=1002&rellamada={}&recall_style=soon",
+            wire(60)
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = agentbox(
+        reqwest::Method::POST,
+        format!("api=recall&id_camp={c}&rellamada={}", wire(60)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = app
+        .post(
+            t,
+            &format!(
+                "/api/v2/agentbox.php?agent_id=9999&api=recall&id_camp={c}&id_customer=1002&rellamada={}",
+                wire(60)
+            ),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -562,3 +562,62 @@ async fn a_preview_agent_looks_then_hears_the_call_ring() {
             .unwrap();
     assert!(dialed > 5);
 }
+
+both!(a_record_that_names_an_agent_goes_to_that_agent);
+/// Three free agents and one record that names the last of them: its answered
+/// call goes to that agent, unless the campaign turns routing off.
+async fn a_record_that_names_an_agent_goes_to_that_agent() {
+    use marcador_server::store::CampaignEdit;
+    for routing_off in [false, true] {
+        let (db, store) = test_store().await;
+        let (op, campaign) = setup(&store, 3, 0).await;
+        let agents = store.agents(op).await.unwrap();
+        let last = agents.last().unwrap().clone();
+        let mut r = record("R1", "N", "A", &["573001"], &[]);
+        r.agent_id = last.code.clone();
+        store.insert_records(campaign, &[r], now()).await.unwrap();
+        if routing_off {
+            let edit = CampaignEdit {
+                routing_recall: Some(true),
+                ..CampaignEdit::default()
+            };
+            store
+                .edit_campaign(op, campaign, &edit)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let profile = SimProfile {
+            human: 1000,
+            machine: 0,
+            busy: 0,
+            congestion: 0,
+            failed: 0,
+            chanunavail: 0,
+            ..SimProfile::default()
+        };
+        let mut engine = Engine::new(
+            store.clone(),
+            SimTelephony::new(2, profile),
+            EngineConfig::new(op, 2),
+            now(),
+        )
+        .await
+        .unwrap();
+        engine
+            .run_until(now().checked_add(SignedDuration::from_mins(2)).unwrap())
+            .await
+            .unwrap();
+        let raw = raw_pool(&db).await;
+        let took: Option<i64> =
+            sqlx::query_scalar("SELECT agent_id FROM calls WHERE customer_id = 'R1'")
+                .fetch_one(&raw)
+                .await
+                .unwrap();
+        if routing_off {
+            assert_ne!(took, Some(last.id), "routing off: the first free agent");
+        } else {
+            assert_eq!(took, Some(last.id), "the agent the record names");
+        }
+    }
+}

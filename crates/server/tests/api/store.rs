@@ -334,10 +334,12 @@ async fn the_store_follows_the_record_state_machine_exhaustively() {
                 }
                 RecordEvent::Recall => {
                     // Refused (and nothing changed) while the record is dialed.
-                    let done = store
-                        .recall_record(op, campaign, "C", at(60), None)
-                        .await
-                        .unwrap();
+                    let plan = marcador_server::store::RecallPlan {
+                        at: at(60),
+                        style: "auto".into(),
+                        ..Default::default()
+                    };
+                    let done = store.recall_record(op, campaign, "C", &plan).await.unwrap();
                     assert_eq!(done.is_ok(), from.on(event).is_some(), "{from:?} + Recall");
                 }
             }

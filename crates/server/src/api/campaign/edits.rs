@@ -13,7 +13,7 @@ use marcador_wire::campaign::{
 use marcador_wire::date::format_response_date;
 use marcador_wire::envelope::Envelope;
 use marcador_wire::format::optional_id;
-use marcador_wire::records::record_result;
+use marcador_wire::records::{recall_style, record_result};
 use marcador_wire::rows::record_fields::OPT_NAMES;
 use marcador_wire::rows::yes_no;
 use marcador_wire::upload::{text, valid_telephone};
@@ -26,7 +26,7 @@ use crate::api::input::{Params, json as json_body};
 use crate::api::{ApiError, AppState};
 use crate::store::{
     Caller, CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, FilterCondition,
-    FilterOp, RecallRejection, RecordFilter,
+    FilterOp, RecallPlan, RecallRejection, RecordFilter,
 };
 
 /// A JSON object body as `T`.
@@ -89,7 +89,17 @@ pub(super) async fn recall(st: &AppState, caller: &Caller, p: &Params, body: &[u
     let campaign = id.to_string();
     match st
         .store
-        .recall_record(caller.operation_id, id, &customer, at, telephone.as_deref())
+        .recall_record(
+            caller.operation_id,
+            id,
+            &customer,
+            &RecallPlan {
+                at,
+                telephone: telephone.clone(),
+                style: recall_style::AUTO.to_owned(),
+                ..RecallPlan::default()
+            },
+        )
         .await?
     {
         Ok(number) => accepted(recalled_msg(
@@ -107,6 +117,7 @@ pub(super) async fn recall(st: &AppState, caller: &Caller, p: &Params, body: &[u
         Err(RecallRejection::NoFreePhone) => {
             Err(WireError::no_free_phone(&customer, telephone.as_deref().unwrap_or("")).into())
         }
+        Err(RecallRejection::NoRecall) => Err(WireError::no_recall(&customer, &campaign).into()),
     }
 }
 

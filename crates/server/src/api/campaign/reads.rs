@@ -158,9 +158,9 @@ fn campaign_15_row(v: RecordView, tz: &TimeZone) -> Campaign15Row {
     // A recall is to the number it names, or else the first one.
     let (rellamada_tel, rellamada_info) = match r.recall {
         Some(_) if r.recall_telephone.is_empty() => {
-            (r.tels.first().cloned().unwrap_or_default(), v.recall_origin)
+            (r.tels.first().cloned().unwrap_or_default(), v.recall_style)
         }
-        Some(_) => (r.recall_telephone, v.recall_origin),
+        Some(_) => (r.recall_telephone, v.recall_style),
         None => (String::new(), String::new()),
     };
     Campaign15Row {
