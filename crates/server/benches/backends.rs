@@ -7,7 +7,15 @@
 //!   counting call reports) over them, the same way;
 //! - codify: accepted requests per second for 5 s, with 2 requests in flight
 //!   (one token at its limit) and with 8 (four tokens of the operation);
-//! - the load itself: the 60,000 attempt facts written through the store.
+//! - the load itself: the 60,000 attempt facts written through the store;
+//! - one report of each family issue 12 added, over the same data (untimed
+//!   load: the 15,000 answered calls queued for a skill and taken by one of 50
+//!   agents, each with its talk and after-call work — 30,000 agent states —
+//!   and 20,000 IVR steps): campaign.php's campaign_15 and detail (6,000
+//!   records, 10 attempts each), campaign_8 (6,000 numbers), diagram_13 (20,000
+//!   steps), agent_1 (from the half-hour rollup) and agent_14 (30,000 states),
+//!   skill_1 (15,000 queued calls folded) and skill_10 (15,000 answered, one by
+//!   one) — each as a ratio to campaign_3's 60,000 rows in the same run.
 //!
 //! PostgreSQL runs twice: with the server's default `synchronous_commit = on`
 //! (every commit waits for its WAL flush) and with it `off`, the durability
@@ -24,8 +32,10 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::clock::SystemClock;
 use marcador_server::config::{Config, Limits};
+use marcador_server::domain::AgentPhase;
 use marcador_server::store::{
-    Backend, CallCodeFact, CallFact, Fact, NewCampaign, NewRecord, Store,
+    AgentInterval, Backend, CallCodeFact, CallFact, Fact, IvrStepFact, NewCampaign, NewRecord,
+    Store,
 };
 use marcador_server::testing::{Serving, TestDb, attempt_history};
 use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
@@ -94,6 +104,17 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
         })
         .collect();
     store.insert_records(campaign, &recs, now).await.unwrap();
+    let skill = store.create_skill(op, "Bench").await.unwrap();
+    let mut agents = Vec::new();
+    for a in 0..50 {
+        agents.push(
+            store
+                .put_agent(op, &format!("{}", 1000 + a), "Agente", &[skill], None)
+                .await
+                .unwrap(),
+        );
+    }
+    let rp = store.create_routing_point(op, "Bench IVR").await.unwrap();
     // One attempt a second, ending a minute before now.
     let start = now.as_second() - 60 - ROWS as i64;
     let results = [
@@ -111,10 +132,40 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
     }
     let load_secs = t.elapsed().as_secs_f64();
     // Each attempt's call (not timed: `load` stays the attempts' rate), the
-    // answered ones typed.
+    // answered ones typed, taken by one of 50 agents after a wait, each with
+    // the agent's talk and after-call work; 20,000 IVR steps.
     let mut calls = Vec::new();
-    for f in &facts {
+    for (i, f) in facts.iter().enumerate() {
         let Fact::Attempt(a) = f else { continue };
+        let agent = agents[i % agents.len()];
+        let answered = matches!(a.result, CallResult::Answer | CallResult::Abandon);
+        if a.result == CallResult::Answer {
+            for (phase, from, ms) in [
+                (AgentPhase::TalkOut, a.started_at * 1000, 200_000),
+                (AgentPhase::Acw, a.started_at * 1000 + 200_000, 30_000),
+            ] {
+                calls.push(Fact::AgentInterval(AgentInterval {
+                    operation_id: op,
+                    agent_id: agent,
+                    phase,
+                    pause: String::new(),
+                    started_ms: from,
+                    ms,
+                    conn_id: a.conn_id.clone(),
+                    campaign_id: Some(campaign),
+                }));
+            }
+        }
+        if i % 3 == 0 {
+            calls.push(Fact::IvrStep(IvrStepFact {
+                operation_id: op,
+                rp_id: rp,
+                conn_id: a.conn_id.clone(),
+                option: ["1", "2", "PULSE"][(i / 3) % 3].into(),
+                entered_at: a.started_at,
+                seconds: 12,
+            }));
+        }
         calls.push(Fact::Call(CallFact {
             operation_id: op,
             started_at: a.started_at,
@@ -126,11 +177,11 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
             campaign_id: Some(campaign),
             rp_id: None,
             duration: a.started_at % 300,
-            agent_id: None,
-            skill_id: None,
+            agent_id: (a.result == CallResult::Answer).then_some(agent),
+            skill_id: answered.then_some(skill),
             ring_seconds: 9,
             hang_up: HangUp::Customer,
-            wait_seconds: None,
+            wait_seconds: answered.then_some(a.started_at % 40),
         }));
         if a.result == CallResult::Answer {
             calls.push(Fact::CallCode(CallCodeFact {
@@ -250,6 +301,8 @@ struct Run {
     counts_secs: f64,
     codify_2: f64,
     codify_8: f64,
+    /// Issue 12's families: (report, seconds).
+    families: Vec<(&'static str, f64)>,
 }
 
 async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
@@ -279,6 +332,27 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
             None,
         )
         .await;
+    let c = l.campaign;
+    let mut families = Vec::new();
+    for (name, path) in [
+        ("campaign_15", format!("/api/v2/campaign.php?api=campaign_15&campaign_id={c}")),
+        (
+            "campaign.php detail",
+            format!(
+                "/api/v2/campaign.php?api=detail&type_campaign=predictive&campaign_id={c}&{}",
+                l.range
+            ),
+        ),
+        ("campaign_8", report(&format!("campaign_8&campaign_id={c}"))),
+        ("diagram_13", report("diagram_13")),
+        ("agent_1", report("agent_1")),
+        ("agent_14", report("agent_14")),
+        ("skill_1", report("skill_1&skill_id=all")),
+        ("skill_10", report("skill_10&skill_id=all")),
+    ] {
+        let secs = answer_secs(&http, &serving.base, &l, &path, None).await;
+        families.push((name, secs));
+    }
     let codify_2 = codify(&http, &serving.base, &store, &l, 1).await;
     let codify_8 = codify(&http, &serving.base, &store, &l, 4).await;
     serving.stop().await;
@@ -290,6 +364,7 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         counts_secs,
         codify_2,
         codify_8,
+        families,
     };
     println!(
         "{:<28} load {:>6.0} facts/s | campaign_3 60,000 rows {:>5.2} s ({:>6.0} rows/s) | codify {:>6.0} req/s (2 in flight), {:>6.0} req/s (8 in flight)",
@@ -307,6 +382,12 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         r.cdr_1_secs / r.c3_secs,
         r.counts_secs
     );
+    let fam: Vec<String> = r
+        .families
+        .iter()
+        .map(|(n, s)| format!("{n} {s:.3} s ({:.2}x)", s / r.c3_secs))
+        .collect();
+    println!("{:<28} issue 12's families (÷ campaign_3): {}", "", fam.join(" | "));
     r
 }
 
