@@ -335,7 +335,10 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
     let c = l.campaign;
     let mut families = Vec::new();
     for (name, path) in [
-        ("campaign_15", format!("/api/v2/campaign.php?api=campaign_15&campaign_id={c}")),
+        (
+            "campaign_15",
+            format!("/api/v2/campaign.php?api=campaign_15&campaign_id={c}"),
+        ),
         (
             "campaign.php detail",
             format!(
@@ -387,7 +390,11 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         .iter()
         .map(|(n, s)| format!("{n} {s:.3} s ({:.2}x)", s / r.c3_secs))
         .collect();
-    println!("{:<28} issue 12's families (÷ campaign_3): {}", "", fam.join(" | "));
+    println!(
+        "{:<28} issue 12's families (÷ campaign_3): {}",
+        "",
+        fam.join(" | ")
+    );
     r
 }
 

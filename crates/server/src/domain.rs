@@ -395,3 +395,28 @@ impl AgentTimes {
         }
     }
 }
+
+/// What an agent can do to the call it is on, each a toggle (agentbox hold
+/// and mute): on hold neither side hears the other; muted, the customer does
+/// not hear the agent. Both end with the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CallAction {
+    Hold,
+    Mute,
+}
+
+impl CallAction {
+    pub const fn as_str(self) -> &'static str {
+        use marcador_wire::agent_reports::call_action;
+        match self {
+            CallAction::Hold => call_action::HOLD,
+            CallAction::Mute => call_action::MUTE,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CallAction::Hold, CallAction::Mute]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}

@@ -7,7 +7,7 @@
 //! AgentLegDown alone when the phone never answers). Nothing is reported
 //! after the engine hung up (its `HangUp` or `CloseAgentLeg` sets the leg's
 //! token): the engine has already written how that leg ended. `Bridge`
-//! connects the two legs' media (`media.rs`).
+//! connects the two legs' media (`media.rs`); `Hold` and `Mute` silence it.
 
 use std::sync::Arc;
 
@@ -126,6 +126,14 @@ impl Worker {
                     leg.hangup.cancel();
                 }
             }
+            Command::Hold { call, on } => match self.calls.get(&call) {
+                Some(leg) => leg.media.hold(on),
+                None => tracing::debug!(call, "hold of a call that is gone"),
+            },
+            Command::Mute { agent, on } => match self.agents.get(&agent) {
+                Some(leg) => leg.media.mute(on),
+                None => tracing::debug!(agent, "mute of an agent leg that is gone"),
+            },
         }
     }
 

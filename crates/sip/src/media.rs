@@ -137,6 +137,10 @@ struct State {
     tap: Option<mpsc::Sender<Vec<i16>>>,
     /// Whether a packet has arrived (its source is then the far address).
     latched: bool,
+    /// On hold: nothing relayed through this leg either way.
+    held: bool,
+    /// Muted: this leg's far end is not heard by its peer.
+    muted: bool,
 }
 
 impl Media {
@@ -224,6 +228,16 @@ impl Media {
         }
     }
 
+    /// Holds this leg (a customer's call), or takes it off hold.
+    pub fn hold(&self, on: bool) {
+        self.state().held = on;
+    }
+
+    /// Mutes this leg's far end (an agent's phone), or unmutes it.
+    pub fn mute(&self, on: bool) {
+        self.state().muted = on;
+    }
+
     /// Sends the far end's decoded audio to `tap` from now on (frames as they come).
     pub fn tap(&self, tap: mpsc::Sender<Vec<i16>>) {
         self.state().tap = Some(tap);
@@ -255,7 +269,8 @@ impl Media {
                 // A listener that falls behind loses frames, never the relay.
                 let _ = tap.try_send(frame);
             }
-            (s.peer.upgrade(), s.codec)
+            let silent = s.held || s.muted;
+            (s.peer.upgrade().filter(|_| !silent), s.codec)
         };
         if let Some(peer) = peer {
             peer.send_to_far_end(packet, codec);
@@ -267,7 +282,7 @@ impl Media {
     fn send_to_far_end(&self, packet: &mut [u8], from_codec: Option<Codec>) {
         let (remote, codec) = {
             let s = self.state();
-            (s.remote, s.codec)
+            (s.remote.filter(|_| !s.held), s.codec)
         };
         let Some(remote) = remote else {
             return;

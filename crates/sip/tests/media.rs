@@ -2,7 +2,8 @@
 //! agent's phone (echoing its RTP back, `-rtp_echo`) and the customer's
 //! call (its audio at a UDP socket of this test). The test speaks as the
 //! customer and hears its own packets come back: through Marcador to the
-//! agent's phone, and back through Marcador.
+//! agent's phone, and back through Marcador — and hears nothing while the
+//! call is on hold or the agent is muted.
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
@@ -38,7 +39,7 @@ async fn wait_for(tel: &mut SipTelephony, pick: impl Fn(&TelEvent) -> bool) -> T
 }
 
 #[tokio::test]
-async fn the_customers_audio_reaches_the_agent_and_comes_back() {
+async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_muted() {
     let echo_port = free_udp_port().to_string();
     let agent = Sipp::start_with("agent_phone", &["-rtp_echo", "-mp", &echo_port]);
     let customer_audio = UdpSocket::bind("127.0.0.1:0").await.expect("a UDP socket");
@@ -84,9 +85,69 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back() {
     let marcador = std::net::SocketAddr::from(([127, 0, 0, 1], offered));
 
     // 20 ms of µ-law each, numbered; every one should come back unchanged.
+    let back = round_trip(&customer_audio, marcador, 0..50).await;
+    assert!(
+        back.len() >= 45,
+        "{} of 50 packets came back: {back:?}",
+        back.len()
+    );
+
+    // On hold nothing passes; off hold it passes again. Muting the agent
+    // stops the echo (the agent's audio) from reaching the customer.
+    tel.command(0, Command::Hold { call: 1, on: true });
+    settle().await;
+    let held = round_trip(&customer_audio, marcador, 50..80).await;
+    assert!(held.is_empty(), "heard on hold: {held:?}");
+    tel.command(0, Command::Hold { call: 1, on: false });
+    settle().await;
+    let resumed = round_trip(&customer_audio, marcador, 80..110).await;
+    assert!(resumed.len() >= 25, "after hold: {resumed:?}");
+    tel.command(0, Command::Mute { agent: 5, on: true });
+    settle().await;
+    let muted = round_trip(&customer_audio, marcador, 110..140).await;
+    assert!(muted.is_empty(), "heard the muted agent: {muted:?}");
+    tel.command(
+        0,
+        Command::Mute {
+            agent: 5,
+            on: false,
+        },
+    );
+    settle().await;
+    let unmuted = round_trip(&customer_audio, marcador, 140..170).await;
+    assert!(unmuted.len() >= 25, "after mute: {unmuted:?}");
+
+    // Both hang-ups reach the peers, which end their scenarios.
+    tel.command(0, Command::HangUp { call: 1 });
+    tel.command(0, Command::CloseAgentLeg { agent: 5 });
+    let (carrier, agent) = (carrier.finished().await, agent.finished().await);
+    assert!(carrier.success(), "carrier sipp: {carrier}");
+    assert!(agent.success(), "agent sipp: {agent}");
+}
+
+/// Lets a command reach telephony's worker, and packets already on their
+/// way arrive (`round_trip` only counts the sequence numbers it sent).
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+/// Speaks packets `seqs` as the customer, 20 ms apart, to Marcador at
+/// `marcador`; the sequence numbers that came back, unchanged, sorted.
+async fn round_trip(
+    customer_audio: &UdpSocket,
+    marcador: std::net::SocketAddr,
+    seqs: std::ops::Range<u16>,
+) -> Vec<u16> {
     let mut back = Vec::new();
     let mut buf = [0u8; 1500];
-    for seq in 0u16..50 {
+    let take = |packet: &[u8], back: &mut Vec<u16>| {
+        let p = rtp_types::RtpPacket::parse(packet).expect("RTP");
+        assert!(p.payload().iter().all(|b| *b == p.sequence_number() as u8));
+        if seqs.contains(&p.sequence_number()) {
+            back.push(p.sequence_number());
+        }
+    };
+    for seq in seqs.clone() {
         let payload = [seq as u8; 160];
         let packet = rtp_types::RtpPacketBuilder::new()
             .payload_type(0)
@@ -110,31 +171,14 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back() {
                 from, marcador,
                 "the agent's audio comes from where the customer sends"
             );
-            let p = rtp_types::RtpPacket::parse(&buf[..n]).expect("RTP");
-            assert!(p.payload().iter().all(|b| *b == p.sequence_number() as u8));
-            back.push(p.sequence_number());
+            take(&buf[..n], &mut back);
         }
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     while let Ok((n, _)) = customer_audio.try_recv_from(&mut buf) {
-        back.push(
-            rtp_types::RtpPacket::parse(&buf[..n])
-                .expect("RTP")
-                .sequence_number(),
-        );
+        take(&buf[..n], &mut back);
     }
     back.sort_unstable();
     back.dedup();
-    assert!(
-        back.len() >= 45,
-        "{} of 50 packets came back: {back:?}",
-        back.len()
-    );
-
-    // Both hang-ups reach the peers, which end their scenarios.
-    tel.command(0, Command::HangUp { call: 1 });
-    tel.command(0, Command::CloseAgentLeg { agent: 5 });
-    let (carrier, agent) = (carrier.finished().await, agent.finished().await);
-    assert!(carrier.success(), "carrier sipp: {carrier}");
-    assert!(agent.success(), "agent sipp: {agent}");
+    back
 }

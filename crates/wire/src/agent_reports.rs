@@ -2,8 +2,9 @@
 //! per campaign (agent_4), per skill (agent_11), per hour of the day
 //! (agent_5, agent_6), per date and hour or half hour (agent_8, agent_8_1),
 //! the pauses (agent_3), the sessions (agent_7) and each state one by one
-//! (agent_2 for one agent, agent_14 for all). Fields in the vendor's example
-//! order; times `HH:MM:SS`.
+//! (agent_2 for one agent, agent_14 for all), holds and mutes (agent_9 per
+//! agent, agent_10 one by one), previews (agent_15, agent_16). Fields in the
+//! vendor's example order; times `HH:MM:SS`.
 
 use serde::{Deserialize, Serialize};
 
@@ -366,6 +367,42 @@ pub struct Agent16Row {
     pub calls: String,
     #[serde(flatten)]
     pub times: PreviewTimes,
+}
+
+/// What an agent did on a call (agent_10's `type_action`).
+pub mod call_action {
+    /// The customer was put on hold (neither side hears the other).
+    pub const HOLD: &str = "hold";
+    /// The agent's microphone was muted (the customer hears nothing).
+    pub const MUTE: &str = "mute";
+}
+
+/// `agent_9` — one per agent that held or muted in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent9Row {
+    pub agent_name: String,
+    /// Holds and mutes together.
+    pub count: String,
+    pub hold_time: String,
+    pub mute_time: String,
+    pub total_time: String,
+}
+
+/// `agent_10` — one per hold or mute.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent10Row {
+    pub agent_name: String,
+    pub agent_id: String,
+    /// [`call_action`]: `hold` or `mute`.
+    pub type_action: String,
+    pub conn_id: String,
+    pub type_interaction: String,
+    pub time: String,
+    pub skill_id: String,
+    /// When it began.
+    pub date: String,
+    pub telephone: String,
+    pub customer_id: String,
 }
 
 /// An hour of the day in military time: `8` → `"08:00"`.

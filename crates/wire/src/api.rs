@@ -44,6 +44,10 @@ pub mod report {
     /// campaign.php's, which is a PUT), changes (PUT) or cancels (DELETE).
     pub const EDIT_RECALL: &str = "edit_recall";
     pub const DELETE_RECALL: &str = "delete_recall";
+    /// agentbox: puts the agent's call on hold, or takes it off (a toggle).
+    pub const HOLD: &str = "hold";
+    /// agentbox: mutes the agent's microphone, or unmutes it (a toggle).
+    pub const MUTE: &str = "mute";
     pub const CAMPAIGN_1: &str = "campaign_1";
     pub const CAMPAIGN_2: &str = "campaign_2";
     pub const CAMPAIGN_3: &str = "campaign_3";
@@ -70,6 +74,8 @@ pub mod report {
     pub const AGENT_7: &str = "agent_7";
     pub const AGENT_8: &str = "agent_8";
     pub const AGENT_8_1: &str = "agent_8_1";
+    pub const AGENT_9: &str = "agent_9";
+    pub const AGENT_10: &str = "agent_10";
     pub const AGENT_11: &str = "agent_11";
     pub const AGENT_14: &str = "agent_14";
     pub const AGENT_15: &str = "agent_15";

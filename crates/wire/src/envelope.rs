@@ -212,6 +212,9 @@ pub mod msgs {
     pub const RECALLED: &str = "Recall has been successful";
     pub const RECALL_EDITED: &str = "Recall has been updated successfully";
     pub const RECALL_DELETED: &str = "Recall has been deleted successfully";
+    /// agentbox hold and mute, spelled as the vendor's examples spell them.
+    pub const HOLD_TOGGLED: &str = "Hold agentbox has been excecuted";
+    pub const MUTE_TOGGLED: &str = "Microphone agentbox has been excecuted";
 }
 
 /// The message codify answers with.

@@ -318,12 +318,18 @@ impl WireError {
             format!("STATUS {status:?} IS NOT READY, LOGOUT OR A PAUSE CODE OF THIS OPERATION"),
         )
     }
-    /// hang: the agent is on no call.
-    pub fn agent_not_on_a_call(agent_id: &str) -> Self {
+    /// hang, hang_type_ready, hold, mute (`api`): the agent is on no call.
+    pub fn agent_not_on_a_call(agent_id: &str, api: &str) -> Self {
+        use crate::api::report;
+        let what = match api {
+            report::HOLD => "HOLD",
+            report::MUTE => "MUTE",
+            _ => "HANG UP",
+        };
         Self::new(
             400,
             BAD_REQUEST,
-            format!("AGENT_ID {agent_id} IS NOT ON A CALL: THERE IS NOTHING TO HANG UP"),
+            format!("AGENT_ID {agent_id} IS NOT ON A CALL: THERE IS NOTHING TO {what}"),
         )
     }
     /// type: the agent has no campaign call to type (or typed it already).

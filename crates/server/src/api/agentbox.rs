@@ -1,6 +1,6 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready for one agent, and the recalls it schedules (recall,
-//! edit_recall, delete_recall).
+//! hang_type_ready, hold and mute (toggles) for one agent, and the recalls it
+//! schedules (recall, edit_recall, delete_recall).
 //!
 //! It checks what it can against the agent's state in the store and leaves
 //! the rest to the engine as a command (`Store::agent_command`), which takes
@@ -21,13 +21,13 @@ use marcador_wire::{AgentStatus, WireDate, WireError};
 use super::answer::{Answer, required};
 use super::input::Params;
 use super::{ApiError, AppState};
-use crate::domain::AgentPhase;
+use crate::domain::{AgentPhase, CallAction};
 use crate::store::{
     AgentCommand, AgentNow, Caller, CodifyRejection, RecallPlan, RecallRejection, TypeInput,
     TypeRejection,
 };
 
-/// `POST agentbox.php?api=change_status|hang|type|hang_type_ready&agent_id=…`
+/// `POST agentbox.php?api=change_status|hang|type|hang_type_ready|hold|mute&agent_id=…`
 pub async fn post(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -42,6 +42,8 @@ pub async fn post(
         report::HANG,
         report::TYPE,
         report::HANG_TYPE_READY,
+        report::HOLD,
+        report::MUTE,
     ]
     .contains(&api)
     {
@@ -83,12 +85,26 @@ pub async fn post(
         }
         report::HANG => {
             if !talking {
-                return Err(WireError::agent_not_on_a_call(code).into());
+                return Err(WireError::agent_not_on_a_call(code, api).into());
             }
             st.store
                 .agent_command(op, agent.id, &AgentCommand::Hang)
                 .await?;
             AgentAnswer::ok(msgs::HUNG_UP.into())
+        }
+        report::HOLD | report::MUTE => {
+            if !talking {
+                return Err(WireError::agent_not_on_a_call(code, api).into());
+            }
+            let (action, msg) = if api == report::HOLD {
+                (CallAction::Hold, msgs::HOLD_TOGGLED)
+            } else {
+                (CallAction::Mute, msgs::MUTE_TOGGLED)
+            };
+            st.store
+                .agent_command(op, agent.id, &AgentCommand::Toggle(action))
+                .await?;
+            AgentAnswer::ok(msg.into())
         }
         report::TYPE => {
             let conn_id = type_call(&st, &caller, &agent, &p).await?;
@@ -97,7 +113,7 @@ pub async fn post(
         _ => {
             // hang_type_ready: the call must still be up.
             if !talking {
-                return Err(WireError::agent_not_on_a_call(code).into());
+                return Err(WireError::agent_not_on_a_call(code, api).into());
             }
             type_call(&st, &caller, &agent, &p).await?;
             st.store

@@ -1,9 +1,10 @@
 //! The demo's agents through its history: each works a daily shift, takes
 //! the calls it is free for (a caller or an answered customer waits for the
 //! first agent of the skill to free up, as the live engine's queue does),
-//! does its after-call work, and now and then takes a break. Every state it
-//! passes through is written as the fact the live engine writes for it
-//! (`AgentInterval`, `AgentSession`), so the agent reports read one history.
+//! does its after-call work, and now and then takes a break; on some calls it
+//! holds or mutes. Every state it passes through is written as the fact the
+//! live engine writes for it (`AgentInterval`, `AgentSession`,
+//! `CallActionFact`), so the agent reports read one history.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use rand::rngs::StdRng;
 
 use crate::domain::AgentPhase;
 use crate::engine::world;
-use crate::store::{AgentInterval, AgentRow, AgentSession, Fact};
+use crate::store::{AgentInterval, AgentRow, AgentSession, CallActionFact, Fact};
 
 /// Shifts, in seconds from local midnight: agents alternate between the two
 /// (they overlap over lunch; nobody works the night).
@@ -168,6 +169,19 @@ impl Staff {
         self.interval(
             facts, t.index, talk, "", dialed, talk_end, w.conn_id, w.campaign,
         );
+        for (action, after, ms) in world::call_actions(rng) {
+            let (from, to) = (dialed + after, (dialed + after + ms).min(talk_end));
+            if from < to.min(self.end_ms) {
+                facts.push(Fact::CallAction(CallActionFact {
+                    operation_id: self.operation_id,
+                    agent_id: self.agents[t.index].id,
+                    conn_id: w.conn_id.to_owned(),
+                    action,
+                    started_ms: from,
+                    ms: to.min(self.end_ms) - from,
+                }));
+            }
+        }
         self.interval(
             facts,
             t.index,

@@ -15,6 +15,7 @@
 //! queued inbound callers when an agent frees up: they are the ones about to
 //! be abandoned. Every change of state goes through [`Engine::set_state`],
 //! which keeps the agent's times and writes its state with the next facts.
+//! Holds and mutes on a call are in `call_actions.rs`.
 
 use marcador_wire::CallResult;
 use marcador_wire::calls::TIMEOUT_ACW;
@@ -22,7 +23,7 @@ use rand::RngExt;
 
 use super::telephony::{AgentRef, CallRef, Command, Party};
 use super::{Engine, Event, world};
-use crate::domain::{AgentPhase, AgentTimes};
+use crate::domain::{AgentPhase, AgentTimes, CallAction};
 use crate::store::{
     AgentCall, AgentCommand, AgentFact, AgentInterval, AgentRow, AgentSession, CallCodeFact,
     CodifyInput, Fact, Result, TypedCall,
@@ -80,6 +81,8 @@ pub(super) struct Agent {
     logins: u64,
     /// The preview call dialed while previewing: its id and when it was dialed.
     pub preview_dial: Option<(String, i64)>,
+    /// Hold and mute on its call now, each since when (`call_actions.rs`).
+    pub actions: Vec<(CallAction, i64)>,
     /// Changed since its state was last written.
     dirty: bool,
 }
@@ -104,12 +107,18 @@ impl Agent {
             typed: false,
             logins: 0,
             preview_dial: None,
+            actions: Vec::new(),
             dirty: true,
         }
     }
 
     pub fn has_skill(&self, skill: i64) -> bool {
         self.skills.contains(&skill)
+    }
+
+    /// The call it is on or last was on (`""`: none yet).
+    pub fn conn_id(&self) -> &str {
+        &self.call.conn_id
     }
 
     fn staffed(&self) -> bool {
@@ -128,6 +137,11 @@ impl Engine {
     /// The one place an agent's state changes: keeps its phase, times and
     /// call for the store.
     pub(super) fn set_state(&mut self, agent: usize, state: AgentState) {
+        let talking = self.agents[agent].state;
+        if matches!(talking, AgentState::Talking { .. }) && talking != state {
+            // Its holds and mutes end with the talk, about the call it was on.
+            self.end_actions(agent);
+        }
         let phase = match state {
             AgentState::LoggedOut => AgentPhase::Logout,
             AgentState::Connecting => AgentPhase::Ring,
@@ -453,6 +467,7 @@ impl Engine {
         let id = self.agents[agent].id;
         self.record_attempt(call, CallResult::Answer);
         self.tell(Command::Bridge { call, agent: id });
+        self.plan_actions(agent, call);
     }
 
     /// The talk ended (either side hung up): after-call work — until the
@@ -552,6 +567,7 @@ impl Engine {
                     }
                 }
             }
+            AgentCommand::Toggle(action) => self.switch_action(agent, action, None),
             AgentCommand::Typed(conn_id) => {
                 let a = &mut self.agents[agent];
                 if a.call.conn_id != conn_id {

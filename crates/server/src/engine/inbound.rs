@@ -113,6 +113,7 @@ impl Engine {
         let talk = c.talk_ms;
         self.set_state(agent, AgentState::Talking { call });
         self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
+        self.plan_actions(agent, call);
         self.end_inbound(call, CallResult::Answer, Some(agent));
     }
 

@@ -25,6 +25,7 @@
 //! the calls this engine placed.
 
 mod agents;
+mod call_actions;
 mod dialer;
 mod inbound;
 pub mod live;
@@ -41,6 +42,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::calling::CallingProfile;
+use crate::domain::CallAction;
 use crate::store::{Fact, Result, Store};
 use agents::Agent;
 use dialer::{Campaign, LiveCall};
@@ -184,6 +186,13 @@ enum Event {
     BreakEnd {
         agent: usize,
         serial: u64,
+    },
+    /// A simulated agent holds or mutes its call, or stops.
+    CallAction {
+        agent: usize,
+        call: CallRef,
+        action: CallAction,
+        on: bool,
     },
 }
 
@@ -356,6 +365,12 @@ impl Engine {
             Event::WaitExpired(call) => self.wait_expired(call),
             Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call).await?,
             Event::BreakEnd { agent, serial } => self.break_end(agent, serial),
+            Event::CallAction {
+                agent,
+                call,
+                action,
+                on,
+            } => self.planned_action(agent, call, action, on),
             Event::AgentRingTimeout { agent, serial } => self.agent_ring_timeout(agent, serial),
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
             Event::MenuDone(call) => self.menu_done(call),

@@ -168,7 +168,8 @@ impl Telephony for SimTelephony {
             Command::OpenAgentLeg { agent, .. } => {
                 self.out.push((now_ms, TelEvent::AgentLegUp { agent }));
             }
-            Command::CloseAgentLeg { .. } => {}
+            // A simulated leg has no line to close and no sound to hold or mute.
+            Command::CloseAgentLeg { .. } | Command::Hold { .. } | Command::Mute { .. } => {}
         }
     }
 

@@ -68,6 +68,18 @@ pub enum Command {
     CloseAgentLeg {
         agent: AgentRef,
     },
+    /// Put a bridged customer call on hold, or take it off: meanwhile neither
+    /// side hears the other (telephony plays nothing to the customer).
+    Hold {
+        call: CallRef,
+        on: bool,
+    },
+    /// Mute the agent's phone, or unmute it: meanwhile the customer does not
+    /// hear the agent. Telephony keeps it across calls until told otherwise.
+    Mute {
+        agent: AgentRef,
+        on: bool,
+    },
 }
 
 /// Who answered a call, as far as telephony (and its answering-machine detection) can tell.

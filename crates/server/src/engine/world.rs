@@ -1,8 +1,9 @@
 //! The simulated world around the operation, written once: how many calls
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
 //! press in an IVR menu, which internal calls, transfers and conferences the
-//! agents make, and how a carrier ends a call with each result. The live engine draws from it tick by tick; the demo's history
-//! draws from it minute by minute. Every draw takes the caller's seeded
+//! agents make, when an agent holds or mutes a call, and how a carrier ends a
+//! call with each result. The live engine draws from it tick by tick; the
+//! demo's history draws from it minute by minute. Every draw takes the caller's seeded
 //! generator, so the same seed gives the same world.
 
 use marcador_wire::rows::PULSE;
@@ -12,6 +13,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Poisson};
 
 use super::telephony::Ending;
+use crate::domain::CallAction;
 
 /// A Poisson count with mean `mean` (0 when the mean is not positive).
 pub fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
@@ -115,6 +117,27 @@ pub fn takes_break(rng: &mut StdRng, pauses: &[String]) -> Option<(String, i64)>
     }
     let code = pauses[rng.random_range(0..pauses.len())].clone();
     Some((code, rng.random_range(180_000..900_000)))
+}
+
+/// What a simulated agent does on a call it takes: (action, ms into the
+/// talk, for ms). About one call in 8 is held 10–90 s (the agent looks
+/// something up) and one in 12 muted 3–20 s (a cough, a word with a
+/// colleague), each after the first 10–60 s. A talk that ends first ends it.
+pub fn call_actions(rng: &mut StdRng) -> Vec<(CallAction, i64, i64)> {
+    let mut out = Vec::new();
+    for (action, share, ms) in [
+        (CallAction::Hold, 0.125, 10_000..90_000),
+        (CallAction::Mute, 1.0 / 12.0, 3_000..20_000),
+    ] {
+        if rng.random_bool(share) {
+            out.push((
+                action,
+                rng.random_range(10_000..60_000),
+                rng.random_range(ms),
+            ));
+        }
+    }
+    out
 }
 
 /// How long an inbound caller talks with an agent, in milliseconds.

@@ -10,7 +10,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, codify_in};
 use super::{Result, Store};
-use crate::domain::{AgentPhase, AgentTimes};
+use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
 /// An agent of the operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +79,8 @@ pub enum AgentCommand {
     Hang,
     /// The agent's call with this `conn_id` was typed: after-call work ends.
     Typed(String),
+    /// Hold or mute on the agent's call, or off again (a toggle).
+    Toggle(CallAction),
 }
 
 impl AgentCommand {
@@ -89,6 +91,7 @@ impl AgentCommand {
             AgentCommand::Pause(code) => ("pause", code),
             AgentCommand::Hang => ("hang", ""),
             AgentCommand::Typed(conn_id) => ("typed", conn_id),
+            AgentCommand::Toggle(action) => ("toggle", action.as_str()),
         }
     }
 
@@ -99,6 +102,7 @@ impl AgentCommand {
             "pause" => AgentCommand::Pause(arg),
             "hang" => AgentCommand::Hang,
             "typed" => AgentCommand::Typed(arg),
+            "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
             _ => return None,
         })
     }

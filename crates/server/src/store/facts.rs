@@ -98,6 +98,8 @@ pub enum Fact {
     AgentInterval(super::agent_time::AgentInterval),
     /// An agent's session from log-in to log-out.
     AgentSession(super::agent_time::AgentSession),
+    /// A hold or mute an agent had on a call.
+    CallAction(super::call_actions::CallActionFact),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
     SkillQueue {
         operation_id: i64,
@@ -383,6 +385,7 @@ impl Store {
                     super::agent_time::apply_interval(&mut tx, &mut tally.agents, i).await?
                 }
                 Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
+                Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
                 Fact::SkillQueue {
                     operation_id,
                     skill_id,

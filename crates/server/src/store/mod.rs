@@ -49,6 +49,7 @@ mod admin;
 mod agent_reports;
 mod agent_time;
 mod agents;
+mod call_actions;
 mod calls;
 mod campaign_reports;
 mod campaigns;
@@ -84,6 +85,7 @@ pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_piece
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
 };
+pub use call_actions::{ActionDetail, ActionTotals, CallActionFact};
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
 pub use campaigns::{ActivityCode, AuditEntry, CampaignInfo, RecallFilter, RemoveSel};
@@ -590,6 +592,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "agent_time",
         include_str!("../../migrations/sqlite/0012_agent_time.sql"),
         include_str!("../../migrations/postgres/0012_agent_time.sql"),
+    ),
+    (
+        13,
+        "call_actions",
+        include_str!("../../migrations/sqlite/0013_call_actions.sql"),
+        include_str!("../../migrations/postgres/0013_call_actions.sql"),
     ),
 ];
 

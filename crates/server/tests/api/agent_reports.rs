@@ -2,10 +2,12 @@
 //! the engine writes it: logged in 08:00–09:30, ready, an outbound call of
 //! the predictive campaign (typed 001, a hit and a right-party contact), its
 //! after-call work, a lunch pause, an inbound call, its after-call work,
-//! ready again.
+//! ready again; the customer held twice and the agent muted once.
 
-use marcador_server::domain::AgentPhase;
-use marcador_server::store::{AgentInterval, AgentSession, CallCodeFact, CallFact, Fact};
+use marcador_server::domain::{AgentPhase, CallAction};
+use marcador_server::store::{
+    AgentInterval, AgentSession, CallActionFact, CallCodeFact, CallFact, Fact,
+};
 use marcador_wire::{CallResult, HangUp, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -65,6 +67,16 @@ async fn a_morning(app: &TestApp) {
             wait_seconds: Some(0),
         })
     };
+    let action = |conn: &str, action, from: i64, secs: i64| {
+        Fact::CallAction(CallActionFact {
+            operation_id: op,
+            agent_id: agent,
+            conn_id: conn.into(),
+            action,
+            started_ms: ms(from),
+            ms: secs * 1000,
+        })
+    };
     let c = Some(campaign);
     app.store
         .record_facts(&[
@@ -86,6 +98,9 @@ async fn a_morning(app: &TestApp) {
             state(AgentPhase::TalkIn, "", -3_600, 300, IN, None),
             state(AgentPhase::Acw, "", -3_300, 60, IN, None),
             state(AgentPhase::Ready, "", -3_240, 1_440, "", None),
+            action(OUT, CallAction::Hold, -6_500, 45),
+            action(OUT, CallAction::Mute, -6_450, 8),
+            action(IN, CallAction::Hold, -3_500, 20),
             Fact::AgentSession(AgentSession {
                 operation_id: op,
                 agent_id: agent,
@@ -307,6 +322,75 @@ async fn sessions_and_each_state() {
     );
     assert_eq!(v["data"][0]["agent_name"], "Diana Ruiz");
     assert_eq!(v["data"][4]["destinity"], "ENTRANTE");
+}
+
+both!(holds_and_mutes_per_agent_and_one_by_one);
+async fn holds_and_mutes_per_agent_and_one_by_one() {
+    let app = spawn_app().await;
+    a_morning(&app).await;
+    let t = &app.a.token;
+    let (s, v) = app.get(t, &report("agent_9")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"],
+        json!([{"agent_name": "Diana Ruiz", "count": "3", "hold_time": "00:01:05",
+                "mute_time": "00:00:08", "total_time": "00:01:13"}])
+    );
+    let skill = app
+        .store
+        .skill_id(app.a.id, "Cobranza")
+        .await
+        .unwrap()
+        .unwrap()
+        .to_string();
+    let (s, v) = app.get(t, &report("agent_10")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = |action: &str, conn: &str, ti: &str, secs: &str, date: &str, tel: &str| {
+        json!({"agent_name": "Diana Ruiz", "agent_id": "5001", "type_action": action,
+               "conn_id": conn, "type_interaction": ti, "time": secs, "skill_id": skill,
+               "date": date, "telephone": tel, "customer_id": ""})
+    };
+    assert_eq!(
+        v["data"],
+        json!([
+            row(
+                "hold",
+                OUT,
+                "out_pre",
+                "00:00:45",
+                "2026-11-22 08:11:40",
+                "573001112233"
+            ),
+            row(
+                "mute",
+                OUT,
+                "out_pre",
+                "00:00:08",
+                "2026-11-22 08:12:30",
+                "573001112233"
+            ),
+            row(
+                "hold",
+                IN,
+                "inbound",
+                "00:00:20",
+                "2026-11-22 09:01:40",
+                "576011234567"
+            ),
+        ])
+    );
+    // Nothing held in the range: the no-data answer.
+    let (s, v) = app
+        .get(
+            t,
+            &format!(
+                "/api/v2/reports_manager.php?api=agent_9&date_ini={}&date_end={}",
+                wire(-600),
+                wire(0)
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 }
 
 both!(preview_time_per_call_and_per_agent);

@@ -3,12 +3,16 @@
 //! typing a call while talking, hanging up, after-call work that ends at the
 //! wrap-up time when nobody types, `hang_type_ready`, a pause that starts
 //! after the call, logout — each seen in real_time agents, and none of it
-//! counted against the quota. The engine runs on the simulator in virtual
+//! counted against the quota; a hold and a mute, told to telephony and
+//! timed in agent_9 and agent_10. The engine runs on the simulator in virtual
 //! time; the API is the real server.
 
 use jiff::SignedDuration;
 use marcador_server::domain;
+use std::sync::{Arc, Mutex};
+
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
+use marcador_server::engine::telephony::{Command, Telephony, Timed};
 use marcador_server::engine::{Engine, EngineConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -38,8 +42,29 @@ fn everyone_answers() -> SimProfile {
     }
 }
 
+/// The simulator, keeping every hold and mute the engine tells it.
+struct Listening {
+    sim: SimTelephony,
+    heard: Arc<Mutex<Vec<Command>>>,
+}
+
+impl Telephony for Listening {
+    fn command(&mut self, now_ms: i64, cmd: Command) {
+        if matches!(cmd, Command::Hold { .. } | Command::Mute { .. }) {
+            self.heard.lock().unwrap().push(cmd.clone());
+        }
+        self.sim.command(now_ms, cmd);
+    }
+
+    fn drain(&mut self, out: &mut Vec<Timed>) {
+        self.sim.drain(out);
+    }
+}
+
 struct Desk {
     app: TestApp,
+    /// The holds and mutes telephony was told.
+    heard: Arc<Mutex<Vec<Command>>>,
     engine: Engine,
     token: String,
     op: i64,
@@ -102,10 +127,15 @@ async fn desk() -> Desk {
         .unwrap();
     let mut cfg = EngineConfig::new(op, 5);
     cfg.wrap_up_ms = 45_000;
-    let tel = SimTelephony::new(5, everyone_answers());
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let tel = Listening {
+        sim: SimTelephony::new(5, everyone_answers()),
+        heard: heard.clone(),
+    };
     let engine = Engine::new(store, tel, cfg, now()).await.unwrap();
     let mut d = Desk {
         app,
+        heard,
         engine,
         token,
         op,
@@ -470,4 +500,89 @@ async fn an_agent_is_driven_through_agentbox() {
     // The agent API is not counted against the quota; real_time is.
     let used = d.app.store.quota_used(d.op, &day).await.unwrap() - quota_before;
     assert_eq!(used, d.reads.get(), "only the reads were counted");
+}
+
+both!(an_agent_holds_and_mutes_its_call);
+async fn an_agent_holds_and_mutes_its_call() {
+    let mut d = desk().await;
+    let (s, v) = d.post("api=hold").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not on a call: {v}");
+    d.post("api=change_status&status=ready").await;
+    d.run(21).await;
+    assert_eq!(d.status().await, "Talking");
+
+    // Hold, for 30 s; mute, until the call ends 10 s later.
+    let (s, v) = d.post("api=hold").await;
+    assert_eq!(
+        (s, v),
+        (StatusCode::OK, ok("Hold agentbox has been excecuted"))
+    );
+    d.run(30).await;
+    d.post("api=hold").await;
+    d.run(5).await;
+    let (s, v) = d.post("api=mute").await;
+    assert_eq!(
+        (s, v),
+        (StatusCode::OK, ok("Microphone agentbox has been excecuted"))
+    );
+    d.run(10).await;
+    d.post("api=hang").await;
+    d.run(1).await;
+    let heard = d.heard.lock().unwrap().clone();
+    let on: Vec<(bool, bool)> = heard
+        .iter()
+        .map(|c| match c {
+            Command::Hold { on, .. } => (true, *on),
+            Command::Mute { on, .. } => (false, *on),
+            _ => unreachable!(),
+        })
+        .collect();
+    // Hold on, off; mute on, and off again when the call ended.
+    assert_eq!(
+        on,
+        [(true, true), (true, false), (false, true), (false, false)],
+        "{heard:?}"
+    );
+
+    let report = |api: &str| {
+        format!(
+            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
+            wire(-60),
+            wire(600)
+        )
+    };
+    let (s, v) = d.app.get(&d.token, &report("agent_9")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = &v["data"][0];
+    assert_eq!(
+        (&row["agent_name"], &row["count"]),
+        (&json!("Ana Gómez"), &json!("2")),
+        "{v}"
+    );
+    let secs = |v: &Value| {
+        let hms: Vec<i64> = v
+            .as_str()
+            .unwrap()
+            .split(':')
+            .map(|p| p.parse().unwrap())
+            .collect();
+        hms[0] * 3600 + hms[1] * 60 + hms[2]
+    };
+    assert!((29..=31).contains(&secs(&row["hold_time"])), "{row}");
+    assert!((9..=11).contains(&secs(&row["mute_time"])), "{row}");
+    let (s, v) = d.app.get(&d.token, &report("agent_10")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rows = v["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    assert_eq!(
+        (&rows[0]["type_action"], &rows[1]["type_action"]),
+        (&json!("hold"), &json!("mute"))
+    );
+    for r in rows {
+        assert_eq!(r["agent_id"], "1001");
+        assert_eq!(r["conn_id"], rows[0]["conn_id"], "one call: {v}");
+        assert_eq!(r["type_interaction"], "out_pre", "{r}");
+        assert_ne!(r["telephone"], "", "the call's telephone: {r}");
+        assert_ne!(r["customer_id"], "", "the call's customer: {r}");
+    }
 }

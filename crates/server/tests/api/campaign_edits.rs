@@ -99,7 +99,10 @@ async fn recall_calls_a_customer_back_first_on_the_number_asked() {
         .find(|r| r["phone_number"] == "573001112233")
         .expect("1001's recall listed")
         .clone();
-    assert_eq!(row["type_recall"], "recall");
+    assert_eq!(
+        row["type_recall"], "auto",
+        "campaign.php's recalls are dialed at their time"
+    );
     assert_eq!(row["date_recall"], "2026-11-22 12:00:00");
     let (_, v) = app
         .get(t, "/api/v2/campaign.php?api=find_record&customer_id=1001")

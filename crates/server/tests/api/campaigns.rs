@@ -236,11 +236,16 @@ async fn recall_lists_the_recalls_still_to_come() {
     assert_eq!(
         v["data"],
         json!([
-            {"type_recall": "add_record", "date_recall": "2026-11-22 11:00:00", "phone_number": "573009990002",
+            {"type_recall": "auto", "date_recall": "2026-11-22 11:00:00", "phone_number": "573009990002",
              "id_campaing": c, "id_agent": ""},
-            {"type_recall": "add_record", "date_recall": "2026-11-23 09:00:00", "phone_number": "573001110001",
+            {"type_recall": "auto", "date_recall": "2026-11-23 09:00:00", "phone_number": "573001110001",
              "id_campaing": c, "id_agent": "1001"}
         ]),
         "R3's recall has passed; R4 has none"
     );
+    // Uploaded recalls are dialed at their time: none is manual.
+    let (s, v) = app
+        .get(&app.a.token, "/api/v2/real_time.php?api=recall&type=manual")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 }

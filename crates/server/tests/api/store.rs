@@ -516,7 +516,21 @@ async fn the_demos_agent_time_adds_up() {
     let states: std::collections::BTreeSet<&str> = events.iter().map(|e| e.3.as_str()).collect();
     assert_eq!(
         states.into_iter().collect::<Vec<_>>(),
-        ["acw", "pause", "ready", "talk_in", "talk_out"]
+        ["acw", "pause", "preview", "ready", "talk_in", "talk_out"]
+    );
+    // Holds and mutes lie within the talk of the call they are about.
+    let (actions, outside): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN NOT EXISTS (SELECT 1 FROM agent_events e \
+           WHERE e.conn_id = x.conn_id AND e.agent_id = x.agent_id AND e.state LIKE 'talk%' \
+           AND x.started_ms >= e.started_ms AND x.started_ms + x.ms <= e.started_ms + e.ms) THEN 1 END) \
+         FROM call_actions x",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert!(
+        actions > 10 && outside == 0,
+        "{actions} actions, {outside} outside their talk"
     );
     for (agent, login, logout) in &sessions {
         let inside: Vec<&(i64, i64, i64, String)> = events

@@ -93,7 +93,10 @@ impl Telephony for Scripted {
                 self.agents.push(agent);
                 self.out.push((now, TelEvent::AgentLegUp { agent }));
             }
-            Command::HangUp { .. } | Command::CloseAgentLeg { .. } => {}
+            Command::HangUp { .. }
+            | Command::CloseAgentLeg { .. }
+            | Command::Hold { .. }
+            | Command::Mute { .. } => {}
         }
     }
 

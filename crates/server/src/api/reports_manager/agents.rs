@@ -2,7 +2,8 @@
 //! (agent_1), pause (agent_3), campaign (agent_4), hour of the day (agent_5,
 //! agent_6), date and hour or half hour (agent_8, agent_8_1), skill
 //! (agent_11); the sessions (agent_7); each state one by one (agent_2 for an
-//! agent, agent_14 for all). The store sums time per half hour and counts
+//! agent, agent_14 for all); holds and mutes (agent_9, agent_10); previews
+//! (agent_15, agent_16). The store sums time per half hour and counts
 //! calls; the local hours and days are found here, in the operation's zone.
 
 use std::collections::BTreeMap;
@@ -12,9 +13,9 @@ use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::agent_reports::{
-    Agent1Row, Agent2Row, Agent3Row, Agent4Row, Agent5Row, Agent7Row, Agent8Row, Agent11Row,
-    Agent14Row, Agent15Row, Agent16Row, Agent81Row, AgentSums, HourStats, PreviewSums,
-    SkillAgentStats, clock_half_hour, clock_hour, event_status, event_status_14,
+    Agent1Row, Agent2Row, Agent3Row, Agent4Row, Agent5Row, Agent7Row, Agent8Row, Agent9Row,
+    Agent10Row, Agent11Row, Agent14Row, Agent15Row, Agent16Row, Agent81Row, AgentSums, HourStats,
+    PreviewSums, SkillAgentStats, clock_half_hour, clock_hour, event_status, event_status_14,
 };
 use marcador_wire::api::{param, report};
 use marcador_wire::calls::destiny;
@@ -27,7 +28,7 @@ use super::super::input::Params;
 use super::super::{ApiError, AppState, stream};
 use crate::domain::AgentPhase;
 use crate::store::{
-    AGENT_SLOT_SECONDS, AgentEvent, AgentPreview, AgentRow, AgentTime, Caller, TimeBy,
+    AGENT_SLOT_SECONDS, ActionDetail, AgentEvent, AgentPreview, AgentRow, AgentTime, Caller, TimeBy,
 };
 
 /// One of these reports; `None` for another api.
@@ -42,6 +43,8 @@ pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -
         report::AGENT_7 => agent_7(st, caller, p).await,
         report::AGENT_8 => agent_8(st, caller, p, false).await,
         report::AGENT_8_1 => agent_8(st, caller, p, true).await,
+        report::AGENT_9 => agent_9(st, caller, p).await,
+        report::AGENT_10 => agent_10(st, caller, p).await,
         report::AGENT_11 => agent_11(st, caller, p).await,
         report::AGENT_14 => agent_14(st, caller, p).await,
         report::AGENT_15 => agent_15(st, caller, p).await,
@@ -458,6 +461,45 @@ async fn agent_14(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         campaign_id: optional_id(e.campaign_id),
         agent_dni: String::new(),
         agent_name: e.agent_name,
+    })
+    .await
+}
+
+async fn agent_9(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let totals = st
+        .store
+        .action_totals(caller.operation_id, from, to)
+        .await?;
+    let hms = |ms: i64| duration_hms(ms / 1000);
+    let rows: Vec<Agent9Row> = totals
+        .into_iter()
+        .map(|t| Agent9Row {
+            agent_name: t.agent_name,
+            count: t.count.to_string(),
+            hold_time: hms(t.hold_ms),
+            mute_time: hms(t.mute_ms),
+            total_time: hms(t.hold_ms + t.mute_ms),
+        })
+        .collect();
+    found(st, capped(st, rows)?)
+}
+
+async fn agent_10(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let read = st.store.call_actions(caller.operation_id, from, to).await?;
+    let tz = caller.tz.clone();
+    stream::detail(&st.limits, read, move |x: ActionDetail| Agent10Row {
+        agent_name: x.agent_name,
+        agent_id: x.agent_code,
+        type_action: x.action,
+        conn_id: x.conn_id,
+        type_interaction: x.type_interaction,
+        time: duration_hms(x.ms / 1000),
+        skill_id: optional_id(x.skill_id),
+        date: format_response_date(x.started_ms / 1000, &tz),
+        telephone: x.telephone,
+        customer_id: x.customer_id,
     })
     .await
 }
