@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use marcador_wire::api::agent_status_param;
+use marcador_wire::surveys::MAX_QUESTIONS;
 
 use crate::calling::CallingProfile;
 use crate::engine::sim::SimProfile;
@@ -266,6 +267,10 @@ pub struct RoutingPointSetup {
     pub calls_per_hour: f64,
     #[serde(default)]
     pub menu: Vec<MenuOption>,
+    /// The post-call survey's questions (up to 10, each answered 1 to 5 on
+    /// the keypad), offered to callers after their talk (none: no survey).
+    #[serde(default)]
+    pub survey: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -355,6 +360,13 @@ impl Setup {
                 return Err(format!(
                     "routing point {:?}: skill {skill:?} is not in [[skills]]",
                     rp.name
+                ));
+            }
+            if rp.survey.len() > MAX_QUESTIONS {
+                return Err(format!(
+                    "routing point {:?}: a survey has at most {MAX_QUESTIONS} questions, not {}",
+                    rp.name,
+                    rp.survey.len()
                 ));
             }
             if rp.calls_per_hour > 0.0 && rp.menu.iter().map(|o| o.weight).sum::<u32>() == 0 {
@@ -491,18 +503,10 @@ impl Setup {
         })
     }
 
-    /// The engine settings this setup asks for: inbound traffic per routing
-    /// point, other calls, and the simulated telephony's answer rate (no
-    /// simulated traffic with SIP telephony).
-    pub fn engine_config(&self, applied: &Applied) -> (EngineConfig, SimProfile) {
-        let sim = self.simulation.clone().unwrap_or(SimulationSetup {
-            seed: 1,
-            answer_rate: default_answer_rate(),
-            other_calls_per_hour: 0.0,
-        });
-        let mut cfg = EngineConfig::new(applied.operation_id, sim.seed);
-        cfg.inbound = self
-            .routing_points
+    /// The simulated callers of each routing point: its skill, menu, traffic
+    /// and survey (the live engine's and the demo history's).
+    pub fn inbound_sims(&self, applied: &Applied) -> Vec<InboundSim> {
+        self.routing_points
             .iter()
             .zip(&applied.routing_points)
             .map(|(rp, id)| InboundSim {
@@ -517,8 +521,22 @@ impl Setup {
                     .map(|o| (o.option.clone(), o.weight))
                     .collect(),
                 calls_per_hour: rp.calls_per_hour,
+                survey_questions: rp.survey.len(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The engine settings this setup asks for: inbound traffic per routing
+    /// point, other calls, and the simulated telephony's answer rate (no
+    /// simulated traffic with SIP telephony).
+    pub fn engine_config(&self, applied: &Applied) -> (EngineConfig, SimProfile) {
+        let sim = self.simulation.clone().unwrap_or(SimulationSetup {
+            seed: 1,
+            answer_rate: default_answer_rate(),
+            other_calls_per_hour: 0.0,
+        });
+        let mut cfg = EngineConfig::new(applied.operation_id, sim.seed);
+        cfg.inbound = self.inbound_sims(applied);
         cfg.other_calls_per_hour = sim.other_calls_per_hour;
         cfg.breaks = self.pauses.iter().map(|p| p.id.clone()).collect();
         cfg.wrap_up_ms = i64::from(self.operation.wrap_up_s.unwrap_or(60)) * 1000;
@@ -564,6 +582,13 @@ mod tests {
             "[[skills]]\nnombre = \"Ventas\"",
         );
         assert!(Setup::parse(&bad).is_err());
+        let eleven = format!("survey = [{}]\nmenu = [", vec!["\"¿?\""; 11].join(", "));
+        let bad = DEMO.replacen("menu = [", &eleven, 1);
+        assert!(
+            Setup::parse(&bad)
+                .unwrap_err()
+                .contains("at most 10 questions")
+        );
     }
 
     #[test]

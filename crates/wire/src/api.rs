@@ -64,6 +64,9 @@ pub mod report {
     pub const DIAGRAM_11: &str = "diagram_11";
     pub const DIAGRAM_13: &str = "diagram_13";
     pub const DIAGRAM_14: &str = "diagram_14";
+    pub const DIAGRAM_4: &str = "diagram_4";
+    pub const DIAGRAM_5: &str = "diagram_5";
+    pub const DIAGRAM_6: &str = "diagram_6";
     // reports_manager.php, the agent reports
     pub const AGENT_1: &str = "agent_1";
     pub const AGENT_2: &str = "agent_2";

@@ -34,6 +34,7 @@ pub mod limits;
 pub mod records;
 pub mod rows;
 pub mod skill_reports;
+pub mod surveys;
 pub mod upload;
 
 pub use date::{DateError, DateRange, WireDate};

@@ -82,6 +82,16 @@ pub(super) fn found<T: Serialize>(st: &AppState, rows: Vec<T>) -> Answer {
     json(st, &Envelope::found(rows))
 }
 
+/// Refuses a grouped answer (or a list read with `LIMIT cap + 1`) over the
+/// record cap.
+pub(super) fn capped<T>(st: &AppState, rows: Vec<T>) -> Result<Vec<T>, ApiError> {
+    let cap = st.limits.max_records_per_answer;
+    if rows.len() as u64 > cap {
+        return Err(WireError::too_many_records(cap).into());
+    }
+    Ok(rows)
+}
+
 /// Serializes an answer, refusing it if it passes the size cap.
 pub(super) fn json<T: Serialize>(st: &AppState, value: &T) -> Answer {
     let body = serde_json::to_vec(value).map_err(|e| {

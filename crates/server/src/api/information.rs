@@ -20,7 +20,7 @@ use marcador_wire::rows::{
     SkillRow, TokenInfoRow, dial_mode, info_status, values, yes_no,
 };
 
-use super::answer::{Answer, found, range, required};
+use super::answer::{Answer, capped, found, range, required};
 use super::input::Params;
 use super::{AppState, real_time};
 use crate::calling::CallingProfile;
@@ -58,10 +58,7 @@ async fn audit_log(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         .store
         .audit_log(caller.operation_id, from, to, cap)
         .await?;
-    if entries.len() as u64 > cap {
-        return Err(WireError::too_many_records(cap).into());
-    }
-    let rows: Vec<AuditRow> = entries
+    let rows: Vec<AuditRow> = capped(st, entries)?
         .into_iter()
         .map(|e| AuditRow {
             date: format_response_date(e.at, &caller.tz),
@@ -294,10 +291,7 @@ async fn dnc(st: &AppState, caller: &Caller) -> Answer {
         .store
         .dnc_list(caller.operation_id, st.clock.now().as_second(), cap)
         .await?;
-    if list.len() as u64 > cap {
-        return Err(WireError::too_many_records(cap).into());
-    }
-    let rows: Vec<DncListRow> = list
+    let rows: Vec<DncListRow> = capped(st, list)?
         .into_iter()
         .map(|(phone_number, until)| DncListRow {
             phone_number,

@@ -21,13 +21,13 @@ mod staff;
 
 use staff::{Staff, Work};
 
-use crate::engine::EngineConfig;
 use crate::engine::sim::SimProfile;
 use crate::engine::world;
+use crate::engine::{EngineConfig, InboundSim};
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
     AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign,
-    NewRecord, Result, Store, StoreError, TypedCall,
+    NewRecord, Result, Store, StoreError, SurveyFact, TypedCall,
 };
 
 /// How much to generate.
@@ -501,22 +501,10 @@ pub async fn seed(
         });
         info.campaigns.push((id, name.to_owned(), kind));
     }
-    let mut menus = Vec::new();
-    let mut rp_skills = Vec::new();
     for (rp, id) in setup.routing_points.iter().zip(&applied.routing_points) {
         info.routing_points.push((*id, rp.name.clone()));
-        rp_skills.push(
-            rp.skill
-                .as_deref()
-                .and_then(|s| applied.skills.get(s).copied()),
-        );
-        menus.push(
-            rp.menu
-                .iter()
-                .map(|o| (o.option.clone(), o.weight))
-                .collect::<Vec<_>>(),
-        );
     }
+    let inbound = setup.inbound_sims(&applied);
 
     let end = now.as_second();
     let staff = Staff::new(
@@ -545,17 +533,8 @@ pub async fn seed(
         for d in dialers.iter_mut() {
             attempts_in_minute(&mut g, d, minute, end, factor)?;
         }
-        let rps: Vec<i64> = g.info.routing_points.iter().map(|r| r.0).collect();
-        for (i, rp) in rps.into_iter().enumerate() {
-            inbound_in_minute(
-                &mut g,
-                rp,
-                rp_skills[i],
-                &menus[i],
-                minute,
-                end,
-                size.inbound_per_hour * factor,
-            )?;
+        for rp in &inbound {
+            inbound_in_minute(&mut g, rp, minute, end, size.inbound_per_hour * factor)?;
         }
         other_calls_in_minute(&mut g, other_calls_per_hour, minute, end, factor)?;
         if g.facts.len() >= 4_000 {
@@ -734,13 +713,12 @@ fn attempts_in_minute(
 
 fn inbound_in_minute(
     g: &mut Generator,
-    rp: i64,
-    skill: Option<i64>,
-    menu: &[(String, u32)],
+    sim: &InboundSim,
     minute: i64,
     end: i64,
     per_hour: f64,
 ) -> Result<()> {
+    let (rp, skill, menu) = (sim.rp_id, sim.skill_id, &sim.options);
     let n = world::poisson(&mut g.rng, per_hour / 60.0);
     for _ in 0..n {
         let at = minute + g.rng.random_range(0..60);
@@ -785,6 +763,22 @@ fn inbound_in_minute(
                 acw_ms: acw,
             };
             g.staff.take(&mut g.facts, &mut g.rng, t, work);
+            // After the talk, the caller may rate it.
+            let talk_end = t.start_ms + talk * 1000;
+            if let Some(s) = world::survey(&mut g.rng, sim.survey_questions)
+                && talk_end + s.ms <= end * 1000
+            {
+                g.facts.push(Fact::Survey(SurveyFact {
+                    operation_id: g.operation_id,
+                    conn_id: conn.clone(),
+                    agent_id: Some(g.staff.id(t)),
+                    skill_id: skill,
+                    started_ms: talk_end,
+                    ms: s.ms,
+                    result: s.result,
+                    answers: s.answers,
+                }));
+            }
         }
         let ring = ivr + wait.unwrap_or(0);
         g.call(NewCall {

@@ -477,6 +477,7 @@ impl Engine {
         if self.agents[agent].state != (AgentState::Talking { call }) {
             return;
         }
+        self.survey_after(agent, call);
         let a = &self.agents[agent];
         if a.typed {
             // Typed during the talk (through the API): nothing left to do.

@@ -1,9 +1,10 @@
 //! Simulated inbound traffic and internal calls. Callers arrive at routing
 //! points (Poisson, from `world`), walk the IVR menu, then wait in their
-//! skill's queue for an agent or give up; internal calls, transfers and
-//! conferences are written as call facts. None of this goes through
-//! telephony yet: inbound calls over SIP are not built, so these callers and
-//! their talk times are drawn here, from the engine's own seeded generator.
+//! skill's queue for an agent or give up; after their talk, some answer the
+//! routing point's survey; internal calls, transfers and conferences are
+//! written as call facts. None of this goes through telephony yet: inbound
+//! calls over SIP are not built, so these callers and their talk times are
+//! drawn here, from the engine's own seeded generator.
 
 use marcador_wire::{CallResult, HangUp, TypeInteraction, conn_id};
 use rand::RngExt;
@@ -11,7 +12,7 @@ use rand::RngExt;
 use super::agents::AgentState;
 use super::telephony::CallRef;
 use super::{Engine, Event, world};
-use crate::store::{CallFact, Fact, IvrStepFact};
+use crate::store::{CallFact, Fact, IvrStepFact, SurveyFact};
 
 #[derive(Debug)]
 pub(super) struct InboundCall {
@@ -24,6 +25,15 @@ pub(super) struct InboundCall {
     menu_end_ms: i64,
     talk_ms: i64,
     hang_up_in_menu: bool,
+    survey_questions: usize,
+}
+
+/// A caller who will be offered its routing point's survey when its talk ends.
+#[derive(Debug)]
+pub(super) struct SurveyOffer {
+    conn_id: String,
+    skill: Option<i64>,
+    questions: usize,
 }
 
 impl Engine {
@@ -33,7 +43,7 @@ impl Engine {
         let node = self.node();
         for i in 0..self.cfg.inbound.len() {
             let rp = &self.cfg.inbound[i];
-            let (rp_id, skill) = (rp.rp_id, rp.skill_id);
+            let (rp_id, skill, survey_questions) = (rp.rp_id, rp.skill_id, rp.survey_questions);
             let mean = rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
             for _ in 0..world::poisson(&mut self.rng, mean) {
                 self.next_call += 1;
@@ -67,6 +77,7 @@ impl Engine {
                         menu_end_ms: t,
                         talk_ms,
                         hang_up_in_menu,
+                        survey_questions,
                     },
                 );
                 self.stats.inbound += 1;
@@ -111,10 +122,38 @@ impl Engine {
             return;
         };
         let talk = c.talk_ms;
+        if c.survey_questions > 0 {
+            let offer = SurveyOffer {
+                conn_id: c.conn_id.clone(),
+                skill: c.skill,
+                questions: c.survey_questions,
+            };
+            self.surveys.insert(call, offer);
+        }
         self.set_state(agent, AgentState::Talking { call });
         self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
         self.plan_actions(agent, call);
         self.end_inbound(call, CallResult::Answer, Some(agent));
+    }
+
+    /// The talk of `call` with `agent` ended: a caller offered a survey may
+    /// take it, written as it will have ended.
+    pub(super) fn survey_after(&mut self, agent: usize, call: CallRef) {
+        let Some(offer) = self.surveys.remove(&call) else {
+            return;
+        };
+        if let Some(s) = world::survey(&mut self.rng, offer.questions) {
+            self.facts.push(Fact::Survey(SurveyFact {
+                operation_id: self.cfg.operation_id,
+                conn_id: offer.conn_id,
+                agent_id: Some(self.agents[agent].id),
+                skill_id: offer.skill,
+                started_ms: self.now,
+                ms: s.ms,
+                result: s.result,
+                answers: s.answers,
+            }));
+        }
     }
 
     /// The caller's row: an answered call is written whole when it reaches its

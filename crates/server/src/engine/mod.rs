@@ -94,6 +94,8 @@ pub struct InboundSim {
     /// Options with their weights; include `PULSE` for callers who press nothing.
     pub options: Vec<(String, u32)>,
     pub calls_per_hour: f64,
+    /// Questions of the survey callers are offered after their talk (0: none).
+    pub survey_questions: usize,
 }
 
 impl EngineConfig {
@@ -210,6 +212,8 @@ pub struct Engine {
     waiting: BTreeMap<i64, VecDeque<CallRef>>,
     calls: BTreeMap<CallRef, LiveCall>,
     inbound: BTreeMap<CallRef, InboundCall>,
+    /// Inbound callers talking to an agent who will be offered a survey after.
+    surveys: BTreeMap<CallRef, inbound::SurveyOffer>,
     /// Inbound callers queued for an agent, per skill, oldest first.
     queued: BTreeMap<i64, VecDeque<CallRef>>,
     /// Each skill's queue length as last written (real_time skills).
@@ -266,6 +270,7 @@ impl Engine {
             waiting: BTreeMap::new(),
             calls: BTreeMap::new(),
             inbound: BTreeMap::new(),
+            surveys: BTreeMap::new(),
             queued: BTreeMap::new(),
             queues_written: BTreeMap::new(),
             next_call: 0,

@@ -1,10 +1,11 @@
 //! The simulated world around the operation, written once: how many calls
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
-//! press in an IVR menu, which internal calls, transfers and conferences the
-//! agents make, when an agent holds or mutes a call, and how a carrier ends a
-//! call with each result. The live engine draws from it tick by tick; the
-//! demo's history draws from it minute by minute. Every draw takes the caller's seeded
-//! generator, so the same seed gives the same world.
+//! press in an IVR menu and answer in a survey, which internal calls,
+//! transfers and conferences the agents make, when an agent holds or mutes a
+//! call, and how a carrier ends a call with each result. The live engine
+//! draws from it tick by tick; the demo's history draws from it minute by
+//! minute. Every draw takes the caller's seeded generator, so the same seed
+//! gives the same world.
 
 use marcador_wire::rows::PULSE;
 use marcador_wire::{CallResult, TypeInteraction};
@@ -14,6 +15,7 @@ use rand_distr::{Distribution, Poisson};
 
 use super::telephony::Ending;
 use crate::domain::CallAction;
+use marcador_wire::surveys::{MAX_QUESTIONS, survey_result};
 
 /// A Poisson count with mean `mean` (0 when the mean is not positive).
 pub fn poisson(rng: &mut StdRng, mean: f64) -> u64 {
@@ -138,6 +140,45 @@ pub fn call_actions(rng: &mut StdRng) -> Vec<(CallAction, i64, i64)> {
         }
     }
     out
+}
+
+/// A survey a caller took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Survey {
+    /// The first questions' answers, 1–5 (the rest `None`).
+    pub answers: [Option<i64>; MAX_QUESTIONS],
+    /// How long it took.
+    pub ms: i64,
+    /// `survey_result`: complete, incomplete or abandon.
+    pub result: &'static str,
+}
+
+/// A caller's survey after its talk, if it takes one (two callers in five
+/// do), of `questions` questions, most answers good. Most answer every
+/// question; one in ten hangs up part way, one in twenty before the first.
+pub fn survey(rng: &mut StdRng, questions: usize) -> Option<Survey> {
+    let questions = questions.min(MAX_QUESTIONS);
+    if questions == 0 || !rng.random_bool(0.4) {
+        return None;
+    }
+    let answered = match rng.random_range(0..20) {
+        0 => 0,
+        1 | 2 => rng.random_range(1..=questions),
+        _ => questions,
+    }
+    .min(questions);
+    let mut answers = [None; MAX_QUESTIONS];
+    for a in answers.iter_mut().take(answered) {
+        let score = pick(rng, &[(5, 40), (4, 30), (3, 15), (2, 8), (1, 7)], |s| s.1).0;
+        *a = Some(score);
+    }
+    // The greeting, then each question and its answer.
+    let ms = 4_000 + answered as i64 * rng.random_range(5_000..9_000);
+    Some(Survey {
+        answers,
+        ms,
+        result: survey_result::of(answered, questions),
+    })
 }
 
 /// How long an inbound caller talks with an agent, in milliseconds.

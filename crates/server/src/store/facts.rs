@@ -100,6 +100,8 @@ pub enum Fact {
     AgentSession(super::agent_time::AgentSession),
     /// A hold or mute an agent had on a call.
     CallAction(super::call_actions::CallActionFact),
+    /// A caller's survey after its talk.
+    Survey(super::surveys::SurveyFact),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
     SkillQueue {
         operation_id: i64,
@@ -386,6 +388,7 @@ impl Store {
                 }
                 Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
                 Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
+                Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
                 Fact::SkillQueue {
                     operation_id,
                     skill_id,

@@ -62,6 +62,7 @@ mod ivr;
 mod records;
 mod reports;
 mod skill_reports;
+mod surveys;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -104,6 +105,7 @@ pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
 pub use skill_reports::QueuedCall;
+pub use surveys::{SurveyDetail, SurveyFact, SurveyGroup, SurveysBy};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -598,6 +600,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "call_actions",
         include_str!("../../migrations/sqlite/0013_call_actions.sql"),
         include_str!("../../migrations/postgres/0013_call_actions.sql"),
+    ),
+    (
+        14,
+        "surveys",
+        include_str!("../../migrations/sqlite/0014_surveys.sql"),
+        include_str!("../../migrations/postgres/0014_surveys.sql"),
     ),
 ];
 

@@ -270,8 +270,8 @@ async fn a_blocked_number_is_not_dialed_until_its_block_ends() {
     );
 }
 
-both!(inbound_callers_walk_the_menu_and_reach_agents);
-async fn inbound_callers_walk_the_menu_and_reach_agents() {
+both!(inbound_callers_walk_the_menu_reach_agents_and_rate_them);
+async fn inbound_callers_walk_the_menu_reach_agents_and_rate_them() {
     use marcador_server::engine::InboundSim;
     let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 4, 10).await;
@@ -288,6 +288,7 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
         options: vec![("1".into(), 60), ("2".into(), 25), ("PULSE".into(), 15)],
         // ~4 Erlangs of talk on 4 agents: some callers give up, most do not.
         calls_per_hour: 60.0,
+        survey_questions: 3,
     }];
     cfg.other_calls_per_hour = 20.0;
     let mut engine = Engine::new(
@@ -319,6 +320,31 @@ async fn inbound_callers_walk_the_menu_and_reach_agents() {
     assert!(
         calls >= s.inbound,
         "every caller passed at least one option"
+    );
+    // Some callers rated their call after the talk: the skill's surveys are
+    // its agents' surveys, three questions asked, never a fourth.
+    use marcador_server::store::SurveysBy;
+    let by_skill = store
+        .survey_sums(op, at(0), at(3 * 3600), SurveysBy::Skill)
+        .await
+        .unwrap();
+    assert_eq!(by_skill.len(), 1, "{by_skill:?}");
+    let sums = by_skill[0].sums;
+    assert_eq!(by_skill[0].id, skill.to_string());
+    assert!(sums.surveys >= 5, "{sums:?}");
+    assert!(sums.counts[0] <= sums.surveys && sums.counts[2] <= sums.counts[0]);
+    assert!(sums.counts[3..].iter().all(|n| *n == 0), "{sums:?}");
+    assert!(
+        (sums.counts[0]..=5 * sums.counts[0]).contains(&sums.sums[0]),
+        "{sums:?}"
+    );
+    let by_agent = store
+        .survey_sums(op, at(0), at(3 * 3600), SurveysBy::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_agent.iter().map(|g| g.sums.surveys).sum::<i64>(),
+        sums.surveys
     );
 }
 
@@ -433,6 +459,7 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
         skill_id: Some(skill),
         options: vec![("1".into(), 80), ("PULSE".into(), 20)],
         calls_per_hour: 30.0,
+        survey_questions: 0,
     }];
     cfg.breaks = vec!["BRK".into()];
     let mut engine = Engine::new(

@@ -1,9 +1,9 @@
 //! reports_manager.php's IVR reports past diagram_1_3, over the acme fixture
 //! (four menu steps) plus two IVR calls: one that identifies, passes two
 //! options, waits in the queue and talks with an agent, and one that hangs
-//! up on PULSE.
+//! up on PULSE; and the surveys its callers answered.
 
-use marcador_server::store::{CallCodeFact, CallFact, Fact, IvrStepFact};
+use marcador_server::store::{CallCodeFact, CallFact, Fact, IvrStepFact, SurveyFact};
 use marcador_wire::{CallResult, HangUp, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -146,6 +146,116 @@ async fn diagram_1_and_11_follow_each_ivr_call() {
         ])
     );
     let (s, v) = app.get(t, &report("diagram_11", -100, 0)).await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+}
+
+both!(diagram_4_5_and_6_list_and_average_the_surveys);
+/// A rates its call 5, 4, 3 when its talk ends; a call whose row is not
+/// written (yet) answers the first question only.
+async fn diagram_4_5_and_6_list_and_average_the_surveys() {
+    let app = spawn_app().await;
+    let skill = ivr_calls(&app).await;
+    let op = app.a.id;
+    let agent = app.store.agents(op).await.unwrap()[0].id;
+    let survey = |conn: &str, offset: i64, secs: i64, result, given: &[i64]| {
+        let mut answers = [None; 10];
+        for (a, g) in answers.iter_mut().zip(given) {
+            *a = Some(*g);
+        }
+        Fact::Survey(SurveyFact {
+            operation_id: op,
+            conn_id: conn.into(),
+            agent_id: Some(agent),
+            skill_id: Some(skill),
+            started_ms: at(offset) * 1000,
+            ms: secs * 1000,
+            result,
+            answers,
+        })
+    };
+    app.store
+        .record_facts(&[
+            survey(A, -800, 19, "complete", &[5, 4, 3]),
+            survey("12001.0005.3.3", -300, 9, "incomplete", &[2]),
+        ])
+        .await
+        .unwrap();
+    let t = &app.a.token;
+    let (s, v) = app.get(t, &report("diagram_4", -2_000, 0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let skill = skill.to_string();
+    let row = |date: &str,
+               conn: &str,
+               ani: &str,
+               customer: &str,
+               q: [&str; 3],
+               ti: &str,
+               result: &str,
+               time: &str| {
+        json!({"agent_id": "4001", "agent_name": "Lina Mejía", "agent_dni": "",
+               "skill_id": skill, "skill_name": "Servicio", "date": date, "conn_id": conn,
+               "ani": ani, "customer_id": customer, "q01": q[0], "q02": q[1], "q03": q[2],
+               "q04": "-", "q05": "-", "q06": "-", "q07": "-", "q08": "-", "q09": "-", "q10": "-",
+               "voice_message_duration": "00:00:00", "type_interaction": ti, "result": result,
+               "time": time, "voice_message": "", "feeling": ""})
+    };
+    assert_eq!(
+        v["data"],
+        json!([
+            row(
+                "2026-11-22 09:46:40",
+                A,
+                "573151112222",
+                "52000111",
+                ["5", "4", "3"],
+                "inbound",
+                "complete",
+                "00:00:19"
+            ),
+            row(
+                "2026-11-22 09:55:00",
+                "12001.0005.3.3",
+                "",
+                "",
+                ["2", "-", "-"],
+                "",
+                "incomplete",
+                "00:00:09"
+            ),
+        ])
+    );
+    let averages = json!({"q01": "3.50", "q02": "4.00", "q03": "3.00", "q04": "-", "q05": "-",
+                          "q06": "-", "q07": "-", "q08": "-", "q09": "-", "q10": "-"});
+    let with = |mut head: serde_json::Value| {
+        for (k, v) in averages.as_object().unwrap() {
+            head[k] = v.clone();
+        }
+        head["average"] = json!("3.50");
+        head
+    };
+    let (s, v) = app.get(t, &report("diagram_5", -2_000, 0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"],
+        json!([with(
+            json!({"agent_id": "4001", "agent_name": "Lina Mejía", "surveys": "2"})
+        )])
+    );
+    let (_, text) = app.get_text(t, &report("diagram_5", -2_000, 0)).await;
+    let at = |k: &str| text.find(&format!("\"{k}\":")).unwrap();
+    assert!(
+        at("surveys") < at("q01") && at("q10") < at("average"),
+        "{text}"
+    );
+    let (s, v) = app.get(t, &report("diagram_6", -2_000, 0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"],
+        json!([with(
+            json!({"skill_id": skill, "skill_name": "Servicio", "surveys": "2"})
+        )])
+    );
+    let (s, v) = app.get(t, &report("diagram_5", -100, 0)).await;
     assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
 }
 

@@ -23,7 +23,7 @@ use marcador_wire::date::{RESPONSE_DAY_FORMAT, format_response_date, format_resp
 use marcador_wire::format::{duration_hms, optional_id};
 use marcador_wire::{TypeInteraction, WireError};
 
-use super::super::answer::{Answer, found, range, required};
+use super::super::answer::{Answer, capped, found, range, required};
 use super::super::input::Params;
 use super::super::{ApiError, AppState, stream};
 use crate::domain::AgentPhase;
@@ -62,15 +62,6 @@ async fn agents(st: &AppState, caller: &Caller) -> Result<BTreeMap<i64, AgentRow
         .into_iter()
         .map(|a| (a.id, a))
         .collect())
-}
-
-/// Refuses a grouped answer over the record cap.
-fn capped<T>(st: &AppState, rows: Vec<T>) -> Result<Vec<T>, ApiError> {
-    let cap = st.limits.max_records_per_answer;
-    if rows.len() as u64 > cap {
-        return Err(WireError::too_many_records(cap).into());
-    }
-    Ok(rows)
 }
 
 /// A half hour's local date, hour and minute.

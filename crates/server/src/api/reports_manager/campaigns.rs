@@ -7,6 +7,7 @@
 //! the store's plain data.
 
 use jiff::tz::TimeZone;
+use marcador_wire::CallResult;
 use marcador_wire::api::report;
 use marcador_wire::campaign_reports::{
     Campaign5Row, Campaign6Row, Campaign7Row, Campaign8Row, Campaign10Row, record_standing,
@@ -15,9 +16,8 @@ use marcador_wire::campaign_reports::{
 use marcador_wire::date::format_response_date;
 use marcador_wire::format::{duration_hms, percent};
 use marcador_wire::rows::{Campaign1Row, Campaign2Row};
-use marcador_wire::{CallResult, WireError};
 
-use super::super::answer::{Answer, found, range};
+use super::super::answer::{Answer, capped, found, range};
 use super::super::input::Params;
 use super::super::{AppState, stream};
 use super::campaign_sel as selection;
@@ -168,10 +168,7 @@ async fn campaign_8(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         .store
         .machine_codes_per_phone(caller.operation_id, sel, from, to, cap)
         .await?;
-    if phones.len() as u64 > cap {
-        return Err(WireError::too_many_records(cap).into());
-    }
-    let rows: Vec<Campaign8Row> = phones
+    let rows: Vec<Campaign8Row> = capped(st, phones)?
         .into_iter()
         .map(|t| {
             let [no_answer, answer_machine, busy, congestion, failed] =

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
-use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{
     RESPONSE_DAY_FORMAT, RESPONSE_HOUR_FORMAT, format_response_date, format_response_period,
@@ -20,7 +19,7 @@ use marcador_wire::diagrams::{
 use marcador_wire::format::{duration_hms, optional_id, percent};
 use marcador_wire::rows::{Diagram13Row, yes_no};
 
-use super::super::answer::{Answer, found, range};
+use super::super::answer::{Answer, capped, found, range};
 use super::super::input::Params;
 use super::super::{AppState, stream};
 use crate::store::{Caller, IvrCall, IvrStep, QUARTER};
@@ -163,10 +162,7 @@ async fn diagram_1_3(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             cod_opc_menu: t.option,
         })
         .collect();
-    if rows.len() as u64 > st.limits.max_records_per_answer {
-        return Err(WireError::too_many_records(st.limits.max_records_per_answer).into());
-    }
-    found(st, rows)
+    found(st, capped(st, rows)?)
 }
 
 async fn diagram_13(st: &AppState, caller: &Caller, p: &Params) -> Answer {
