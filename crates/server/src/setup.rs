@@ -582,8 +582,11 @@ mod tests {
             "[[skills]]\nnombre = \"Ventas\"",
         );
         assert!(Setup::parse(&bad).is_err());
-        let eleven = format!("survey = [{}]\nmenu = [", vec!["\"¿?\""; 11].join(", "));
-        let bad = DEMO.replacen("menu = [", &eleven, 1);
+        let eleven = format!(
+            "name = \"Bot Servicio\"\nsurvey = [{}]",
+            ["\"¿?\""; 11].join(", ")
+        );
+        let bad = DEMO.replacen("name = \"Bot Servicio\"", &eleven, 1);
         assert!(
             Setup::parse(&bad)
                 .unwrap_err()
