@@ -112,6 +112,22 @@ impl QueueSums {
         }))
     }
 
+    /// skill_6's and skill_11's block.
+    pub fn answered_block(&self) -> CallsAnswered {
+        let [l10, l20, l30] = self.levels();
+        CallsAnswered {
+            inbound_calls: self.calls.to_string(),
+            answer_calls: self.answered.to_string(),
+            abandon_calls: self.abandoned.to_string(),
+            service_level_10seg: l10,
+            service_level_20seg: l20,
+            service_level_30seg: l30,
+            abandon: self.abandon(),
+            asa: self.asa(),
+            ata: self.ata(),
+        }
+    }
+
     /// Abandoned ÷ calls.
     pub fn abandon(&self) -> String {
         self.share(self.abandoned)
@@ -284,6 +300,14 @@ pub const WORKFORCE_SECONDS: f64 = 20.0;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Skill6Row {
     pub dnis: String,
+    #[serde(flatten)]
+    pub calls: CallsAnswered,
+}
+
+/// skill_6's and skill_11's block after their key: the calls, answered and
+/// abandoned, the three service levels, the abandon share, ASA and ATA.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CallsAnswered {
     pub inbound_calls: String,
     pub answer_calls: String,
     pub abandon_calls: String,
@@ -376,15 +400,8 @@ pub struct Skill10Row {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Skill11Row {
     pub type_interaction: String,
-    pub inbound_calls: String,
-    pub answer_calls: String,
-    pub abandon_calls: String,
-    pub service_level_10seg: String,
-    pub service_level_20seg: String,
-    pub service_level_30seg: String,
-    pub abandon: String,
-    pub asa: String,
-    pub ata: String,
+    #[serde(flatten)]
+    pub calls: CallsAnswered,
 }
 
 /// `real_time.php?api=skills` — one per skill: its queue now and today's calls.

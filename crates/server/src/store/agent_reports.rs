@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::detail::DetailRead;
-use super::{AGENT_SLOT_SECONDS, Result, Store};
+use super::{AGENT_SLOT_SECONDS, Result, Store, ms_range};
 use crate::domain::AgentPhase;
 
 /// How agents' time is grouped.
@@ -334,6 +334,7 @@ impl Store {
         to: i64,
         cap: u64,
     ) -> Result<Vec<Session>> {
+        let (from_ms, to_ms) = ms_range(from, to);
         let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT agent_id, login_ms, logout_ms FROM ( \
                SELECT agent_id, login_ms, logout_ms FROM agent_sessions \
@@ -343,8 +344,8 @@ impl Store {
              ) AS s ORDER BY login_ms, agent_id LIMIT $5",
         )
         .bind(operation_id)
-        .bind(from * 1000)
-        .bind(to * 1000 + 999)
+        .bind(from_ms)
+        .bind(to_ms)
         .bind(AgentPhase::Logout.as_str())
         .bind(i64::try_from(cap).unwrap_or(i64::MAX - 1) + 1)
         .fetch_all(&self.reader)
@@ -366,11 +367,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<AgentPreview>> {
-        let binds = vec![
-            operation_id.into(),
-            (from * 1000).into(),
-            (to * 1000 + 999).into(),
-        ];
+        let (from, to) = ms_range(from, to);
+        let binds = vec![operation_id.into(), from.into(), to.into()];
         self.detail(PREVIEWS.as_str(), binds, agent_preview).await
     }
 
@@ -393,10 +391,11 @@ impl Store {
         to: i64,
         agent: Option<i64>,
     ) -> Result<DetailRead<AgentEvent>> {
+        let (from, to) = ms_range(from, to);
         let binds = vec![
             operation_id.into(),
-            (from * 1000).into(),
-            (to * 1000 + 999).into(),
+            from.into(),
+            to.into(),
             agent.unwrap_or(0).into(),
         ];
         self.detail(EVENTS, binds, agent_event).await

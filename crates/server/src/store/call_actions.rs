@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
-use super::{Result, Store};
+use super::{Result, Store, ms_range};
 use crate::domain::CallAction;
 
 /// A hold or mute an agent had on a call, from `started_ms` for `ms`.
@@ -110,11 +110,6 @@ fn action_detail(r: &AnyRow) -> Result<ActionDetail> {
         telephone: r.try_get("telephone")?,
         customer_id: r.try_get("customer_id")?,
     })
-}
-
-/// The ms bounds of `[from, to]` (Unix s, both seconds whole).
-fn ms_range(from: i64, to: i64) -> (i64, i64) {
-    (from * 1000, to * 1000 + 999)
 }
 
 impl Store {

@@ -630,6 +630,13 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
+/// A range of whole seconds `[from, to]` (Unix s, as the API reads them) in
+/// milliseconds, `to`'s last millisecond included: how the facts kept in ms
+/// (agents' states, holds and mutes, surveys) are selected.
+pub(crate) fn ms_range(from: i64, to: i64) -> (i64, i64) {
+    (from * 1000, to * 1000 + 999)
+}
+
 /// Reads an operation's time zone name, failing clearly on an unknown one.
 pub fn time_zone(name: &str) -> Result<TimeZone> {
     TimeZone::get(name).map_err(|e| StoreError::Invalid(format!("unknown time zone {name:?}: {e}")))

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
-use super::{Result, Store};
+use super::{Result, Store, ms_range};
 
 /// A survey a caller answered (or began) after its talk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,11 +184,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<SurveyDetail>> {
-        let binds = vec![
-            operation_id.into(),
-            (from * 1000).into(),
-            (to * 1000 + 999).into(),
-        ];
+        let (from, to) = ms_range(from, to);
+        let binds = vec![operation_id.into(), from.into(), to.into()];
         self.detail(DETAIL.as_str(), binds, survey_detail).await
     }
 
@@ -205,10 +202,11 @@ impl Store {
             SurveysBy::Agent => SUMS[0].as_str(),
             SurveysBy::Skill => SUMS[1].as_str(),
         };
+        let (from, to) = ms_range(from, to);
         let rows = sqlx::query(sql)
             .bind(operation_id)
-            .bind(from * 1000)
-            .bind(to * 1000 + 999)
+            .bind(from)
+            .bind(to)
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(survey_group).collect()

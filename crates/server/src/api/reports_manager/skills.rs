@@ -321,20 +321,9 @@ async fn skill_6(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     let groups = fold(st, caller, p, None, |c| c.telephone.clone()).await?;
     let rows: Vec<Skill6Row> = groups
         .into_iter()
-        .map(|(dnis, (s, _))| {
-            let [l10, l20, l30] = s.levels();
-            Skill6Row {
-                dnis,
-                inbound_calls: s.calls.to_string(),
-                answer_calls: s.answered.to_string(),
-                abandon_calls: s.abandoned.to_string(),
-                service_level_10seg: l10,
-                service_level_20seg: l20,
-                service_level_30seg: l30,
-                abandon: s.abandon(),
-                asa: s.asa(),
-                ata: s.ata(),
-            }
+        .map(|(dnis, (s, _))| Skill6Row {
+            dnis,
+            calls: s.answered_block(),
         })
         .collect();
     found(st, rows)
@@ -437,20 +426,9 @@ async fn skill_11(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     let groups = fold(st, caller, p, None, |c| c.type_interaction.clone()).await?;
     let rows: Vec<Skill11Row> = groups
         .into_iter()
-        .map(|(type_interaction, (s, _))| {
-            let [l10, l20, l30] = s.levels();
-            Skill11Row {
-                type_interaction,
-                inbound_calls: s.calls.to_string(),
-                answer_calls: s.answered.to_string(),
-                abandon_calls: s.abandoned.to_string(),
-                service_level_10seg: l10,
-                service_level_20seg: l20,
-                service_level_30seg: l30,
-                abandon: s.abandon(),
-                asa: s.asa(),
-                ata: s.ata(),
-            }
+        .map(|(type_interaction, (s, _))| Skill11Row {
+            type_interaction,
+            calls: s.answered_block(),
         })
         .collect();
     found(st, rows)
