@@ -4,7 +4,8 @@
 //! and, where a person answers, sipp as the agent's phone. Each test dials
 //! one record and checks what a user reads through the API: the campaign_3
 //! row and the real-time counters; and, for the answered call, the agent
-//! through real_time agents and agentbox.
+//! through real_time agents and agentbox — and an agent's own call
+//! (agentbox dial), its cdr_1 row.
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
@@ -419,4 +420,60 @@ async fn a_phone_nobody_answers_logs_the_agent_out() {
     );
     assert_eq!(marcador.counters().await["dial"], "0", "nobody to dial for");
     marcador.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_dials_a_number_itself_over_the_trunk() {
+    let phone = Sipp::start("agent_phone");
+    let carrier = Sipp::start("answer_they_hang_up");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let marcador = Marcador::start(&carrier, Some(&phone), 30).await;
+    // The campaign is stopped: the only call is the agent's own.
+    let stopped = marcador
+        .call(
+            reqwest::Method::PUT,
+            &format!(
+                "/api/v2/campaign.php?api=stop&type_campaign=predictive&campaign_id={}",
+                marcador.campaign
+            ),
+        )
+        .await;
+    assert_eq!(stopped["code"], 202, "{stopped}");
+    marcador.agentbox("api=change_status&status=ready").await;
+    marcador
+        .agent_becomes("Ready", Duration::from_secs(10))
+        .await;
+    let dialed = marcador
+        .agentbox(&format!(
+            "api=dial&customer_phone={NUMBER}&customer_id=900100"
+        ))
+        .await;
+    assert_eq!(dialed["msg"], "Dial has been successful", "{dialed}");
+    let conn_id = dialed["data"]["conn_id"].clone();
+    // The customer answers, talks and hangs up: after-call work, then typed.
+    marcador.agent_becomes("ACW", Duration::from_secs(15)).await;
+    let carrier = carrier.finished().await;
+    assert!(carrier.success(), "carrier sipp: {carrier}");
+    let typed = marcador.agentbox("api=type&cod_act=001").await;
+    assert_eq!(typed["data"]["conn_id"], conn_id, "{typed}");
+    marcador
+        .agent_becomes("Ready", Duration::from_secs(5))
+        .await;
+    let day = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("America/Bogota").expect("the zone"))
+        .strftime("%Y%m%d")
+        .to_string();
+    let cdr = marcador
+        .get(&format!(
+            "/api/v2/reports_manager.php?api=cdr_1&date_ini={day}000000&date_end={day}235959"
+        ))
+        .await;
+    let row = &cdr["data"][0];
+    assert_eq!(row["conn_id"], conn_id, "{cdr}");
+    assert_eq!(
+        (&row["type_interaction"], &row["telephone"], &row["cod_act"]),
+        (&"outbound_ma".into(), &NUMBER.into(), &"001".into()),
+        "{row}"
+    );
+    marcador.log_out_and_stop(phone).await;
 }

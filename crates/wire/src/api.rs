@@ -44,6 +44,8 @@ pub mod report {
     /// campaign.php's, which is a PUT), changes (PUT) or cancels (DELETE).
     pub const EDIT_RECALL: &str = "edit_recall";
     pub const DELETE_RECALL: &str = "delete_recall";
+    /// agentbox: a free agent dials a number (click-to-call).
+    pub const DIAL: &str = "dial";
     /// agentbox: puts the agent's call on hold, or takes it off (a toggle).
     pub const HOLD: &str = "hold";
     /// agentbox: mutes the agent's microphone, or unmutes it (a toggle).
@@ -172,6 +174,8 @@ pub mod param {
     /// find_record: a customer's id and telephone.
     pub const CUSTOMER_ID: &str = "customer_id";
     pub const CUSTOMER_PHONE: &str = "customer_phone";
+    /// agentbox dial: shown on the vendor's agent screen.
+    pub const CUSTOMER_NAME: &str = "customer_name";
     /// agentbox recalls: the campaign, the customer, the number, the date
     /// (`rellamada` to schedule, `recall` to change), the style, a name.
     pub const ID_CAMP: &str = "id_camp";

@@ -1,6 +1,11 @@
 //! Call ids: dotted numbers with the Unix time second to last
 //! (`12462.0277.1782402643.44005`).
 
+/// The node Marcador writes in an operation's call ids.
+pub fn node(operation_id: i64) -> u32 {
+    12_000 + operation_id as u32
+}
+
 /// `node.station.unix.sequence`: `node` names the server/operation, `station`
 /// the campaign or routing point (4 digits), `sequence` the call within that second's stream.
 pub fn format(node: u32, station: u32, unix_seconds: i64, sequence: u64) -> String {

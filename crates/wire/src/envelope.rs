@@ -167,9 +167,13 @@ impl AgentAnswer {
         }
     }
     pub fn typed(conn_id: String) -> Self {
+        Self::with_call(msgs::TYPED, conn_id)
+    }
+    /// `msg` and the call it is about (`data.conn_id`).
+    pub fn with_call(msg: &str, conn_id: String) -> Self {
         AgentAnswer {
             data: Some(AgentAnswerData { conn_id }),
-            ..Self::ok(msgs::TYPED.into())
+            ..Self::ok(msg.into())
         }
     }
 }
@@ -212,6 +216,8 @@ pub mod msgs {
     pub const RECALLED: &str = "Recall has been successful";
     pub const RECALL_EDITED: &str = "Recall has been updated successfully";
     pub const RECALL_DELETED: &str = "Recall has been deleted successfully";
+    /// agentbox dial (with the call's `conn_id`).
+    pub const DIALED: &str = "Dial has been successful";
     /// agentbox hold and mute, spelled as the vendor's examples spell them.
     pub const HOLD_TOGGLED: &str = "Hold agentbox has been excecuted";
     pub const MUTE_TOGGLED: &str = "Microphone agentbox has been excecuted";

@@ -332,12 +332,36 @@ impl WireError {
             format!("AGENT_ID {agent_id} IS NOT ON A CALL: THERE IS NOTHING TO {what}"),
         )
     }
-    /// type: the agent has no campaign call to type (or typed it already).
+    /// type: the agent has no call to type (or typed it already).
     pub fn agent_nothing_to_type(agent_id: &str) -> Self {
         Self::new(
             400,
             BAD_REQUEST,
-            format!("AGENT_ID {agent_id} HAS NO CAMPAIGN CALL WAITING TO BE TYPED"),
+            format!("AGENT_ID {agent_id} HAS NO CALL WAITING TO BE TYPED"),
+        )
+    }
+    /// dial: the agent is not free (logged out, on a call, in after-call work or paused).
+    pub fn agent_not_ready(agent_id: &str, status: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("AGENT_ID {agent_id} IS {status}: IT CAN DIAL WHEN IT IS READY"),
+        )
+    }
+    /// dial: the number is on the operation's do-not-call list.
+    pub fn number_blocked(telephone: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("CUSTOMER_PHONE {telephone} IS ON THE DO-NOT-CALL LIST"),
+        )
+    }
+    /// dial: the operation's calling profile does not allow calls now.
+    pub fn outside_calling_hours(profile: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!("CALLS ARE NOT ALLOWED NOW BY THE OPERATION'S CALLING PROFILE ({profile})"),
         )
     }
     /// The agent is logged out: only change_status can log it in.

@@ -1,6 +1,6 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready, hold and mute (toggles) for one agent, and the recalls it
-//! schedules (recall, edit_recall, delete_recall).
+//! hang_type_ready, hold and mute (toggles), dial (click-to-call) for one
+//! agent, and the recalls it schedules (recall, edit_recall, delete_recall).
 //!
 //! It checks what it can against the agent's state in the store and leaves
 //! the rest to the engine as a command (`Store::agent_command`), which takes
@@ -13,18 +13,20 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use marcador_wire::api::{agent_status_param, param, report};
+use marcador_wire::conn_id;
 use marcador_wire::envelope::{AgentAnswer, msgs};
 use marcador_wire::records::recall_style;
-use marcador_wire::upload::valid_telephone;
+use marcador_wire::upload::{CUSTOMER_ID_MAX_CHARS, TEXT_MAX_CHARS, valid_telephone};
 use marcador_wire::{AgentStatus, WireDate, WireError};
 
-use super::answer::{Answer, required};
+use super::answer::{Answer, required, status_name};
 use super::input::Params;
 use super::{ApiError, AppState};
+use crate::calling::CallingProfile;
 use crate::domain::{AgentPhase, CallAction};
 use crate::store::{
-    AgentCommand, AgentNow, Caller, CodifyRejection, RecallPlan, RecallRejection, TypeInput,
-    TypeRejection,
+    AgentCommand, AgentNow, Caller, CodifyRejection, ManualDial, RecallPlan, RecallRejection,
+    TypeInput, TypeRejection,
 };
 
 /// `POST agentbox.php?api=change_status|hang|type|hang_type_ready|hold|mute&agent_id=…`
@@ -36,6 +38,9 @@ pub async fn post(
     let api = required(&p, param::API)?;
     if api == report::RECALL_CUSTOMER {
         return recall(&st, &caller, &p, Change::Schedule).await;
+    }
+    if api == report::DIAL {
+        return dial(&st, &caller, &p).await;
     }
     if ![
         report::CHANGE_STATUS,
@@ -128,7 +133,76 @@ pub async fn post(
     Ok(axum::Json(answer).into_response())
 }
 
-/// Types the agent's campaign call with the request's codes; its `conn_id`.
+/// `POST agentbox.php?api=dial&agent_id=…&customer_phone=…[&customer_id=…][&customer_name=…]`:
+/// a free agent dials a number (click-to-call). Checked now — the agent is
+/// ready, the number well formed, not on the do-not-call list, and the
+/// operation's calling profile allows calls at this hour — then left to the
+/// engine with the call id it answers with; the engine places the call if
+/// the agent is still free when it takes it (within a second).
+async fn dial(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let code = required(p, param::AGENT_ID)?;
+    let op = caller.operation_id;
+    let agent = st
+        .store
+        .agent_by_code(op, code)
+        .await?
+        .ok_or_else(|| WireError::unknown_agent(code))?;
+    if agent.phase != AgentPhase::Ready {
+        let status = status_name(agent.phase, &agent.pause_name).to_uppercase();
+        return Err(WireError::agent_not_ready(code, &status).into());
+    }
+    let telephone = required(p, param::CUSTOMER_PHONE)?.trim().to_owned();
+    if !valid_telephone(&telephone) {
+        return Err(WireError::bad_parameter(
+            param::CUSTOMER_PHONE,
+            &telephone,
+            "3 to 20 digits, an optional leading +",
+        )
+        .into());
+    }
+    let text = |name: &str, max: usize| -> Result<String, ApiError> {
+        let v = p.get(name).map(|v| v.trim()).unwrap_or_default();
+        if v.chars().count() > max || v.chars().any(char::is_control) {
+            let expected = format!("at most {max} characters, none of them control characters");
+            return Err(WireError::bad_parameter(name, v, &expected).into());
+        }
+        Ok(v.to_owned())
+    };
+    let customer_id = text(param::CUSTOMER_ID, CUSTOMER_ID_MAX_CHARS)?;
+    // Shown on the vendor's agent screen; Marcador has none, so it is only checked.
+    text(param::CUSTOMER_NAME, TEXT_MAX_CHARS)?;
+    let now = st.clock.now();
+    if st
+        .store
+        .number_blocked(op, &telephone, now.as_second())
+        .await?
+    {
+        return Err(WireError::number_blocked(&telephone).into());
+    }
+    let (profile, tz) = st.store.operation_calling(op).await?;
+    let allowed =
+        CallingProfile::parse(&profile).is_none_or(|p| p.allows(now.to_zoned(tz).datetime()));
+    if !allowed {
+        return Err(WireError::outside_calling_hours(&profile).into());
+    }
+    // Unique enough: a random sequence within the agent's station and second.
+    let sequence = rand::random_range(0..100_000u64);
+    let conn_id = conn_id::format(
+        conn_id::node(op),
+        agent.id as u32,
+        now.as_second(),
+        sequence,
+    );
+    let command = AgentCommand::Dial(ManualDial {
+        conn_id: conn_id.clone(),
+        telephone,
+        customer_id,
+    });
+    st.store.agent_command(op, agent.id, &command).await?;
+    Ok(axum::Json(AgentAnswer::with_call(msgs::DIALED, conn_id)).into_response())
+}
+
+/// Types the agent's call with the request's codes; its `conn_id`.
 async fn type_call(
     st: &AppState,
     caller: &Caller,

@@ -1,18 +1,20 @@
 //! What the endpoints share: reading the common parameters (`api`,
 //! `type_campaign`, `campaign_id`, the date range, `skill_id`, `services_time`) and writing the common
 //! answers (rows in the envelope or the 404 "no data", 201 and 202 writes),
-//! within the answer cap.
+//! within the answer cap; how an agent's state is shown.
 
 use std::collections::HashMap;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use marcador_wire::api::{ALL_CAMPAIGNS, param};
+use marcador_wire::rows::values;
 use marcador_wire::skill_reports::CustomLevel;
 use marcador_wire::{CampaignType, DateError, DateRange, Envelope, WireError, WriteAnswer};
 use serde::Serialize;
 
 use super::{ApiError, AppState};
+use crate::domain::AgentPhase;
 use crate::store::Caller;
 
 /// An endpoint's answer: the HTTP answer, or an error envelope.
@@ -137,5 +139,15 @@ pub(super) fn custom_level(p: &Params) -> Result<Option<CustomLevel>, WireError>
         Some(v) => CustomLevel::parse(v).map(Some).ok_or_else(|| {
             WireError::bad_parameter(param::SERVICES_TIME, v, "whole seconds from 1 to 3600")
         }),
+    }
+}
+
+/// How an agent's state is shown (real_time agents, information agents,
+/// agentbox errors): the wire status, or the pause's name.
+pub(super) fn status_name(phase: AgentPhase, pause_name: &str) -> String {
+    match phase.wire() {
+        Some(status) => status.as_str().to_owned(),
+        None if pause_name.is_empty() => values::UNNAMED_PAUSE.to_owned(),
+        None => pause_name.to_owned(),
     }
 }

@@ -20,9 +20,9 @@ use marcador_wire::rows::{
     SkillRow, TokenInfoRow, dial_mode, info_status, values, yes_no,
 };
 
-use super::answer::{Answer, capped, found, range, required};
+use super::AppState;
+use super::answer::{Answer, capped, found, range, required, status_name};
 use super::input::Params;
-use super::{AppState, real_time};
 use crate::calling::CallingProfile;
 use crate::domain;
 use crate::store::{AgentNow, Caller};
@@ -245,7 +245,7 @@ async fn agents(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         .map(|a| InfoAgentRow {
             agent_id: a.code.clone(),
             agent_name: a.name.clone(),
-            agent_status: real_time::status_name(a.phase, &a.pause_name),
+            agent_status: status_name(a.phase, &a.pause_name),
             last_use: last_use(a, caller),
             enabled: yes_no(true).to_owned(),
             ..InfoAgentRow::default()

@@ -23,7 +23,7 @@ use marcador_wire::CallResult;
 use marcador_wire::records::recall_style;
 use marcador_wire::skill_reports::{CustomLevel, QueueSums, SkillRealtimeRow};
 
-use super::answer::{Answer, custom_level, found, json, required, skill_filter};
+use super::answer::{Answer, custom_level, found, json, required, skill_filter, status_name};
 use super::input::Params;
 use super::{ApiError, AppState};
 use crate::domain::{self, AgentPhase};
@@ -289,15 +289,6 @@ fn realtime_row(a: &AgentNow, now_ms: i64) -> AgentRealtimeRow {
         aht_time: s(if calls > 0 { handled / calls } else { 0 }),
         ocupation: s(handled),
         aux_time: s(t.aux_ms),
-    }
-}
-
-/// How a state is shown: the wire status, or the pause's name.
-pub(super) fn status_name(phase: AgentPhase, pause_name: &str) -> String {
-    match phase.wire() {
-        Some(status) => status.as_str().to_owned(),
-        None if pause_name.is_empty() => values::UNNAMED_PAUSE.to_owned(),
-        None => pause_name.to_owned(),
     }
 }
 

@@ -517,7 +517,7 @@ pub async fn seed(
     let mut g = Generator {
         rng,
         operation_id: op,
-        node: 12_000 + op as u32,
+        node: conn_id::node(op),
         seq: 0,
         facts: Vec::new(),
         codifies: Vec::new(),

@@ -35,7 +35,8 @@ pub(super) enum AgentState {
     /// Logged in; telephony is calling the agent's phone.
     Connecting,
     Idle,
-    /// Looking at a preview record, then dialing it.
+    /// Looking at a preview record, then dialing it; or dialing a number it
+    /// was given (agentbox dial), with no look.
     Previewing,
     Talking {
         call: CallRef,
@@ -155,7 +156,7 @@ impl Engine {
         let call = match state {
             AgentState::Talking { call } => Some(match self.calls.get(&call) {
                 Some(c) => AgentCall {
-                    campaign_id: Some(c.campaign),
+                    campaign_id: c.campaign,
                     customer_id: c.claim.customer_id.clone(),
                     conn_id: c.conn_id.clone(),
                 },
@@ -439,7 +440,7 @@ impl Engine {
         for i in 0..skills {
             let skill = self.agents[agent].skills[i];
             if let Some(call) = self.waiting.get_mut(&skill).and_then(|q| q.pop_front()) {
-                if let Some(campaign) = self.calls.get(&call).map(|c| c.campaign) {
+                if let Some(campaign) = self.calls.get(&call).and_then(|c| c.campaign) {
                     self.observe_human(campaign, false);
                 }
                 self.connect(agent, call);
@@ -569,6 +570,7 @@ impl Engine {
                 }
             }
             AgentCommand::Toggle(action) => self.switch_action(agent, action, None),
+            AgentCommand::Dial(d) => self.manual_dial(agent, d),
             AgentCommand::Typed(conn_id) => {
                 let a = &mut self.agents[agent];
                 if a.call.conn_id != conn_id {
@@ -599,7 +601,10 @@ impl Engine {
             return Ok(());
         }
         let (code, _) = self.codes[self.rng.random_range(0..self.codes.len())].clone();
-        let Some(kind) = self.campaigns.get(&c.campaign).map(|c| c.kind) else {
+        let Some(campaign) = c.campaign else {
+            return Ok(());
+        };
+        let Some(kind) = self.campaigns.get(&campaign).map(|c| c.kind) else {
             return Ok(());
         };
         let input = CodifyInput {
@@ -619,7 +624,7 @@ impl Engine {
             .store
             .codify_call(
                 self.cfg.operation_id,
-                c.campaign,
+                campaign,
                 kind,
                 &input,
                 at,
@@ -629,7 +634,7 @@ impl Engine {
         {
             Ok(()) => self.stats.codified += 1,
             // The record or campaign went away meanwhile: nothing to codify.
-            Err(r) => tracing::warn!(rejection = ?r, campaign = c.campaign, "agent codify refused"),
+            Err(r) => tracing::warn!(rejection = ?r, campaign, "agent codify refused"),
         }
         Ok(())
     }

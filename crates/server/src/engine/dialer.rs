@@ -57,7 +57,9 @@ pub(super) enum CallState {
 
 #[derive(Debug)]
 pub(super) struct LiveCall {
-    pub campaign: i64,
+    /// The campaign whose record it dials (none: a number an agent dials
+    /// itself, agentbox `dial`; its claim names no record).
+    pub campaign: Option<i64>,
     pub claim: Claim,
     pub started_ms: i64,
     pub conn_id: String,
@@ -166,7 +168,7 @@ impl Engine {
                         leased: true,
                     };
                     for claim in self.store.claim_records_with(id, n, now_s, &rules).await? {
-                        let call = self.new_call(id, claim, None);
+                        let call = self.new_call(Some(id), claim, None);
                         self.dial(call, None);
                     }
                 }
@@ -189,7 +191,7 @@ impl Engine {
                             continue;
                         };
                         self.set_state(agent, AgentState::Previewing);
-                        let call = self.new_call(id, claim, Some(agent));
+                        let call = self.new_call(Some(id), claim, Some(agent));
                         let at = self.now + self.cfg.preview_ms;
                         self.schedule(at, Event::PreviewDial { agent, call });
                     }
@@ -273,7 +275,12 @@ impl Engine {
         later as f64 / self.answer_times.len() as f64
     }
 
-    fn new_call(&mut self, campaign: i64, claim: Claim, agent: Option<usize>) -> CallRef {
+    pub(super) fn new_call(
+        &mut self,
+        campaign: Option<i64>,
+        claim: Claim,
+        agent: Option<usize>,
+    ) -> CallRef {
         self.next_call += 1;
         let id = self.next_call;
         self.calls.insert(
@@ -304,18 +311,21 @@ impl Engine {
         };
         c.started_ms = now;
         c.state = CallState::Dialing;
-        c.conn_id = conn_id::format(node, c.campaign as u32, now.div_euclid(1000), call);
+        if c.conn_id.is_empty() {
+            let station = c.campaign.unwrap_or_default() as u32;
+            c.conn_id = conn_id::format(node, station, now.div_euclid(1000), call);
+        }
+        let campaign = c.campaign.and_then(|id| self.campaigns.get(&id));
         let originate = Originate {
             call,
             number: c.claim.telephone.clone(),
             phone: c.claim.phone,
             caller_id: String::new(),
             ring_timeout_ms: self.cfg.ring_timeout_ms,
-            amd: self.campaigns.get(&c.campaign).is_some_and(|k| k.amd),
+            amd: campaign.is_some_and(|k| k.amd),
         };
-        let campaign = c.campaign;
         if agent.is_none()
-            && let Some(camp) = self.campaigns.get_mut(&campaign)
+            && let Some(camp) = c.campaign.and_then(|id| self.campaigns.get_mut(&id))
         {
             camp.in_flight += 1;
         }
@@ -349,7 +359,7 @@ impl Engine {
         if c.agent.is_some() {
             return;
         }
-        if let Some(camp) = self.campaigns.get_mut(&c.campaign) {
+        if let Some(camp) = c.campaign.and_then(|id| self.campaigns.get_mut(&id)) {
             camp.in_flight = camp.in_flight.saturating_sub(1);
             camp.pacer.observe_attempt(human);
         }
@@ -369,7 +379,10 @@ impl Engine {
         let human = by != Answerer::Machine;
         // Detection ran if the campaign asked for it (the simulator reports
         // machines whatever the campaign says: only a detecting campaign's count).
-        if self.campaigns.get(&campaign).is_some_and(|k| k.amd) {
+        if campaign
+            .and_then(|id| self.campaigns.get(&id))
+            .is_some_and(|k| k.amd)
+        {
             c.amd = match by {
                 Answerer::Machine => Some(AmdResult::Machine),
                 Answerer::Person => Some(AmdResult::Human),
@@ -395,6 +408,10 @@ impl Engine {
             self.connect(agent, call);
             return;
         }
+        // Only a campaign's calls are dialed without an agent.
+        let Some(campaign) = campaign else {
+            return;
+        };
         let skill = self.campaigns.get(&campaign).and_then(|c| c.skill);
         // A record that names an agent (a manual recall, a routed record)
         // goes to that agent if it is free; else to the first free one.
@@ -507,10 +524,9 @@ impl Engine {
     }
 
     fn abandon(&mut self, call: CallRef) {
-        let Some(c) = self.calls.get(&call) else {
+        let Some(campaign) = self.calls.get(&call).and_then(|c| c.campaign) else {
             return;
         };
-        let campaign = c.campaign;
         if let Some(skill) = self.campaigns.get(&campaign).and_then(|c| c.skill)
             && let Some(q) = self.waiting.get_mut(&skill)
         {
@@ -544,8 +560,12 @@ impl Engine {
         if result == CallResult::Answer {
             c.state = CallState::Bridged;
         }
+        // An agent's own call dials no record: its row is all there is.
+        let Some(campaign_id) = c.campaign else {
+            return;
+        };
         self.facts.push(Fact::Attempt(AttemptFact {
-            campaign_id: c.campaign,
+            campaign_id,
             record_id: c.claim.record_id,
             phone: c.claim.phone,
             telephone: c.claim.telephone.clone(),
@@ -567,7 +587,10 @@ impl Engine {
             return;
         };
         let agent = c.talker.or(c.agent).map(|a| self.agents[a].id);
-        let skill_id = self.campaigns.get(&c.campaign).and_then(|k| k.skill);
+        let skill_id = c
+            .campaign
+            .and_then(|id| self.campaigns.get(&id))
+            .and_then(|k| k.skill);
         self.facts.push(Fact::Call(CallFact {
             operation_id: self.cfg.operation_id,
             started_at: c.started_ms.div_euclid(1000),
@@ -580,7 +603,7 @@ impl Engine {
             telephone: c.claim.telephone.clone(),
             customer_id: c.claim.customer_id.clone(),
             conn_id: c.conn_id.clone(),
-            campaign_id: Some(c.campaign),
+            campaign_id: c.campaign,
             rp_id: None,
             duration: (self.now - c.started_ms) / 1000,
             agent_id: agent,

@@ -29,6 +29,7 @@ mod call_actions;
 mod dialer;
 mod inbound;
 pub mod live;
+mod manual;
 pub mod pacing;
 pub mod sim;
 pub mod telephony;
@@ -409,6 +410,6 @@ impl Engine {
 
     /// The node part of the conn_ids this engine writes.
     fn node(&self) -> u32 {
-        12_000 + self.cfg.operation_id as u32
+        marcador_wire::conn_id::node(self.cfg.operation_id)
     }
 }

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, codify_in};
+use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit, codify_in};
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
@@ -81,17 +81,36 @@ pub enum AgentCommand {
     Typed(String),
     /// Hold or mute on the agent's call, or off again (a toggle).
     Toggle(CallAction),
+    /// Dial a number for the agent (agentbox dial), if it is still free.
+    Dial(ManualDial),
 }
 
+/// A number an agent dials itself, with the call id the API answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualDial {
+    pub conn_id: String,
+    pub telephone: String,
+    /// `""`: not given.
+    pub customer_id: String,
+}
+
+/// Between a dial's fields in the command's `arg` (the API refuses control
+/// characters in them).
+const FIELD_SEP: char = '\u{1f}';
+
 impl AgentCommand {
-    fn parts(&self) -> (&'static str, &str) {
+    fn parts(&self) -> (&'static str, String) {
         match self {
-            AgentCommand::Ready => ("ready", ""),
-            AgentCommand::Logout => ("logout", ""),
-            AgentCommand::Pause(code) => ("pause", code),
-            AgentCommand::Hang => ("hang", ""),
-            AgentCommand::Typed(conn_id) => ("typed", conn_id),
-            AgentCommand::Toggle(action) => ("toggle", action.as_str()),
+            AgentCommand::Ready => ("ready", String::new()),
+            AgentCommand::Logout => ("logout", String::new()),
+            AgentCommand::Pause(code) => ("pause", code.clone()),
+            AgentCommand::Hang => ("hang", String::new()),
+            AgentCommand::Typed(conn_id) => ("typed", conn_id.clone()),
+            AgentCommand::Toggle(action) => ("toggle", action.as_str().to_owned()),
+            AgentCommand::Dial(d) => (
+                "dial",
+                [d.conn_id.as_str(), &d.telephone, &d.customer_id].join(&FIELD_SEP.to_string()),
+            ),
         }
     }
 
@@ -103,6 +122,14 @@ impl AgentCommand {
             "hang" => AgentCommand::Hang,
             "typed" => AgentCommand::Typed(arg),
             "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
+            "dial" => {
+                let mut f = arg.split(FIELD_SEP).map(str::to_owned);
+                AgentCommand::Dial(ManualDial {
+                    conn_id: f.next()?,
+                    telephone: f.next()?,
+                    customer_id: f.next().unwrap_or_default(),
+                })
+            }
             _ => return None,
         })
     }
@@ -383,14 +410,22 @@ impl Store {
         .bind(operation_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((Some(campaign_id), customer_id, conn_id, state)) = row else {
+        let Some((campaign_id, customer_id, conn_id, state)) = row else {
             return Ok(Err(TypeRejection::NothingToType));
         };
         let typable = matches!(
             AgentPhase::parse(&state),
-            Some(AgentPhase::TalkOut | AgentPhase::Acw)
+            Some(AgentPhase::TalkOut | AgentPhase::TalkIn | AgentPhase::Acw)
         );
-        if customer_id.is_empty() || !typable {
+        if conn_id.is_empty() || !typable {
+            return Ok(Err(TypeRejection::NothingToType));
+        }
+        let Some(campaign_id) = campaign_id else {
+            // An inbound call or one the agent dialed itself: no record, the
+            // codes are the call's.
+            return type_call_in(tx, operation_id, agent_id, conn_id, input, now).await;
+        };
+        if customer_id.is_empty() {
             return Ok(Err(TypeRejection::NothingToType));
         }
         let codify = CodifyInput {
@@ -407,6 +442,61 @@ impl Store {
             Err(r) => Ok(Err(TypeRejection::Codify(r))),
         }
     }
+}
+
+/// Types a call that dialed no record: its codes (checked against the
+/// operation's), once, and the engine is told (after-call work ends).
+async fn type_call_in(
+    mut tx: Transaction<'static, Any>,
+    operation_id: i64,
+    agent_id: i64,
+    conn_id: String,
+    input: &TypeInput,
+    now: Timestamp,
+) -> Result<Result<String, TypeRejection>> {
+    let typed: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM call_codes WHERE operation_id = $1 AND conn_id = $2")
+            .bind(operation_id)
+            .bind(&conn_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if typed.is_some() {
+        return Ok(Err(TypeRejection::NothingToType));
+    }
+    for (level, code) in [(1, &input.cod_act), (2, &input.cod_act_2)] {
+        if (level == 1 || !code.is_empty())
+            && code_hit(&mut tx, operation_id, level, code)
+                .await?
+                .is_none()
+        {
+            return Ok(Err(TypeRejection::Codify(CodifyRejection::UnknownCode(
+                code.clone(),
+            ))));
+        }
+    }
+    let codes = CodifyInput {
+        customer_id: String::new(),
+        cod_act: input.cod_act.clone(),
+        cod_act_2: input.cod_act_2.clone(),
+        comment: input.comments.clone(),
+    };
+    let code = CallCodeFact::typed(
+        operation_id,
+        conn_id.clone(),
+        agent_id,
+        &codes,
+        now.as_second(),
+    );
+    super::facts::apply_call_code(&mut tx, &code).await?;
+    insert_command(
+        &mut tx,
+        operation_id,
+        agent_id,
+        &AgentCommand::Typed(conn_id.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(conn_id))
 }
 
 /// agentbox `type`'s parameters.

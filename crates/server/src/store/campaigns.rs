@@ -205,6 +205,24 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `telephone` is on the operation's do-not-call list at `now` (Unix s).
+    pub async fn number_blocked(
+        &self,
+        operation_id: i64,
+        telephone: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let hit: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM dnc WHERE operation_id = $1 AND telephone = $2 AND blocked_until > $3",
+        )
+        .bind(operation_id)
+        .bind(telephone)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(hit.is_some())
+    }
+
     /// The do-not-call numbers still blocked at `now` (Unix s), with the
     /// time each leaves the list, by number; at most `cap + 1` of them.
     pub async fn dnc_list(

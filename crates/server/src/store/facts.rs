@@ -686,7 +686,7 @@ fn parse_status(s: &str) -> Result<RecordStatus> {
 }
 
 /// `Some(hit flag)` if the operation has that activity code at that level.
-async fn code_hit(
+pub(super) async fn code_hit(
     tx: &mut Transaction<'static, Any>,
     operation_id: i64,
     level: i64,

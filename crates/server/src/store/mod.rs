@@ -84,7 +84,7 @@ pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
 pub use agent_reports::{AgentEvent, AgentPreview, AgentTime, Session, TimeBy};
 pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
 pub use agents::{
-    AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, TypeInput, TypeRejection,
+    AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, ManualDial, TypeInput, TypeRejection,
 };
 pub use call_actions::{ActionDetail, ActionTotals, CallActionFact};
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};

@@ -586,3 +586,92 @@ async fn an_agent_holds_and_mutes_its_call() {
         assert_ne!(r["customer_id"], "", "the call's customer: {r}");
     }
 }
+
+both!(an_agent_dials_a_number_itself);
+async fn an_agent_dials_a_number_itself() {
+    let mut d = desk().await;
+    // Nothing else comes to the agent: the campaign is stopped.
+    d.app
+        .store
+        .set_campaign_started(d.op, d.campaign, false)
+        .await
+        .unwrap();
+    let (s, v) = d.post("api=dial&customer_phone=573001234567").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["msg"].as_str().unwrap().contains("IS LOGOUT"), "{v}");
+    d.post("api=change_status&status=ready").await;
+    d.run(2).await;
+    assert_eq!(d.status().await, "Ready");
+
+    // A number that is not one, one on the do-not-call list.
+    let (s, v) = d.post("api=dial&customer_phone=12ab").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    d.app
+        .store
+        .add_dnc(d.op, &[("573009999999".into(), at(86_400))])
+        .await
+        .unwrap();
+    let (s, v) = d.post("api=dial&customer_phone=573009999999").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["msg"].as_str().unwrap().contains("DO-NOT-CALL"), "{v}");
+
+    // Dialed: the answer carries the call's id; the agent hears it ring,
+    // talks when it is answered, types it, hangs up.
+    let (s, v) = d
+        .post("api=dial&customer_phone=573001234567&customer_id=900123&customer_name=Ana%20P%C3%A9rez")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["msg"], "Dial has been successful");
+    let conn_id = v["data"]["conn_id"].as_str().unwrap().to_owned();
+    assert!(conn_id.starts_with(&format!("{}.", 12_000 + d.op)), "{v}");
+    d.run(1).await;
+    assert_eq!(d.status().await, "Talking", "ringing is outbound talk");
+    let (s, v) = d.post("api=dial&customer_phone=573001234567").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "one call at a time: {v}");
+    d.run(10).await;
+    let (s, v) = d.post("api=type&cod_act=001&comments=llamar%20luego").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["conn_id"], conn_id.as_str());
+    let (s, v) = d.post("api=type&cod_act=001").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "typed once: {v}");
+    d.post("api=hang").await;
+    d.run(1).await;
+    assert_eq!(
+        d.status().await,
+        "Ready",
+        "typed already: no after-call work"
+    );
+
+    let (s, v) = d
+        .app
+        .get(
+            &d.token,
+            &format!(
+                "/api/v2/reports_manager.php?api=cdr_1&date_ini={}&date_end={}",
+                wire(-60),
+                wire(600)
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["conn_id"] == conn_id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("the dialed call's row: {v}"));
+    assert_eq!(row["type_interaction"], "outbound_ma", "{row}");
+    assert_eq!(row["telephone"], "573001234567", "{row}");
+    assert_eq!(row["customer_id"], "900123", "{row}");
+    assert_eq!(row["agent_id"], "1001", "{row}");
+    assert_eq!(row["cod_act"], "001", "{row}");
+    assert_eq!(row["campaign_id"], "", "no campaign: {row}");
+    // No record was dialed: no attempt carries the call.
+    d.reads.set(d.reads.get() + 1);
+    let (_, v) = d
+        .app
+        .get(&d.token, &c3(d.campaign, &wire(-60), &wire(600)))
+        .await;
+    assert!(!v.to_string().contains(&conn_id), "{v}");
+}
