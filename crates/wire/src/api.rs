@@ -46,6 +46,9 @@ pub mod report {
     pub const DELETE_RECALL: &str = "delete_recall";
     /// agentbox: a free agent dials a number (click-to-call).
     pub const DIAL: &str = "dial";
+    /// agentbox: in the after-call work of a predictive call that was cut,
+    /// the agent calls that customer again.
+    pub const AUX_CALL: &str = "aux_call";
     /// agentbox: puts the agent's call on hold, or takes it off (a toggle).
     pub const HOLD: &str = "hold";
     /// agentbox: mutes the agent's microphone, or unmutes it (a toggle).

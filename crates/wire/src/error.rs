@@ -348,6 +348,17 @@ impl WireError {
             format!("AGENT_ID {agent_id} IS {status}: IT CAN DIAL WHEN IT IS READY"),
         )
     }
+    /// aux_call: the agent is not wrapping up a predictive call still to be typed.
+    pub fn agent_no_cut_call(agent_id: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "AGENT_ID {agent_id} IS NOT IN THE AFTER-CALL WORK OF A PREDICTIVE CALL: \
+                 AN AUXILIARY CALL FOLLOWS ONE THAT WAS CUT"
+            ),
+        )
+    }
     /// dial: the number is on the operation's do-not-call list.
     pub fn number_blocked(telephone: &str) -> Self {
         Self::new(

@@ -1,6 +1,7 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready, hold and mute (toggles), dial (click-to-call) for one
-//! agent, and the recalls it schedules (recall, edit_recall, delete_recall).
+//! hang_type_ready, hold and mute (toggles), dial (click-to-call) and
+//! aux_call for one agent, and the recalls it schedules (recall,
+//! edit_recall, delete_recall).
 //!
 //! It checks what it can against the agent's state in the store and leaves
 //! the rest to the engine as a command (`Store::agent_command`), which takes
@@ -17,7 +18,7 @@ use marcador_wire::conn_id;
 use marcador_wire::envelope::{AgentAnswer, msgs};
 use marcador_wire::records::recall_style;
 use marcador_wire::upload::{CUSTOMER_ID_MAX_CHARS, TEXT_MAX_CHARS, valid_telephone};
-use marcador_wire::{AgentStatus, WireDate, WireError};
+use marcador_wire::{AgentStatus, CampaignType, WireDate, WireError};
 
 use super::answer::{Answer, required, status_name};
 use super::input::Params;
@@ -40,7 +41,10 @@ pub async fn post(
         return recall(&st, &caller, &p, Change::Schedule).await;
     }
     if api == report::DIAL {
-        return dial(&st, &caller, &p).await;
+        return own_call(&st, &caller, &p, OwnCall::Dial).await;
+    }
+    if api == report::AUX_CALL {
+        return own_call(&st, &caller, &p, OwnCall::Aux).await;
     }
     if ![
         report::CHANGE_STATUS,
@@ -133,13 +137,24 @@ pub async fn post(
     Ok(axum::Json(answer).into_response())
 }
 
-/// `POST agentbox.php?api=dial&agent_id=…&customer_phone=…[&customer_id=…][&customer_name=…]`:
-/// a free agent dials a number (click-to-call). Checked now — the agent is
-/// ready, the number well formed, not on the do-not-call list, and the
-/// operation's calling profile allows calls at this hour — then left to the
-/// engine with the call id it answers with; the engine places the call if
-/// the agent is still free when it takes it (within a second).
-async fn dial(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+/// The calls an agent places itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnCall {
+    /// `dial&customer_phone=…[&customer_id=…][&customer_name=…]`: a ready
+    /// agent dials a number (click-to-call).
+    Dial,
+    /// `aux_call&customer_phone=…`: in the after-call work of a predictive
+    /// call that was cut, the agent calls that customer again.
+    Aux,
+}
+
+/// `POST agentbox.php?api=dial|aux_call&agent_id=…&customer_phone=…`. Checked
+/// now — the agent's state, the number well formed, not on the do-not-call
+/// list, the operation's calling profile allowing calls at this hour — then
+/// left to the engine with the call id it answers with; the engine places
+/// the call if the agent is still where it was when it takes it (within a
+/// second).
+async fn own_call(st: &AppState, caller: &Caller, p: &Params, kind: OwnCall) -> Answer {
     let code = required(p, param::AGENT_ID)?;
     let op = caller.operation_id;
     let agent = st
@@ -147,10 +162,28 @@ async fn dial(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         .agent_by_code(op, code)
         .await?
         .ok_or_else(|| WireError::unknown_agent(code))?;
-    if agent.phase != AgentPhase::Ready {
-        let status = status_name(agent.phase, &agent.pause_name).to_uppercase();
-        return Err(WireError::agent_not_ready(code, &status).into());
-    }
+    let customer_id = match kind {
+        OwnCall::Dial => {
+            if agent.phase != AgentPhase::Ready {
+                let status = status_name(agent.phase, &agent.pause_name).to_uppercase();
+                return Err(WireError::agent_not_ready(code, &status).into());
+            }
+            let customer_id = text(p, param::CUSTOMER_ID, CUSTOMER_ID_MAX_CHARS)?;
+            // Shown on the vendor's agent screen; Marcador has none, so it is only checked.
+            text(p, param::CUSTOMER_NAME, TEXT_MAX_CHARS)?;
+            customer_id
+        }
+        OwnCall::Aux => {
+            let predictive = match agent.call.campaign_id {
+                Some(c) => st.store.campaign_type(op, c).await? == Some(CampaignType::Predictive),
+                None => false,
+            };
+            if agent.phase != AgentPhase::Acw || !predictive || agent.call.customer_id.is_empty() {
+                return Err(WireError::agent_no_cut_call(code).into());
+            }
+            agent.call.customer_id.clone()
+        }
+    };
     let telephone = required(p, param::CUSTOMER_PHONE)?.trim().to_owned();
     if !valid_telephone(&telephone) {
         return Err(WireError::bad_parameter(
@@ -160,17 +193,6 @@ async fn dial(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         )
         .into());
     }
-    let text = |name: &str, max: usize| -> Result<String, ApiError> {
-        let v = p.get(name).map(|v| v.trim()).unwrap_or_default();
-        if v.chars().count() > max || v.chars().any(char::is_control) {
-            let expected = format!("at most {max} characters, none of them control characters");
-            return Err(WireError::bad_parameter(name, v, &expected).into());
-        }
-        Ok(v.to_owned())
-    };
-    let customer_id = text(param::CUSTOMER_ID, CUSTOMER_ID_MAX_CHARS)?;
-    // Shown on the vendor's agent screen; Marcador has none, so it is only checked.
-    text(param::CUSTOMER_NAME, TEXT_MAX_CHARS)?;
     let now = st.clock.now();
     if st
         .store
@@ -193,13 +215,29 @@ async fn dial(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         now.as_second(),
         sequence,
     );
-    let command = AgentCommand::Dial(ManualDial {
+    let dial = ManualDial {
         conn_id: conn_id.clone(),
         telephone,
         customer_id,
-    });
+    };
+    let (command, msg) = match kind {
+        OwnCall::Dial => (AgentCommand::Dial(dial), msgs::DIALED),
+        // The vendor's example answers an auxiliary call this way.
+        OwnCall::Aux => (AgentCommand::AuxCall(dial), msgs::TYPED),
+    };
     st.store.agent_command(op, agent.id, &command).await?;
-    Ok(axum::Json(AgentAnswer::with_call(msgs::DIALED, conn_id)).into_response())
+    Ok(axum::Json(AgentAnswer::with_call(msg, conn_id)).into_response())
+}
+
+/// An optional text parameter, trimmed: at most `max` characters, none of
+/// them control characters.
+fn text(p: &Params, name: &str, max: usize) -> Result<String, ApiError> {
+    let v = p.get(name).map(|v| v.trim()).unwrap_or_default();
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        let expected = format!("at most {max} characters, none of them control characters");
+        return Err(WireError::bad_parameter(name, v, &expected).into());
+    }
+    Ok(v.to_owned())
 }
 
 /// Types the agent's call with the request's codes; its `conn_id`.

@@ -571,6 +571,7 @@ impl Engine {
             }
             AgentCommand::Toggle(action) => self.switch_action(agent, action, None),
             AgentCommand::Dial(d) => self.manual_dial(agent, d),
+            AgentCommand::AuxCall(d) => self.aux_call(agent, d),
             AgentCommand::Typed(conn_id) => {
                 let a = &mut self.agents[agent];
                 if a.call.conn_id != conn_id {

@@ -61,6 +61,9 @@ pub(super) struct LiveCall {
     /// itself, agentbox `dial`; its claim names no record).
     pub campaign: Option<i64>,
     pub claim: Claim,
+    /// An attempt on its record (the dialer's and preview calls): written as
+    /// one. An agent's own call is not, even about a record (aux_call).
+    pub attempt: bool,
     pub started_ms: i64,
     pub conn_id: String,
     /// The preview agent who dials it.
@@ -286,6 +289,7 @@ impl Engine {
         self.calls.insert(
             id,
             LiveCall {
+                attempt: campaign.is_some(),
                 campaign,
                 claim,
                 started_ms: self.now,
@@ -560,8 +564,8 @@ impl Engine {
         if result == CallResult::Answer {
             c.state = CallState::Bridged;
         }
-        // An agent's own call dials no record: its row is all there is.
-        let Some(campaign_id) = c.campaign else {
+        // An agent's own call is no attempt: its row is all there is.
+        let (Some(campaign_id), true) = (c.campaign, c.attempt) else {
             return;
         };
         self.facts.push(Fact::Attempt(AttemptFact {

@@ -83,6 +83,9 @@ pub enum AgentCommand {
     Toggle(CallAction),
     /// Dial a number for the agent (agentbox dial), if it is still free.
     Dial(ManualDial),
+    /// Call the customer of the cut predictive call the agent wraps up on
+    /// another number (agentbox aux_call), if it still does.
+    AuxCall(ManualDial),
 }
 
 /// A number an agent dials itself, with the call id the API answered with.
@@ -98,6 +101,21 @@ pub struct ManualDial {
 /// characters in them).
 const FIELD_SEP: char = '\u{1f}';
 
+impl ManualDial {
+    fn arg(&self) -> String {
+        [self.conn_id.as_str(), &self.telephone, &self.customer_id].join(&FIELD_SEP.to_string())
+    }
+
+    fn from_arg(arg: &str) -> Option<Self> {
+        let mut f = arg.split(FIELD_SEP).map(str::to_owned);
+        Some(ManualDial {
+            conn_id: f.next()?,
+            telephone: f.next()?,
+            customer_id: f.next().unwrap_or_default(),
+        })
+    }
+}
+
 impl AgentCommand {
     fn parts(&self) -> (&'static str, String) {
         match self {
@@ -107,10 +125,8 @@ impl AgentCommand {
             AgentCommand::Hang => ("hang", String::new()),
             AgentCommand::Typed(conn_id) => ("typed", conn_id.clone()),
             AgentCommand::Toggle(action) => ("toggle", action.as_str().to_owned()),
-            AgentCommand::Dial(d) => (
-                "dial",
-                [d.conn_id.as_str(), &d.telephone, &d.customer_id].join(&FIELD_SEP.to_string()),
-            ),
+            AgentCommand::Dial(d) => ("dial", d.arg()),
+            AgentCommand::AuxCall(d) => ("aux_call", d.arg()),
         }
     }
 
@@ -122,14 +138,8 @@ impl AgentCommand {
             "hang" => AgentCommand::Hang,
             "typed" => AgentCommand::Typed(arg),
             "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
-            "dial" => {
-                let mut f = arg.split(FIELD_SEP).map(str::to_owned);
-                AgentCommand::Dial(ManualDial {
-                    conn_id: f.next()?,
-                    telephone: f.next()?,
-                    customer_id: f.next().unwrap_or_default(),
-                })
-            }
+            "dial" => AgentCommand::Dial(ManualDial::from_arg(&arg)?),
+            "aux_call" => AgentCommand::AuxCall(ManualDial::from_arg(&arg)?),
             _ => return None,
         })
     }

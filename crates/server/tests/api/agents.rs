@@ -675,3 +675,61 @@ async fn an_agent_dials_a_number_itself() {
         .await;
     assert!(!v.to_string().contains(&conn_id), "{v}");
 }
+
+both!(an_agent_calls_back_a_cut_predictive_customer);
+async fn an_agent_calls_back_a_cut_predictive_customer() {
+    let mut d = desk().await;
+    d.post("api=change_status&status=ready").await;
+    d.run(1).await;
+    let (s, v) = d.post("api=aux_call&customer_phone=573005550000").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "nothing was cut yet: {v}");
+    d.run(20).await;
+    assert_eq!(d.status().await, "Talking");
+    let customer = d.ana().await;
+    // The predictive call drops (here: hung up): after-call work, untyped.
+    d.post("api=hang").await;
+    d.run(1).await;
+    assert_eq!(d.status().await, "ACW", "{customer}");
+    let (s, v) = d.post("api=aux_call&customer_phone=573005550000").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["msg"], "Type has been successful", "the vendor's example");
+    let aux = v["data"]["conn_id"].as_str().unwrap().to_owned();
+    d.run(1).await;
+    assert_eq!(d.status().await, "Talking");
+    d.run(10).await;
+    d.post("api=hang").await;
+    d.run(1).await;
+    assert_eq!(d.status().await, "ACW");
+    // Typing now codifies the record the cut call dialed.
+    let (s, v) = d.post("api=type&cod_act=001").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["conn_id"], aux.as_str());
+    d.run(1).await;
+    assert_eq!(d.status().await, "Ready");
+    let pool = raw_pool(&d.app.db).await;
+    let (customer_id, status): (String, String) = sqlx::query_as(
+        "SELECT r.customer_id, r.status FROM calls c JOIN records r \
+         ON r.campaign_id = c.campaign_id AND r.customer_id = c.customer_id WHERE c.conn_id = $1",
+    )
+    .bind(&aux)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "codified", "{customer_id}");
+    let (telephone, ti): (String, String) =
+        sqlx::query_as("SELECT telephone, type_interaction FROM calls WHERE conn_id = $1")
+            .bind(&aux)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (telephone.as_str(), ti.as_str()),
+        ("573005550000", "outbound_ma")
+    );
+    let attempts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dial_attempts WHERE conn_id = $1")
+        .bind(&aux)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0, "an agent's own call is no attempt");
+}
