@@ -134,6 +134,10 @@ impl Worker {
                 Some(leg) => leg.media.mute(on),
                 None => tracing::debug!(agent, "mute of an agent leg that is gone"),
             },
+            Command::Dtmf { call, keys } => match self.calls.get(&call) {
+                Some(leg) => leg.media.play(crate::dtmf::frames(&keys)),
+                None => tracing::debug!(call, "DTMF to a call that is gone"),
+            },
         }
     }
 

@@ -25,6 +25,7 @@
 pub mod amd;
 mod call;
 mod causes;
+pub mod dtmf;
 pub mod media;
 
 use std::collections::HashMap;

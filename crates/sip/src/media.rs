@@ -10,21 +10,27 @@
 //! (symmetric RTP, as phones behind NAT need). Packets that arrive while a
 //! leg is not bridged are dropped (the customer waiting for an agent hears
 //! silence), but they can be tapped: answering-machine detection listens to
-//! a customer's first seconds that way.
+//! a customer's first seconds that way. Marcador can also speak to a leg
+//! itself (`play`: the agent's DTMF keys), holding back the bridged leg's
+//! audio meanwhile; and hold and mute stop the relay one way or both.
 
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use audio_codec_algorithms::{
-    convert_alaw_to_ulaw, convert_ulaw_to_alaw, decode_alaw, decode_ulaw,
+    convert_alaw_to_ulaw, convert_ulaw_to_alaw, decode_alaw, decode_ulaw, encode_alaw, encode_ulaw,
 };
 use rtp_types::{RtpPacket, RtpPacketMut};
 use sdp_types::{Attribute, Connection, Media as SdpMedia, Origin, Session, Time};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use crate::dtmf::FRAME;
 
 /// The G.711 codecs Marcador speaks, by their static RTP payload type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,14 @@ impl Codec {
         match self {
             Codec::Pcmu => decode_ulaw(byte),
             Codec::Pcma => decode_alaw(byte),
+        }
+    }
+
+    /// One 16-bit linear sample in this codec.
+    pub fn encode(self, sample: i16) -> u8 {
+        match self {
+            Codec::Pcmu => encode_ulaw(sample),
+            Codec::Pcma => encode_alaw(sample),
         }
     }
 
@@ -141,6 +155,12 @@ struct State {
     held: bool,
     /// Muted: this leg's far end is not heard by its peer.
     muted: bool,
+    /// Marcador is playing to this leg's far end (DTMF): what its peer says
+    /// is held back meanwhile.
+    playing: bool,
+    /// A task is playing; frames asked meanwhile wait here for it.
+    player: bool,
+    to_play: Vec<[i16; FRAME]>,
 }
 
 impl Media {
@@ -238,6 +258,25 @@ impl Media {
         self.state().muted = on;
     }
 
+    /// Plays `frames` (8 kHz, 20 ms each) to this leg's far end in its codec,
+    /// one every 20 ms, as a stream of Marcador's own; what the bridged leg
+    /// says is held back until they are played. Frames asked while others
+    /// play follow them.
+    pub fn play(self: &Arc<Self>, frames: Vec<[i16; FRAME]>) {
+        let media = Arc::downgrade(self);
+        let queue = {
+            let mut s = self.state();
+            s.playing = true;
+            s.to_play.extend(frames);
+            if s.player {
+                return;
+            }
+            s.player = true;
+            std::mem::take(&mut s.to_play)
+        };
+        tokio::spawn(play(media, queue, self.stop.clone()));
+    }
+
     /// Sends the far end's decoded audio to `tap` from now on (frames as they come).
     pub fn tap(&self, tap: mpsc::Sender<Vec<i16>>) {
         self.state().tap = Some(tap);
@@ -282,7 +321,7 @@ impl Media {
     fn send_to_far_end(&self, packet: &mut [u8], from_codec: Option<Codec>) {
         let (remote, codec) = {
             let s = self.state();
-            (s.remote.filter(|_| !s.held), s.codec)
+            (s.remote.filter(|_| !s.held && !s.playing), s.codec)
         };
         let Some(remote) = remote else {
             return;
@@ -326,6 +365,56 @@ async fn relay(media: Weak<Media>, socket: Arc<UdpSocket>, stop: CancellationTok
         };
         media.stats.received.fetch_add(1, Ordering::Relaxed);
         media.heard_from_far_end(&mut buf[..n], from);
+    }
+}
+
+/// Plays frames to the leg, one every 20 ms, until none are left (or the
+/// leg is gone).
+async fn play(media: Weak<Media>, queue: Vec<[i16; FRAME]>, stop: CancellationToken) {
+    let mut queue: VecDeque<[i16; FRAME]> = queue.into();
+    // A stream of its own: a random SSRC, sequence and timestamp start.
+    let random = RandomState::new();
+    let ssrc = random.hash_one(1) as u32;
+    let mut seq = random.hash_one(2) as u16;
+    let mut timestamp = random.hash_one(3) as u32;
+    let mut first = true;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let Some(media) = media.upgrade() else {
+            return;
+        };
+        let (frame, remote, codec) = {
+            let mut s = media.state();
+            if queue.is_empty() {
+                queue.extend(s.to_play.drain(..));
+            }
+            let Some(frame) = queue.pop_front() else {
+                s.playing = false;
+                s.player = false;
+                return;
+            };
+            (frame, s.remote, s.codec.unwrap_or(Codec::Pcmu))
+        };
+        let payload: Vec<u8> = frame.iter().map(|x| codec.encode(*x)).collect();
+        let packet = rtp_types::RtpPacketBuilder::new()
+            .payload_type(codec.payload_type())
+            .sequence_number(seq)
+            .timestamp(timestamp)
+            .ssrc(ssrc)
+            .marker_bit(first)
+            .payload(payload.as_slice())
+            .write_vec();
+        if let (Some(remote), Ok(packet)) = (remote, packet) {
+            // UDP: a packet the socket cannot take now is dropped, as the network would.
+            let _ = media.socket.try_send_to(&packet, remote);
+        }
+        first = false;
+        seq = seq.wrapping_add(1);
+        timestamp = timestamp.wrapping_add(FRAME as u32);
     }
 }
 

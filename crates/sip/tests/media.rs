@@ -3,7 +3,7 @@
 //! call (its audio at a UDP socket of this test). The test speaks as the
 //! customer and hears its own packets come back: through Marcador to the
 //! agent's phone, and back through Marcador — and hears nothing while the
-//! call is on hold or the agent is muted.
+//! call is on hold or the agent is muted, and the agent's DTMF keys as tones.
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use marcador_server::engine::telephony::{Command, TelEvent, Telephony};
 use marcador_sip::SipTelephony;
+use marcador_sip::dtmf;
+use marcador_sip::media::Codec;
 use sipp::{Sipp, free_udp_port, telephony_to};
 use tokio::net::UdpSocket;
 
@@ -39,7 +41,8 @@ async fn wait_for(tel: &mut SipTelephony, pick: impl Fn(&TelEvent) -> bool) -> T
 }
 
 #[tokio::test]
-async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_muted() {
+async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_muted_and_keys_are_heard()
+ {
     let echo_port = free_udp_port().to_string();
     let agent = Sipp::start_with("agent_phone", &["-rtp_echo", "-mp", &echo_port]);
     let customer_audio = UdpSocket::bind("127.0.0.1:0").await.expect("a UDP socket");
@@ -116,6 +119,32 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
     settle().await;
     let unmuted = round_trip(&customer_audio, marcador, 140..170).await;
     assert!(unmuted.len() >= 25, "after mute: {unmuted:?}");
+
+    // The agent's keys reach the customer as tones, in the customer's codec.
+    tel.command(
+        0,
+        Command::Dtmf {
+            call: 1,
+            keys: "5#".into(),
+        },
+    );
+    let mut heard = String::new();
+    let mut last = None;
+    let mut buf = [0u8; 1500];
+    let until = tokio::time::Instant::now() + Duration::from_millis(1_200);
+    while let Ok(Ok((n, _))) =
+        tokio::time::timeout_at(until, customer_audio.recv_from(&mut buf)).await
+    {
+        let p = rtp_types::RtpPacket::parse(&buf[..n]).expect("RTP");
+        assert_eq!(p.payload_type(), 0, "µ-law, as the customer chose");
+        let frame: Vec<i16> = p.payload().iter().map(|b| Codec::Pcmu.decode(*b)).collect();
+        let key = dtmf::detect(&frame);
+        if key.is_some() && key != last {
+            heard.extend(key);
+        }
+        last = key;
+    }
+    assert_eq!(heard, "5#");
 
     // Both hang-ups reach the peers, which end their scenarios.
     tel.command(0, Command::HangUp { call: 1 });

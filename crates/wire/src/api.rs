@@ -49,6 +49,10 @@ pub mod report {
     /// agentbox: in the after-call work of a predictive call that was cut,
     /// the agent calls that customer again.
     pub const AUX_CALL: &str = "aux_call";
+    /// agentbox: sends DTMF keys down the agent's call (`tones=`).
+    pub const DTMF: &str = "dtmf";
+    /// agentbox: shows or hides a button of the vendor's agent screen.
+    pub const AGENT_DISPLAY: &str = "agent_display";
     /// agentbox: puts the agent's call on hold, or takes it off (a toggle).
     pub const HOLD: &str = "hold";
     /// agentbox: mutes the agent's microphone, or unmutes it (a toggle).
@@ -178,6 +182,9 @@ pub mod param {
     pub const CUSTOMER_ID: &str = "customer_id";
     pub const CUSTOMER_PHONE: &str = "customer_phone";
     /// agentbox dial: shown on the vendor's agent screen.
+    /// agentbox dtmf: the keys to send (the collection's URL names it so;
+    /// its table says `dtmf_tones`).
+    pub const TONES: &str = "tones";
     pub const CUSTOMER_NAME: &str = "customer_name";
     /// agentbox recalls: the campaign, the customer, the number, the date
     /// (`rellamada` to schedule, `recall` to change), the style, a name.
@@ -214,3 +221,16 @@ pub const ALL_CAMPAIGNS: &str = "all";
 pub const AMD_COUNTRIES: &[&str] = &[
     "ARG", "CHL", "COL", "CRI", "ECU", "ESP", "GTM", "HND", "ITA", "MEX", "NIC", "PAN", "PER",
 ];
+
+/// agentbox dtmf's keys: digits, `*`, `#` and `A`–`D` (either case).
+pub mod dtmf {
+    /// The most keys one request sends.
+    pub const MAX_KEYS: usize = 32;
+
+    pub fn valid(keys: &str) -> bool {
+        (1..=MAX_KEYS).contains(&keys.chars().count())
+            && keys.chars().all(|k| {
+                k.is_ascii_digit() || matches!(k.to_ascii_uppercase(), '*' | '#' | 'A'..='D')
+            })
+    }
+}

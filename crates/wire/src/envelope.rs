@@ -157,6 +157,27 @@ pub struct AgentAnswerData {
     pub conn_id: String,
 }
 
+/// The agent API's answer whose `data` is a sentence (dtmf, agent_display),
+/// as the vendor's examples write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentNotice {
+    pub code: String,
+    pub error: Option<String>,
+    pub msg: String,
+    pub data: String,
+}
+
+impl AgentNotice {
+    pub fn ok(msg: &str, data: &str) -> Self {
+        AgentNotice {
+            code: "200".into(),
+            error: None,
+            msg: msg.into(),
+            data: data.into(),
+        }
+    }
+}
+
 impl AgentAnswer {
     pub fn ok(msg: String) -> Self {
         AgentAnswer {
@@ -216,6 +237,9 @@ pub mod msgs {
     pub const RECALLED: &str = "Recall has been successful";
     pub const RECALL_EDITED: &str = "Recall has been updated successfully";
     pub const RECALL_DELETED: &str = "Recall has been deleted successfully";
+    /// agentbox dtmf: `msg` and `data`, the example's words (its trailing space too).
+    pub const DTMF_MSG: &str = "default";
+    pub const DTMF_ADDED: &str = "tones agentbox has been added ";
     /// agentbox dial (with the call's `conn_id`).
     pub const DIALED: &str = "Dial has been successful";
     /// agentbox hold and mute, spelled as the vendor's examples spell them.

@@ -324,6 +324,7 @@ impl WireError {
         let what = match api {
             report::HOLD => "HOLD",
             report::MUTE => "MUTE",
+            report::DTMF => "SEND TONES TO",
             _ => "HANG UP",
         };
         Self::new(

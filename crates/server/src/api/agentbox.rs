@@ -1,5 +1,5 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready, hold and mute (toggles), dial (click-to-call) and
+//! hang_type_ready, hold and mute (toggles), dtmf, dial (click-to-call) and
 //! aux_call for one agent, and the recalls it schedules (recall,
 //! edit_recall, delete_recall).
 //!
@@ -13,9 +13,9 @@
 use axum::Extension;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use marcador_wire::api::{agent_status_param, param, report};
+use marcador_wire::api::{agent_status_param, dtmf, param, report};
 use marcador_wire::conn_id;
-use marcador_wire::envelope::{AgentAnswer, msgs};
+use marcador_wire::envelope::{AgentAnswer, AgentNotice, msgs};
 use marcador_wire::records::recall_style;
 use marcador_wire::upload::{CUSTOMER_ID_MAX_CHARS, TEXT_MAX_CHARS, valid_telephone};
 use marcador_wire::{AgentStatus, CampaignType, WireDate, WireError};
@@ -53,6 +53,7 @@ pub async fn post(
         report::HANG_TYPE_READY,
         report::HOLD,
         report::MUTE,
+        report::DTMF,
     ]
     .contains(&api)
     {
@@ -114,6 +115,21 @@ pub async fn post(
                 .agent_command(op, agent.id, &AgentCommand::Toggle(action))
                 .await?;
             AgentAnswer::ok(msg.into())
+        }
+        report::DTMF => {
+            if !talking {
+                return Err(WireError::agent_not_on_a_call(code, api).into());
+            }
+            let keys = required(&p, param::TONES)?.trim();
+            if !dtmf::valid(keys) {
+                let expected = format!("1 to {} keys: digits, *, #, A to D", dtmf::MAX_KEYS);
+                return Err(WireError::bad_parameter(param::TONES, keys, &expected).into());
+            }
+            st.store
+                .agent_command(op, agent.id, &AgentCommand::Dtmf(keys.to_owned()))
+                .await?;
+            let notice = AgentNotice::ok(msgs::DTMF_MSG, msgs::DTMF_ADDED);
+            return Ok(axum::Json(notice).into_response());
         }
         report::TYPE => {
             let conn_id = type_call(&st, &caller, &agent, &p).await?;

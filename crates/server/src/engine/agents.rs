@@ -571,6 +571,14 @@ impl Engine {
             }
             AgentCommand::Toggle(action) => self.switch_action(agent, action, None),
             AgentCommand::Dial(d) => self.manual_dial(agent, d),
+            AgentCommand::Dtmf(keys) => {
+                // Only a call telephony carries hears keys (not a simulated caller).
+                if let AgentState::Talking { call } = state
+                    && self.calls.contains_key(&call)
+                {
+                    self.tell(Command::Dtmf { call, keys });
+                }
+            }
             AgentCommand::AuxCall(d) => self.aux_call(agent, d),
             AgentCommand::Typed(conn_id) => {
                 let a = &mut self.agents[agent];

@@ -168,8 +168,11 @@ impl Telephony for SimTelephony {
             Command::OpenAgentLeg { agent, .. } => {
                 self.out.push((now_ms, TelEvent::AgentLegUp { agent }));
             }
-            // A simulated leg has no line to close and no sound to hold or mute.
-            Command::CloseAgentLeg { .. } | Command::Hold { .. } | Command::Mute { .. } => {}
+            // A simulated leg has no line to close and no sound to hold, mute or key.
+            Command::CloseAgentLeg { .. }
+            | Command::Hold { .. }
+            | Command::Mute { .. }
+            | Command::Dtmf { .. } => {}
         }
     }
 

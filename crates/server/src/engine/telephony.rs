@@ -80,6 +80,12 @@ pub enum Command {
         agent: AgentRef,
         on: bool,
     },
+    /// Send DTMF keys (digits, `*`, `#`, `A`–`D`) to a bridged customer call,
+    /// as the agent's phone would.
+    Dtmf {
+        call: CallRef,
+        keys: String,
+    },
 }
 
 /// Who answered a call, as far as telephony (and its answering-machine detection) can tell.

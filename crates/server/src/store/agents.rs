@@ -83,6 +83,8 @@ pub enum AgentCommand {
     Toggle(CallAction),
     /// Dial a number for the agent (agentbox dial), if it is still free.
     Dial(ManualDial),
+    /// Send DTMF keys down the agent's call.
+    Dtmf(String),
     /// Call the customer of the cut predictive call the agent wraps up on
     /// another number (agentbox aux_call), if it still does.
     AuxCall(ManualDial),
@@ -125,6 +127,7 @@ impl AgentCommand {
             AgentCommand::Hang => ("hang", String::new()),
             AgentCommand::Typed(conn_id) => ("typed", conn_id.clone()),
             AgentCommand::Toggle(action) => ("toggle", action.as_str().to_owned()),
+            AgentCommand::Dtmf(keys) => ("dtmf", keys.clone()),
             AgentCommand::Dial(d) => ("dial", d.arg()),
             AgentCommand::AuxCall(d) => ("aux_call", d.arg()),
         }
@@ -138,6 +141,7 @@ impl AgentCommand {
             "hang" => AgentCommand::Hang,
             "typed" => AgentCommand::Typed(arg),
             "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
+            "dtmf" => AgentCommand::Dtmf(arg),
             "dial" => AgentCommand::Dial(ManualDial::from_arg(&arg)?),
             "aux_call" => AgentCommand::AuxCall(ManualDial::from_arg(&arg)?),
             _ => return None,

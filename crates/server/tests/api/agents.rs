@@ -42,7 +42,7 @@ fn everyone_answers() -> SimProfile {
     }
 }
 
-/// The simulator, keeping every hold and mute the engine tells it.
+/// The simulator, keeping every hold, mute and DTMF the engine tells it.
 struct Listening {
     sim: SimTelephony,
     heard: Arc<Mutex<Vec<Command>>>,
@@ -50,7 +50,10 @@ struct Listening {
 
 impl Telephony for Listening {
     fn command(&mut self, now_ms: i64, cmd: Command) {
-        if matches!(cmd, Command::Hold { .. } | Command::Mute { .. }) {
+        if matches!(
+            cmd,
+            Command::Hold { .. } | Command::Mute { .. } | Command::Dtmf { .. }
+        ) {
             self.heard.lock().unwrap().push(cmd.clone());
         }
         self.sim.command(now_ms, cmd);
@@ -63,7 +66,7 @@ impl Telephony for Listening {
 
 struct Desk {
     app: TestApp,
-    /// The holds and mutes telephony was told.
+    /// The holds, mutes and keys telephony was told.
     heard: Arc<Mutex<Vec<Command>>>,
     engine: Engine,
     token: String,
@@ -732,4 +735,40 @@ async fn an_agent_calls_back_a_cut_predictive_customer() {
         .await
         .unwrap();
     assert_eq!(attempts, 0, "an agent's own call is no attempt");
+}
+
+both!(an_agent_sends_keys_down_its_call);
+async fn an_agent_sends_keys_down_its_call() {
+    let mut d = desk().await;
+    let (s, v) = d.post("api=dtmf&tones=1").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["msg"]
+            .as_str()
+            .unwrap()
+            .contains("NOTHING TO SEND TONES TO"),
+        "{v}"
+    );
+    d.post("api=change_status&status=ready").await;
+    d.run(21).await;
+    assert_eq!(d.status().await, "Talking");
+    for bad in ["12x", "", "123456789012345678901234567890123"] {
+        let (s, v) = d.post(&format!("api=dtmf&tones={bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad:?}: {v}");
+    }
+    let (s, v) = d.post("api=dtmf&tones=1%2A9%23").await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::OK,
+            json!({"code": "200", "error": null, "msg": "default",
+                   "data": "tones agentbox has been added "})
+        )
+    );
+    d.run(1).await;
+    let heard = d.heard.lock().unwrap().clone();
+    assert!(
+        matches!(heard.as_slice(), [Command::Dtmf { keys, .. }] if keys == "1*9#"),
+        "{heard:?}"
+    );
 }

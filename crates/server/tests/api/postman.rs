@@ -23,7 +23,7 @@ use crate::helpers::*;
 
 /// Requests of the collection answered when this test was written (the five
 /// seed reports, the companions, the agent API); raise it as endpoints are built.
-const ANSWERED_AT_LEAST: usize = 104;
+const ANSWERED_AT_LEAST: usize = 105;
 
 #[derive(Deserialize)]
 struct Request {

@@ -96,7 +96,8 @@ impl Telephony for Scripted {
             Command::HangUp { .. }
             | Command::CloseAgentLeg { .. }
             | Command::Hold { .. }
-            | Command::Mute { .. } => {}
+            | Command::Mute { .. }
+            | Command::Dtmf { .. } => {}
         }
     }
 
