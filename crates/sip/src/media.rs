@@ -234,8 +234,12 @@ impl Media {
         Ok(())
     }
 
-    /// Connects two legs: each one's packets go to the other.
+    /// Connects two legs: each one's packets go to the other. A leg bridged
+    /// elsewhere before (a customer transferred to another agent) is taken
+    /// from there first, so its former peer hears it no more.
     pub fn bridge(a: &Arc<Media>, b: &Arc<Media>) {
+        a.unbridge();
+        b.unbridge();
         a.state().peer = Arc::downgrade(b);
         b.state().peer = Arc::downgrade(a);
     }

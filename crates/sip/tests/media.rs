@@ -3,7 +3,8 @@
 //! call (its audio at a UDP socket of this test). The test speaks as the
 //! customer and hears its own packets come back: through Marcador to the
 //! agent's phone, and back through Marcador — and hears nothing while the
-//! call is on hold or the agent is muted, and the agent's DTMF keys as tones.
+//! call is on hold or the agent is muted, the agent's DTMF keys as tones,
+//! and, transferred, the second agent's phone.
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
@@ -146,12 +147,39 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
     }
     assert_eq!(heard, "5#");
 
+    // Transferred to another agent's phone: the customer is heard there,
+    // once the first agent's phone is gone too.
+    let echo_port = free_udp_port().to_string();
+    let second = Sipp::start_with("agent_phone", &["-rtp_echo", "-mp", &echo_port]);
+    tel.command(
+        0,
+        Command::OpenAgentLeg {
+            agent: 6,
+            address: Some(format!("sip:1002@127.0.0.1:{}", second.port)),
+        },
+    );
+    let up = wait_for(&mut tel, |e| matches!(e, TelEvent::AgentLegUp { .. })).await;
+    assert_eq!(up, TelEvent::AgentLegUp { agent: 6 });
+    tel.command(0, Command::Bridge { call: 1, agent: 6 });
+    tel.command(0, Command::CloseAgentLeg { agent: 5 });
+    settle().await;
+    let transferred = round_trip(&customer_audio, marcador, 170..200).await;
+    assert!(
+        transferred.len() >= 25,
+        "after the transfer: {transferred:?}"
+    );
+
     // Both hang-ups reach the peers, which end their scenarios.
     tel.command(0, Command::HangUp { call: 1 });
-    tel.command(0, Command::CloseAgentLeg { agent: 5 });
-    let (carrier, agent) = (carrier.finished().await, agent.finished().await);
+    tel.command(0, Command::CloseAgentLeg { agent: 6 });
+    let (carrier, agent, second) = (
+        carrier.finished().await,
+        agent.finished().await,
+        second.finished().await,
+    );
     assert!(carrier.success(), "carrier sipp: {carrier}");
     assert!(agent.success(), "agent sipp: {agent}");
+    assert!(second.success(), "second agent sipp: {second}");
 }
 
 /// Lets a command reach telephony's worker, and packets already on their

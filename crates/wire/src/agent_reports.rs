@@ -3,7 +3,8 @@
 //! (agent_5, agent_6), per date and hour or half hour (agent_8, agent_8_1),
 //! the pauses (agent_3), the sessions (agent_7) and each state one by one
 //! (agent_2 for one agent, agent_14 for all), holds and mutes (agent_9 per
-//! agent, agent_10 one by one), previews (agent_15, agent_16). Fields in the
+//! agent, agent_10 one by one), transfers (agent_12 per agent, agent_13 and
+//! agent_13_1 one by one), previews (agent_15, agent_16). Fields in the
 //! vendor's example order; times `HH:MM:SS`.
 
 use serde::{Deserialize, Serialize};
@@ -403,6 +404,51 @@ pub struct Agent10Row {
     pub date: String,
     pub telephone: String,
     pub customer_id: String,
+}
+
+/// `agent_12` — one per agent that handed calls on (the example's fields;
+/// its table's `skill_name` is not in it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent12Row {
+    pub agent_name: String,
+    pub agent_id: String,
+    pub transfer_calls: String,
+    pub conference_calls: String,
+    /// How long the legs handed on lasted, summed.
+    pub total_time: String,
+}
+
+/// `agent_13` — one per leg an agent handed on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent13Row {
+    pub agent_name: String,
+    pub agent_id: String,
+    /// The leg handed on.
+    pub conn_id: String,
+    pub date: String,
+    pub telephone: String,
+    /// `transfer` or `conference`.
+    pub type_interaction: String,
+    pub time: String,
+}
+
+/// `agent_13_1` — one per leg handed on, with both agents.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Agent131Row {
+    pub conn_id_transfer: String,
+    /// `-` when none.
+    pub skill_id: String,
+    pub date: String,
+    pub ani: String,
+    pub origin_agent_id: String,
+    pub origin_agent_name: String,
+    /// `-` when it reached no agent.
+    pub destiny_agent_id: String,
+    pub destiny_agent_name: String,
+    pub dnis: String,
+    pub time: String,
+    pub type_call: String,
+    pub id_call_origin: String,
 }
 
 /// An hour of the day in military time: `8` → `"08:00"`.

@@ -49,6 +49,9 @@ pub mod report {
     /// agentbox: in the after-call work of a predictive call that was cut,
     /// the agent calls that customer again.
     pub const AUX_CALL: &str = "aux_call";
+    /// agentbox: hands the agent's caller to another agent (`customer_phone=`
+    /// the other agent's extension).
+    pub const TRANSFER: &str = "transfer";
     /// agentbox: sends DTMF keys down the agent's call (`tones=`).
     pub const DTMF: &str = "dtmf";
     /// agentbox: shows or hides a button of the vendor's agent screen.
@@ -89,6 +92,9 @@ pub mod report {
     pub const AGENT_9: &str = "agent_9";
     pub const AGENT_10: &str = "agent_10";
     pub const AGENT_11: &str = "agent_11";
+    pub const AGENT_12: &str = "agent_12";
+    pub const AGENT_13: &str = "agent_13";
+    pub const AGENT_13_1: &str = "agent_13_1";
     pub const AGENT_14: &str = "agent_14";
     pub const AGENT_15: &str = "agent_15";
     pub const AGENT_16: &str = "agent_16";

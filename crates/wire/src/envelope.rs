@@ -240,6 +240,11 @@ pub mod msgs {
     /// agentbox dtmf: `msg` and `data`, the example's words (its trailing space too).
     pub const DTMF_MSG: &str = "default";
     pub const DTMF_ADDED: &str = "tones agentbox has been added ";
+    /// agentbox transfer, as the vendor's example words it (`to` the
+    /// extension dialed).
+    pub fn transferred(to: &str) -> String {
+        format!("Call has been transfer to {to} number")
+    }
     /// agentbox dial (with the call's `conn_id`).
     pub const DIALED: &str = "Dial has been successful";
     /// agentbox hold and mute, spelled as the vendor's examples spell them.

@@ -325,6 +325,7 @@ impl WireError {
             report::HOLD => "HOLD",
             report::MUTE => "MUTE",
             report::DTMF => "SEND TONES TO",
+            report::TRANSFER => "TRANSFER",
             _ => "HANG UP",
         };
         Self::new(
@@ -341,12 +342,18 @@ impl WireError {
             format!("AGENT_ID {agent_id} HAS NO CALL WAITING TO BE TYPED"),
         )
     }
-    /// dial: the agent is not free (logged out, on a call, in after-call work or paused).
-    pub fn agent_not_ready(agent_id: &str, status: &str) -> Self {
+    /// dial (the agent), transfer (the agent it goes to): not free (logged
+    /// out, on a call, in after-call work or paused).
+    pub fn agent_not_ready(agent_id: &str, status: &str, api: &str) -> Self {
+        use crate::api::report;
+        let what = match api {
+            report::TRANSFER => "TAKE A TRANSFER",
+            _ => "DIAL",
+        };
         Self::new(
             400,
             BAD_REQUEST,
-            format!("AGENT_ID {agent_id} IS {status}: IT CAN DIAL WHEN IT IS READY"),
+            format!("AGENT_ID {agent_id} IS {status}: IT CAN {what} WHEN IT IS READY"),
         )
     }
     /// aux_call: the agent is not wrapping up a predictive call still to be typed.
@@ -357,6 +364,17 @@ impl WireError {
             format!(
                 "AGENT_ID {agent_id} IS NOT IN THE AFTER-CALL WORK OF A PREDICTIVE CALL: \
                  AN AUXILIARY CALL FOLLOWS ONE THAT WAS CUT"
+            ),
+        )
+    }
+    /// transfer: the destination is not an agent of the operation.
+    pub fn transfer_to_agents_only(destination: &str) -> Self {
+        Self::new(
+            400,
+            BAD_REQUEST,
+            format!(
+                "CUSTOMER_PHONE {destination} IS NOT AN AGENT OF THIS OPERATION: \
+                 CALLS ARE TRANSFERRED TO AGENTS' EXTENSIONS"
             ),
         )
     }

@@ -1,5 +1,6 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
-//! hang_type_ready, hold and mute (toggles), dtmf, dial (click-to-call) and
+//! hang_type_ready, hold and mute (toggles), dtmf, transfer (to another
+//! agent), dial (click-to-call) and
 //! aux_call for one agent, and the recalls it schedules (recall,
 //! edit_recall, delete_recall).
 //!
@@ -54,6 +55,7 @@ pub async fn post(
         report::HOLD,
         report::MUTE,
         report::DTMF,
+        report::TRANSFER,
     ]
     .contains(&api)
     {
@@ -115,6 +117,25 @@ pub async fn post(
                 .agent_command(op, agent.id, &AgentCommand::Toggle(action))
                 .await?;
             AgentAnswer::ok(msg.into())
+        }
+        report::TRANSFER => {
+            if !talking {
+                return Err(WireError::agent_not_on_a_call(code, api).into());
+            }
+            let to = required(&p, param::CUSTOMER_PHONE)?.trim();
+            let target = st
+                .store
+                .agent_by_code(op, to)
+                .await?
+                .ok_or_else(|| WireError::transfer_to_agents_only(to))?;
+            if target.phase != AgentPhase::Ready || target.id == agent.id {
+                let status = status_name(target.phase, &target.pause_name).to_uppercase();
+                return Err(WireError::agent_not_ready(to, &status, api).into());
+            }
+            st.store
+                .agent_command(op, agent.id, &AgentCommand::Transfer(target.id))
+                .await?;
+            AgentAnswer::with_call(&msgs::transferred(to), agent.call.conn_id.clone())
         }
         report::DTMF => {
             if !talking {
@@ -182,7 +203,7 @@ async fn own_call(st: &AppState, caller: &Caller, p: &Params, kind: OwnCall) -> 
         OwnCall::Dial => {
             if agent.phase != AgentPhase::Ready {
                 let status = status_name(agent.phase, &agent.pause_name).to_uppercase();
-                return Err(WireError::agent_not_ready(code, &status).into());
+                return Err(WireError::agent_not_ready(code, &status, report::DIAL).into());
             }
             let customer_id = text(p, param::CUSTOMER_ID, CUSTOMER_ID_MAX_CHARS)?;
             // Shown on the vendor's agent screen; Marcador has none, so it is only checked.

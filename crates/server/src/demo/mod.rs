@@ -19,7 +19,7 @@ use rand::{RngExt, SeedableRng};
 
 mod staff;
 
-use staff::{Staff, Work};
+use staff::{Staff, Taker, Work};
 
 use crate::engine::sim::SimProfile;
 use crate::engine::world;
@@ -27,7 +27,7 @@ use crate::engine::{EngineConfig, InboundSim};
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
     AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign,
-    NewRecord, Result, Store, StoreError, SurveyFact, TypedCall,
+    NewRecord, Result, Store, StoreError, SurveyFact, TransferFact, TransferKind, TypedCall,
 };
 
 /// How much to generate.
@@ -754,15 +754,31 @@ fn inbound_in_minute(
         };
         let acw = g.acw_ms();
         if let Some(t) = taker {
+            // The agent may hand the caller to a colleague free at that moment.
+            // (Not a call still going at the history's end: its leg is unwritten.)
+            let handoff = world::transfer_after(&mut g.rng)
+                .filter(|after| *after < talk * 1000 && t.start_ms + talk * 1000 <= end * 1000)
+                .and_then(|after| {
+                    let at = t.start_ms + after;
+                    let to = g
+                        .staff
+                        .free_agent_besides(&mut g.facts, skill?, at, at, Some(t))?;
+                    Some((after, to))
+                });
             let work = Work {
                 inbound: true,
                 preview_ms: 0,
                 conn_id: &conn,
                 campaign: None,
-                talk_ms: talk * 1000,
+                talk_ms: handoff.map_or(talk * 1000, |h| h.0),
                 acw_ms: acw,
             };
             g.staff.take(&mut g.facts, &mut g.rng, t, work);
+            let mut last = t;
+            if let Some((after, to)) = handoff {
+                hand_off(g, &conn, &tel, skill, t, to, talk * 1000 - after);
+                last = to;
+            }
             // After the talk, the caller may rate it.
             let talk_end = t.start_ms + talk * 1000;
             if let Some(s) = world::survey(&mut g.rng, sim.survey_questions)
@@ -771,7 +787,7 @@ fn inbound_in_minute(
                 g.facts.push(Fact::Survey(SurveyFact {
                     operation_id: g.operation_id,
                     conn_id: conn.clone(),
-                    agent_id: Some(g.staff.id(t)),
+                    agent_id: Some(g.staff.id(last)),
                     skill_id: skill,
                     started_ms: talk_end,
                     ms: s.ms,
@@ -816,6 +832,59 @@ fn inbound_in_minute(
         }
     }
     Ok(())
+}
+
+/// `from` hands the caller of `origin` to `to` (free at that moment), who
+/// talks the `rest`: the leg's own call row (a `transfer`), the other agent's
+/// work on it, and the transfer — as the live engine writes them.
+fn hand_off(
+    g: &mut Generator,
+    origin: &str,
+    telephone: &str,
+    skill: Option<i64>,
+    from: Taker,
+    to: Taker,
+    rest_ms: i64,
+) {
+    let at_ms = to.start_ms;
+    let leg = g.conn_id(skill.unwrap_or_default(), at_ms / 1000);
+    let acw = g.acw_ms();
+    let work = Work {
+        inbound: true,
+        preview_ms: 0,
+        conn_id: &leg,
+        campaign: None,
+        talk_ms: rest_ms,
+        acw_ms: acw,
+    };
+    g.staff.take(&mut g.facts, &mut g.rng, to, work);
+    g.call(NewCall {
+        at: at_ms / 1000,
+        ti: TypeInteraction::Transfer,
+        result: CallResult::Answer,
+        telephone: telephone.to_owned(),
+        customer_id: world::identified_caller(telephone),
+        conn_id: leg.clone(),
+        campaign_id: None,
+        rp_id: None,
+        duration: rest_ms / 1000,
+        agent: Some(g.staff.id(to)),
+        skill,
+        ring_seconds: 0,
+        wait_seconds: None,
+    });
+    g.facts.push(Fact::Transfer(TransferFact {
+        operation_id: g.operation_id,
+        conn_id: leg,
+        origin_conn_id: origin.to_owned(),
+        from_agent_id: g.staff.id(from),
+        to_agent_id: Some(g.staff.id(to)),
+        dnis: g.staff.code(to).to_owned(),
+        skill_id: skill,
+        kind: TransferKind::Transfer,
+        started_ms: at_ms,
+        ms: rest_ms,
+    }));
 }
 
 fn other_calls_in_minute(

@@ -2,9 +2,10 @@
 //! the calls it is free for (a caller or an answered customer waits for the
 //! first agent of the skill to free up, as the live engine's queue does),
 //! does its after-call work, and now and then takes a break; on some calls it
-//! holds or mutes. Every state it passes through is written as the fact the
-//! live engine writes for it (`AgentInterval`, `AgentSession`,
-//! `CallActionFact`), so the agent reports read one history.
+//! holds or mutes, or hands the caller to a free colleague (`demo::hand_off`).
+//! Every state it passes through is written as the fact the live engine
+//! writes for it (`AgentInterval`, `AgentSession`, `CallActionFact`), so the
+//! agent reports read one history.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,8 @@ const SHIFTS: [(i64, i64); 2] = [
 
 struct StaffAgent {
     id: i64,
+    /// Its extension.
+    code: String,
     shift: (i64, i64),
     /// The session now open: (log-in, end of shift), Unix ms.
     session: Option<(i64, i64)>,
@@ -83,6 +86,7 @@ impl Staff {
                 }
                 StaffAgent {
                     id: a.id,
+                    code: a.code.clone(),
                     shift: SHIFTS[i % SHIFTS.len()],
                     session: None,
                     closed_until: i64::MIN,
@@ -106,6 +110,11 @@ impl Staff {
         self.agents[t.index].id
     }
 
+    /// The agent's extension.
+    pub fn code(&self, t: Taker) -> &str {
+        &self.agents[t.index].code
+    }
+
     /// The agent of `skill` on duty at `t_ms` who can start soonest, if that
     /// is by `latest_ms` (before its shift ends): the one free longest among equals.
     pub fn free_agent(
@@ -115,9 +124,24 @@ impl Staff {
         t_ms: i64,
         latest_ms: i64,
     ) -> Option<Taker> {
+        self.free_agent_besides(facts, skill, t_ms, latest_ms, None)
+    }
+
+    /// [`Staff::free_agent`], `besides` excepted (the agent handing a call on).
+    pub fn free_agent_besides(
+        &mut self,
+        facts: &mut Vec<Fact>,
+        skill: i64,
+        t_ms: i64,
+        latest_ms: i64,
+        besides: Option<Taker>,
+    ) -> Option<Taker> {
         let candidates = self.by_skill.get(&skill).cloned().unwrap_or_default();
         let mut best: Option<(i64, i64, usize)> = None;
         for index in candidates {
+            if besides.is_some_and(|b| b.index == index) {
+                continue;
+            }
             let Some((_, logout)) = self.on_duty(facts, index, t_ms) else {
                 continue;
             };

@@ -139,37 +139,51 @@ impl Engine {
     /// call for the store.
     pub(super) fn set_state(&mut self, agent: usize, state: AgentState) {
         let talking = self.agents[agent].state;
-        if matches!(talking, AgentState::Talking { .. }) && talking != state {
+        if let AgentState::Talking { call } = talking
+            && talking != state
+        {
             // Its holds and mutes end with the talk, about the call it was on.
-            self.end_actions(agent);
+            self.end_actions(agent, call);
         }
         let phase = match state {
             AgentState::LoggedOut => AgentPhase::Logout,
             AgentState::Connecting => AgentPhase::Ring,
             AgentState::Idle => AgentPhase::Ready,
             AgentState::Previewing => AgentPhase::Preview,
-            AgentState::Talking { call } if self.inbound.contains_key(&call) => AgentPhase::TalkIn,
+            AgentState::Talking { call }
+                if self.inbound.contains_key(&call) || self.inbound_talks.contains_key(&call) =>
+            {
+                AgentPhase::TalkIn
+            }
             AgentState::Talking { .. } => AgentPhase::TalkOut,
             AgentState::AfterCall { .. } => AgentPhase::Acw,
             AgentState::Paused => AgentPhase::Pause,
         };
         let call = match state {
-            AgentState::Talking { call } => Some(match self.calls.get(&call) {
-                Some(c) => AgentCall {
-                    campaign_id: c.campaign,
-                    customer_id: c.claim.customer_id.clone(),
-                    conn_id: c.conn_id.clone(),
-                },
-                None => AgentCall {
-                    campaign_id: None,
-                    customer_id: String::new(),
-                    conn_id: self
-                        .inbound
-                        .get(&call)
-                        .map(|c| c.conn_id.clone())
-                        .unwrap_or_default(),
-                },
-            }),
+            AgentState::Talking { call } => {
+                let mut on = match self.calls.get(&call) {
+                    Some(c) => AgentCall {
+                        campaign_id: c.campaign,
+                        customer_id: c.claim.customer_id.clone(),
+                        conn_id: c.conn_id.clone(),
+                    },
+                    None => AgentCall {
+                        campaign_id: None,
+                        customer_id: String::new(),
+                        conn_id: self
+                            .inbound
+                            .get(&call)
+                            .map(|c| c.conn_id.clone())
+                            .or_else(|| self.inbound_talks.get(&call).map(|t| t.conn_id.clone()))
+                            .unwrap_or_default(),
+                    },
+                };
+                // A transferred call is its own leg to the agent it reached.
+                if let Some(t) = self.transfers.get(&call) {
+                    on.conn_id = t.conn_id.clone();
+                }
+                Some(on)
+            }
             _ => None,
         };
         let now = self.now;
@@ -469,6 +483,7 @@ impl Engine {
         self.record_attempt(call, CallResult::Answer);
         self.tell(Command::Bridge { call, agent: id });
         self.plan_actions(agent, call);
+        self.plan_transfer(agent, call);
     }
 
     /// The talk ended (either side hung up): after-call work — until the
@@ -478,11 +493,22 @@ impl Engine {
         if self.agents[agent].state != (AgentState::Talking { call }) {
             return;
         }
-        self.survey_after(agent, call);
+        // The leg a transfer handed over ends with its talk; the caller's
+        // talk ends with the last agent who has it.
+        if self
+            .transfers
+            .get(&call)
+            .is_some_and(|t| t.to_agent == self.agents[agent].id)
+        {
+            self.transfer_ended(call);
+        }
+        if self.talker_besides(agent, call).is_none() {
+            self.inbound_talk_ended(agent, call);
+        }
         let a = &self.agents[agent];
         if a.typed {
             // Typed during the talk (through the API): nothing left to do.
-            self.calls.remove(&call);
+            self.release_call(call);
             self.become_free(agent);
             return;
         }
@@ -520,7 +546,7 @@ impl Engine {
                 typed_at: self.now.div_euclid(1000),
             }));
         }
-        self.calls.remove(&call);
+        self.release_call(call);
         self.become_free(agent);
         Ok(())
     }
@@ -571,6 +597,11 @@ impl Engine {
             }
             AgentCommand::Toggle(action) => self.switch_action(agent, action, None),
             AgentCommand::Dial(d) => self.manual_dial(agent, d),
+            AgentCommand::Transfer(to) => {
+                if let Some(to) = self.agent_index(to) {
+                    self.transfer(agent, to);
+                }
+            }
             AgentCommand::Dtmf(keys) => {
                 // Only a call telephony carries hears keys (not a simulated caller).
                 if let AgentState::Talking { call } = state
@@ -590,7 +621,7 @@ impl Engine {
                 a.dirty = true;
                 match state {
                     AgentState::AfterCall { call, .. } => {
-                        self.calls.remove(&call);
+                        self.release_call(call);
                         self.become_free(agent);
                     }
                     AgentState::Talking { .. } => self.agents[agent].typed = true,
@@ -603,21 +634,23 @@ impl Engine {
     /// A simulated agent finished a connected call: codify it with one of the
     /// operation's activity codes (most calls), through the same path as the API.
     async fn codify_after_call(&mut self, agent: usize, call: CallRef) -> Result<()> {
-        let Some(c) = self.calls.remove(&call) else {
+        let Some(c) = self.calls.get(&call) else {
             return Ok(());
         };
+        let (campaign, customer_id) = (c.campaign, c.claim.customer_id.clone());
+        self.release_call(call);
         if self.codes.is_empty() || !self.rng.random_bool(self.cfg.codify_share) {
             return Ok(());
         }
         let (code, _) = self.codes[self.rng.random_range(0..self.codes.len())].clone();
-        let Some(campaign) = c.campaign else {
+        let Some(campaign) = campaign else {
             return Ok(());
         };
         let Some(kind) = self.campaigns.get(&campaign).map(|c| c.kind) else {
             return Ok(());
         };
         let input = CodifyInput {
-            customer_id: c.claim.customer_id,
+            customer_id,
             cod_act: code,
             cod_act_2: String::new(),
             comment: String::new(),
@@ -625,8 +658,9 @@ impl Engine {
         // The record's attempt must be in the store before it is codified.
         self.flush().await?;
         let at = self.now();
+        // The call this agent had (a transferred one's own leg).
         let typed = TypedCall {
-            conn_id: c.conn_id,
+            conn_id: self.agents[agent].conn_id().to_owned(),
             agent_id: self.agents[agent].id,
         };
         match self

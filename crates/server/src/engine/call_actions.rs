@@ -38,18 +38,23 @@ impl Engine {
         });
     }
 
-    /// The agent left its call: what is still on ends now. Telephony keeps a
-    /// phone muted across calls, so it is unmuted; a hold ends with the call.
-    pub(super) fn end_actions(&mut self, agent: usize) {
+    /// The agent left `call`: what is still on ends now. Telephony keeps a
+    /// phone muted across calls, so it is unmuted; a hold ends with the call,
+    /// unless the call goes on (transferred to another agent).
+    pub(super) fn end_actions(&mut self, agent: usize, call: CallRef) {
         let on = std::mem::take(&mut self.agents[agent].actions);
         for (action, from) in on {
             self.action_ended(agent, action, from);
-            if action == CallAction::Mute {
-                let id = self.agents[agent].id;
-                self.tell(Command::Mute {
+            let id = self.agents[agent].id;
+            match action {
+                CallAction::Mute => self.tell(Command::Mute {
                     agent: id,
                     on: false,
-                });
+                }),
+                CallAction::Hold if self.calls.contains_key(&call) => {
+                    self.tell(Command::Hold { call, on: false })
+                }
+                CallAction::Hold => {}
             }
         }
     }

@@ -28,12 +28,15 @@ pub(super) struct InboundCall {
     survey_questions: usize,
 }
 
-/// A caller who will be offered its routing point's survey when its talk ends.
+/// An inbound caller talking with an agent (its call row is written): who
+/// it is, for a transfer and for the survey it is offered when its talk ends.
 #[derive(Debug)]
-pub(super) struct SurveyOffer {
-    conn_id: String,
-    skill: Option<i64>,
-    questions: usize,
+pub(super) struct InboundTalk {
+    pub conn_id: String,
+    pub telephone: String,
+    pub customer_id: String,
+    pub skill: Option<i64>,
+    survey_questions: usize,
 }
 
 impl Engine {
@@ -122,27 +125,29 @@ impl Engine {
             return;
         };
         let talk = c.talk_ms;
-        if c.survey_questions > 0 {
-            let offer = SurveyOffer {
-                conn_id: c.conn_id.clone(),
-                skill: c.skill,
-                questions: c.survey_questions,
-            };
-            self.surveys.insert(call, offer);
-        }
+        let talking = InboundTalk {
+            conn_id: c.conn_id.clone(),
+            telephone: c.telephone.clone(),
+            customer_id: world::identified_caller(&c.telephone),
+            skill: c.skill,
+            survey_questions: c.survey_questions,
+        };
+        self.inbound_talks.insert(call, talking);
         self.set_state(agent, AgentState::Talking { call });
-        self.schedule(self.now + talk, Event::InboundTalkEnd { agent, call });
+        // Whoever talks with the caller then (a transfer hands it on).
+        self.schedule(self.now + talk, Event::InboundTalkEnd(call));
+        self.plan_transfer(agent, call);
         self.plan_actions(agent, call);
         self.end_inbound(call, CallResult::Answer, Some(agent));
     }
 
-    /// The talk of `call` with `agent` ended: a caller offered a survey may
-    /// take it, written as it will have ended.
-    pub(super) fn survey_after(&mut self, agent: usize, call: CallRef) {
-        let Some(offer) = self.surveys.remove(&call) else {
+    /// The caller's talk on `call` ended, last with `agent`: one offered a
+    /// survey may take it, written as it will have ended.
+    pub(super) fn inbound_talk_ended(&mut self, agent: usize, call: CallRef) {
+        let Some(offer) = self.inbound_talks.remove(&call) else {
             return;
         };
-        if let Some(s) = world::survey(&mut self.rng, offer.questions) {
+        if let Some(s) = world::survey(&mut self.rng, offer.survey_questions) {
             self.facts.push(Fact::Survey(SurveyFact {
                 operation_id: self.cfg.operation_id,
                 conn_id: offer.conn_id,

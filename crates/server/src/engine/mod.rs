@@ -33,6 +33,7 @@ mod manual;
 pub mod pacing;
 pub mod sim;
 pub mod telephony;
+mod transfer;
 pub mod world;
 
 use std::cmp::Reverse;
@@ -180,8 +181,10 @@ enum Event {
     MenuDone(CallRef),
     /// A simulated inbound caller in the queue gave up.
     PatienceOut(CallRef),
-    /// A simulated inbound caller's talk with an agent ended.
-    InboundTalkEnd {
+    /// A simulated inbound caller's talk ended (with whichever agent has it).
+    InboundTalkEnd(CallRef),
+    /// A simulated agent hands its call to another free agent of the skill.
+    SimTransfer {
         agent: usize,
         call: CallRef,
     },
@@ -213,8 +216,10 @@ pub struct Engine {
     waiting: BTreeMap<i64, VecDeque<CallRef>>,
     calls: BTreeMap<CallRef, LiveCall>,
     inbound: BTreeMap<CallRef, InboundCall>,
-    /// Inbound callers talking to an agent who will be offered a survey after.
-    surveys: BTreeMap<CallRef, inbound::SurveyOffer>,
+    /// Inbound callers talking with an agent.
+    inbound_talks: BTreeMap<CallRef, inbound::InboundTalk>,
+    /// Calls handed from one agent to another, by the leg now talking.
+    transfers: BTreeMap<CallRef, transfer::Transfer>,
     /// Inbound callers queued for an agent, per skill, oldest first.
     queued: BTreeMap<i64, VecDeque<CallRef>>,
     /// Each skill's queue length as last written (real_time skills).
@@ -271,7 +276,8 @@ impl Engine {
             waiting: BTreeMap::new(),
             calls: BTreeMap::new(),
             inbound: BTreeMap::new(),
-            surveys: BTreeMap::new(),
+            inbound_talks: BTreeMap::new(),
+            transfers: BTreeMap::new(),
             queued: BTreeMap::new(),
             queues_written: BTreeMap::new(),
             next_call: 0,
@@ -381,7 +387,12 @@ impl Engine {
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
             Event::MenuDone(call) => self.menu_done(call),
             Event::PatienceOut(call) => self.patience_out(call),
-            Event::InboundTalkEnd { agent, call } => self.talk_ended(agent, call),
+            Event::InboundTalkEnd(call) => {
+                if let Some(agent) = self.talker(call) {
+                    self.talk_ended(agent, call);
+                }
+            }
+            Event::SimTransfer { agent, call } => self.sim_transfer(agent, call),
         }
         Ok(())
     }

@@ -2,10 +2,10 @@
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
 //! press in an IVR menu and answer in a survey, which internal calls,
 //! transfers and conferences the agents make, when an agent holds or mutes a
-//! call, and how a carrier ends a call with each result. The live engine
-//! draws from it tick by tick; the demo's history draws from it minute by
-//! minute. Every draw takes the caller's seeded generator, so the same seed
-//! gives the same world.
+//! call or hands it to a colleague, and how a carrier ends a call with each
+//! result. The live engine draws from it tick by tick; the demo's history
+//! draws from it minute by minute. Every draw takes the caller's seeded
+//! generator, so the same seed gives the same world.
 
 use marcador_wire::rows::PULSE;
 use marcador_wire::{CallResult, TypeInteraction};
@@ -179,6 +179,14 @@ pub fn survey(rng: &mut StdRng, questions: usize) -> Option<Survey> {
         ms,
         result: survey_result::of(answered, questions),
     })
+}
+
+/// When a simulated agent hands the call it just took to a colleague of the
+/// skill, if it does (one call in 12): ms into the talk, 20 s to 2 minutes.
+/// A talk that ends first keeps its agent.
+pub fn transfer_after(rng: &mut StdRng) -> Option<i64> {
+    rng.random_bool(1.0 / 12.0)
+        .then(|| rng.random_range(20_000..120_000))
 }
 
 /// How long an inbound caller talks with an agent, in milliseconds.

@@ -85,6 +85,8 @@ pub enum AgentCommand {
     Dial(ManualDial),
     /// Send DTMF keys down the agent's call.
     Dtmf(String),
+    /// Hand the agent's caller to this agent (store id), if it is free.
+    Transfer(i64),
     /// Call the customer of the cut predictive call the agent wraps up on
     /// another number (agentbox aux_call), if it still does.
     AuxCall(ManualDial),
@@ -128,6 +130,7 @@ impl AgentCommand {
             AgentCommand::Typed(conn_id) => ("typed", conn_id.clone()),
             AgentCommand::Toggle(action) => ("toggle", action.as_str().to_owned()),
             AgentCommand::Dtmf(keys) => ("dtmf", keys.clone()),
+            AgentCommand::Transfer(to) => ("transfer", to.to_string()),
             AgentCommand::Dial(d) => ("dial", d.arg()),
             AgentCommand::AuxCall(d) => ("aux_call", d.arg()),
         }
@@ -142,6 +145,7 @@ impl AgentCommand {
             "typed" => AgentCommand::Typed(arg),
             "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
             "dtmf" => AgentCommand::Dtmf(arg),
+            "transfer" => AgentCommand::Transfer(arg.parse().ok()?),
             "dial" => AgentCommand::Dial(ManualDial::from_arg(&arg)?),
             "aux_call" => AgentCommand::AuxCall(ManualDial::from_arg(&arg)?),
             _ => return None,

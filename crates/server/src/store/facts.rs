@@ -102,6 +102,8 @@ pub enum Fact {
     CallAction(super::call_actions::CallActionFact),
     /// A caller's survey after its talk.
     Survey(super::surveys::SurveyFact),
+    /// A leg of a call an agent handed to another, when it ended.
+    Transfer(super::transfers::TransferFact),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
     SkillQueue {
         operation_id: i64,
@@ -389,6 +391,7 @@ impl Store {
                 Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
                 Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
                 Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
+                Fact::Transfer(t) => super::transfers::apply_transfer(&mut tx, t).await?,
                 Fact::SkillQueue {
                     operation_id,
                     skill_id,

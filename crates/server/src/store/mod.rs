@@ -63,6 +63,7 @@ mod records;
 mod reports;
 mod skill_reports;
 mod surveys;
+mod transfers;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -106,6 +107,7 @@ pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
 pub use skill_reports::QueuedCall;
 pub use surveys::{SurveyDetail, SurveyFact, SurveyGroup, SurveysBy};
+pub use transfers::{TransferDetail, TransferFact, TransferKind, TransferTotals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -606,6 +608,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "surveys",
         include_str!("../../migrations/sqlite/0014_surveys.sql"),
         include_str!("../../migrations/postgres/0014_surveys.sql"),
+    ),
+    (
+        15,
+        "transfers",
+        include_str!("../../migrations/sqlite/0015_transfers.sql"),
+        include_str!("../../migrations/postgres/0015_transfers.sql"),
     ),
 ];
 

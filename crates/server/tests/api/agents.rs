@@ -115,14 +115,21 @@ impl Desk {
 }
 
 async fn desk() -> Desk {
+    desk_of(&[("1001", "Ana Gómez")]).await
+}
+
+/// A desk whose people are `people` (extension, name), all of the skill.
+async fn desk_of(people: &[(&str, &str)]) -> Desk {
     let app = spawn_app().await;
     let store = app.store.clone();
     let (op, campaign) = setup(&store, 0, 6).await;
     let skill = store.skill_id(op, "Cobranza").await.unwrap().unwrap();
-    store
-        .put_agent(op, "1001", "Ana Gómez", &[skill], None)
-        .await
-        .unwrap();
+    for (code, name) in people {
+        store
+            .put_agent(op, code, name, &[skill], None)
+            .await
+            .unwrap();
+    }
     store.put_pause(op, "7", "Almuerzo").await.unwrap();
     let token = store
         .create_token(op, Some("agents-token".into()), now())
@@ -770,5 +777,142 @@ async fn an_agent_sends_keys_down_its_call() {
     assert!(
         matches!(heard.as_slice(), [Command::Dtmf { keys, .. }] if keys == "1*9#"),
         "{heard:?}"
+    );
+}
+
+both!(an_agent_hands_its_caller_to_another);
+async fn an_agent_hands_its_caller_to_another() {
+    let mut d = desk_of(&[("1001", "Ana Gómez"), ("1002", "Beto Ruiz")]).await;
+    let (s, v) = d.post("api=transfer&customer_phone=1002").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not on a call: {v}");
+    let post = |who: &str, q: &str| format!("/api/v2/agentbox.php?agent_id={who}&{q}");
+    // Ana takes a call; the campaign then stops, and Beto logs in.
+    d.post("api=change_status&status=ready").await;
+    d.run(20).await;
+    assert_eq!(d.status().await, "Talking");
+    d.app
+        .store
+        .set_campaign_started(d.op, d.campaign, false)
+        .await
+        .unwrap();
+    let (talker, other) = ("1001".to_owned(), "1002");
+    let (s, v) = d
+        .app
+        .post(
+            &d.token,
+            &post(&talker, &format!("api=transfer&customer_phone={other}")),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "Beto is logged out: {v}");
+    d.app
+        .post(&d.token, &post(other, "api=change_status&status=ready"), "")
+        .await;
+    d.run(2).await;
+    let (s, v) = d
+        .app
+        .post(
+            &d.token,
+            &post(&talker, "api=transfer&customer_phone=573001234567"),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not an extension: {v}");
+    let (s, v) = d
+        .app
+        .post(
+            &d.token,
+            &post(&talker, &format!("api=transfer&customer_phone={talker}")),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not to itself: {v}");
+    let (s, v) = d
+        .app
+        .post(
+            &d.token,
+            &post(&talker, &format!("api=transfer&customer_phone={other}")),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["msg"],
+        format!("Call has been transfer to {other} number")
+    );
+    d.run(1).await;
+    let (_, v) = d.app.get(&d.token, AGENTS).await;
+    let status = |who: &str| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agent_id"] == who)
+            .map(|r| r["agent_status"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (status(&talker), status(other)),
+        (json!("ACW"), json!("Talking"))
+    );
+    d.run(30).await;
+    d.app.post(&d.token, &post(other, "api=hang"), "").await;
+    d.run(1).await;
+
+    let report = |api: &str| {
+        format!(
+            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
+            wire(-60),
+            wire(600)
+        )
+    };
+    let (s, v) = d.app.get(&d.token, &report("agent_12")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = &v["data"][0];
+    assert_eq!(
+        (
+            &row["agent_id"],
+            &row["transfer_calls"],
+            &row["conference_calls"]
+        ),
+        (&json!(talker), &json!("1"), &json!("0")),
+        "{v}"
+    );
+    let (s, v) = d.app.get(&d.token, &report("agent_13_1")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = v["data"][0].clone();
+    assert_eq!(
+        (
+            &row["origin_agent_id"],
+            &row["destiny_agent_id"],
+            &row["dnis"],
+            &row["type_call"]
+        ),
+        (
+            &json!(talker),
+            &json!(other),
+            &json!(other),
+            &json!("transfer")
+        ),
+        "{row}"
+    );
+    assert_ne!(row["conn_id_transfer"], row["id_call_origin"], "{row}");
+    assert_ne!(row["ani"], "", "{row}");
+    let leg = row["conn_id_transfer"].clone();
+    let (_, v) = d.app.get(&d.token, &report("agent_13")).await;
+    assert_eq!(v["data"][0]["conn_id"], leg, "{v}");
+    // The leg is a call of its own: a transfer, the other agent's.
+    let (_, v) = d.app.get(&d.token, &report("cdr_1")).await;
+    let call = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["conn_id"] == leg)
+        .cloned()
+        .unwrap_or_else(|| panic!("the leg's row: {v}"));
+    assert_eq!(
+        (&call["type_interaction"], &call["agent_id"]),
+        (&json!("transfer"), &json!(other)),
+        "{call}"
     );
 }

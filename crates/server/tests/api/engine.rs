@@ -498,6 +498,28 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
             "agent {agent}: its states lead to the one it is in"
         );
     }
+    // Calls handed on: the agent they reached talks on the leg from that moment.
+    let handed: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT conn_id, to_agent_id, started_ms, ms FROM transfers ORDER BY started_ms",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(
+        !handed.is_empty(),
+        "simulated agents hand calls on now and then"
+    );
+    for (conn, to, started, ms) in &handed {
+        let talk: (i64, i64) = sqlx::query_as(
+            "SELECT started_ms, ms FROM agent_events WHERE conn_id = $1 AND agent_id = $2 AND state LIKE 'talk%'",
+        )
+        .bind(conn)
+        .bind(to)
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        assert_eq!(talk, (*started, *ms), "{conn}");
+    }
     let states: std::collections::BTreeSet<&str> = events.iter().map(|e| e.3.as_str()).collect();
     for s in ["acw", "pause", "ready", "talk_in", "talk_out"] {
         assert!(states.contains(s), "{s} in {states:?}");

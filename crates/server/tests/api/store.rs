@@ -532,6 +532,19 @@ async fn the_demos_agent_time_adds_up() {
         actions > 10 && outside == 0,
         "{actions} actions, {outside} outside their talk"
     );
+    // Calls handed on: the agent they reached talks on the leg from that moment.
+    let (handed, unmatched): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN NOT EXISTS (SELECT 1 FROM agent_events e \
+           WHERE e.conn_id = t.conn_id AND e.agent_id = t.to_agent_id AND e.state = 'talk_in' \
+           AND e.started_ms = t.started_ms AND e.ms = t.ms) THEN 1 END) FROM transfers t",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert!(
+        handed > 0 && unmatched == 0,
+        "{handed} handed on, {unmatched} without their talk"
+    );
     for (agent, login, logout) in &sessions {
         let inside: Vec<&(i64, i64, i64, String)> = events
             .iter()

@@ -2,7 +2,8 @@
 //! (agent_1), pause (agent_3), campaign (agent_4), hour of the day (agent_5,
 //! agent_6), date and hour or half hour (agent_8, agent_8_1), skill
 //! (agent_11); the sessions (agent_7); each state one by one (agent_2 for an
-//! agent, agent_14 for all); holds and mutes (agent_9, agent_10); previews
+//! agent, agent_14 for all); holds and mutes (agent_9, agent_10); transfers
+//! (agent_12, agent_13, agent_13_1); previews
 //! (agent_15, agent_16). The store sums time per half hour and counts
 //! calls; the local hours and days are found here, in the operation's zone.
 
@@ -14,12 +15,14 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::agent_reports::{
     Agent1Row, Agent2Row, Agent3Row, Agent4Row, Agent5Row, Agent7Row, Agent8Row, Agent9Row,
-    Agent10Row, Agent11Row, Agent14Row, Agent15Row, Agent16Row, Agent81Row, AgentSums, HourStats,
-    PreviewSums, SkillAgentStats, clock_half_hour, clock_hour, event_status, event_status_14,
+    Agent10Row, Agent11Row, Agent12Row, Agent13Row, Agent14Row, Agent15Row, Agent16Row, Agent81Row,
+    Agent131Row, AgentSums, HourStats, PreviewSums, SkillAgentStats, clock_half_hour, clock_hour,
+    event_status, event_status_14,
 };
 use marcador_wire::api::{param, report};
 use marcador_wire::calls::destiny;
 use marcador_wire::date::{RESPONSE_DAY_FORMAT, format_response_date, format_response_period};
+use marcador_wire::diagrams::or_none;
 use marcador_wire::format::{duration_hms, optional_id};
 use marcador_wire::{TypeInteraction, WireError};
 
@@ -28,7 +31,8 @@ use super::super::input::Params;
 use super::super::{ApiError, AppState, stream};
 use crate::domain::AgentPhase;
 use crate::store::{
-    AGENT_SLOT_SECONDS, ActionDetail, AgentEvent, AgentPreview, AgentRow, AgentTime, Caller, TimeBy,
+    AGENT_SLOT_SECONDS, ActionDetail, AgentEvent, AgentPreview, AgentRow, AgentTime, Caller,
+    TimeBy, TransferDetail,
 };
 
 /// One of these reports; `None` for another api.
@@ -46,6 +50,9 @@ pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -
         report::AGENT_9 => agent_9(st, caller, p).await,
         report::AGENT_10 => agent_10(st, caller, p).await,
         report::AGENT_11 => agent_11(st, caller, p).await,
+        report::AGENT_12 => agent_12(st, caller, p).await,
+        report::AGENT_13 => agent_13(st, caller, p).await,
+        report::AGENT_13_1 => agent_13_1(st, caller, p).await,
         report::AGENT_14 => agent_14(st, caller, p).await,
         report::AGENT_15 => agent_15(st, caller, p).await,
         report::AGENT_16 => agent_16(st, caller, p).await,
@@ -491,6 +498,62 @@ async fn agent_10(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         date: format_response_date(x.started_ms / 1000, &tz),
         telephone: x.telephone,
         customer_id: x.customer_id,
+    })
+    .await
+}
+
+async fn agent_12(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let totals = st
+        .store
+        .transfer_totals(caller.operation_id, from, to)
+        .await?;
+    let rows: Vec<Agent12Row> = totals
+        .into_iter()
+        .map(|t| Agent12Row {
+            agent_name: t.agent_name,
+            agent_id: t.agent_code,
+            transfer_calls: t.transfers.to_string(),
+            conference_calls: t.conferences.to_string(),
+            total_time: duration_hms(t.ms / 1000),
+        })
+        .collect();
+    found(st, capped(st, rows)?)
+}
+
+async fn agent_13(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let read = st.store.transfers(caller.operation_id, from, to).await?;
+    let tz = caller.tz.clone();
+    stream::detail(&st.limits, read, move |t: TransferDetail| Agent13Row {
+        agent_name: t.from_name,
+        agent_id: t.from_code,
+        conn_id: t.conn_id,
+        date: format_response_date(t.started_ms / 1000, &tz),
+        telephone: t.telephone,
+        type_interaction: t.kind,
+        time: duration_hms(t.ms / 1000),
+    })
+    .await
+}
+
+async fn agent_13_1(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let read = st.store.transfers(caller.operation_id, from, to).await?;
+    let tz = caller.tz.clone();
+    stream::detail(&st.limits, read, move |t: TransferDetail| Agent131Row {
+        conn_id_transfer: t.conn_id,
+        skill_id: or_none(optional_id(t.skill_id)),
+        date: format_response_date(t.started_ms / 1000, &tz),
+        ani: t.telephone,
+        origin_agent_id: t.from_code,
+        origin_agent_name: t.from_name,
+        destiny_agent_id: or_none(t.to_code.unwrap_or_default()),
+        destiny_agent_name: t.to_name,
+        dnis: t.dnis,
+        time: duration_hms(t.ms / 1000),
+        type_call: t.kind,
+        id_call_origin: t.origin_conn_id,
     })
     .await
 }
