@@ -15,6 +15,8 @@ pub const CUSTOMER_ID_MAX_CHARS: usize = 50;
 pub const TEXT_MAX_CHARS: usize = 200;
 /// A telephone is 3 to 20 digits, with an optional leading `+`.
 pub const TELEPHONE_DIGITS: std::ops::RangeInclusive<usize> = 3..=20;
+/// What a telephone parameter is, for the error that refuses one.
+pub const TELEPHONE_EXPECTED: &str = "3 to 20 digits, an optional leading +";
 
 /// The plain text fields: every record field but those checked their own
 /// way (the id, the phones and `tel_extra`, the `opt` columns, the recall).

@@ -18,7 +18,9 @@ use marcador_wire::api::{agent_status_param, dtmf, param, report};
 use marcador_wire::conn_id;
 use marcador_wire::envelope::{AgentAnswer, AgentNotice, msgs};
 use marcador_wire::records::recall_style;
-use marcador_wire::upload::{CUSTOMER_ID_MAX_CHARS, TEXT_MAX_CHARS, valid_telephone};
+use marcador_wire::upload::{
+    CUSTOMER_ID_MAX_CHARS, TELEPHONE_EXPECTED, TEXT_MAX_CHARS, valid_telephone,
+};
 use marcador_wire::{AgentStatus, CampaignType, WireDate, WireError};
 
 use super::answer::{Answer, required, status_name};
@@ -61,13 +63,8 @@ pub async fn post(
     {
         return Err(WireError::api_not_found().into());
     }
-    let code = required(&p, param::AGENT_ID)?;
+    let (code, agent) = agent_of(&st, &caller, &p).await?;
     let op = caller.operation_id;
-    let agent = st
-        .store
-        .agent_by_code(op, code)
-        .await?
-        .ok_or_else(|| WireError::unknown_agent(code))?;
     let talking = matches!(agent.phase, AgentPhase::TalkOut | AgentPhase::TalkIn);
     let answer = match api {
         report::CHANGE_STATUS => {
@@ -192,13 +189,8 @@ enum OwnCall {
 /// the call if the agent is still where it was when it takes it (within a
 /// second).
 async fn own_call(st: &AppState, caller: &Caller, p: &Params, kind: OwnCall) -> Answer {
-    let code = required(p, param::AGENT_ID)?;
+    let (code, agent) = agent_of(st, caller, p).await?;
     let op = caller.operation_id;
-    let agent = st
-        .store
-        .agent_by_code(op, code)
-        .await?
-        .ok_or_else(|| WireError::unknown_agent(code))?;
     let customer_id = match kind {
         OwnCall::Dial => {
             if agent.phase != AgentPhase::Ready {
@@ -226,7 +218,7 @@ async fn own_call(st: &AppState, caller: &Caller, p: &Params, kind: OwnCall) -> 
         return Err(WireError::bad_parameter(
             param::CUSTOMER_PHONE,
             &telephone,
-            "3 to 20 digits, an optional leading +",
+            TELEPHONE_EXPECTED,
         )
         .into());
     }
@@ -275,6 +267,21 @@ fn text(p: &Params, name: &str, max: usize) -> Result<String, ApiError> {
         return Err(WireError::bad_parameter(name, v, &expected).into());
     }
     Ok(v.to_owned())
+}
+
+/// The request's `agent_id` and that agent, or the 404 naming it.
+async fn agent_of<'p>(
+    st: &AppState,
+    caller: &Caller,
+    p: &'p Params,
+) -> Result<(&'p str, AgentNow), ApiError> {
+    let code = required(p, param::AGENT_ID)?;
+    let agent = st
+        .store
+        .agent_by_code(caller.operation_id, code)
+        .await?
+        .ok_or_else(|| WireError::unknown_agent(code))?;
+    Ok((code, agent))
 }
 
 /// Types the agent's call with the request's codes; its `conn_id`.
@@ -342,13 +349,8 @@ enum Change {
 /// it at its time) or `manual` (routed to this agent), as campaign.php's
 /// recall schedules them.
 async fn recall(st: &AppState, caller: &Caller, p: &Params, change: Change) -> Answer {
-    let code = required(p, param::AGENT_ID)?;
+    let (code, agent) = agent_of(st, caller, p).await?;
     let op = caller.operation_id;
-    let agent = st
-        .store
-        .agent_by_code(op, code)
-        .await?
-        .ok_or_else(|| WireError::unknown_agent(code))?;
     if change != Change::Schedule && agent.phase == AgentPhase::Logout {
         return Err(WireError::agent_logged_out(code).into());
     }
@@ -385,12 +387,7 @@ async fn recall(st: &AppState, caller: &Caller, p: &Params, change: Change) -> A
             .unix_seconds(&caller.tz);
         let telephone = given(phone_param);
         if let Some(t) = telephone.as_deref().filter(|t| !valid_telephone(t)) {
-            return Err(WireError::bad_parameter(
-                phone_param,
-                t,
-                "3 to 20 digits, an optional leading +",
-            )
-            .into());
+            return Err(WireError::bad_parameter(phone_param, t, TELEPHONE_EXPECTED).into());
         }
         let plan = RecallPlan {
             at,

@@ -121,23 +121,15 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<ActionTotals>> {
-        let (from, to) = ms_range(from, to);
-        let rows = sqlx::query(TOTALS.as_str())
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ActionTotals {
-                    agent_name: r.try_get("agent_name")?,
-                    count: r.try_get("n")?,
-                    hold_ms: r.try_get("hold_ms")?,
-                    mute_ms: r.try_get("mute_ms")?,
-                })
+        self.ranged_ms(TOTALS.as_str(), operation_id, (from, to), |r| {
+            Ok(ActionTotals {
+                agent_name: r.try_get("agent_name")?,
+                count: r.try_get("n")?,
+                hold_ms: r.try_get("hold_ms")?,
+                mute_ms: r.try_get("mute_ms")?,
             })
-            .collect()
+        })
+        .await
     }
 
     /// agent_10: the holds and mutes begun in `[from, to]` (Unix s).

@@ -317,25 +317,6 @@ impl Store {
         self.detail(ACT_3, binds, call_detail).await
     }
 
-    /// Runs a grouping query of `$1` operation over `$2`…`$3`.
-    async fn ranged<T>(
-        &self,
-        sql: &'static str,
-        operation_id: i64,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<T>>
-    where
-        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        Ok(sqlx::query_as(sql)
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?)
-    }
-
     /// cdr_6: cdr_5's calls counted by their stored result.
     pub async fn unconnected_results(
         &self,

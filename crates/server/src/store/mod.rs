@@ -336,6 +336,44 @@ impl Store {
         }
     }
 
+    /// Runs a grouping query of `$1` operation over `$2`…`$3`.
+    pub(super) async fn ranged<T>(
+        &self,
+        sql: &'static str,
+        operation_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(operation_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    /// [`Store::ranged`] over `[from, to]` (Unix s) of facts kept in ms, each
+    /// row read by `map`.
+    pub(super) async fn ranged_ms<T>(
+        &self,
+        sql: &'static str,
+        operation_id: i64,
+        (from, to): (i64, i64),
+        map: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let (from, to) = ms_range(from, to);
+        let rows = sqlx::query(sql)
+            .bind(operation_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(map).collect()
+    }
+
     /// A reader connection inside a read-only transaction whose statements
     /// all see one snapshot (see [`Snapshot`]).
     async fn snapshot(&self) -> Result<Snapshot> {

@@ -202,13 +202,7 @@ impl Store {
             SurveysBy::Agent => SUMS[0].as_str(),
             SurveysBy::Skill => SUMS[1].as_str(),
         };
-        let (from, to) = ms_range(from, to);
-        let rows = sqlx::query(sql)
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(survey_group).collect()
+        self.ranged_ms(sql, operation_id, (from, to), survey_group)
+            .await
     }
 }

@@ -151,24 +151,16 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<TransferTotals>> {
-        let (from, to) = ms_range(from, to);
-        let rows = sqlx::query(TOTALS.as_str())
-            .bind(operation_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TransferTotals {
-                    agent_code: r.try_get("agent_code")?,
-                    agent_name: r.try_get("agent_name")?,
-                    transfers: r.try_get("transfers")?,
-                    conferences: r.try_get("conferences")?,
-                    ms: r.try_get("ms")?,
-                })
+        self.ranged_ms(TOTALS.as_str(), operation_id, (from, to), |r| {
+            Ok(TransferTotals {
+                agent_code: r.try_get("agent_code")?,
+                agent_name: r.try_get("agent_name")?,
+                transfers: r.try_get("transfers")?,
+                conferences: r.try_get("conferences")?,
+                ms: r.try_get("ms")?,
             })
-            .collect()
+        })
+        .await
     }
 
     /// agent_13, agent_13_1: the legs handed on that began in `[from, to]` (Unix s).

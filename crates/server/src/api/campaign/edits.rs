@@ -16,7 +16,7 @@ use marcador_wire::format::optional_id;
 use marcador_wire::records::{recall_style, record_result};
 use marcador_wire::rows::record_fields::OPT_NAMES;
 use marcador_wire::rows::yes_no;
-use marcador_wire::upload::{text, valid_telephone};
+use marcador_wire::upload::{TELEPHONE_EXPECTED, text, valid_telephone};
 use marcador_wire::{CallResult, CampaignType, WireDate, WireError, WriteAnswer};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -79,12 +79,7 @@ pub(super) async fn recall(st: &AppState, caller: &Caller, p: &Params, body: &[u
         .unix_seconds(&caller.tz);
     let telephone = field(&req.recall_telephone, "recall_telephone")?;
     if let Some(t) = telephone.as_deref().filter(|t| !valid_telephone(t)) {
-        return Err(WireError::bad_parameter(
-            "recall_telephone",
-            t,
-            "3 to 20 digits, an optional leading +",
-        )
-        .into());
+        return Err(WireError::bad_parameter("recall_telephone", t, TELEPHONE_EXPECTED).into());
     }
     let campaign = id.to_string();
     match st
