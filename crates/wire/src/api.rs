@@ -12,6 +12,8 @@ pub const INFORMATION_PATH: &str = "/api/v2/information.php";
 /// `POST agentbox.php?api=change_status|hang|type|hang_type_ready…` (the
 /// vendor's "Agentes V2": one agent, named by `agent_id`).
 pub const AGENTBOX_PATH: &str = "/api/v2/agentbox.php";
+/// `PUT configuration.php?api=free_law2300` (the only configuration api Marcador has).
+pub const CONFIGURATION_PATH: &str = "/api/v2/configuration.php";
 
 /// Paths whose requests are not counted against the daily quota (the agent
 /// API: "el uso de este token no afecta el consumo asignado"); they still
@@ -118,6 +120,8 @@ pub mod report {
     pub const CDR_4: &str = "cdr_4";
     pub const CDR_5: &str = "cdr_5";
     pub const CDR_6: &str = "cdr_6";
+    /// Customers released from Ley 2300's protection.
+    pub const CDR_11: &str = "cdr_11";
     pub const ACT_1: &str = "act_1";
     pub const ACT_2: &str = "act_2";
     pub const ACT_3: &str = "act_3";
@@ -156,6 +160,9 @@ pub mod report {
     pub const AUDIT_LOG: &str = "audit_log";
     pub const SERVICES: &str = "services";
     pub const LAW2300_INFO: &str = "law2300_info";
+    // configuration.php
+    /// Release a customer from Ley 2300's protection (PUT).
+    pub const FREE_LAW2300: &str = "free_law2300";
 }
 
 /// Query parameter names.

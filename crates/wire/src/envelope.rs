@@ -131,6 +131,15 @@ impl WriteAnswer {
         }
     }
 
+    /// 201 without rows (free_law2300).
+    pub fn created(msg: String) -> Self {
+        WriteAnswer {
+            code: Code(201),
+            error: None,
+            msg,
+        }
+    }
+
     pub fn accepted(msg: String) -> Self {
         WriteAnswer {
             code: Code(202),

@@ -54,6 +54,15 @@ pub fn json(body: &[u8]) -> Result<Value, WireError> {
     Ok(value)
 }
 
+/// The body as a JSON object read into `T` (the request types of the wire crate).
+pub fn object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    let value = json(body)?;
+    if !value.is_object() {
+        return Err(WireError::bad_body("expected a JSON object"));
+    }
+    serde_json::from_value(value).map_err(|e| WireError::bad_body(&e.to_string()))
+}
+
 fn has_nul(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains('\0'),

@@ -8,6 +8,7 @@
 mod agentbox;
 mod answer;
 mod campaign;
+mod configuration;
 mod errors;
 mod gate;
 mod information;
@@ -26,8 +27,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use marcador_wire::WireError;
 use marcador_wire::api::{
-    AGENTBOX_PATH, CAMPAIGN_PATH, INFORMATION_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH,
-    TOKEN_HEADER,
+    AGENTBOX_PATH, CAMPAIGN_PATH, CONFIGURATION_PATH, INFORMATION_PATH, REAL_TIME_PATH,
+    REPORTS_MANAGER_PATH, TOKEN_HEADER,
 };
 use marcador_wire::limits::MAX_BODY_BYTES;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -100,6 +101,12 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .put(agentbox::put)
                 .delete(agentbox::delete)
                 .fallback(not_allowed("POST, PUT OR DELETE")),
+        )
+        .route(
+            CONFIGURATION_PATH,
+            axum::routing::put(configuration::put)
+                .fallback(not_allowed("PUT"))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route(
             REPORTS_MANAGER_PATH,

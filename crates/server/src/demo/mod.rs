@@ -2,8 +2,8 @@
 //! skills, agents, activity codes, three campaigns over thousands of Colombian
 //! customer records, and days of traffic up to `now` — predictive attempts in
 //! realistic proportions walking tel1 → tel3, codified answers, inbound calls
-//! through three IVRs (digits, bot labels and PULSE), and a few internal calls,
-//! transfers and conferences. Every fact goes through the store's fact path,
+//! through three IVRs (digits, bot labels and PULSE), a few internal calls,
+//! transfers and conferences, and customers released from Ley 2300's protection. Every fact goes through the store's fact path,
 //! so the counters the reports read are the ones the engine will keep; the
 //! world it draws from (callers, menu walks, internal calls, raw statuses) is
 //! the live engine's own, `engine::world`.
@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use jiff::{Timestamp, tz::TimeZone};
 use marcador_wire::api::{param, report};
 use marcador_wire::information::audit_action;
+use marcador_wire::law2300::ReleaseItem;
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction, conn_id};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -26,9 +27,13 @@ use crate::engine::world;
 use crate::engine::{EngineConfig, InboundSim};
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
-    AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact, NewCampaign,
-    NewRecord, Result, Store, StoreError, SurveyFact, TransferFact, TransferKind, TypedCall,
+    AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact,
+    Law2300Release, NewCampaign, NewRecord, Result, Store, StoreError, SurveyFact, TransferFact,
+    TransferKind, TypedCall,
 };
+
+/// The demo company's NIT (Colombia's tax id), as its Ley 2300 releases carry it.
+const DEMO_NIT: &str = "900123456";
 
 /// How much to generate.
 #[derive(Debug, Clone, Copy)]
@@ -679,6 +684,22 @@ fn attempts_in_minute(
         }));
         g.info.attempts += 1;
         if result == CallResult::Answer {
+            // Now and then the customer asks to be released from Ley 2300's protection.
+            if let (Some(t), Some(item), Some(at)) =
+                (taker, world::law2300_release(&mut g.rng), typed_at)
+            {
+                g.facts.push(Fact::Law2300Release(Law2300Release {
+                    operation_id: g.operation_id,
+                    released_at: at.min(end),
+                    nit: DEMO_NIT.to_owned(),
+                    item,
+                    value: match item {
+                        ReleaseItem::TelNumber => tels[phone].clone(),
+                        ReleaseItem::IdCustomer => customer_id.clone(),
+                    },
+                    agent_code: g.staff.code(t).to_owned(),
+                }));
+            }
             // Most answered calls are codified by the agent when its after-call work ends.
             if let (Some(agent), Some(typed_at)) = (agent, typed_at)
                 && g.rng.random_bool(0.85)

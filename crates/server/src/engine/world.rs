@@ -2,11 +2,12 @@
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
 //! press in an IVR menu and answer in a survey, which internal calls,
 //! transfers and conferences the agents make, when an agent holds or mutes a
-//! call or hands it to a colleague, and how a carrier ends a call with each
-//! result. The live engine draws from it tick by tick; the demo's history
+//! call or hands it to a colleague, when a customer asks to be released from
+//! Ley 2300's protection, and how a carrier ends a call with each result. The live engine draws from it tick by tick; the demo's history
 //! draws from it minute by minute. Every draw takes the caller's seeded
 //! generator, so the same seed gives the same world.
 
+use marcador_wire::law2300::ReleaseItem;
 use marcador_wire::rows::PULSE;
 use marcador_wire::{CallResult, TypeInteraction};
 use rand::RngExt;
@@ -187,6 +188,19 @@ pub fn survey(rng: &mut StdRng, questions: usize) -> Option<Survey> {
 pub fn transfer_after(rng: &mut StdRng) -> Option<i64> {
     rng.random_bool(1.0 / 12.0)
         .then(|| rng.random_range(20_000..120_000))
+}
+
+/// Whether a customer an agent just talked with asks to be released from Ley
+/// 2300's protection (one in 100 answered outbound calls), and how: its
+/// number or, one time in three, every number it has.
+pub fn law2300_release(rng: &mut StdRng) -> Option<ReleaseItem> {
+    rng.random_bool(0.01).then(|| {
+        if rng.random_bool(1.0 / 3.0) {
+            ReleaseItem::IdCustomer
+        } else {
+            ReleaseItem::TelNumber
+        }
+    })
 }
 
 /// How long an inbound caller talks with an agent, in milliseconds.

@@ -3,6 +3,7 @@
 //! (plain data: `api/information.rs` makes the rows).
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use jiff::tz::TimeZone;
 use marcador_wire::{CallResult, CampaignType};
@@ -550,24 +551,30 @@ impl Store {
     }
 
     /// The last time a number was reached by a person since `since` (Unix s):
-    /// its latest answered attempt, in any campaign of the operation.
+    /// its latest answered attempt, in any campaign of the operation, unless
+    /// the number or that record's customer was released from Ley 2300.
     pub async fn last_contact(
         &self,
         operation_id: i64,
         telephone: &str,
         since: i64,
     ) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT MAX(a.started_at) FROM record_phones p JOIN records r ON r.id = p.record_id \
-             JOIN campaigns c ON c.id = r.campaign_id \
-             JOIN dial_attempts a ON a.record_id = r.id AND a.telephone = p.telephone \
-             WHERE p.telephone = $2 AND c.operation_id = $1 AND a.result = $3 AND a.started_at >= $4",
-        )
-        .bind(operation_id)
-        .bind(telephone)
-        .bind(CallResult::Answer.as_str())
-        .bind(since)
-        .fetch_one(&self.reader)
-        .await?)
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT MAX(a.started_at) FROM record_phones p JOIN records r ON r.id = p.record_id \
+                 JOIN campaigns c ON c.id = r.campaign_id \
+                 JOIN dial_attempts a ON a.record_id = r.id AND a.telephone = p.telephone \
+                 WHERE p.telephone = $2 AND c.operation_id = $1 AND a.result = $3 AND a.started_at >= $4 \
+                 AND NOT {}",
+                super::law2300::released_sql("$1", "p.telephone", "r.customer_id")
+            )
+        });
+        Ok(sqlx::query_scalar(SQL.as_str())
+            .bind(operation_id)
+            .bind(telephone)
+            .bind(CallResult::Answer.as_str())
+            .bind(since)
+            .fetch_one(&self.reader)
+            .await?)
     }
 }

@@ -104,6 +104,8 @@ pub enum Fact {
     Survey(super::surveys::SurveyFact),
     /// A leg of a call an agent handed to another, when it ended.
     Transfer(super::transfers::TransferFact),
+    /// A customer released from Ley 2300's protection.
+    Law2300Release(super::law2300::Law2300Release),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
     SkillQueue {
         operation_id: i64,
@@ -310,6 +312,15 @@ macro_rules! tel_columns {
 }
 pub(super) use tel_columns;
 
+/// The number a record `r` dials next (`r.next_phone`'s column).
+macro_rules! next_phone {
+    () => {
+        "CASE r.next_phone WHEN 1 THEN r.tel1 WHEN 2 THEN r.tel2 WHEN 3 THEN r.tel3 WHEN 4 THEN r.tel4 \
+         WHEN 5 THEN r.tel5 WHEN 6 THEN r.tel6 WHEN 7 THEN r.tel7 WHEN 8 THEN r.tel8 WHEN 9 THEN r.tel9 \
+         ELSE r.tel10 END"
+    };
+}
+
 /// `tel1`…`tel10` of a row that selected [`tel_columns!`].
 pub(super) fn tels_of(row: &AnyRow) -> Result<Vec<String>> {
     (1..=10)
@@ -392,6 +403,7 @@ impl Store {
                 Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
                 Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
                 Fact::Transfer(t) => super::transfers::apply_transfer(&mut tx, t).await?,
+                Fact::Law2300Release(r) => super::law2300::apply_release(&mut tx, r).await?,
                 Fact::SkillQueue {
                     operation_id,
                     skill_id,
@@ -594,16 +606,22 @@ impl Store {
             " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
              AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
              AND NOT EXISTS (SELECT 1 FROM dnc d JOIN campaigns c ON c.id = r.campaign_id \
-               WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = \
-               CASE r.next_phone WHEN 1 THEN r.tel1 WHEN 2 THEN r.tel2 WHEN 3 THEN r.tel3 WHEN 4 THEN r.tel4 \
-               WHEN 5 THEN r.tel5 WHEN 6 THEN r.tel6 WHEN 7 THEN r.tel7 WHEN 8 THEN r.tel8 WHEN 9 THEN r.tel9 \
-               ELSE r.tel10 END)"
+               WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = ",
+            next_phone!(),
+            ")"
         ));
         if rules.one_contact_per_day.is_some() {
-            sql.push_str(
-                " AND NOT EXISTS (SELECT 1 FROM contacts k JOIN campaigns c ON c.id = r.campaign_id \
-                 WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = $4)",
+            // Reached today, unless released from Ley 2300's protection.
+            let released = super::law2300::released_sql(
+                "(SELECT c.operation_id FROM campaigns c WHERE c.id = r.campaign_id)",
+                next_phone!(),
+                "r.customer_id",
             );
+            sql.push_str(&format!(
+                " AND (NOT EXISTS (SELECT 1 FROM contacts k JOIN campaigns c ON c.id = r.campaign_id \
+                 WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = $4) \
+                 OR {released})"
+            ));
         } else {
             sql.push_str(" AND $4 = $4");
         }

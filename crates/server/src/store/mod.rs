@@ -59,6 +59,7 @@ mod edits;
 mod facts;
 mod filter;
 mod ivr;
+mod law2300;
 mod records;
 mod reports;
 mod skill_reports;
@@ -102,6 +103,7 @@ pub use facts::{
 };
 pub use filter::{FilterCondition, FilterOp, RecordFilter};
 pub use ivr::{IvrCall, IvrStep, QUARTER};
+pub use law2300::{Law2300Release, ReleaseDetail};
 pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
@@ -652,6 +654,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "transfers",
         include_str!("../../migrations/sqlite/0015_transfers.sql"),
         include_str!("../../migrations/postgres/0015_transfers.sql"),
+    ),
+    (
+        16,
+        "law2300 releases",
+        include_str!("../../migrations/sqlite/0016_law2300_releases.sql"),
+        include_str!("../../migrations/postgres/0016_law2300_releases.sql"),
     ),
 ];
 

@@ -442,6 +442,82 @@ async fn a_customer_reached_today_is_not_dialed_again_that_day() {
     );
 }
 
+both!(a_customer_released_from_ley_2300_may_be_dialed_again_that_day);
+/// free_law2300 lifts the one-contact-a-day rule: by the customer's id for
+/// every number it has, by a number for that number only.
+async fn a_customer_released_from_ley_2300_may_be_dialed_again_that_day() {
+    use marcador_server::store::{ClaimRules, Law2300Release};
+    use marcador_wire::law2300::ReleaseItem;
+    let (_db, store) = test_store().await;
+    let (op, first) = setup(&store, 1, 2).await;
+    let second = campaign(&store, op, "Otra", CampaignType::Predictive, None).await;
+    store
+        .insert_records(
+            second,
+            &[
+                record("100000", "N", "A", &["573009"], &[]),
+                record("100001", "N", "B", &["573010"], &[]),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+    // Both customers are reached today in the first campaign.
+    for c in store.claim_records(first, 2, at(0)).await.unwrap() {
+        store
+            .record_facts(&[attempt(
+                first,
+                c.record_id,
+                1,
+                &c.telephone,
+                0,
+                marcador_wire::CallResult::Answer,
+                "1.1.1.1",
+            )])
+            .await
+            .unwrap();
+    }
+    let rules = ClaimRules {
+        one_contact_per_day: Some("2026-11-22".into()),
+        agent: None,
+        leased: false,
+    };
+    let picked = || async {
+        store
+            .claim_records_with(second, 2, at(60), &rules)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.customer_id)
+            .collect::<Vec<_>>()
+    };
+    assert!(picked().await.is_empty());
+    let release = |item, value: &str| Law2300Release {
+        operation_id: op,
+        released_at: at(30),
+        nit: "900123456".into(),
+        item,
+        value: value.into(),
+        agent_code: String::new(),
+    };
+    // A number the customer does not dial next frees nothing.
+    store
+        .free_law2300(release(ReleaseItem::TelNumber, "573999"))
+        .await
+        .unwrap();
+    assert!(picked().await.is_empty());
+    store
+        .free_law2300(release(ReleaseItem::IdCustomer, "100000"))
+        .await
+        .unwrap();
+    assert_eq!(picked().await, ["100000"]);
+    store
+        .free_law2300(release(ReleaseItem::TelNumber, "573010"))
+        .await
+        .unwrap();
+    assert_eq!(picked().await, ["100001"]);
+}
+
 both!(the_engines_agents_leave_every_state_as_a_fact);
 /// Two hours of predictive and inbound traffic: each simulated agent's
 /// states follow one another from its log-in without gap or overlap up to the

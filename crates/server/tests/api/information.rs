@@ -126,6 +126,102 @@ async fn law2300_info_says_when_a_number_was_reached_today() {
     );
 }
 
+both!(free_law2300_releases_a_number_and_cdr_11_lists_it);
+/// The vendor's example body releases 1001's number: law2300_info no longer
+/// calls it protected, and cdr_11 lists the release with its agent's name.
+/// A bad body is refused and writes nothing.
+async fn free_law2300_releases_a_number_and_cdr_11_lists_it() {
+    let app = spawn_app().await;
+    let t = &app.a.token;
+    let skill = app
+        .store
+        .skill_id(app.a.id, "Cobranza")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .put_agent(app.a.id, "10060", "Marta Ruiz", &[skill], None)
+        .await
+        .unwrap();
+    let free = "/api/v2/configuration.php?api=free_law2300";
+    let cdr_11 =
+        "/api/v2/reports_manager.php?api=cdr_11&date_ini=20261122000000&date_end=20261122235959";
+    for (body, msg) in [
+        (
+            r#"{"nit": "900663379", "item": "telephone", "value": "31133a"}"#,
+            r#"VALUE "31133a" IS NOT VALID: EXPECTED 3 TO 20 DIGITS, AN OPTIONAL LEADING +"#,
+        ),
+        (
+            r#"{"nit": "900663379", "item": "email", "value": "a@b.co"}"#,
+            r#"ITEM "email" IS NOT VALID: EXPECTED TELEPHONE OR ID_CUSTOMER"#,
+        ),
+        (
+            r#"{"item": "telephone", "value": "3113367284"}"#,
+            "SOME PARAMETERS ARE REQUIRED",
+        ),
+        (
+            "[]",
+            "THE BODY IS NOT THE JSON THIS API TAKES: EXPECTED A JSON OBJECT",
+        ),
+    ] {
+        let (s, v) = app.put(t, free, body).await;
+        assert_eq!(
+            (s, v),
+            (StatusCode::BAD_REQUEST, error(400, "BAD REQUEST", msg)),
+            "{body}"
+        );
+    }
+    let (s, v) = app.get(t, cdr_11).await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+    let (s, v) = app
+        .get(t, "/api/v2/configuration.php?api=free_law2300")
+        .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{v}");
+
+    let law = "/api/v2/information.php?api=law2300_info&nit=900663379&phone=573004445566";
+    assert_eq!(app.get(t, law).await.0, StatusCode::OK);
+    let (s, v) = app
+        .put(
+            t,
+            free,
+            r#"{"nit": "900663379", "item": "telephone", "value": "573004445566", "agent_id": "10060"}"#,
+        )
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::CREATED,
+            json!({"code": 201, "error": null, "msg": "Removed successfully"})
+        )
+    );
+    assert_eq!(app.get(t, law).await.0, StatusCode::NOT_FOUND);
+    // A customer by id, by nobody in particular.
+    let (s, _) = app
+        .put(
+            t,
+            free,
+            r#"{"nit": 900663379, "item": "id_customer", "value": 1002}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = app.get(t, cdr_11).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"],
+        json!([
+            {"protected_nit": "900663379", "agent_id": "10060", "name_agent": "Marta Ruiz",
+             "operation": "acme", "date": "2026-11-22 10:00:00", "item": "tel_number",
+             "value": "573004445566"},
+            {"protected_nit": "900663379", "agent_id": "", "name_agent": "",
+             "operation": "acme", "date": "2026-11-22 10:00:00", "item": "id_customer",
+             "value": "1002"}
+        ])
+    );
+    // Another operation sees none of it.
+    let (s, _) = app.get(&app.b.token, cdr_11).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 both!(info_server_shows_the_machine_and_the_agents);
 async fn info_server_shows_the_machine_and_the_agents() {
     let app = spawn_app().await;

@@ -18,25 +18,15 @@ use marcador_wire::rows::record_fields::OPT_NAMES;
 use marcador_wire::rows::yes_no;
 use marcador_wire::upload::{TELEPHONE_EXPECTED, text, valid_telephone};
 use marcador_wire::{CallResult, CampaignType, WireDate, WireError, WriteAnswer};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::answer::{Answer, accepted, campaign_of, check_type, json, required};
-use crate::api::input::{Params, json as json_body};
+use crate::api::input::{Params, object};
 use crate::api::{ApiError, AppState};
 use crate::store::{
     Caller, CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, FilterCondition,
     FilterOp, RecallPlan, RecallRejection, RecordFilter,
 };
-
-/// A JSON object body as `T`.
-fn body_of<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
-    let value = json_body(body)?;
-    if !value.is_object() {
-        return Err(WireError::bad_body("expected a JSON object"));
-    }
-    serde_json::from_value(value).map_err(|e| WireError::bad_body(&e.to_string()))
-}
 
 /// A string (or number) field, trimmed; `None` when absent or empty.
 fn field(v: &Option<Value>, name: &str) -> Result<Option<String>, WireError> {
@@ -68,7 +58,7 @@ pub(super) async fn recall(st: &AppState, caller: &Caller, p: &Params, body: &[u
     if p.get(param::TYPE_CAMPAIGN).is_some_and(|t| !t.is_empty()) {
         check_type(p, id, kind)?;
     }
-    let req: RecallRequest = body_of(body)?;
+    let req: RecallRequest = object(body)?;
     let customer = field(&req.customer_id, "customer_id")?;
     let date = field(&req.recall_date, "recall_date")?;
     let (Some(customer), Some(date)) = (customer, date) else {
@@ -126,7 +116,7 @@ pub(super) async fn edit_campaign(
 ) -> Answer {
     let raw = required(p, param::CAMPAIGN_ID)?.trim().to_owned();
     let id: i64 = raw.parse().map_err(|_| WireError::unknown_campaign(&raw))?;
-    let edit = campaign_edit(st, caller, &body_of(body)?).await?;
+    let edit = campaign_edit(st, caller, &object(body)?).await?;
     let view = match st
         .store
         .edit_campaign(caller.operation_id, id, &edit)
@@ -290,7 +280,7 @@ pub(super) async fn campaign_filter(
 ) -> Answer {
     let (id, kind) = campaign_of(st, caller, p).await?;
     check_type(p, id, kind)?;
-    let req: CampaignFilterRequest = body_of(body)?;
+    let req: CampaignFilterRequest = object(body)?;
     let active = yes_or_no(&req.filter_active, "filter_active")?
         .ok_or_else(WireError::parameters_required)?;
     let filter = if active {
@@ -435,7 +425,7 @@ pub(super) async fn delete_campaign(
     let from_body: Option<DeleteCampaignsRequest> = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(body_of(body)?)
+        Some(object(body)?)
     };
     for v in from_body.and_then(|b| b.campaign_ids).unwrap_or_default() {
         let raw = text(&v).ok_or_else(|| WireError::bad_body("campaign_ids must be strings"))?;

@@ -141,12 +141,7 @@ pub async fn delete(
 }
 
 fn codify_input(body: &[u8]) -> Result<CodifyInput, WireError> {
-    let value = super::input::json(body)?;
-    if !value.is_object() {
-        return Err(WireError::bad_body("expected a JSON object"));
-    }
-    let req: CodifyRequest =
-        serde_json::from_value(value).map_err(|e| WireError::bad_body(&e.to_string()))?;
+    let req: CodifyRequest = super::input::object(body)?;
     let non_empty = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     Ok(CodifyInput {
         customer_id: non_empty(req.customer_id).ok_or_else(WireError::parameters_required)?,
@@ -172,12 +167,7 @@ pub async fn create_campaign(
     body: &[u8],
 ) -> Answer {
     let kind = type_campaign(p)?;
-    let value = json_body(body)?;
-    if !value.is_object() {
-        return Err(WireError::bad_body("expected a JSON object").into());
-    }
-    let req: CreateCampaignRequest =
-        serde_json::from_value(value).map_err(|e| WireError::bad_body(&e.to_string()))?;
+    let req: CreateCampaignRequest = super::input::object(body)?;
     let name = req.campaign_name.trim();
     if name.is_empty() || req.skill_id.trim().is_empty() {
         return Err(WireError::parameters_required().into());

@@ -1,7 +1,8 @@
 //! `reports_manager.php`'s call reports: `cdr_1` (every call), `cdr_2` (calls
 //! per agent), `cdr_4` (calls by duration band), `cdr_5`/`cdr_6` (outbound
-//! calls that reached nobody, one by one and by result) and the activity-code
-//! reports `act_1`…`act_5`. Each call's row is made here, once, from the
+//! calls that reached nobody, one by one and by result), `cdr_11` (customers
+//! released from Ley 2300's protection) and the activity-code reports
+//! `act_1`…`act_5`. Each call's row is made here, once, from the
 //! store's plain [`CallDetail`].
 
 use jiff::tz::TimeZone;
@@ -13,6 +14,7 @@ use marcador_wire::calls::{
 use marcador_wire::date::format_response_date;
 use marcador_wire::envelope::ObjectEnvelope;
 use marcador_wire::format::{duration_hms, optional_id, percent};
+use marcador_wire::law2300::Cdr11Row;
 use marcador_wire::{CallResult, TypeInteraction, WireError};
 use serde::Serialize;
 
@@ -20,7 +22,7 @@ use super::super::answer::{Answer, found, json, range, required};
 use super::super::input::Params;
 use super::super::{AppState, stream};
 
-use crate::store::{CallDetail, Caller, CodeCount, CodesBy, DetailRead, TypedCodes};
+use crate::store::{CallDetail, Caller, CodeCount, CodesBy, DetailRead, ReleaseDetail, TypedCodes};
 
 /// One of the call reports; `None` for another api.
 pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -> Option<Answer> {
@@ -30,6 +32,7 @@ pub(super) async fn get(st: &AppState, caller: &Caller, api: &str, p: &Params) -
         report::CDR_4 => cdr_4(st, caller, p).await,
         report::CDR_5 => cdr_5(st, caller, p).await,
         report::CDR_6 => cdr_6(st, caller, p).await,
+        report::CDR_11 => cdr_11(st, caller, p).await,
         report::ACT_1 => codes(st, caller, p, CodesBy::Agent).await,
         report::ACT_2 => codes(st, caller, p, CodesBy::Skill).await,
         report::ACT_3 => act_3(st, caller, p).await,
@@ -75,6 +78,26 @@ async fn cdr_5(st: &AppState, caller: &Caller, p: &Params) -> Answer {
         .unconnected_calls(caller.operation_id, from, to)
         .await?;
     send(st, caller, read, cdr_5_row).await
+}
+
+/// cdr_11: each release from Ley 2300's protection, oldest first.
+async fn cdr_11(st: &AppState, caller: &Caller, p: &Params) -> Answer {
+    let (from, to) = range(p, caller)?;
+    let read = st
+        .store
+        .law2300_releases(caller.operation_id, from, to)
+        .await?;
+    let tz = caller.tz.clone();
+    stream::detail(&st.limits, read, move |r: ReleaseDetail| Cdr11Row {
+        protected_nit: r.nit,
+        agent_id: r.agent_code,
+        name_agent: r.agent_name,
+        operation: r.operation,
+        date: format_response_date(r.released_at, &tz),
+        item: r.item,
+        value: r.value,
+    })
+    .await
 }
 
 async fn act_3(st: &AppState, caller: &Caller, p: &Params) -> Answer {
