@@ -197,6 +197,24 @@ pub fn local_day(at: Timestamp, tz: &TimeZone) -> String {
     at.to_zoned(tz.clone()).date().to_string()
 }
 
+/// How an agent's phone is reached, as telephony measures it (real_time
+/// latency). Each report carries everything known so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PhoneNetwork {
+    /// From the INVITE to the phone's first answer to it (a 100 Trying, or
+    /// more): one network round trip, as Asterisk's `qualify` measures with OPTIONS.
+    pub latency_ms: Option<u32>,
+    /// The phone's address: where its RTP comes from (or its SDP names).
+    pub ip: String,
+    /// The phone's User-Agent (or Server) header.
+    pub user_agent: String,
+    /// What the phone sends, as Marcador receives it (RFC 3550): the
+    /// interarrival jitter in µs and the share of packets lost in basis points
+    /// (1/100 of a percent). `None` until its RTP has been heard.
+    pub tx_jitter_us: Option<u32>,
+    pub tx_loss_bp: Option<u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use marcador_server::engine::telephony::{
-    AgentRef, Answerer, CallRef, Command, Ending, Originate, Party, TelEvent,
+    AgentRef, Answerer, CallRef, Command, Ending, Originate, Party, PhoneNetwork, TelEvent,
 };
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
-use rsipstack::sip::{Auth, Uri};
+use rsipstack::sip::{Auth, Header, Response, Uri};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -274,12 +274,33 @@ impl Worker {
             hangup: hangup.clone(),
             media,
             amd,
+            quality_every: self.settings.quality_every,
         };
         let ended = ended.clone();
         tokio::spawn(async move {
             task.run(slot, opt).await;
             let _ = ended.send((who, serial));
         });
+    }
+}
+
+/// The INVITE's first response (100 Trying, ringing or an answer) came now:
+/// one round trip to the phone, if none was noted yet.
+fn first_response(phone: &mut PhoneNetwork, sent: Instant) {
+    if phone.latency_ms.is_none() {
+        phone.latency_ms = Some(u32::try_from(sent.elapsed().as_millis()).unwrap_or(u32::MAX));
+    }
+}
+
+/// The phone's name for itself: its User-Agent header, or Server.
+fn phone_said(phone: &mut PhoneNetwork, resp: &Response) {
+    let said = resp.headers.iter().find_map(|h| match h {
+        Header::UserAgent(v) => Some(v.value().to_owned()),
+        Header::Server(v) => Some(v.value().to_owned()),
+        _ => None,
+    });
+    if let Some(said) = said {
+        phone.user_agent = said.chars().take(200).collect();
     }
 }
 
@@ -292,6 +313,8 @@ struct LegTask {
     media: Arc<Media>,
     /// Answering-machine detection before the answer is reported.
     amd: Option<AmdSettings>,
+    /// How often an agent's phone's RTP quality is reported.
+    quality_every: Duration,
 }
 
 /// Answering-machine detection under way: the far end's audio, the detector, its deadline.
@@ -325,8 +348,17 @@ impl LegTask {
         // Whether anything (even 100 Trying) ever answered the INVITE.
         let mut heard = false;
         let mut listening: Option<Listening> = None;
+        // An agent's phone: how it is reached, told when its leg is up and then every so often.
+        let sent = Instant::now();
+        let mut phone = PhoneNetwork::default();
+        let every = self.quality_every.max(Duration::from_millis(100));
+        let mut measure = tokio::time::interval_at(sent + every, every);
+        let is_agent = matches!(self.who, Who::Agent(_));
         loop {
             tokio::select! {
+                _ = measure.tick(), if answered && is_agent && !hung => {
+                    self.phone_network(&mut phone);
+                }
                 // Detection listening: a frame of the customer's audio, or the
                 // analysis time is up (None).
                 heard_audio = async {
@@ -374,10 +406,15 @@ impl LegTask {
                                 break;
                             }
                             if let Ok(Ok((_, Some(resp)))) = &r {
+                                first_response(&mut phone, sent);
+                                phone_said(&mut phone, resp);
                                 self.media_answered(&resp.body);
                             }
                             if !answered {
                                 listening = self.answered();
+                                if is_agent {
+                                    self.phone_network(&mut phone);
+                                }
                             }
                             answered = true;
                         }
@@ -391,8 +428,12 @@ impl LegTask {
                 }
                 state = states.recv() => match state {
                     None => break,
-                    Some(DialogState::Trying(..)) => heard = true,
+                    Some(DialogState::Trying(..)) => {
+                        first_response(&mut phone, sent);
+                        heard = true;
+                    }
                     Some(DialogState::Early(..)) if !ringing && !hung => {
+                        first_response(&mut phone, sent);
                         heard = true;
                         ringing = true;
                         if let Who::Customer(call) = self.who {
@@ -400,9 +441,14 @@ impl LegTask {
                         }
                     }
                     Some(DialogState::Confirmed(_, resp)) => {
+                        first_response(&mut phone, sent);
+                        phone_said(&mut phone, &resp);
                         self.media_answered(&resp.body);
                         if !answered && !hung {
                             listening = self.answered();
+                            if is_agent {
+                                self.phone_network(&mut phone);
+                            }
                         }
                         answered = true;
                     }
@@ -417,6 +463,24 @@ impl LegTask {
                 },
             }
         }
+    }
+
+    /// Tells the engine how the agent's phone is reached: what is known of
+    /// its answer, and how its RTP arrives.
+    fn phone_network(&self, phone: &mut PhoneNetwork) {
+        let Who::Agent(agent) = self.who else {
+            return;
+        };
+        let heard = self.media.heard();
+        if let Some(from) = heard.from {
+            phone.ip = from.ip().to_string();
+        }
+        phone.tx_jitter_us = heard.jitter_us;
+        phone.tx_loss_bp = heard.loss_bp;
+        self.reporter.report(TelEvent::AgentNetwork {
+            agent,
+            network: phone.clone(),
+        });
     }
 
     fn media_answered(&self, sdp: &[u8]) {

@@ -14,7 +14,10 @@
 //! trunk) and keeps the line up until `CloseAgentLeg` or the phone hangs up
 //! (`AgentLegDown`). `Bridge` connects a customer's media to an agent's
 //! (`media.rs`: both legs' SDP name sockets of Marcador, which relays the
-//! RTP between them).
+//! RTP between them). How each phone is reached is reported too
+//! (`AgentNetwork`): the INVITE's round trip and the phone's User-Agent when
+//! its leg comes up, then every `quality_every` the jitter and loss of its RTP
+//! (`quality.rs`, RFC 3550).
 //!
 //! Answering-machine detection (`amd.rs`), for calls the engine originates
 //! with `amd`: the answer is reported once the first seconds of the
@@ -27,6 +30,7 @@ mod call;
 mod causes;
 pub mod dtmf;
 pub mod media;
+pub mod quality;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -72,6 +76,8 @@ pub struct SipSettings {
     pub rtp_ports: Option<(u16, u16)>,
     /// Answering-machine detection's thresholds (for calls originated with `amd`).
     pub amd: amd::AmdSettings,
+    /// How often an agent's phone's RTP quality is reported while its leg is up.
+    pub quality_every: Duration,
 }
 
 impl SipSettings {
@@ -87,6 +93,7 @@ impl SipSettings {
             no_response: Duration::from_secs(8),
             rtp_ports: None,
             amd: amd::AmdSettings::default(),
+            quality_every: Duration::from_secs(10),
         }
     }
 }

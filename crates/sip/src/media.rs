@@ -12,7 +12,9 @@
 //! silence), but they can be tapped: answering-machine detection listens to
 //! a customer's first seconds that way. Marcador can also speak to a leg
 //! itself (`play`: the agent's DTMF keys), holding back the bridged leg's
-//! audio meanwhile; and hold and mute stop the relay one way or both.
+//! audio meanwhile; and hold and mute stop the relay one way or both. Every
+//! packet received is counted into the leg's reception (`quality.rs`: jitter
+//! and loss), which `heard` reports.
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
@@ -26,11 +28,13 @@ use audio_codec_algorithms::{
 };
 use rtp_types::{RtpPacket, RtpPacketMut};
 use sdp_types::{Attribute, Connection, Media as SdpMedia, Origin, Session, Time};
+use std::time::Instant;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::dtmf::FRAME;
+use crate::quality::Reception;
 
 /// The G.711 codecs Marcador speaks, by their static RTP payload type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +141,8 @@ pub struct Media {
     state: Mutex<State>,
     stop: CancellationToken,
     stats: Arc<MediaStats>,
+    /// Arrival times are counted from here.
+    opened: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -161,6 +167,17 @@ struct State {
     /// A task is playing; frames asked meanwhile wait here for it.
     player: bool,
     to_play: Vec<[i16; FRAME]>,
+    /// How the far end's RTP arrives (jitter, loss).
+    reception: Reception,
+}
+
+/// What a leg's far end sends, as received: where from, its jitter (µs) and
+/// loss (basis points), once heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Heard {
+    pub from: Option<SocketAddr>,
+    pub jitter_us: Option<u32>,
+    pub loss_bp: Option<u32>,
 }
 
 impl Media {
@@ -179,6 +196,7 @@ impl Media {
             state: Mutex::default(),
             stop,
             stats,
+            opened: Instant::now(),
         });
         tokio::spawn(relay(
             Arc::downgrade(&media),
@@ -290,6 +308,16 @@ impl Media {
         self.state().tap = None;
     }
 
+    /// What the far end sends, as received so far.
+    pub fn heard(&self) -> Heard {
+        let s = self.state();
+        Heard {
+            from: s.remote,
+            jitter_us: s.reception.jitter_us(),
+            loss_bp: s.reception.loss_bp(),
+        }
+    }
+
     /// Ends the relay task.
     pub fn close(&self) {
         self.unbridge();
@@ -304,13 +332,17 @@ impl Media {
                 s.latched = true;
                 s.remote = Some(from);
             }
-            if let Some(tap) = &s.tap
-                && let Ok(p) = RtpPacket::parse(packet)
-                && let Some(codec) = Codec::from_payload_type(p.payload_type())
-            {
-                let frame = p.payload().iter().map(|b| codec.decode(*b)).collect();
-                // A listener that falls behind loses frames, never the relay.
-                let _ = tap.try_send(frame);
+            if let Ok(p) = RtpPacket::parse(packet) {
+                let arrival = i64::try_from(self.opened.elapsed().as_micros()).unwrap_or(i64::MAX);
+                s.reception
+                    .packet(p.ssrc(), p.sequence_number(), p.timestamp(), arrival);
+                if let Some(tap) = &s.tap
+                    && let Some(codec) = Codec::from_payload_type(p.payload_type())
+                {
+                    let frame = p.payload().iter().map(|b| codec.decode(*b)).collect();
+                    // A listener that falls behind loses frames, never the relay.
+                    let _ = tap.try_send(frame);
+                }
             }
             let silent = s.held || s.muted;
             (s.peer.upgrade().filter(|_| !silent), s.codec)

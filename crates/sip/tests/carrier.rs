@@ -55,12 +55,12 @@ async fn call_with(
         let mut got = Vec::new();
         tel.drain(&mut got);
         for (_, ev) in got {
-            events.push(ev);
             let hang = matches!(
-                (engine, ev),
+                (engine, &ev),
                 (Engine::HangsUpWhenRinging, TelEvent::Ringing { .. })
                     | (Engine::HangsUpWhenAnswered, TelEvent::Answered { .. })
             );
+            events.push(ev);
             if hang && !hung {
                 hung = true;
                 tel.command(0, Command::HangUp { call: 1 });

@@ -56,7 +56,7 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
         "customer_media",
         &["-trace_logs", "-set", "media", &media_port],
     );
-    let mut tel = telephony_to(&carrier, |_| {}).await;
+    let mut tel = telephony_to(&carrier, |s| s.quality_every = Duration::from_millis(300)).await;
     tel.command(
         0,
         Command::OpenAgentLeg {
@@ -66,6 +66,16 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
     );
     let up = wait_for(&mut tel, |e| matches!(e, TelEvent::AgentLegUp { .. })).await;
     assert_eq!(up, TelEvent::AgentLegUp { agent: 5 });
+    // How the phone is reached: the INVITE's round trip and its User-Agent at once.
+    let TelEvent::AgentNetwork { agent: 5, network } =
+        wait_for(&mut tel, |e| matches!(e, TelEvent::AgentNetwork { .. })).await
+    else {
+        unreachable!("picked");
+    };
+    let rtt = network.latency_ms.expect("a round trip");
+    assert!(rtt < 1_000, "{rtt} ms on the loopback");
+    assert_eq!(network.user_agent, "sipp agent phone");
+    assert_eq!(network.tx_jitter_us, None, "no RTP from the phone yet");
     tel.command(0, sipp::originate(1, "573001234567", "", false));
     wait_for(&mut tel, |e| {
         matches!(e, TelEvent::Answered { call: 1, .. })
@@ -95,6 +105,26 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
         "{} of 50 packets came back: {back:?}",
         back.len()
     );
+
+    // What the phone sent back (the echo) is measured as it arrives: from
+    // the loopback, with little jitter and loss.
+    let TelEvent::AgentNetwork { network, .. } = wait_for(&mut tel, |e| {
+        matches!(e, TelEvent::AgentNetwork { agent: 5, network } if network.tx_loss_bp.is_some())
+    })
+    .await
+    else {
+        unreachable!("picked");
+    };
+    assert_eq!(network.ip, "127.0.0.1");
+    assert_eq!(
+        network.latency_ms,
+        Some(rtt),
+        "measured once, at the INVITE"
+    );
+    let (jitter, loss) = (network.tx_jitter_us.unwrap(), network.tx_loss_bp.unwrap());
+    assert!(loss <= 1_000, "{loss} bp lost on the loopback");
+    assert!(jitter < 20_000, "{jitter} µs of jitter on the loopback");
+    eprintln!("phone: {rtt} ms round trip, {jitter} µs jitter, {loss} bp lost");
 
     // On hold nothing passes; off hold it passes again. Muting the agent
     // stops the echo (the agent's audio) from reaching the customer.

@@ -1,15 +1,21 @@
 //! `real_time.php`: the operation now — campaigns (from their counters),
 //! the calls of the last 10 minutes and of the last hour with their hits
 //! (from the calls index), agents (from the state the engine writes), skills
-//! (their queues as the engine writes them, today's calls from the index).
+//! (their queues as the engine writes them, today's calls from the index),
+//! each agent's phone's connection (latency: what telephony last measured, as
+//! the engine writes it).
 
 use axum::Extension;
 use axum::extract::State;
 use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
-use marcador_wire::envelope::ObjectEnvelope;
+use marcador_wire::envelope::{Envelope, ObjectEnvelope, found_msg};
 use marcador_wire::format::{optional_id, percent, percent_value};
+use marcador_wire::latency::{
+    LatencyAgentRow, LatencyData, LatencyIpRow, LatencyPbxRow, PBX_OK, PBX_UNREACHABLE,
+    PLATFORM_SIMULATED, PLATFORM_SIP, agent_label, jitter_ms,
+};
 use marcador_wire::limits::{CALLS_LAST_10_WINDOW_SECS, HITS_LAST_HOUR_WINDOW_SECS};
 use marcador_wire::rows::{
     AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, HitLastHourRow, InfoServerData,
@@ -27,7 +33,7 @@ use super::answer::{Answer, custom_level, found, json, required, skill_filter, s
 use super::input::Params;
 use super::{ApiError, AppState};
 use crate::domain::{self, AgentPhase};
-use crate::store::{AgentNow, Caller, CampaignCounters, RecentCall};
+use crate::store::{AgentNow, Caller, CampaignCounters, PhoneReach, RecentCall};
 
 /// `GET real_time.php?api=campaigns|calls_last_10|agents`
 pub async fn get(
@@ -114,6 +120,7 @@ pub async fn get(
         }
         report::AGENTS => agents(&st, &caller).await,
         report::SKILLS => skills(&st, &caller, &p).await,
+        report::LATENCY => latency(&st, &caller).await,
         report::INFO_SERVER => {
             let host = st.host.now();
             let (agents, calls) = st.store.agents_connected(caller.operation_id).await?;
@@ -290,6 +297,101 @@ fn realtime_row(a: &AgentNow, now_ms: i64) -> AgentRealtimeRow {
         ocupation: s(handled),
         aux_time: s(t.aux_ms),
     }
+}
+
+/// `real_time.php?api=latency`: every agent whose phone telephony has
+/// measured, grouped by address and, for people's SIP phones, by phone. What
+/// the phone receives (`rx_*`) and the kind of link are not measured: `""`.
+async fn latency(st: &AppState, caller: &Caller) -> Answer {
+    let reach = st.store.phone_reach(caller.operation_id).await?;
+    let agents: BTreeMap<i64, AgentNow> = st
+        .store
+        .agents_now(caller.operation_id)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let text = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let jitter = |v: Option<u32>| v.map(jitter_ms).unwrap_or_default();
+    let loss = |v: Option<u32>| {
+        v.map(|bp| percent(u64::from(bp), 10_000))
+            .unwrap_or_default()
+    };
+    let rejection =
+        |rejected: i64, offered: i64| percent(rejected.max(0) as u64, offered.max(0) as u64);
+    let mut data = LatencyData::default();
+    // Per address: agents, round trips, offers and rejections.
+    let mut by_ip: BTreeMap<&str, (u64, Vec<u32>, i64, i64)> = BTreeMap::new();
+    let measured: Vec<(&PhoneReach, &AgentNow)> = reach
+        .iter()
+        .filter_map(|r| agents.get(&r.agent_id).map(|a| (r, a)))
+        .collect();
+    for (r, a) in &measured {
+        let n = &r.network;
+        data.by_agent.push(LatencyAgentRow {
+            agent_id: agent_label(&a.code, &a.name),
+            latency_ms: text(n.latency_ms),
+            ip: n.ip.clone(),
+            version: n.user_agent.clone(),
+            agent_status: status_name(a.phase, &a.pause_name),
+            tx_jitter: jitter(n.tx_jitter_us),
+            rx_jitter: String::new(),
+            tx_ploss: loss(n.tx_loss_bp),
+            rx_ploss: String::new(),
+            network_rejection: rejection(r.rejected, r.offered),
+            connection_type: String::new(),
+            platform: if r.phone.is_some() {
+                PLATFORM_SIP
+            } else {
+                PLATFORM_SIMULATED
+            }
+            .to_owned(),
+            last_date: r
+                .last_call_ms
+                .map(|ms| format_response_date(ms.div_euclid(1000), &caller.tz))
+                .unwrap_or_default(),
+        });
+        if !n.ip.is_empty() {
+            let e = by_ip.entry(&n.ip).or_default();
+            e.0 += 1;
+            e.1.extend(n.latency_ms);
+            e.2 += r.offered;
+            e.3 += r.rejected;
+        }
+        if let Some(phone) = &r.phone {
+            data.by_pbx.push(LatencyPbxRow {
+                user: phone.clone(),
+                status: if a.phase == AgentPhase::Logout {
+                    PBX_UNREACHABLE
+                } else {
+                    PBX_OK
+                }
+                .to_owned(),
+                tx_jitter: jitter(n.tx_jitter_us),
+                rx_jitter: String::new(),
+                tx_ploss: loss(n.tx_loss_bp),
+                rx_ploss: String::new(),
+            });
+        }
+    }
+    for (ip, (agents, latencies, offered, rejected)) in by_ip {
+        let sum: u64 = latencies.iter().map(|l| u64::from(*l)).sum();
+        let average = (!latencies.is_empty())
+            .then(|| ((sum + latencies.len() as u64 / 2) / latencies.len() as u64).to_string());
+        data.by_ip.push(LatencyIpRow {
+            ip: ip.to_owned(),
+            total_agents: agents.to_string(),
+            average_latency: average.unwrap_or_default(),
+            maximum: text(latencies.iter().max().copied()),
+            minimum: text(latencies.iter().min().copied()),
+            network_rejection: rejection(rejected, offered),
+        });
+    }
+    if data.by_agent.is_empty() {
+        return Err(WireError::no_data().into());
+    }
+    let n = data.by_agent.len() as u64;
+    json(st, &Envelope::with(200, found_msg(n), vec![data]))
 }
 
 #[cfg(test)]

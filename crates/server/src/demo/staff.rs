@@ -4,18 +4,19 @@
 //! does its after-call work, and now and then takes a break; on some calls it
 //! holds or mutes, or hands the caller to a free colleague (`demo::hand_off`).
 //! Every state it passes through is written as the fact the live engine
-//! writes for it (`AgentInterval`, `AgentSession`, `CallActionFact`), so the
-//! agent reports read one history.
+//! writes for it (`AgentInterval`, `AgentSession`, `CallActionFact`, and at
+//! the end how its phone was reached), so the agent reports read one history.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::domain::AgentPhase;
+use crate::domain::{AgentPhase, PhoneNetwork};
 use crate::engine::world;
-use crate::store::{AgentInterval, AgentRow, AgentSession, CallActionFact, Fact};
+use crate::store::{AgentInterval, AgentNetworkFact, AgentRow, AgentSession, CallActionFact, Fact};
 
 /// Shifts, in seconds from local midnight: agents alternate between the two
 /// (they overlap over lunch; nobody works the night).
@@ -37,6 +38,11 @@ struct StaffAgent {
     free_ms: i64,
     /// The campaign of its last call (its states count for it).
     campaign: Option<i64>,
+    /// Its phone: how it was reached at its last log-in, how many log-ins
+    /// called it, when it last took a call (written once, at the history's end).
+    phone: Option<PhoneNetwork>,
+    logins: i64,
+    last_call_ms: Option<i64>,
 }
 
 /// The agents, by skill, and what they have done so far.
@@ -48,6 +54,8 @@ pub(super) struct Staff {
     operation_id: i64,
     /// Nothing is written past the history's end (Unix ms).
     end_ms: i64,
+    /// Draws the agents' phones at each log-in, apart from the calls' draws.
+    phones: StdRng,
 }
 
 /// A call an agent takes: who, and when it starts talking (Unix ms).
@@ -92,6 +100,9 @@ impl Staff {
                     closed_until: i64::MIN,
                     free_ms: i64::MIN,
                     campaign: None,
+                    phone: None,
+                    logins: 0,
+                    last_call_ms: None,
                 }
             })
             .collect();
@@ -102,6 +113,7 @@ impl Staff {
             tz,
             operation_id,
             end_ms,
+            phones: StdRng::seed_from_u64(operation_id as u64 ^ 0x5048_4f4e_4553),
         }
     }
 
@@ -185,6 +197,7 @@ impl Staff {
         );
         let talk_end = dialed + w.talk_ms;
         let acw_end = talk_end + w.acw_ms;
+        self.agents[t.index].last_call_ms = Some(dialed);
         let talk = if w.inbound {
             AgentPhase::TalkIn
         } else {
@@ -243,6 +256,20 @@ impl Staff {
                 self.close_session(facts, index);
             }
         }
+        // How each agent's phone was reached, as the engine writes it.
+        for a in &self.agents {
+            if let Some(network) = &a.phone {
+                facts.push(Fact::AgentNetwork(AgentNetworkFact {
+                    operation_id: self.operation_id,
+                    agent_id: a.id,
+                    network: network.clone(),
+                    offered: a.logins,
+                    rejected: 0,
+                    last_call_ms: a.last_call_ms,
+                    measured_ms: a.closed_until.min(self.end_ms),
+                }));
+            }
+        }
     }
 
     /// The session the agent is in at `t_ms` (opening the shift that holds
@@ -269,6 +296,8 @@ impl Staff {
         let logout = logout.min(self.end_ms);
         a.session = Some((login, logout));
         a.free_ms = a.free_ms.max(login);
+        a.logins += 1;
+        a.phone = Some(world::phone_network(&mut self.phones));
         Some((login, logout))
     }
 

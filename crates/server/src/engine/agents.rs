@@ -21,6 +21,7 @@ use marcador_wire::CallResult;
 use marcador_wire::calls::TIMEOUT_ACW;
 use rand::RngExt;
 
+use super::network::{Phone, PhoneChange};
 use super::telephony::{AgentRef, CallRef, Command, Party};
 use super::{Engine, Event, world};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
@@ -86,6 +87,8 @@ pub(super) struct Agent {
     pub actions: Vec<(CallAction, i64)>,
     /// Changed since its state was last written.
     dirty: bool,
+    /// How its phone is reached (`network.rs`).
+    pub(super) reach: Phone,
 }
 
 impl Agent {
@@ -110,6 +113,7 @@ impl Agent {
             preview_dial: None,
             actions: Vec::new(),
             dirty: true,
+            reach: Phone::default(),
         }
     }
 
@@ -144,6 +148,9 @@ impl Engine {
         {
             // Its holds and mutes end with the talk, about the call it was on.
             self.end_actions(agent, call);
+        }
+        if matches!(state, AgentState::Talking { .. }) && talking != state {
+            self.phone_changed(agent, PhoneChange::Call);
         }
         let phase = match state {
             AgentState::LoggedOut => AgentPhase::Logout,
@@ -321,6 +328,7 @@ impl Engine {
         self.agents[agent].logins += 1;
         let serial = self.agents[agent].logins;
         self.set_state(agent, AgentState::Connecting);
+        self.phone_changed(agent, PhoneChange::Offered);
         self.tell(Command::OpenAgentLeg { agent: id, address });
         // A phone nobody answers is given up, as a customer's is.
         let at = self.now + self.cfg.ring_timeout_ms;
@@ -332,6 +340,7 @@ impl Engine {
         let a = &self.agents[agent];
         if a.logins == serial && a.state == AgentState::Connecting {
             tracing::info!(agent = a.id, "the agent's phone did not answer: logged out");
+            self.phone_changed(agent, PhoneChange::Rejected);
             self.log_out(agent);
         }
     }
@@ -351,6 +360,9 @@ impl Engine {
         let Some(agent) = self.agent_index(id) else {
             return;
         };
+        if self.agents[agent].state == AgentState::Connecting {
+            self.phone_changed(agent, PhoneChange::Rejected);
+        }
         self.end_agent_call(agent);
         self.agents[agent].pending = None;
         self.set_state(agent, AgentState::LoggedOut);
@@ -441,6 +453,9 @@ impl Engine {
 
     fn log_out(&mut self, agent: usize) {
         let id = self.agents[agent].id;
+        if self.agents[agent].state == AgentState::Connecting {
+            self.phone_changed(agent, PhoneChange::Rejected);
+        }
         self.end_agent_call(agent);
         self.agents[agent].pending = None;
         self.set_state(agent, AgentState::LoggedOut);

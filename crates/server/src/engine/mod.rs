@@ -30,6 +30,7 @@ mod dialer;
 mod inbound;
 pub mod live;
 mod manual;
+mod network;
 pub mod pacing;
 pub mod sim;
 pub mod telephony;
@@ -158,7 +159,7 @@ impl EngineStats {
 
 /// What the queue holds. Telephony's reports are queued at the time they
 /// happened; everything else is the engine's own deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     Tick,
     Tel(TelEvent),
@@ -406,6 +407,7 @@ impl Engine {
             TelEvent::HungUp { call, by, .. } => self.hung_up(call, by),
             TelEvent::AgentLegUp { agent } => self.leg_up(agent),
             TelEvent::AgentLegDown { agent, .. } => self.leg_down(agent),
+            TelEvent::AgentNetwork { agent, network } => self.phone_network(agent, network),
         }
     }
 

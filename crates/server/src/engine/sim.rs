@@ -73,6 +73,9 @@ pub struct SimTelephony {
     talk: LogNormal<f64>,
     /// How long each person who answered would talk, until bridged or hung up.
     talks: HashMap<CallRef, i64>,
+    /// Draws the agents' phones, apart from the calls' draws so the calls
+    /// a seed gives do not depend on how many agents logged in.
+    phones: StdRng,
     out: Vec<Timed>,
 }
 
@@ -90,6 +93,7 @@ impl SimTelephony {
             talk: lognormal(profile.talk_ms, 0.6),
             profile,
             talks: HashMap::new(),
+            phones: StdRng::seed_from_u64(seed ^ 0x5048_4f4e_4553),
             out: Vec::new(),
         }
     }
@@ -167,6 +171,9 @@ impl Telephony for SimTelephony {
             // Simulated agents' phones answer at once.
             Command::OpenAgentLeg { agent, .. } => {
                 self.out.push((now_ms, TelEvent::AgentLegUp { agent }));
+                let network = world::phone_network(&mut self.phones);
+                self.out
+                    .push((now_ms, TelEvent::AgentNetwork { agent, network }));
             }
             // A simulated leg has no line to close and no sound to hold, mute or key.
             Command::CloseAgentLeg { .. }

@@ -21,6 +21,8 @@
 use std::sync::Arc;
 
 use marcador_wire::CallResult;
+
+pub use crate::domain::PhoneNetwork;
 use tokio::sync::Notify;
 
 /// The engine's name for a call (unique within one engine).
@@ -148,7 +150,7 @@ impl Ending {
 }
 
 /// What telephony reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TelEvent {
     Ringing {
         call: CallRef,
@@ -176,6 +178,12 @@ pub enum TelEvent {
     AgentLegDown {
         agent: AgentRef,
         q850: u16,
+    },
+    /// How the agent's phone is reached: when its leg comes up, then now and
+    /// then while it stays up.
+    AgentNetwork {
+        agent: AgentRef,
+        network: PhoneNetwork,
     },
 }
 

@@ -3,7 +3,8 @@
 //! press in an IVR menu and answer in a survey, which internal calls,
 //! transfers and conferences the agents make, when an agent holds or mutes a
 //! call or hands it to a colleague, when a customer asks to be released from
-//! Ley 2300's protection, and how a carrier ends a call with each result. The live engine draws from it tick by tick; the demo's history
+//! Ley 2300's protection, how an agent's phone is reached, and how a carrier
+//! ends a call with each result. The live engine draws from it tick by tick; the demo's history
 //! draws from it minute by minute. Every draw takes the caller's seeded
 //! generator, so the same seed gives the same world.
 
@@ -15,7 +16,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Poisson};
 
 use super::telephony::Ending;
-use crate::domain::CallAction;
+use crate::domain::{CallAction, PhoneNetwork};
 use marcador_wire::surveys::{MAX_QUESTIONS, survey_result};
 
 /// A Poisson count with mean `mean` (0 when the mean is not positive).
@@ -202,6 +203,31 @@ pub fn law2300_release(rng: &mut StdRng) -> Option<ReleaseItem> {
         }
     })
 }
+
+/// A simulated agent's phone, as telephony would measure it: one of two
+/// offices (addresses from the documentation ranges of RFC 5737), a round
+/// trip of 8–80 ms, some jitter and a little loss.
+pub fn phone_network(rng: &mut StdRng) -> PhoneNetwork {
+    let office = if rng.random_bool(0.6) {
+        "203.0.113.14"
+    } else {
+        "198.51.100.7"
+    };
+    PhoneNetwork {
+        latency_ms: Some(rng.random_range(8..80)),
+        ip: office.to_owned(),
+        user_agent: SIMULATED_PHONE.to_owned(),
+        tx_jitter_us: Some(rng.random_range(300..9_000)),
+        tx_loss_bp: Some(if rng.random_bool(0.8) {
+            rng.random_range(0..40)
+        } else {
+            rng.random_range(40..300)
+        }),
+    }
+}
+
+/// A simulated agent's phone's User-Agent.
+pub const SIMULATED_PHONE: &str = "Marcador simulated phone";
 
 /// How long an inbound caller talks with an agent, in milliseconds.
 pub fn inbound_talk_ms(rng: &mut StdRng) -> i64 {

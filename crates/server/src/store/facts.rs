@@ -104,6 +104,8 @@ pub enum Fact {
     Survey(super::surveys::SurveyFact),
     /// A leg of a call an agent handed to another, when it ended.
     Transfer(super::transfers::TransferFact),
+    /// How an agent's phone is reached now (the last one of a batch stays).
+    AgentNetwork(super::agent_network::AgentNetworkFact),
     /// A customer released from Ley 2300's protection.
     Law2300Release(super::law2300::Law2300Release),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
@@ -403,6 +405,7 @@ impl Store {
                 Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
                 Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
                 Fact::Transfer(t) => super::transfers::apply_transfer(&mut tx, t).await?,
+                Fact::AgentNetwork(n) => super::agent_network::apply_network(&mut tx, n).await?,
                 Fact::Law2300Release(r) => super::law2300::apply_release(&mut tx, r).await?,
                 Fact::SkillQueue {
                     operation_id,

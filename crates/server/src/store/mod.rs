@@ -46,6 +46,7 @@ macro_rules! quota_used {
 }
 
 mod admin;
+mod agent_network;
 mod agent_reports;
 mod agent_time;
 mod agents;
@@ -83,6 +84,7 @@ use tokio_util::sync::CancellationToken;
 type Args = <Any as sqlx::Database>::Arguments;
 
 pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use agent_network::{AgentNetworkFact, PhoneReach};
 pub use agent_reports::{AgentEvent, AgentPreview, AgentTime, Session, TimeBy};
 pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
 pub use agents::{
@@ -660,6 +662,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "law2300 releases",
         include_str!("../../migrations/sqlite/0016_law2300_releases.sql"),
         include_str!("../../migrations/postgres/0016_law2300_releases.sql"),
+    ),
+    (
+        17,
+        "agent network",
+        include_str!("../../migrations/sqlite/0017_agent_network.sql"),
+        include_str!("../../migrations/postgres/0017_agent_network.sql"),
     ),
 ];
 

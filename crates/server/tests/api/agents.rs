@@ -12,7 +12,7 @@ use marcador_server::domain;
 use std::sync::{Arc, Mutex};
 
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
-use marcador_server::engine::telephony::{Command, Telephony, Timed};
+use marcador_server::engine::telephony::{Command, TelEvent, Telephony, Timed};
 use marcador_server::engine::{Engine, EngineConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -42,10 +42,13 @@ fn everyone_answers() -> SimProfile {
     }
 }
 
-/// The simulator, keeping every hold, mute and DTMF the engine tells it.
+/// The simulator, keeping every hold, mute and DTMF the engine tells it;
+/// its phones refuse as many legs as `refuse` says first.
 struct Listening {
     sim: SimTelephony,
     heard: Arc<Mutex<Vec<Command>>>,
+    refuse: Arc<Mutex<u32>>,
+    refused: Vec<Timed>,
 }
 
 impl Telephony for Listening {
@@ -56,11 +59,22 @@ impl Telephony for Listening {
         ) {
             self.heard.lock().unwrap().push(cmd.clone());
         }
+        if let Command::OpenAgentLeg { agent, .. } = cmd {
+            let mut refuse = self.refuse.lock().unwrap();
+            if *refuse > 0 {
+                *refuse -= 1;
+                // 603 Decline: Q.850 21, call rejected.
+                self.refused
+                    .push((now_ms + 1_000, TelEvent::AgentLegDown { agent, q850: 21 }));
+                return;
+            }
+        }
         self.sim.command(now_ms, cmd);
     }
 
     fn drain(&mut self, out: &mut Vec<Timed>) {
         self.sim.drain(out);
+        out.append(&mut self.refused);
     }
 }
 
@@ -68,6 +82,8 @@ struct Desk {
     app: TestApp,
     /// The holds, mutes and keys telephony was told.
     heard: Arc<Mutex<Vec<Command>>>,
+    /// How many agent legs the phones refuse next.
+    refuse: Arc<Mutex<u32>>,
     engine: Engine,
     token: String,
     op: i64,
@@ -90,6 +106,12 @@ impl Desk {
 
     async fn post(&self, query: &str) -> (StatusCode, Value) {
         self.app.post(&self.token, &agentbox(query), "").await
+    }
+
+    /// A read, counted against the quota.
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.reads.set(self.reads.get() + 1);
+        self.app.get(&self.token, path).await
     }
 
     /// Ana's real_time row.
@@ -126,7 +148,13 @@ async fn desk_of(people: &[(&str, &str)]) -> Desk {
     let skill = store.skill_id(op, "Cobranza").await.unwrap().unwrap();
     for (code, name) in people {
         store
-            .put_agent(op, code, name, &[skill], None)
+            .put_agent(
+                op,
+                code,
+                name,
+                &[skill],
+                Some(&format!("sip:{code}@192.0.2.10")),
+            )
             .await
             .unwrap();
     }
@@ -138,14 +166,18 @@ async fn desk_of(people: &[(&str, &str)]) -> Desk {
     let mut cfg = EngineConfig::new(op, 5);
     cfg.wrap_up_ms = 45_000;
     let heard = Arc::new(Mutex::new(Vec::new()));
+    let refuse = Arc::new(Mutex::new(0));
     let tel = Listening {
         sim: SimTelephony::new(5, everyone_answers()),
         heard: heard.clone(),
+        refuse: refuse.clone(),
+        refused: Vec::new(),
     };
     let engine = Engine::new(store, tel, cfg, now()).await.unwrap();
     let mut d = Desk {
         app,
         heard,
+        refuse,
         engine,
         token,
         op,
@@ -915,4 +947,122 @@ async fn an_agent_hands_its_caller_to_another() {
         (&json!("transfer"), &json!(other)),
         "{call}"
     );
+}
+
+both!(real_time_latency_shows_how_each_phone_is_reached);
+/// Ana's phone refuses her first log-in, then answers: real_time latency
+/// shows her round trip, address and phone as telephony measured them, the
+/// half of her legs refused, her last call once she has taken one, and her
+/// phone as a PBX user, reachable while she is logged in.
+async fn real_time_latency_shows_how_each_phone_is_reached() {
+    const LATENCY: &str = "/api/v2/real_time.php?api=latency";
+    let mut d = desk().await;
+    // Nobody has logged in: no phone measured yet.
+    let (s, v) = d.get(LATENCY).await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+
+    *d.refuse.lock().unwrap() = 1;
+    assert_eq!(
+        d.post("api=change_status&status=ready").await.0,
+        StatusCode::OK
+    );
+    d.run(3).await;
+    assert_eq!(d.status().await, "Logout");
+    let (s, v) = d.get(LATENCY).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["msg"], "1 records were found");
+    let data = &v["data"][0];
+    let keys: Vec<&str> = data
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["by_agent", "by_ip", "by_pbx"]);
+    let ana = &data["by_agent"][0];
+    assert_eq!(ana["agent_id"], "1001-Ana Gómez");
+    assert_eq!(ana["latency_ms"], "", "never reached");
+    assert_eq!(ana["network_rejection"], "100.00 %");
+    assert_eq!(ana["agent_status"], "Logout");
+    assert_eq!(data["by_ip"], json!([]));
+    assert_eq!(
+        data["by_pbx"],
+        json!([{"user": "sip:1001@192.0.2.10", "status": "UNREACHABLE", "tx_jitter": "",
+                "rx_jitter": "", "tx_ploss": "", "rx_ploss": ""}])
+    );
+
+    assert_eq!(
+        d.post("api=change_status&status=ready").await.0,
+        StatusCode::OK
+    );
+    d.run(3).await;
+    assert_eq!(d.status().await, "Ready");
+    let (_, v) = d.get(LATENCY).await;
+    let data = &v["data"][0];
+    let ana = &data["by_agent"][0];
+    // The example's fields, in its order.
+    d.reads.set(d.reads.get() + 1);
+    let (_, text) = d.app.get_text(&d.token, LATENCY).await;
+    let at: Vec<usize> = [
+        "by_agent",
+        "agent_id",
+        "latency_ms",
+        "ip",
+        "version",
+        "agent_status",
+        "tx_jitter",
+        "rx_jitter",
+        "tx_ploss",
+        "rx_ploss",
+        "network_rejection",
+        "connection_type",
+        "platform",
+        "last_date",
+        "by_ip",
+        "total_agents",
+        "average_latency",
+        "maximum",
+        "minimum",
+        "by_pbx",
+        "user",
+        "status",
+    ]
+    .iter()
+    .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+    .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    let ms: u32 = ana["latency_ms"].as_str().unwrap().parse().unwrap();
+    assert!((8..80).contains(&ms), "{ms}");
+    let ip = ana["ip"].as_str().unwrap();
+    assert!(["203.0.113.14", "198.51.100.7"].contains(&ip), "{ip}");
+    assert_eq!(ana["version"], "Marcador simulated phone");
+    assert_eq!(ana["agent_status"], "Ready");
+    assert_eq!(ana["network_rejection"], "50.00 %");
+    assert_eq!(ana["platform"], "sip");
+    assert_eq!(ana["last_date"], "");
+    assert!(ana["tx_ploss"].as_str().unwrap().ends_with(" %"));
+    assert_eq!(ana["rx_jitter"], "");
+    assert_eq!(
+        data["by_ip"],
+        json!([{"ip": ip, "total_agents": "1", "average_latency": ms.to_string(),
+                "maximum": ms.to_string(), "minimum": ms.to_string(),
+                "network_rejection": "50.00 %"}])
+    );
+    assert_eq!(data["by_pbx"][0]["status"], "OK");
+    assert_eq!(data["by_pbx"][0]["tx_jitter"], ana["tx_jitter"]);
+
+    // Her first call: its date is her last call's.
+    for _ in 0..60 {
+        d.run(5).await;
+        if d.status().await == "Talking" {
+            break;
+        }
+    }
+    assert_eq!(d.status().await, "Talking");
+    let (_, v) = d.get(LATENCY).await;
+    let last = v["data"][0]["by_agent"][0]["last_date"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(last.starts_with("2026-11-22 "), "{last}");
 }

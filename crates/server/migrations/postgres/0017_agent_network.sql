@@ -1,0 +1,21 @@
+-- PostgreSQL twin of migrations/sqlite/0017_agent_network.sql.
+-- How each agent's phone is reached (real_time latency), replaced by the
+-- engine as telephony measures it: the round trip of the INVITE to the phone
+-- (ms), the phone's address and User-Agent, the jitter (µs) and loss (basis
+-- points) of the RTP it sends; and how many times its leg was opened
+-- (offered), how many of those the phone did not take (rejected), and when
+-- the agent last took a call.
+CREATE TABLE agent_network (
+  agent_id     BIGINT PRIMARY KEY REFERENCES agents(id),
+  operation_id BIGINT NOT NULL REFERENCES operations(id),
+  latency_ms   BIGINT,
+  ip           TEXT COLLATE "C" NOT NULL,
+  user_agent   TEXT COLLATE "C" NOT NULL,
+  tx_jitter_us BIGINT,
+  tx_loss_bp   BIGINT,
+  offered      BIGINT NOT NULL,
+  rejected     BIGINT NOT NULL,
+  last_call_ms BIGINT,
+  measured_ms  BIGINT NOT NULL
+);
+CREATE INDEX agent_network_by_operation ON agent_network (operation_id);

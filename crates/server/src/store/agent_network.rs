@@ -1,0 +1,103 @@
+//! How each agent's phone is reached, for real_time latency: the engine
+//! replaces an agent's row (`agent_network`) with what telephony last measured
+//! — round trip, address, User-Agent, the jitter and loss of what the phone
+//! sends — with how many times its leg was offered and rejected, and when the
+//! agent last took a call. Plain data; the rows are made in `api/real_time.rs`.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::{Result, Store};
+use crate::domain::PhoneNetwork;
+
+/// An agent's phone as the engine knows it now (the last of a batch stays).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentNetworkFact {
+    pub operation_id: i64,
+    pub agent_id: i64,
+    pub network: PhoneNetwork,
+    /// Times its leg was opened, and those the phone did not take.
+    pub offered: i64,
+    pub rejected: i64,
+    /// When it last took a call (Unix ms), if it has since the engine started.
+    pub last_call_ms: Option<i64>,
+    /// When this was written (Unix ms).
+    pub measured_ms: i64,
+}
+
+/// An agent with its phone's figures (real_time latency).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PhoneReach {
+    pub agent_id: i64,
+    /// Its SIP address (none: a simulated agent).
+    pub phone: Option<String>,
+    pub network: PhoneNetwork,
+    pub offered: i64,
+    pub rejected: i64,
+    pub last_call_ms: Option<i64>,
+}
+
+fn u32_of(v: Option<i64>) -> Option<u32> {
+    v.and_then(|v| u32::try_from(v).ok())
+}
+
+pub(super) async fn apply_network(
+    tx: &mut Transaction<'static, Any>,
+    f: &AgentNetworkFact,
+) -> Result<()> {
+    let n = &f.network;
+    sqlx::query(
+        "INSERT INTO agent_network (agent_id, operation_id, latency_ms, ip, user_agent, tx_jitter_us, \
+         tx_loss_bp, offered, rejected, last_call_ms, measured_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (agent_id) DO UPDATE SET latency_ms = excluded.latency_ms, ip = excluded.ip, \
+         user_agent = excluded.user_agent, tx_jitter_us = excluded.tx_jitter_us, \
+         tx_loss_bp = excluded.tx_loss_bp, offered = excluded.offered, rejected = excluded.rejected, \
+         last_call_ms = excluded.last_call_ms, measured_ms = excluded.measured_ms",
+    )
+    .bind(f.agent_id)
+    .bind(f.operation_id)
+    .bind(n.latency_ms.map(i64::from))
+    .bind(&n.ip)
+    .bind(&n.user_agent)
+    .bind(n.tx_jitter_us.map(i64::from))
+    .bind(n.tx_loss_bp.map(i64::from))
+    .bind(f.offered)
+    .bind(f.rejected)
+    .bind(f.last_call_ms)
+    .bind(f.measured_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// real_time latency: every agent whose phone the engine has measured.
+    pub async fn phone_reach(&self, operation_id: i64) -> Result<Vec<PhoneReach>> {
+        let rows = sqlx::query(
+            "SELECT n.agent_id, a.phone, n.latency_ms, n.ip, n.user_agent, n.tx_jitter_us, n.tx_loss_bp, \
+             n.offered, n.rejected, n.last_call_ms FROM agent_network n JOIN agents a ON a.id = n.agent_id \
+             WHERE n.operation_id = $1 ORDER BY a.code, n.agent_id",
+        )
+        .bind(operation_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhoneReach {
+                    agent_id: r.try_get("agent_id")?,
+                    phone: r.try_get("phone")?,
+                    network: PhoneNetwork {
+                        latency_ms: u32_of(r.try_get("latency_ms")?),
+                        ip: r.try_get("ip")?,
+                        user_agent: r.try_get("user_agent")?,
+                        tx_jitter_us: u32_of(r.try_get("tx_jitter_us")?),
+                        tx_loss_bp: u32_of(r.try_get("tx_loss_bp")?),
+                    },
+                    offered: r.try_get("offered")?,
+                    rejected: r.try_get("rejected")?,
+                    last_call_ms: r.try_get("last_call_ms")?,
+                })
+            })
+            .collect()
+    }
+}
