@@ -271,6 +271,9 @@ pub struct RoutingPointSetup {
     /// the keypad), offered to callers after their talk (none: no survey).
     #[serde(default)]
     pub survey: Vec<String>,
+    /// Smart wait: a caller still queued this many seconds (5 to 3600) is
+    /// offered a call back instead of waiting (none: never offered).
+    pub smart_wait_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -367,6 +370,14 @@ impl Setup {
                     "routing point {:?}: a survey has at most {MAX_QUESTIONS} questions, not {}",
                     rp.name,
                     rp.survey.len()
+                ));
+            }
+            if let Some(s) = rp.smart_wait_s
+                && !(5..=3600).contains(&s)
+            {
+                return Err(format!(
+                    "routing point {:?}: smart_wait_s is 5 to 3600 seconds, not {s}",
+                    rp.name
                 ));
             }
             if rp.calls_per_hour > 0.0 && rp.menu.iter().map(|o| o.weight).sum::<u32>() == 0 {
@@ -522,6 +533,7 @@ impl Setup {
                     .collect(),
                 calls_per_hour: rp.calls_per_hour,
                 survey_questions: rp.survey.len(),
+                smart_wait_ms: rp.smart_wait_s.map(|s| i64::from(s) * 1000),
             })
             .collect()
     }
@@ -591,6 +603,12 @@ mod tests {
             Setup::parse(&bad)
                 .unwrap_err()
                 .contains("at most 10 questions")
+        );
+        let bad = DEMO.replace("smart_wait_s = 20", "smart_wait_s = 2");
+        assert!(
+            Setup::parse(&bad)
+                .unwrap_err()
+                .contains("smart_wait_s is 5 to 3600 seconds, not 2")
         );
     }
 

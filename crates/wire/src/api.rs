@@ -80,6 +80,9 @@ pub mod report {
     pub const DIAGRAM_11: &str = "diagram_11";
     pub const DIAGRAM_13: &str = "diagram_13";
     pub const DIAGRAM_14: &str = "diagram_14";
+    /// Smart wait: per skill, and each caller offered a call back.
+    pub const DIAGRAM_2: &str = "diagram_2";
+    pub const DIAGRAM_3: &str = "diagram_3";
     pub const DIAGRAM_4: &str = "diagram_4";
     pub const DIAGRAM_5: &str = "diagram_5";
     pub const DIAGRAM_6: &str = "diagram_6";

@@ -36,6 +36,7 @@ pub mod limits;
 pub mod records;
 pub mod rows;
 pub mod skill_reports;
+pub mod smart_wait;
 pub mod surveys;
 pub mod upload;
 

@@ -18,6 +18,7 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+mod call_back;
 mod staff;
 
 use staff::{Staff, Taker, Work};
@@ -754,16 +755,36 @@ fn inbound_in_minute(
         // Past the menu the caller queues for the skill's first free agent,
         // as long as its patience lasts.
         let queued = skill.filter(|_| !hung_up);
+        // Smart wait: a caller still queued when it is due is offered a call
+        // back (when, and whether it took it).
+        let mut offer = None;
         let (taker, wait) = match queued {
             Some(skill) => {
                 let from = (at + ivr) * 1000;
                 let patience = world::patience_ms(&mut g.rng);
-                match g
-                    .staff
-                    .free_agent(&mut g.facts, skill, from, from + patience)
-                {
+                let smart_wait = sim
+                    .smart_wait_ms
+                    .filter(|sw| *sw < patience && from + sw < end * 1000);
+                let first = smart_wait.unwrap_or(patience);
+                match g.staff.free_agent(&mut g.facts, skill, from, from + first) {
                     Some(t) => (Some(t), Some((t.start_ms - from) / 1000)),
-                    None => (None, Some(patience / 1000)),
+                    None => match smart_wait {
+                        None => (None, Some(patience / 1000)),
+                        Some(sw) if world::accepts_call_back(&mut g.rng) => {
+                            offer = Some((skill, from + sw, true));
+                            (None, Some(sw / 1000))
+                        }
+                        Some(sw) => {
+                            offer = Some((skill, from + sw, false));
+                            match g
+                                .staff
+                                .free_agent(&mut g.facts, skill, from, from + patience)
+                            {
+                                Some(t) => (Some(t), Some((t.start_ms - from) / 1000)),
+                                None => (None, Some(patience / 1000)),
+                            }
+                        }
+                    },
                 }
             }
             None => (None, None),
@@ -827,7 +848,7 @@ fn inbound_in_minute(
                 CallResult::Abandon
             },
             customer_id: world::identified_caller(&tel),
-            telephone: tel,
+            telephone: tel.clone(),
             conn_id: conn.clone(),
             campaign_id: None,
             rp_id: Some(rp),
@@ -838,6 +859,20 @@ fn inbound_in_minute(
             ring_seconds: ring,
             wait_seconds: wait,
         });
+        if let Some((skill, offered_ms, accepted)) = offer {
+            call_back::smart_wait(
+                g,
+                call_back::Offer {
+                    skill,
+                    conn_id: &conn,
+                    ani: &tel,
+                    inbound_ms: at * 1000,
+                    offered_ms,
+                    accepted,
+                },
+                end,
+            );
+        }
         let mut entered_at = at;
         for (option, seconds) in steps {
             g.facts.push(Fact::IvrStep(IvrStepFact {

@@ -82,6 +82,8 @@ pub(super) struct LiveCall {
     pub result: Option<CallResult>,
     /// What answering-machine detection said, when it ran.
     pub amd: Option<AmdResult>,
+    /// A smart-wait call back: the caller's inbound call.
+    pub call_back: Option<CallRef>,
 }
 
 impl Engine {
@@ -303,6 +305,7 @@ impl Engine {
                 hang_up: HangUp::System,
                 result: None,
                 amd: None,
+                call_back: None,
             },
         );
         id
@@ -588,6 +591,13 @@ impl Engine {
             return;
         };
         let Some(result) = c.result else {
+            return;
+        };
+        if let Some(key) = c.call_back {
+            let talk = c.bridged_ms.map_or(0, |b| self.now - b);
+            self.call_back_ended(key, result, talk);
+        }
+        let Some(c) = self.calls.get(&call) else {
             return;
         };
         let agent = c.talker.or(c.agent).map(|a| self.agents[a].id);

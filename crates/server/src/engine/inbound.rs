@@ -17,15 +17,17 @@ use crate::store::{CallFact, Fact, IvrStepFact, SurveyFact};
 #[derive(Debug)]
 pub(super) struct InboundCall {
     rp_id: i64,
-    skill: Option<i64>,
-    telephone: String,
+    pub skill: Option<i64>,
+    pub telephone: String,
     pub conn_id: String,
-    started_ms: i64,
+    pub started_ms: i64,
     /// When the caller left the menu (and, unless it hung up there, queued).
     menu_end_ms: i64,
     talk_ms: i64,
     hang_up_in_menu: bool,
     survey_questions: usize,
+    /// Offered a call back after this long in the queue (smart wait).
+    pub smart_wait_ms: Option<i64>,
 }
 
 /// An inbound caller talking with an agent (its call row is written): who
@@ -47,6 +49,7 @@ impl Engine {
         for i in 0..self.cfg.inbound.len() {
             let rp = &self.cfg.inbound[i];
             let (rp_id, skill, survey_questions) = (rp.rp_id, rp.skill_id, rp.survey_questions);
+            let smart_wait_ms = rp.smart_wait_ms;
             let mean = rp.calls_per_hour * self.cfg.tick_ms as f64 / 3_600_000.0;
             for _ in 0..world::poisson(&mut self.rng, mean) {
                 self.next_call += 1;
@@ -81,6 +84,7 @@ impl Engine {
                         talk_ms,
                         hang_up_in_menu,
                         survey_questions,
+                        smart_wait_ms,
                     },
                 );
                 self.stats.inbound += 1;
@@ -93,6 +97,7 @@ impl Engine {
         let Some(c) = self.inbound.get(&call) else {
             return;
         };
+        let smart_wait = c.smart_wait_ms;
         match (c.skill, c.hang_up_in_menu) {
             (Some(skill), false) => match self.first_idle(skill) {
                 Some(agent) => self.connect_inbound(agent, call),
@@ -100,6 +105,9 @@ impl Engine {
                     self.queued.entry(skill).or_default().push_back(call);
                     let patience = world::patience_ms(&mut self.rng);
                     self.schedule(self.now + patience, Event::PatienceOut(call));
+                    if let Some(after) = smart_wait {
+                        self.schedule(self.now + after, Event::SmartWaitOffer(call));
+                    }
                 }
             },
             _ => self.end_inbound(call, CallResult::Abandon, None),
@@ -121,6 +129,11 @@ impl Engine {
     }
 
     pub(super) fn connect_inbound(&mut self, agent: usize, call: CallRef) {
+        let Some(c) = self.inbound.get(&call) else {
+            return;
+        };
+        let telephone = c.telephone.clone();
+        self.called_again(&telephone);
         let Some(c) = self.inbound.get(&call) else {
             return;
         };
@@ -163,7 +176,7 @@ impl Engine {
 
     /// The caller's row: an answered call is written whole when it reaches its
     /// agent (the simulated caller's talk time is known then).
-    fn end_inbound(&mut self, call: CallRef, result: CallResult, agent: Option<usize>) {
+    pub(super) fn end_inbound(&mut self, call: CallRef, result: CallResult, agent: Option<usize>) {
         let Some(c) = self.inbound.remove(&call) else {
             return;
         };

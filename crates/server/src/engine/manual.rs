@@ -53,13 +53,15 @@ impl Engine {
         self.place_own_call(agent, c.campaign, claim, d.conn_id);
     }
 
-    fn place_own_call(
+    /// Places a call for the agent (free, or wrapping up the call it
+    /// follows) as its own: its id is `conn_id`. Also smart wait's call backs.
+    pub(super) fn place_own_call(
         &mut self,
         agent: usize,
         campaign: Option<i64>,
         claim: Claim,
         conn_id: String,
-    ) {
+    ) -> super::telephony::CallRef {
         let call = self.new_call(campaign, claim, Some(agent));
         if let Some(c) = self.calls.get_mut(&call) {
             c.conn_id = conn_id;
@@ -68,5 +70,6 @@ impl Engine {
         // Busy from now: the look at a record a preview has, of no length.
         self.set_state(agent, AgentState::Previewing);
         self.dial(call, Some(agent));
+        call
     }
 }

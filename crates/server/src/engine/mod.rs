@@ -33,6 +33,7 @@ mod manual;
 mod network;
 pub mod pacing;
 pub mod sim;
+mod smart_wait;
 pub mod telephony;
 mod transfer;
 pub mod world;
@@ -85,6 +86,9 @@ pub struct EngineConfig {
     pub other_calls_per_hour: f64,
     /// The pause codes simulated agents take breaks in (none: they never pause on their own).
     pub breaks: Vec<String>,
+    /// Smart wait's call backs: attempts at most, and the time between them.
+    pub callback_attempts: i64,
+    pub callback_retry_ms: i64,
 }
 
 /// Callers of one routing point: they walk its menu (one to three options,
@@ -99,6 +103,8 @@ pub struct InboundSim {
     pub calls_per_hour: f64,
     /// Questions of the survey callers are offered after their talk (0: none).
     pub survey_questions: usize,
+    /// Smart wait: a caller queued this long is offered a call back (none: never).
+    pub smart_wait_ms: Option<i64>,
 }
 
 impl EngineConfig {
@@ -118,6 +124,8 @@ impl EngineConfig {
             inbound: Vec::new(),
             other_calls_per_hour: 0.0,
             breaks: Vec::new(),
+            callback_attempts: 3,
+            callback_retry_ms: 120_000,
         }
     }
 }
@@ -182,6 +190,8 @@ enum Event {
     MenuDone(CallRef),
     /// A simulated inbound caller in the queue gave up.
     PatienceOut(CallRef),
+    /// A queued caller has waited long enough to be offered a call back.
+    SmartWaitOffer(CallRef),
     /// A simulated inbound caller's talk ended (with whichever agent has it).
     InboundTalkEnd(CallRef),
     /// A simulated agent hands its call to another free agent of the skill.
@@ -223,6 +233,8 @@ pub struct Engine {
     transfers: BTreeMap<CallRef, transfer::Transfer>,
     /// Inbound callers queued for an agent, per skill, oldest first.
     queued: BTreeMap<i64, VecDeque<CallRef>>,
+    /// Callers who accepted a call back, by their inbound call, until it ends.
+    callbacks: BTreeMap<CallRef, smart_wait::Callback>,
     /// Each skill's queue length as last written (real_time skills).
     queues_written: BTreeMap<i64, i64>,
     next_call: CallRef,
@@ -280,6 +292,7 @@ impl Engine {
             inbound_talks: BTreeMap::new(),
             transfers: BTreeMap::new(),
             queued: BTreeMap::new(),
+            callbacks: BTreeMap::new(),
             queues_written: BTreeMap::new(),
             next_call: 0,
             facts: Vec::new(),
@@ -388,6 +401,7 @@ impl Engine {
             Event::PreviewDial { agent, call } => self.dial(call, Some(agent)),
             Event::MenuDone(call) => self.menu_done(call),
             Event::PatienceOut(call) => self.patience_out(call),
+            Event::SmartWaitOffer(call) => self.smart_wait_offer(call),
             Event::InboundTalkEnd(call) => {
                 if let Some(agent) = self.talker(call) {
                     self.talk_ended(agent, call);
@@ -415,6 +429,7 @@ impl Engine {
         // Facts first: a claim must see the results written so far.
         self.flush().await?;
         self.agent_commands().await?;
+        self.call_back();
         self.dial_campaigns().await?;
         self.inbound_arrivals();
         self.other_calls();

@@ -2,7 +2,8 @@
 //! arrive, who calls (Colombian mobile and landline numbers), what callers
 //! press in an IVR menu and answer in a survey, which internal calls,
 //! transfers and conferences the agents make, when an agent holds or mutes a
-//! call or hands it to a colleague, when a customer asks to be released from
+//! call or hands it to a colleague, whether a queued caller takes a call back
+//! and is the one who answers it, when a customer asks to be released from
 //! Ley 2300's protection, how an agent's phone is reached, and how a carrier
 //! ends a call with each result. The live engine draws from it tick by tick; the demo's history
 //! draws from it minute by minute. Every draw takes the caller's seeded
@@ -228,6 +229,18 @@ pub fn phone_network(rng: &mut StdRng) -> PhoneNetwork {
 
 /// A simulated agent's phone's User-Agent.
 pub const SIMULATED_PHONE: &str = "Marcador simulated phone";
+
+/// Whether a queued caller offered a call back (smart wait) takes it: a
+/// little under half do.
+pub fn accepts_call_back(rng: &mut StdRng) -> bool {
+    rng.random_bool(0.45)
+}
+
+/// Whether the person who answers a call back is the caller who asked for it
+/// (one time in 25 it is someone else: NO USER).
+pub fn call_back_reaches_the_caller(rng: &mut StdRng) -> bool {
+    rng.random_bool(0.96)
+}
 
 /// How long an inbound caller talks with an agent, in milliseconds.
 pub fn inbound_talk_ms(rng: &mut StdRng) -> i64 {

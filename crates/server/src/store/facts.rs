@@ -106,6 +106,8 @@ pub enum Fact {
     Transfer(super::transfers::TransferFact),
     /// How an agent's phone is reached now (the last one of a batch stays).
     AgentNetwork(super::agent_network::AgentNetworkFact),
+    /// A queued caller offered a call back, as it stands now.
+    SmartWait(super::smart_waits::SmartWaitFact),
     /// A customer released from Ley 2300's protection.
     Law2300Release(super::law2300::Law2300Release),
     /// How many callers wait in a skill's queue now (the last one of a batch stays).
@@ -406,6 +408,7 @@ impl Store {
                 Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
                 Fact::Transfer(t) => super::transfers::apply_transfer(&mut tx, t).await?,
                 Fact::AgentNetwork(n) => super::agent_network::apply_network(&mut tx, n).await?,
+                Fact::SmartWait(w) => super::smart_waits::apply_smart_wait(&mut tx, w).await?,
                 Fact::Law2300Release(r) => super::law2300::apply_release(&mut tx, r).await?,
                 Fact::SkillQueue {
                     operation_id,

@@ -64,6 +64,7 @@ mod law2300;
 mod records;
 mod reports;
 mod skill_reports;
+mod smart_waits;
 mod surveys;
 mod transfers;
 
@@ -110,6 +111,7 @@ pub use records::{FindRecord, RecordView};
 pub use reports::CampaignSel;
 pub use reports::{Campaign3Read, CampaignCounters, IvrOptionTotal, RecentCall};
 pub use skill_reports::QueuedCall;
+pub use smart_waits::{SmartWaitFact, SmartWaitTotals};
 pub use surveys::{SurveyDetail, SurveyFact, SurveyGroup, SurveysBy};
 pub use transfers::{TransferDetail, TransferFact, TransferKind, TransferTotals};
 
@@ -668,6 +670,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "agent network",
         include_str!("../../migrations/sqlite/0017_agent_network.sql"),
         include_str!("../../migrations/postgres/0017_agent_network.sql"),
+    ),
+    (
+        18,
+        "smart waits",
+        include_str!("../../migrations/sqlite/0018_smart_waits.sql"),
+        include_str!("../../migrations/postgres/0018_smart_waits.sql"),
     ),
 ];
 

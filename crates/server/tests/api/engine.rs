@@ -289,6 +289,7 @@ async fn inbound_callers_walk_the_menu_reach_agents_and_rate_them() {
         // ~4 Erlangs of talk on 4 agents: some callers give up, most do not.
         calls_per_hour: 60.0,
         survey_questions: 3,
+        smart_wait_ms: None,
     }];
     cfg.other_calls_per_hour = 20.0;
     let mut engine = Engine::new(
@@ -346,6 +347,93 @@ async fn inbound_callers_walk_the_menu_reach_agents_and_rate_them() {
         by_agent.iter().map(|g| g.sums.surveys).sum::<i64>(),
         sums.surveys
     );
+}
+
+both!(queued_callers_offered_a_call_back_are_called_back);
+/// Smart wait on a busy skill: callers queued 10 s are offered a call back;
+/// those who decline keep waiting, those who accept are called back by a
+/// free agent (a call of its own, with its row) and end OK, NO USER or FAIL;
+/// diagram_2's sums agree with the rows.
+async fn queued_callers_offered_a_call_back_are_called_back() {
+    use marcador_server::engine::InboundSim;
+    use sqlx::Row;
+    let (db, store) = test_store().await;
+    let (op, campaign) = setup(&store, 2, 10).await;
+    store
+        .set_campaign_started(op, campaign, false)
+        .await
+        .unwrap();
+    let rp = store.create_routing_point(op, "Principal").await.unwrap();
+    let skill = store.agents(op).await.unwrap()[0].skills[0];
+    let mut cfg = EngineConfig::new(op, 11);
+    cfg.inbound = vec![InboundSim {
+        rp_id: rp,
+        skill_id: Some(skill),
+        options: vec![("1".into(), 100)],
+        // More talk than two agents take: callers queue.
+        calls_per_hour: 40.0,
+        survey_questions: 0,
+        smart_wait_ms: Some(10_000),
+    }];
+    cfg.callback_retry_ms = 60_000;
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(11, SimProfile::default()),
+        cfg,
+        now(),
+    )
+    .await
+    .unwrap();
+    engine
+        .run_until(now().checked_add(SignedDuration::from_hours(3)).unwrap())
+        .await
+        .unwrap();
+    let pool = raw_pool(&db).await;
+    let rows = sqlx::query(
+        "SELECT w.status, w.attempts, w.inbound_ms, w.last_outbound_ms, w.talk_ms, w.dial_phone, \
+         (SELECT COUNT(*) FROM calls c WHERE c.operation_id = w.operation_id AND c.telephone = w.dial_phone \
+          AND c.type_interaction = 'outbound_ma') AS call_backs \
+         FROM smart_waits w WHERE w.operation_id = $1",
+    )
+    .bind(op)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut by_status = std::collections::BTreeMap::<String, i64>::new();
+    for r in &rows {
+        let status: String = r.get("status");
+        let attempts: i64 = r.get("attempts");
+        let call_backs: i64 = r.get("call_backs");
+        *by_status.entry(status.clone()).or_default() += 1;
+        match status.as_str() {
+            "NO" => assert_eq!(attempts, 0),
+            "OK" | "NO USER" => {
+                assert!((1..=3).contains(&attempts), "{status} after {attempts}");
+                assert!(r.get::<i64, _>("talk_ms") > 0);
+                let (inbound, last): (i64, Option<i64>) =
+                    (r.get("inbound_ms"), r.get("last_outbound_ms"));
+                assert!(last.is_some_and(|l| l > inbound));
+                assert!(call_backs >= attempts, "each call back has its calls row");
+            }
+            "FAIL" => assert_eq!(attempts, 3),
+            "YES" => assert!(attempts <= 3),
+            other => panic!("{other}"),
+        }
+    }
+    assert!(by_status.get("NO").is_some_and(|n| *n > 0), "{by_status:?}");
+    assert!(by_status.get("OK").is_some_and(|n| *n > 0), "{by_status:?}");
+    let totals = store
+        .smart_wait_totals(op, at(0), at(4 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(totals.len(), 1);
+    let t = &totals[0];
+    assert_eq!(t.skill_id, skill);
+    assert_eq!(t.offered, rows.len() as i64);
+    assert_eq!(Some(&t.declined), by_status.get("NO"));
+    assert_eq!(Some(&t.ok), by_status.get("OK"));
+    assert!(t.queued >= t.offered, "{t:?}");
+    eprintln!("smart wait: {by_status:?}; {t:?}");
 }
 
 both!(preview_offers_a_record_to_its_own_agent_first_and_never_to_another);
@@ -536,6 +624,7 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
         options: vec![("1".into(), 80), ("PULSE".into(), 20)],
         calls_per_hour: 30.0,
         survey_questions: 0,
+        smart_wait_ms: None,
     }];
     cfg.breaks = vec!["BRK".into()];
     let mut engine = Engine::new(

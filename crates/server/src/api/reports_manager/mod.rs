@@ -1,8 +1,8 @@
 //! `reports_manager.php`: the ranged reports. The call reports (cdr_*,
 //! act_*) are in `calls.rs`, the campaign reports but campaign_3
 //! (campaign_1, 2, 4, 5, 6, 7, 8, 10) in `campaigns.rs`, the IVR reports
-//! (diagram_*) in `ivr.rs` and the survey ones (diagram_4/5/6) in
-//! `surveys.rs`, the agent reports (agent_*) in `agents.rs`, the skill
+//! (diagram_*) in `ivr.rs`, the survey ones (diagram_4/5/6) in
+//! `surveys.rs`, the smart-wait ones (diagram_2/3) in `smart_wait.rs`, the agent reports (agent_*) in `agents.rs`, the skill
 //! reports (skill_*) in `skills.rs`; here: campaign_3 (streamed from its
 //! index, caps checked before the first byte).
 
@@ -20,6 +20,7 @@ mod calls;
 mod campaigns;
 mod ivr;
 pub(super) mod skills;
+mod smart_wait;
 mod surveys;
 use crate::store::{Caller, CampaignSel};
 
@@ -46,6 +47,9 @@ pub async fn get(
         return answer;
     }
     if let Some(answer) = surveys::get(&st, &caller, api, &p).await {
+        return answer;
+    }
+    if let Some(answer) = smart_wait::get(&st, &caller, api, &p).await {
         return answer;
     }
     match api {
