@@ -15,7 +15,11 @@
 //!   records, 10 attempts each), campaign_8 (6,000 numbers), diagram_13 (20,000
 //!   steps), agent_1 (from the half-hour rollup) and agent_14 (30,000 states),
 //!   skill_1 (15,000 queued calls folded) and skill_10 (15,000 answered, one by
-//!   one) — each as a ratio to campaign_3's 60,000 rows in the same run.
+//!   one), agent_10 (15,000 holds, one by one), agent_13 (3,750 transfers),
+//!   diagram_4 (7,500 surveys), diagram_3 and diagram_2 (5,000 callers called
+//!   back, one by one and per skill), cdr_11 (1,500 Ley 2300 releases) and
+//!   real_time latency (50 agents' phones) — each as a ratio to campaign_3's
+//!   60,000 rows in the same run.
 //!
 //! PostgreSQL runs twice: with the server's default `synchronous_commit = on`
 //! (every commit waits for its WAL flush) and with it `off`, the durability
@@ -32,12 +36,16 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use marcador_server::clock::SystemClock;
 use marcador_server::config::{Config, Limits};
-use marcador_server::domain::AgentPhase;
+use marcador_server::domain::{AgentPhase, CallAction, PhoneNetwork};
 use marcador_server::store::{
-    AgentInterval, Backend, CallCodeFact, CallFact, Fact, IvrStepFact, NewCampaign, NewRecord,
-    Store,
+    AgentInterval, AgentNetworkFact, AttemptFact, Backend, CallActionFact, CallCodeFact, CallFact,
+    Fact, IvrStepFact, Law2300Release, NewCampaign, NewRecord, SmartWaitFact, Store, SurveyFact,
+    TransferFact, TransferKind,
 };
 use marcador_server::testing::{Serving, TestDb, attempt_history};
+use marcador_wire::law2300::ReleaseItem;
+use marcador_wire::smart_wait::SmartWaitStatus;
+use marcador_wire::surveys::{MAX_QUESTIONS, survey_result};
 use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 
 const TZ: &str = "America/Bogota";
@@ -135,6 +143,7 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
     // answered ones typed, taken by one of 50 agents after a wait, each with
     // the agent's talk and after-call work; 20,000 IVR steps.
     let mut calls = Vec::new();
+    let mut answered_calls = 0;
     for (i, f) in facts.iter().enumerate() {
         let Fact::Attempt(a) = f else { continue };
         let agent = agents[i % agents.len()];
@@ -184,6 +193,17 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
             wait_seconds: answered.then_some(a.started_at % 40),
         }));
         if a.result == CallResult::Answer {
+            extras(
+                &mut calls,
+                op,
+                (agent, agents[(i + 1) % agents.len()]),
+                skill,
+                a,
+                answered_calls,
+            );
+            answered_calls += 1;
+        }
+        if a.result == CallResult::Answer {
             calls.push(Fact::CallCode(CallCodeFact {
                 operation_id: op,
                 conn_id: a.conn_id.clone(),
@@ -194,6 +214,24 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
                 typed_at: a.started_at,
             }));
         }
+    }
+    // Each agent's phone, as telephony measured it (real_time latency).
+    for (n, agent) in agents.iter().enumerate() {
+        calls.push(Fact::AgentNetwork(AgentNetworkFact {
+            operation_id: op,
+            agent_id: *agent,
+            network: PhoneNetwork {
+                latency_ms: Some(10 + n as u32),
+                ip: format!("203.0.113.{}", n % 4),
+                user_agent: "bench phone".into(),
+                tx_jitter_us: Some(1_500),
+                tx_loss_bp: Some(12),
+            },
+            offered: 3,
+            rejected: (n % 3) as i64,
+            last_call_ms: Some(now.as_millisecond()),
+            measured_ms: now.as_millisecond(),
+        }));
     }
     for chunk in calls.chunks(1_000) {
         store.record_facts(chunk).await.unwrap();
@@ -213,6 +251,78 @@ async fn load(store: &Store, now: Timestamp) -> Loaded {
         c3_path,
         range,
         load_secs,
+    }
+}
+
+/// What an answered call (the `i`th answered, taken by `agents.0`) leaves
+/// besides its row, for the reports of issue 12's later families: a hold on
+/// every call, a survey on every second, a caller offered a call back on every
+/// third (its inbound call), a transfer to `agents.1` on every fourth, a Ley
+/// 2300 release on every tenth.
+fn extras(out: &mut Vec<Fact>, op: i64, agents: (i64, i64), skill: i64, a: &AttemptFact, i: usize) {
+    let at_ms = a.started_at * 1000;
+    out.push(Fact::CallAction(CallActionFact {
+        operation_id: op,
+        agent_id: agents.0,
+        conn_id: a.conn_id.clone(),
+        action: CallAction::Hold,
+        started_ms: at_ms + 30_000,
+        ms: 15_000,
+    }));
+    if i.is_multiple_of(2) {
+        let mut answers = [None; MAX_QUESTIONS];
+        for (q, v) in answers.iter_mut().take(3).enumerate() {
+            *v = Some(1 + ((i + q) % 5) as i64);
+        }
+        out.push(Fact::Survey(SurveyFact {
+            operation_id: op,
+            conn_id: a.conn_id.clone(),
+            agent_id: Some(agents.0),
+            skill_id: Some(skill),
+            started_ms: at_ms + 200_000,
+            ms: 25_000,
+            result: survey_result::of(3, 3),
+            answers,
+        }));
+    }
+    if i.is_multiple_of(3) {
+        out.push(Fact::SmartWait(SmartWaitFact {
+            operation_id: op,
+            conn_id: format!("sw-{}", a.conn_id),
+            skill_id: skill,
+            inbound_ms: at_ms,
+            last_outbound_ms: Some(at_ms + 90_000),
+            status: SmartWaitStatus::Ok,
+            attempts: 1,
+            ani: a.telephone.clone(),
+            dial_phone: a.telephone.clone(),
+            talk_ms: 120_000,
+            customer_id: a.record_id.to_string(),
+        }));
+    }
+    if i.is_multiple_of(4) {
+        out.push(Fact::Transfer(TransferFact {
+            operation_id: op,
+            conn_id: format!("tr-{}", a.conn_id),
+            origin_conn_id: a.conn_id.clone(),
+            from_agent_id: agents.0,
+            to_agent_id: Some(agents.1),
+            dnis: "1001".into(),
+            skill_id: Some(skill),
+            kind: TransferKind::Transfer,
+            started_ms: at_ms + 60_000,
+            ms: 90_000,
+        }));
+    }
+    if i.is_multiple_of(10) {
+        out.push(Fact::Law2300Release(Law2300Release {
+            operation_id: op,
+            released_at: a.started_at,
+            nit: "900123456".into(),
+            item: ReleaseItem::TelNumber,
+            value: a.telephone.clone(),
+            agent_code: "1000".into(),
+        }));
     }
 }
 
@@ -352,6 +462,16 @@ async fn run(name: &'static str, backend: Backend, durable: bool) -> Run {
         ("agent_14", report("agent_14")),
         ("skill_1", report("skill_1&skill_id=all")),
         ("skill_10", report("skill_10&skill_id=all")),
+        ("agent_10", report("agent_10")),
+        ("agent_13", report("agent_13")),
+        ("diagram_4", report("diagram_4")),
+        ("diagram_3", report("diagram_3")),
+        ("diagram_2", report("diagram_2")),
+        ("cdr_11", report("cdr_11")),
+        (
+            "real_time latency",
+            "/api/v2/real_time.php?api=latency".to_owned(),
+        ),
     ] {
         let secs = answer_secs(&http, &serving.base, &l, &path, None).await;
         families.push((name, secs));
