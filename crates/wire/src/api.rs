@@ -35,6 +35,8 @@ pub mod report {
     pub const CODIFY: &str = "codify";
     /// real_time.php: each agent's state and times since it logged in.
     pub const AGENTS: &str = "agents";
+    /// real_time.php: the calls agents are talking on now, per agent.
+    pub const INTERACTIONS: &str = "interactions";
     /// real_time.php: each agent's connection (round trip, jitter, loss) now.
     pub const LATENCY: &str = "latency";
     /// real_time.php: the server's CPU, memory, calls and agents now.

@@ -30,6 +30,7 @@ pub mod envelope;
 pub mod error;
 pub mod format;
 pub mod information;
+pub mod interactions;
 pub mod latency;
 pub mod law2300;
 pub mod limits;

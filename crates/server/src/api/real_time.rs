@@ -3,7 +3,7 @@
 //! (from the calls index), agents (from the state the engine writes), skills
 //! (their queues as the engine writes them, today's calls from the index),
 //! each agent's phone's connection (latency: what telephony last measured, as
-//! the engine writes it).
+//! the engine writes it) and the calls agents talk on now (interactions).
 
 use axum::Extension;
 use axum::extract::State;
@@ -12,6 +12,9 @@ use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
 use marcador_wire::envelope::{Envelope, ObjectEnvelope, found_msg};
 use marcador_wire::format::{optional_id, percent, percent_value};
+use marcador_wire::interactions::{
+    ActiveInteraction, INBOUND_CALL, InteractionsRow, OUTBOUND_CALL,
+};
 use marcador_wire::latency::{
     LatencyAgentRow, LatencyData, LatencyIpRow, LatencyPbxRow, PBX_OK, PBX_UNREACHABLE,
     PLATFORM_SIMULATED, PLATFORM_SIP, agent_label, jitter_ms,
@@ -121,6 +124,7 @@ pub async fn get(
         report::AGENTS => agents(&st, &caller).await,
         report::SKILLS => skills(&st, &caller, &p).await,
         report::LATENCY => latency(&st, &caller).await,
+        report::INTERACTIONS => interactions(&st, &caller).await,
         report::INFO_SERVER => {
             let host = st.host.now();
             let (agents, calls) = st.store.agents_connected(caller.operation_id).await?;
@@ -297,6 +301,36 @@ fn realtime_row(a: &AgentNow, now_ms: i64) -> AgentRealtimeRow {
         ocupation: s(handled),
         aux_time: s(t.aux_ms),
     }
+}
+
+/// `real_time.php?api=interactions`: each agent talking now, with its call
+/// (from the state the engine writes); 404 when nobody is.
+async fn interactions(st: &AppState, caller: &Caller) -> Answer {
+    let rows = st
+        .store
+        .agents_now(caller.operation_id)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            matches!(a.phase, AgentPhase::TalkIn | AgentPhase::TalkOut)
+                && !a.call.conn_id.is_empty()
+        })
+        .map(|a| InteractionsRow {
+            agent_id: a.code,
+            active_interactions: vec![ActiveInteraction {
+                conn_id: a.call.conn_id,
+                subject: if a.phase == AgentPhase::TalkIn {
+                    INBOUND_CALL
+                } else {
+                    OUTBOUND_CALL
+                }
+                .to_owned(),
+                fromname: a.call.customer_id,
+                date: format_response_date(a.since_ms.div_euclid(1000), &caller.tz),
+            }],
+        })
+        .collect();
+    found(st, rows)
 }
 
 /// `real_time.php?api=latency`: every agent whose phone telephony has

@@ -108,6 +108,17 @@ impl Desk {
         self.app.post(&self.token, &agentbox(query), "").await
     }
 
+    /// Runs until Ana talks on a call (at most five minutes).
+    async fn until_talking(&mut self) {
+        for _ in 0..60 {
+            self.run(5).await;
+            if self.status().await == "Talking" {
+                return;
+            }
+        }
+        panic!("Ana took no call in five minutes");
+    }
+
     /// A read, counted against the quota.
     async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.reads.set(self.reads.get() + 1);
@@ -189,6 +200,20 @@ async fn desk_of(people: &[(&str, &str)]) -> Desk {
     d
 }
 
+/// Asserts that each of `keys` is in `text` (a JSON answer), in this order;
+/// how many there are.
+fn in_order(text: &str, keys: &[&str]) -> usize {
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| {
+            text.find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k}: {text}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    at.len()
+}
+
 fn ok(msg: &str) -> Value {
     json!({"code": "200", "error": null, "msg": msg})
 }
@@ -216,33 +241,29 @@ async fn an_agent_is_driven_through_agentbox() {
         .await
         .unwrap();
     d.reads.set(d.reads.get() + 1);
-    let at: Vec<usize> = [
-        "agent_id",
-        "agent_name",
-        "agent_status",
-        "calls",
-        "inbound",
-        "outbound",
-        "internal",
-        "time_state_now",
-        "ready_time",
-        "inbound_time",
-        "outbound_time",
-        "acw_time",
-        "ring_time",
-        "login_time",
-        "aht_time",
-        "ocupation",
-        "aux_time",
-    ]
-    .iter()
-    .map(|k| {
-        text.find(&format!("\"{k}\":"))
-            .unwrap_or_else(|| panic!("{k}: {text}"))
-    })
-    .collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
-    assert_eq!(ana.as_object().unwrap().len(), at.len(), "{ana}");
+    let fields = in_order(
+        &text,
+        &[
+            "agent_id",
+            "agent_name",
+            "agent_status",
+            "calls",
+            "inbound",
+            "outbound",
+            "internal",
+            "time_state_now",
+            "ready_time",
+            "inbound_time",
+            "outbound_time",
+            "acw_time",
+            "ring_time",
+            "login_time",
+            "aht_time",
+            "ocupation",
+            "aux_time",
+        ],
+    );
+    assert_eq!(ana.as_object().unwrap().len(), fields, "{ana}");
     let (s, v) = d.post("api=hang").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     let (s, v) = d.post("api=type&cod_act=001").await;
@@ -1003,34 +1024,33 @@ async fn real_time_latency_shows_how_each_phone_is_reached() {
     // The example's fields, in its order.
     d.reads.set(d.reads.get() + 1);
     let (_, text) = d.app.get_text(&d.token, LATENCY).await;
-    let at: Vec<usize> = [
-        "by_agent",
-        "agent_id",
-        "latency_ms",
-        "ip",
-        "version",
-        "agent_status",
-        "tx_jitter",
-        "rx_jitter",
-        "tx_ploss",
-        "rx_ploss",
-        "network_rejection",
-        "connection_type",
-        "platform",
-        "last_date",
-        "by_ip",
-        "total_agents",
-        "average_latency",
-        "maximum",
-        "minimum",
-        "by_pbx",
-        "user",
-        "status",
-    ]
-    .iter()
-    .map(|k| text.find(&format!("\"{k}\":")).unwrap())
-    .collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    in_order(
+        &text,
+        &[
+            "by_agent",
+            "agent_id",
+            "latency_ms",
+            "ip",
+            "version",
+            "agent_status",
+            "tx_jitter",
+            "rx_jitter",
+            "tx_ploss",
+            "rx_ploss",
+            "network_rejection",
+            "connection_type",
+            "platform",
+            "last_date",
+            "by_ip",
+            "total_agents",
+            "average_latency",
+            "maximum",
+            "minimum",
+            "by_pbx",
+            "user",
+            "status",
+        ],
+    );
     let ms: u32 = ana["latency_ms"].as_str().unwrap().parse().unwrap();
     assert!((8..80).contains(&ms), "{ms}");
     let ip = ana["ip"].as_str().unwrap();
@@ -1052,17 +1072,59 @@ async fn real_time_latency_shows_how_each_phone_is_reached() {
     assert_eq!(data["by_pbx"][0]["tx_jitter"], ana["tx_jitter"]);
 
     // Her first call: its date is her last call's.
-    for _ in 0..60 {
-        d.run(5).await;
-        if d.status().await == "Talking" {
-            break;
-        }
-    }
-    assert_eq!(d.status().await, "Talking");
+    d.until_talking().await;
     let (_, v) = d.get(LATENCY).await;
     let last = v["data"][0]["by_agent"][0]["last_date"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(last.starts_with("2026-11-22 "), "{last}");
+}
+
+both!(real_time_interactions_lists_the_calls_agents_talk_on);
+/// Nobody talking: no data. Ana on her first call: it is hers, outbound, with
+/// its customer and when she began talking — the call real_time agents shows.
+async fn real_time_interactions_lists_the_calls_agents_talk_on() {
+    const INTERACTIONS: &str = "/api/v2/real_time.php?api=interactions";
+    let mut d = desk().await;
+    let (s, v) = d.get(INTERACTIONS).await;
+    assert_eq!((s, v), (StatusCode::NOT_FOUND, no_data()));
+    assert_eq!(
+        d.post("api=change_status&status=ready").await.0,
+        StatusCode::OK
+    );
+    d.until_talking().await;
+    let (s, v) = d.get(INTERACTIONS).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rows = v["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{v}");
+    assert_eq!(rows[0]["agent_id"], "1001");
+    let calls = rows[0]["active_interactions"].as_array().unwrap();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(call["subject"], "outbound call");
+    let conn = call["conn_id"].as_str().unwrap();
+    assert!(!conn.is_empty());
+    assert!(
+        call["fromname"].as_str().unwrap().starts_with("1000"),
+        "{call}"
+    );
+    assert!(
+        call["date"].as_str().unwrap().starts_with("2026-11-22 "),
+        "{call}"
+    );
+    // The example's fields, in its order.
+    d.reads.set(d.reads.get() + 1);
+    let (_, text) = d.app.get_text(&d.token, INTERACTIONS).await;
+    in_order(
+        &text,
+        &[
+            "agent_id",
+            "active_interactions",
+            "conn_id",
+            "subject",
+            "fromname",
+            "date",
+        ],
+    );
 }

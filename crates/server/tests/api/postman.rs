@@ -23,7 +23,12 @@ use crate::helpers::*;
 
 /// Requests of the collection answered when this test was written (the five
 /// seed reports, the companions, the agent API); raise it as endpoints are built.
-const ANSWERED_AT_LEAST: usize = 113;
+const ANSWERED_AT_LEAST: usize = 114;
+
+/// Reports of what is under way now, which only a running engine fills (the
+/// replayed demo is its history, with no engine running): `tests/api/agents.rs`
+/// checks them with rows.
+const LIVE_ONLY: &[&str] = &["api=interactions"];
 
 #[derive(Deserialize)]
 struct Request {
@@ -239,7 +244,7 @@ async fn the_vendors_collection_is_answered() {
         answered += 1;
         if status >= 400 {
             let line = format!("{} {} → {status} {body}", r.method, fill(&r.query, vars));
-            if r.method == "GET" {
+            if r.method == "GET" && !LIVE_ONLY.iter().any(|api| r.query.contains(api)) {
                 empty_reads.push(line.clone());
             }
             empty.push(line);
