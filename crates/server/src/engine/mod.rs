@@ -305,6 +305,7 @@ impl Engine {
             cfg,
         };
         e.sync_campaigns().await?;
+        e.owed_call_backs().await?;
         for agent in 0..e.agents.len() {
             if e.agents[agent].simulated {
                 e.log_in(agent);

@@ -7,7 +7,8 @@
 //! answered is tried again after `callback_retry_ms`, up to
 //! `callback_attempts`; a caller who calls again and is served first needs
 //! none. Each offer is written as it stands (`Fact::SmartWait`, one row per
-//! caller): diagram_2 and diagram_3.
+//! caller): diagram_2 and diagram_3. An engine starting takes up the call
+//! backs still owed (`YES` rows), so a restart does not forget a promise.
 
 use marcador_wire::smart_wait::SmartWaitStatus;
 use marcador_wire::{CallResult, conn_id};
@@ -27,6 +28,26 @@ pub(super) struct Callback {
 }
 
 impl Engine {
+    /// The call backs still owed when the engine starts, due at once.
+    pub(super) async fn owed_call_backs(&mut self) -> crate::store::Result<()> {
+        for fact in self
+            .store
+            .pending_smart_waits(self.cfg.operation_id)
+            .await?
+        {
+            self.next_call += 1;
+            self.callbacks.insert(
+                self.next_call,
+                Callback {
+                    fact,
+                    due_ms: self.now,
+                    placed: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// The caller on `call` has waited the routing point's smart wait: if
     /// still queued, it is offered a call back.
     pub(super) fn smart_wait_offer(&mut self, call: CallRef) {

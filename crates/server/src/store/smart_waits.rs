@@ -102,6 +102,11 @@ const DETAIL: &str = "SELECT skill_id, inbound_ms, last_outbound_ms, status, att
      talk_ms, customer_id, conn_id FROM smart_waits WHERE operation_id = $1 AND inbound_ms BETWEEN $2 AND $3 \
      ORDER BY inbound_ms, conn_id LIMIT $4";
 
+/// `$1` operation, `$2` the accepted status.
+const PENDING: &str = "SELECT skill_id, inbound_ms, last_outbound_ms, status, attempts, ani, dial_phone, \
+     talk_ms, customer_id, conn_id FROM smart_waits WHERE operation_id = $1 AND status = $2 \
+     ORDER BY inbound_ms, conn_id";
+
 fn smart_wait(r: &AnyRow) -> Result<SmartWaitFact> {
     let status: String = r.try_get("status")?;
     Ok(SmartWaitFact {
@@ -138,6 +143,24 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// The callers still waiting for their call back (`YES`), oldest first:
+    /// an engine starting takes them up again.
+    pub async fn pending_smart_waits(&self, operation_id: i64) -> Result<Vec<SmartWaitFact>> {
+        let rows = sqlx::query(PENDING)
+            .bind(operation_id)
+            .bind(SmartWaitStatus::Yes.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SmartWaitFact {
+                    operation_id,
+                    ..smart_wait(r)?
+                })
+            })
+            .collect()
     }
 
     /// diagram_3: each caller offered a call back who called in `[from, to]` (Unix s).

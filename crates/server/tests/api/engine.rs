@@ -434,6 +434,47 @@ async fn queued_callers_offered_a_call_back_are_called_back() {
     assert_eq!(Some(&t.ok), by_status.get("OK"));
     assert!(t.queued >= t.offered, "{t:?}");
     eprintln!("smart wait: {by_status:?}; {t:?}");
+
+    // The process stops with call backs still owed; the next engine, with no
+    // new callers, calls them back.
+    let owed = by_status.get("YES").copied().unwrap_or(0);
+    assert!(owed > 0, "{by_status:?}");
+    drop(engine);
+    let mut cfg = EngineConfig::new(op, 12);
+    cfg.callback_retry_ms = 60_000;
+    let later = now().checked_add(SignedDuration::from_hours(3)).unwrap();
+    let mut engine = Engine::new(
+        store.clone(),
+        SimTelephony::new(12, SimProfile::default()),
+        cfg,
+        later,
+    )
+    .await
+    .unwrap();
+    engine
+        .run_until(later.checked_add(SignedDuration::from_hours(1)).unwrap())
+        .await
+        .unwrap();
+    let still: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM smart_waits WHERE operation_id = $1 AND status = 'YES'",
+    )
+    .bind(op)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(still, 0, "every call back owed was taken up");
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM smart_waits WHERE operation_id = $1 AND status IN ('OK', 'NO USER', 'FAIL')",
+    )
+    .bind(op)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let before = ["OK", "NO USER", "FAIL"]
+        .iter()
+        .map(|k| by_status.get(*k).copied().unwrap_or(0))
+        .sum::<i64>();
+    assert_eq!(ended, before + owed);
 }
 
 both!(preview_offers_a_record_to_its_own_agent_first_and_never_to_another);
