@@ -26,8 +26,10 @@ pub(super) struct Offer<'a> {
     pub accepted: bool,
 }
 
-/// How long an agent looks for the caller's call back before giving up for now.
-const LOOK_AHEAD_MS: i64 = 3_600_000;
+/// How far ahead a call back waits for a free agent of the skill: past the
+/// night, so a caller who asked at closing time is called back by the
+/// morning's shift (left `YES` beyond it, for the live engine to take up).
+const LOOK_AHEAD_MS: i64 = 12 * 3_600_000;
 
 /// The offer, and the call backs it leads to, written up to `end` (Unix s):
 /// a call back not over by then is left accepted (`YES`).
