@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::envelope::Code;
+use crate::upload::{TELEPHONE_EXPECTED, body_text, valid_telephone};
+use crate::{WireDate, WireError};
 
 /// `PUT campaign.php?api=recall&campaign_id=…` body.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -18,6 +20,42 @@ pub struct RecallRequest {
     pub recall_telephone: Option<Value>,
     #[serde(default)]
     pub customer_id: Option<Value>,
+}
+
+/// A recall, checked: whom, when, on which number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recall {
+    pub customer_id: String,
+    pub date: WireDate,
+    /// `None`: the record's next number.
+    pub telephone: Option<String>,
+}
+
+impl RecallRequest {
+    /// `customer_id` and `recall_date` are required, the date in the request
+    /// format; `recall_telephone`, when given, is a telephone as uploads take them.
+    pub fn check(&self) -> Result<Recall, WireError> {
+        let customer = body_text(&self.customer_id, "customer_id")?;
+        let date = body_text(&self.recall_date, "recall_date")?;
+        let (Some(customer_id), Some(date)) = (customer, date) else {
+            return Err(WireError::parameters_required());
+        };
+        let date =
+            WireDate::parse(&date).map_err(|_| WireError::malformed_date("recall_date", &date))?;
+        let telephone = body_text(&self.recall_telephone, "recall_telephone")?;
+        if let Some(t) = telephone.as_deref().filter(|t| !valid_telephone(t)) {
+            return Err(WireError::bad_parameter(
+                "recall_telephone",
+                t,
+                TELEPHONE_EXPECTED,
+            ));
+        }
+        Ok(Recall {
+            customer_id,
+            date,
+            telephone,
+        })
+    }
 }
 
 /// recall's answer.

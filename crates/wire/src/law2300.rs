@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::WireError;
-use crate::upload::{CUSTOMER_ID_MAX_CHARS, TELEPHONE_EXPECTED, text, valid_telephone};
+use crate::upload::{CUSTOMER_ID_MAX_CHARS, TELEPHONE_EXPECTED, body_text, valid_telephone};
 
 /// free_law2300's answer (`201`), in the vendor's example's words.
 pub const RELEASED: &str = "Removed successfully";
@@ -63,18 +63,11 @@ impl FreeLaw2300Request {
     /// `nit`, `item` and `value` are required; `value` must be a telephone
     /// as uploads take them, or a customer id.
     pub fn check(self) -> Result<Release, WireError> {
-        let field = |v: Option<Value>, name: &str| -> Result<String, WireError> {
-            match v {
-                None => Ok(String::new()),
-                Some(v) => {
-                    text(&v).ok_or_else(|| WireError::bad_body(&format!("{name} must be a string")))
-                }
-            }
-        };
-        let nit = field(self.nit, "nit")?;
-        let item = field(self.item, "item")?;
-        let value = field(self.value, "value")?;
-        let agent_id = field(self.agent_id, "agent_id")?;
+        let field = |v: &Option<Value>, name| body_text(v, name).map(Option::unwrap_or_default);
+        let nit = field(&self.nit, "nit")?;
+        let item = field(&self.item, "item")?;
+        let value = field(&self.value, "value")?;
+        let agent_id = field(&self.agent_id, "agent_id")?;
         if nit.is_empty() || item.is_empty() || value.is_empty() {
             return Err(WireError::parameters_required());
         }

@@ -100,6 +100,19 @@ pub fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// A body field that is a string or number, trimmed; `None` when absent or
+/// empty; anything else is refused naming the field.
+pub fn body_text(v: &Option<Value>, name: &str) -> Result<Option<String>, WireError> {
+    match v {
+        None => Ok(None),
+        Some(v) => match text(v) {
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => Ok(Some(s)),
+            None => Err(WireError::bad_body(&format!("{name} must be a string"))),
+        },
+    }
+}
+
 impl Record<Option<WireDate>> {
     /// Reads and checks the record at `index` of an upload.
     pub fn parse(index: usize, item: &Value) -> Result<Self, WireError> {

@@ -373,6 +373,7 @@ impl Engine {
 
     pub async fn flush(&mut self) -> Result<()> {
         self.agent_facts();
+        self.phone_facts();
         self.queue_facts();
         if !self.facts.is_empty() {
             let facts = std::mem::take(&mut self.facts);

@@ -2,7 +2,8 @@
 //! reports of the phone's round trip, address, User-Agent and RTP quality
 //! (`TelEvent::AgentNetwork`), how many times the agent's leg was offered and
 //! how many the phone did not take, and when the agent last took a call —
-//! kept per agent and written as a fact when any of it changes.
+//! kept per agent and written with the next facts when any of it changed:
+//! one row per agent per write, however many calls it took meanwhile.
 
 use super::Engine;
 use super::telephony::AgentRef;
@@ -16,6 +17,8 @@ pub(super) struct Phone {
     pub offered: i64,
     pub rejected: i64,
     pub last_call_ms: Option<i64>,
+    /// Changed since it was last written.
+    pub dirty: bool,
 }
 
 /// What changed about an agent's phone.
@@ -32,8 +35,9 @@ impl Engine {
     /// Telephony measured the agent's phone.
     pub(super) fn phone_network(&mut self, id: AgentRef, network: PhoneNetwork) {
         if let Some(agent) = self.agents.iter().position(|a| a.id == id) {
-            self.agents[agent].reach.network = network;
-            self.phone_fact(agent);
+            let reach = &mut self.agents[agent].reach;
+            reach.network = network;
+            reach.dirty = true;
         }
     }
 
@@ -45,19 +49,23 @@ impl Engine {
             PhoneChange::Rejected => p.rejected += 1,
             PhoneChange::Call => p.last_call_ms = Some(now),
         }
-        self.phone_fact(agent);
+        p.dirty = true;
     }
 
-    fn phone_fact(&mut self, agent: usize) {
-        let a = &self.agents[agent];
-        self.facts.push(Fact::AgentNetwork(AgentNetworkFact {
-            operation_id: self.cfg.operation_id,
-            agent_id: a.id,
-            network: a.reach.network.clone(),
-            offered: a.reach.offered,
-            rejected: a.reach.rejected,
-            last_call_ms: a.reach.last_call_ms,
-            measured_ms: self.now,
-        }));
+    /// The phones that changed, as facts for the next write.
+    pub(super) fn phone_facts(&mut self) {
+        let (op, now) = (self.cfg.operation_id, self.now);
+        for a in self.agents.iter_mut().filter(|a| a.reach.dirty) {
+            a.reach.dirty = false;
+            self.facts.push(Fact::AgentNetwork(AgentNetworkFact {
+                operation_id: op,
+                agent_id: a.id,
+                network: a.reach.network.clone(),
+                offered: a.reach.offered,
+                rejected: a.reach.rejected,
+                last_call_ms: a.reach.last_call_ms,
+                measured_ms: now,
+            }));
+        }
     }
 }

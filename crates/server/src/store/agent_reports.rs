@@ -367,9 +367,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<AgentPreview>> {
-        let (from, to) = ms_range(from, to);
-        let binds = vec![operation_id.into(), from.into(), to.into()];
-        self.detail(PREVIEWS.as_str(), binds, agent_preview).await
+        self.detail_ms(PREVIEWS.as_str(), operation_id, (from, to), agent_preview)
+            .await
     }
 
     /// The operation's pauses: code → name.

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
-use super::{Result, Store, ms_range};
+use super::{Result, Store};
 use crate::domain::CallAction;
 
 /// A hold or mute an agent had on a call, from `started_ms` for `ms`.
@@ -139,8 +139,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<ActionDetail>> {
-        let (from, to) = ms_range(from, to);
-        let binds = vec![operation_id.into(), from.into(), to.into()];
-        self.detail(DETAIL, binds, action_detail).await
+        self.detail_ms(DETAIL, operation_id, (from, to), action_detail)
+            .await
     }
 }

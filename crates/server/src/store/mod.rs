@@ -380,6 +380,20 @@ impl Store {
         rows.iter().map(map).collect()
     }
 
+    /// A detail read (`$1` operation, `$2`…`$3` a range in ms, `$4` the
+    /// limit) of facts kept in ms, over `[from, to]` (Unix s).
+    pub(super) async fn detail_ms<T>(
+        &self,
+        sql: &'static str,
+        operation_id: i64,
+        (from, to): (i64, i64),
+        map: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<detail::DetailRead<T>> {
+        let (from, to) = ms_range(from, to);
+        let binds = vec![operation_id.into(), from.into(), to.into()];
+        self.detail(sql, binds, map).await
+    }
+
     /// A reader connection inside a read-only transaction whose statements
     /// all see one snapshot (see [`Snapshot`]).
     async fn snapshot(&self) -> Result<Snapshot> {

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
-use super::{Result, Store, ms_range};
+use super::{Result, Store};
 
 /// A survey a caller answered (or began) after its talk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,9 +184,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<SurveyDetail>> {
-        let (from, to) = ms_range(from, to);
-        let binds = vec![operation_id.into(), from.into(), to.into()];
-        self.detail(DETAIL.as_str(), binds, survey_detail).await
+        self.detail_ms(DETAIL.as_str(), operation_id, (from, to), survey_detail)
+            .await
     }
 
     /// diagram_5 (per agent) and diagram_6 (per skill): the surveys begun in

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
-use super::{Result, Store, ms_range};
+use super::{Result, Store};
 
 /// How a call was handed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,8 +170,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<DetailRead<TransferDetail>> {
-        let (from, to) = ms_range(from, to);
-        let binds = vec![operation_id.into(), from.into(), to.into()];
-        self.detail(DETAIL, binds, transfer_detail).await
+        self.detail_ms(DETAIL, operation_id, (from, to), transfer_detail)
+            .await
     }
 }

@@ -6,9 +6,9 @@
 use marcador_wire::api::{AMD_COUNTRIES, param};
 use marcador_wire::campaign::{
     CAMPAIGN_UPDATED, CampaignFilterRequest, DeleteCampaignsRequest, EditCampaignRequest,
-    EditedCampaignRow, FILTER_UPDATED, FilterData, ObjectAnswer, OptionalLabels, RecallRequest,
-    amd_conf, campaigns_deleted_msg, clock_time, dial_order, filter, parse_clock_time,
-    recalled_msg, type_camp,
+    EditedCampaignRow, FILTER_UPDATED, FilterData, ObjectAnswer, OptionalLabels, Recall,
+    RecallRequest, amd_conf, campaigns_deleted_msg, clock_time, dial_order, filter,
+    parse_clock_time, recalled_msg, type_camp,
 };
 use marcador_wire::date::format_response_date;
 use marcador_wire::envelope::Envelope;
@@ -16,8 +16,8 @@ use marcador_wire::format::optional_id;
 use marcador_wire::records::{recall_style, record_result};
 use marcador_wire::rows::record_fields::OPT_NAMES;
 use marcador_wire::rows::yes_no;
-use marcador_wire::upload::{TELEPHONE_EXPECTED, text, valid_telephone};
-use marcador_wire::{CallResult, CampaignType, WireDate, WireError, WriteAnswer};
+use marcador_wire::upload::{body_text, text};
+use marcador_wire::{CallResult, CampaignType, WireError, WriteAnswer};
 use serde_json::Value;
 
 use crate::api::answer::{Answer, accepted, campaign_of, check_type, json, required};
@@ -28,21 +28,9 @@ use crate::store::{
     FilterOp, RecallPlan, RecallRejection, RecordFilter,
 };
 
-/// A string (or number) field, trimmed; `None` when absent or empty.
-fn field(v: &Option<Value>, name: &str) -> Result<Option<String>, WireError> {
-    match v {
-        None => Ok(None),
-        Some(v) => match text(v) {
-            Some(s) if s.is_empty() => Ok(None),
-            Some(s) => Ok(Some(s)),
-            None => Err(WireError::bad_body(&format!("{name} must be a string"))),
-        },
-    }
-}
-
 /// A `yes`/`no` field.
 fn yes_or_no(v: &Option<Value>, name: &str) -> Result<Option<bool>, WireError> {
-    field(v, name)?
+    body_text(v, name)?
         .map(|s| match s.to_lowercase().as_str() {
             filter::YES => Ok(true),
             filter::NO => Ok(false),
@@ -58,19 +46,12 @@ pub(super) async fn recall(st: &AppState, caller: &Caller, p: &Params, body: &[u
     if p.get(param::TYPE_CAMPAIGN).is_some_and(|t| !t.is_empty()) {
         check_type(p, id, kind)?;
     }
-    let req: RecallRequest = object(body)?;
-    let customer = field(&req.customer_id, "customer_id")?;
-    let date = field(&req.recall_date, "recall_date")?;
-    let (Some(customer), Some(date)) = (customer, date) else {
-        return Err(WireError::parameters_required().into());
-    };
-    let at = WireDate::parse(&date)
-        .map_err(|_| WireError::malformed_date("recall_date", &date))?
-        .unix_seconds(&caller.tz);
-    let telephone = field(&req.recall_telephone, "recall_telephone")?;
-    if let Some(t) = telephone.as_deref().filter(|t| !valid_telephone(t)) {
-        return Err(WireError::bad_parameter("recall_telephone", t, TELEPHONE_EXPECTED).into());
-    }
+    let Recall {
+        customer_id: customer,
+        date,
+        telephone,
+    } = object::<RecallRequest>(body)?.check()?;
+    let at = date.unix_seconds(&caller.tz);
     let campaign = id.to_string();
     match st
         .store
@@ -150,20 +131,20 @@ async fn campaign_edit(
     caller: &Caller,
     req: &EditCampaignRequest,
 ) -> Result<CampaignEdit, ApiError> {
-    let kind = field(&req.type_camp, "type_camp")?
+    let kind = body_text(&req.type_camp, "type_camp")?
         .map(|t| {
             CampaignType::parse(&t.to_lowercase())
                 .ok_or_else(|| WireError::bad_parameter("type_camp", &t, "Predictive or Preview"))
         })
         .transpose()?;
     let time = |v: &Option<Value>, name: &str| -> Result<Option<String>, WireError> {
-        field(v, name)?
+        body_text(v, name)?
             .map(|t| {
                 parse_clock_time(&t).ok_or_else(|| WireError::bad_parameter(name, &t, "HH:mm:ss"))
             })
             .transpose()
     };
-    let skill_id = match field(&req.skill_id, "skill_id")? {
+    let skill_id = match body_text(&req.skill_id, "skill_id")? {
         None => None,
         Some(s) => match s.parse::<i64>() {
             Ok(id) if st.store.skill_exists(caller.operation_id, id).await? => Some(id),
@@ -171,7 +152,7 @@ async fn campaign_edit(
             _ => return Err(WireError::unknown_skill(&s).into()),
         },
     };
-    let amd = field(&req.amd_conf, "amd_conf")?
+    let amd = body_text(&req.amd_conf, "amd_conf")?
         .map(|a| match a.to_lowercase().as_str() {
             amd_conf::NONE => Ok(String::new()),
             amd_conf::DEFAULT => Ok(amd_conf::DEFAULT.to_owned()),
@@ -183,7 +164,7 @@ async fn campaign_edit(
             )),
         })
         .transpose()?;
-    if let Some(order) = field(&req.camp_dial_order, "camp_dial_order")? {
+    if let Some(order) = body_text(&req.camp_dial_order, "camp_dial_order")? {
         match order.to_lowercase().as_str() {
             dial_order::LINEAR => {}
             dial_order::ZIGZAG | dial_order::RANDOM => {
@@ -220,7 +201,7 @@ async fn campaign_edit(
         }
         Some(_) => return Err(WireError::bad_body("optional_labels must be an object").into()),
     }
-    let name = field(&req.campaign_name, "campaign_name")?;
+    let name = body_text(&req.campaign_name, "campaign_name")?;
     Ok(CampaignEdit {
         name,
         description: match &req.campaign_description {
@@ -284,7 +265,7 @@ pub(super) async fn campaign_filter(
     let active = yes_or_no(&req.filter_active, "filter_active")?
         .ok_or_else(WireError::parameters_required)?;
     let filter = if active {
-        let any = match field(&req.connector, "connector")?.map(|c| c.to_lowercase()) {
+        let any = match body_text(&req.connector, "connector")?.map(|c| c.to_lowercase()) {
             None => false,
             Some(c) if c == filter::AND => false,
             Some(c) if c == filter::OR => true,
