@@ -7,7 +7,9 @@
 //! AgentLegDown alone when the phone never answers). Nothing is reported
 //! after the engine hung up (its `HangUp` or `CloseAgentLeg` sets the leg's
 //! token): the engine has already written how that leg ended. `Bridge`
-//! connects the two legs' media (`media.rs`); `Hold` and `Mute` silence it.
+//! connects a customer's and an agent's media (`media.rs`), `Join` two
+//! customers' (a caller handed to a number outside); `Hold` and `Mute`
+//! silence it.
 
 use std::sync::Arc;
 
@@ -115,6 +117,13 @@ impl Worker {
                 match (self.calls.get(&call), self.agents.get(&agent)) {
                     (Some(c), Some(a)) => Media::bridge(&c.media, &a.media),
                     _ => tracing::warn!(call, agent, "bridge of a call or agent leg that is gone"),
+                }
+            }
+            Command::Join { call, other } => {
+                match (self.calls.get(&call), self.calls.get(&other)) {
+                    (Some(c), Some(o)) => Media::bridge(&c.media, &o.media),
+                    // A simulated caller has no leg here; the other talks to nobody.
+                    _ => tracing::debug!(call, other, "join of a call that is not a SIP leg"),
                 }
             }
             Command::OpenAgentLeg { agent, address } => {

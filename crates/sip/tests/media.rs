@@ -4,7 +4,8 @@
 //! customer and hears its own packets come back: through Marcador to the
 //! agent's phone, and back through Marcador — and hears nothing while the
 //! call is on hold or the agent is muted, the agent's DTMF keys as tones,
-//! and, transferred, the second agent's phone.
+//! and, transferred, the second agent's phone; and a customer joined to a
+//! call placed to a number outside hears that number.
 //!
 //! Needs `sipp` (Debian `sip-tester`; `.ci/run` installs it).
 
@@ -83,20 +84,7 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
     .await;
     tel.command(0, Command::Bridge { call: 1, agent: 5 });
 
-    // Where Marcador receives the customer's audio: the port it offered.
-    let mut offered = None;
-    for _ in 0..50 {
-        offered = carrier
-            .logs()
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("MEDIA ")?.trim().parse::<u16>().ok());
-        if offered.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let offered = offered.expect("the carrier logged the port Marcador offered");
-    let marcador = std::net::SocketAddr::from(([127, 0, 0, 1], offered));
+    let marcador = offered_port(&carrier).await;
 
     // 20 ms of µ-law each, numbered; every one should come back unchanged.
     let back = round_trip(&customer_audio, marcador, 0..50).await;
@@ -210,6 +198,75 @@ async fn the_customers_audio_reaches_the_agent_and_comes_back_unless_held_or_mut
     assert!(carrier.success(), "carrier sipp: {carrier}");
     assert!(agent.success(), "agent sipp: {agent}");
     assert!(second.success(), "second agent sipp: {second}");
+}
+
+#[tokio::test]
+async fn a_caller_joined_to_a_number_outside_hears_it() {
+    // The number outside echoes what it hears (sipp's -rtp_echo on the
+    // second call through the same trunk).
+    let echo_port = free_udp_port().to_string();
+    let customer_audio = UdpSocket::bind("127.0.0.1:0").await.expect("a UDP socket");
+    let media_port = customer_audio
+        .local_addr()
+        .expect("its address")
+        .port()
+        .to_string();
+    let carrier = Sipp::start_with(
+        "customer_then_outside",
+        &[
+            "-trace_logs",
+            "-set",
+            "media",
+            &media_port,
+            "-m",
+            "2",
+            "-rtp_echo",
+            "-mp",
+            &echo_port,
+        ],
+    );
+    let mut tel = telephony_to(&carrier, |_| {}).await;
+    tel.command(0, sipp::originate(1, "573001234567", "", false));
+    wait_for(&mut tel, |e| {
+        matches!(e, TelEvent::Answered { call: 1, .. })
+    })
+    .await;
+    // Handed on: the call to the number is placed and joined at once, ringing.
+    tel.command(0, sipp::originate(2, "6014890000", "", false));
+    tel.command(0, Command::Join { call: 1, other: 2 });
+    wait_for(&mut tel, |e| {
+        matches!(e, TelEvent::Answered { call: 2, .. })
+    })
+    .await;
+    let marcador = offered_port(&carrier).await;
+    let back = round_trip(&customer_audio, marcador, 0..40).await;
+    assert!(
+        back.len() >= 35,
+        "{} of 40 packets came back through the number outside: {back:?}",
+        back.len()
+    );
+    tel.command(0, Command::HangUp { call: 2 });
+    tel.command(0, Command::HangUp { call: 1 });
+    let carrier = carrier.finished().await;
+    assert!(carrier.success(), "carrier sipp: {carrier}");
+}
+
+/// Where Marcador receives the customer's audio: the port it offered, as
+/// the carrier's scenario logged it.
+async fn offered_port(carrier: &Sipp) -> std::net::SocketAddr {
+    let mut offered = None;
+    for _ in 0..50 {
+        offered = carrier
+            .logs()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("MEDIA ")?.trim().parse::<u16>().ok());
+        if offered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let offered = offered.expect("the carrier logged the port Marcador offered");
+    std::net::SocketAddr::from(([127, 0, 0, 1], offered))
 }
 
 /// Lets a command reach telephony's worker, and packets already on their

@@ -367,14 +367,14 @@ impl WireError {
             ),
         )
     }
-    /// transfer: the destination is not an agent of the operation.
-    pub fn transfer_to_agents_only(destination: &str) -> Self {
-        Self::new(
-            400,
-            BAD_REQUEST,
-            format!(
-                "CUSTOMER_PHONE {destination} IS NOT AN AGENT OF THIS OPERATION: \
-                 CALLS ARE TRANSFERRED TO AGENTS' EXTENSIONS"
+    /// transfer: the destination is neither an agent of the operation nor a number.
+    pub fn transfer_destination(destination: &str) -> Self {
+        Self::bad_parameter(
+            crate::api::param::CUSTOMER_PHONE,
+            destination,
+            &format!(
+                "an agent's extension or a telephone number ({})",
+                crate::upload::TELEPHONE_EXPECTED
             ),
         )
     }

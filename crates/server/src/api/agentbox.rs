@@ -1,6 +1,6 @@
 //! `agentbox.php` (the vendor's "Agentes V2"): change_status, hang, type,
 //! hang_type_ready, hold and mute (toggles), dtmf, transfer (to another
-//! agent), dial (click-to-call) and
+//! agent or a number outside), dial (click-to-call) and
 //! aux_call for one agent, and the recalls it schedules (recall,
 //! edit_recall, delete_recall).
 //!
@@ -119,19 +119,20 @@ pub async fn post(
             if !talking {
                 return Err(WireError::agent_not_on_a_call(code, api).into());
             }
+            // An agent's extension first, as the vendor's agents dial them; any other number is outside.
             let to = required(&p, param::CUSTOMER_PHONE)?.trim();
-            let target = st
-                .store
-                .agent_by_code(op, to)
-                .await?
-                .ok_or_else(|| WireError::transfer_to_agents_only(to))?;
-            if target.phase != AgentPhase::Ready || target.id == agent.id {
-                let status = status_name(target.phase, &target.pause_name).to_uppercase();
-                return Err(WireError::agent_not_ready(to, &status, api).into());
-            }
-            st.store
-                .agent_command(op, agent.id, &AgentCommand::Transfer(target.id))
-                .await?;
+            let command = match st.store.agent_by_code(op, to).await? {
+                Some(target) => {
+                    if target.phase != AgentPhase::Ready || target.id == agent.id {
+                        let status = status_name(target.phase, &target.pause_name).to_uppercase();
+                        return Err(WireError::agent_not_ready(to, &status, api).into());
+                    }
+                    AgentCommand::Transfer(target.id)
+                }
+                None if valid_telephone(to) => AgentCommand::TransferOut(to.to_owned()),
+                None => return Err(WireError::transfer_destination(to).into()),
+            };
+            st.store.agent_command(op, agent.id, &command).await?;
             AgentAnswer::with_call(&msgs::transferred(to), agent.call.conn_id.clone())
         }
         report::DTMF => {

@@ -796,7 +796,8 @@ fn inbound_in_minute(
         };
         let acw = g.acw_ms();
         if let Some(t) = taker {
-            // The agent may hand the caller to a colleague free at that moment.
+            // The agent may hand the caller to a colleague free at that moment,
+            // or to the back office's number if none is.
             // (Not a call still going at the history's end: its leg is unwritten.)
             let handoff = world::transfer_after(&mut g.rng)
                 .filter(|after| *after < talk * 1000 && t.start_ms + talk * 1000 <= end * 1000)
@@ -804,7 +805,7 @@ fn inbound_in_minute(
                     let at = t.start_ms + after;
                     let to = g
                         .staff
-                        .free_agent_besides(&mut g.facts, skill?, at, at, Some(t))?;
+                        .free_agent_besides(&mut g.facts, skill?, at, at, Some(t));
                     Some((after, to))
                 });
             let work = Work {
@@ -818,8 +819,12 @@ fn inbound_in_minute(
             g.staff.take(&mut g.facts, &mut g.rng, t, work);
             let mut last = t;
             if let Some((after, to)) = handoff {
-                hand_off(g, &conn, &tel, skill, t, to, talk * 1000 - after);
-                last = to;
+                let leg = Leg {
+                    at_ms: t.start_ms + after,
+                    rest_ms: talk * 1000 - after,
+                };
+                hand_off(g, &conn, &tel, skill, t, to, leg);
+                last = to.unwrap_or(t);
             }
             // After the talk, the caller may rate it.
             let talk_end = t.start_ms + talk * 1000;
@@ -890,56 +895,67 @@ fn inbound_in_minute(
     Ok(())
 }
 
-/// `from` hands the caller of `origin` to `to` (free at that moment), who
-/// talks the `rest`: the leg's own call row (a `transfer`), the other agent's
-/// work on it, and the transfer — as the live engine writes them.
+/// When a leg handed on starts and how long the caller talks on it.
+struct Leg {
+    at_ms: i64,
+    rest_ms: i64,
+}
+
+/// `from` hands the caller of `origin` to `to` (free at that moment) or, with
+/// no colleague free, to the back office's number, who talks the rest: the
+/// leg's own call row (a `transfer`), the other agent's work on it, and the
+/// transfer — as the live engine writes them.
 fn hand_off(
     g: &mut Generator,
     origin: &str,
     telephone: &str,
     skill: Option<i64>,
     from: Taker,
-    to: Taker,
-    rest_ms: i64,
+    to: Option<Taker>,
+    leg: Leg,
 ) {
-    let at_ms = to.start_ms;
-    let leg = g.conn_id(skill.unwrap_or_default(), at_ms / 1000);
-    let acw = g.acw_ms();
-    let work = Work {
-        inbound: true,
-        preview_ms: 0,
-        conn_id: &leg,
-        campaign: None,
-        talk_ms: rest_ms,
-        acw_ms: acw,
-    };
-    g.staff.take(&mut g.facts, &mut g.rng, to, work);
+    let conn = g.conn_id(skill.unwrap_or_default(), leg.at_ms / 1000);
+    if let Some(to) = to {
+        let acw = g.acw_ms();
+        let work = Work {
+            inbound: true,
+            preview_ms: 0,
+            conn_id: &conn,
+            campaign: None,
+            talk_ms: leg.rest_ms,
+            acw_ms: acw,
+        };
+        g.staff.take(&mut g.facts, &mut g.rng, to, work);
+    }
     g.call(NewCall {
-        at: at_ms / 1000,
+        at: leg.at_ms / 1000,
         ti: TypeInteraction::Transfer,
         result: CallResult::Answer,
         telephone: telephone.to_owned(),
         customer_id: world::identified_caller(telephone),
-        conn_id: leg.clone(),
+        conn_id: conn.clone(),
         campaign_id: None,
         rp_id: None,
-        duration: rest_ms / 1000,
-        agent: Some(g.staff.id(to)),
+        duration: leg.rest_ms / 1000,
+        agent: to.map(|to| g.staff.id(to)),
         skill,
         ring_seconds: 0,
         wait_seconds: None,
     });
     g.facts.push(Fact::Transfer(TransferFact {
         operation_id: g.operation_id,
-        conn_id: leg,
+        conn_id: conn,
         origin_conn_id: origin.to_owned(),
         from_agent_id: g.staff.id(from),
-        to_agent_id: Some(g.staff.id(to)),
-        dnis: g.staff.code(to).to_owned(),
+        to_agent_id: to.map(|to| g.staff.id(to)),
+        dnis: match to {
+            Some(to) => g.staff.code(to).to_owned(),
+            None => world::BACK_OFFICE.to_owned(),
+        },
         skill_id: skill,
         kind: TransferKind::Transfer,
-        started_ms: at_ms,
-        ms: rest_ms,
+        started_ms: leg.at_ms,
+        ms: leg.rest_ms,
     }));
 }
 

@@ -513,7 +513,7 @@ impl Engine {
         if self
             .transfers
             .get(&call)
-            .is_some_and(|t| t.to_agent == self.agents[agent].id)
+            .is_some_and(|t| t.to_agent == Some(self.agents[agent].id))
         {
             self.transfer_ended(call);
         }
@@ -617,6 +617,7 @@ impl Engine {
                     self.transfer(agent, to);
                 }
             }
+            AgentCommand::TransferOut(number) => self.transfer_out(agent, number),
             AgentCommand::Dtmf(keys) => {
                 // Only a call telephony carries hears keys (not a simulated caller).
                 if let AgentState::Talking { call } = state

@@ -506,6 +506,7 @@ impl Engine {
                 let talk = self.now - c.bridged_ms.unwrap_or(self.now);
                 self.mean_talk_ms = 0.98 * self.mean_talk_ms + 0.02 * talk as f64;
                 self.finish_call(call);
+                self.caller_left(call);
                 let agent = self
                     .agents
                     .iter()

@@ -231,6 +231,8 @@ pub struct Engine {
     inbound_talks: BTreeMap<CallRef, inbound::InboundTalk>,
     /// Calls handed from one agent to another, by the leg now talking.
     transfers: BTreeMap<CallRef, transfer::Transfer>,
+    /// Calls placed to numbers outside that callers were handed to, by the placed call.
+    outside: BTreeMap<CallRef, transfer::Outside>,
     /// Inbound callers queued for an agent, per skill, oldest first.
     queued: BTreeMap<i64, VecDeque<CallRef>>,
     /// Callers who accepted a call back, by their inbound call, until it ends.
@@ -291,6 +293,7 @@ impl Engine {
             inbound: BTreeMap::new(),
             inbound_talks: BTreeMap::new(),
             transfers: BTreeMap::new(),
+            outside: BTreeMap::new(),
             queued: BTreeMap::new(),
             callbacks: BTreeMap::new(),
             queues_written: BTreeMap::new(),
@@ -389,7 +392,11 @@ impl Engine {
                 self.schedule(self.now + self.cfg.tick_ms, Event::Tick);
             }
             Event::Tel(ev) => self.reported(ev),
-            Event::RingTimeout(call) => self.ring_timeout(call),
+            Event::RingTimeout(call) => {
+                if !self.outside_ring_timeout(call) {
+                    self.ring_timeout(call);
+                }
+            }
             Event::WaitExpired(call) => self.wait_expired(call),
             Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call).await?,
             Event::BreakEnd { agent, serial } => self.break_end(agent, serial),
@@ -416,6 +423,9 @@ impl Engine {
 
     /// A telephony report, to the room it concerns.
     fn reported(&mut self, ev: TelEvent) {
+        if self.outside_reported(&ev) {
+            return;
+        }
         match ev {
             TelEvent::Ringing { call } => self.ringing(call),
             TelEvent::Answered { call, by } => self.answered(call, by),

@@ -4,8 +4,9 @@
 //! busy, congested, failed, unreachable, or ringing until the engine gives up
 //! — and how long the person would talk; the events are handed to the engine
 //! at once, stamped with the engine-clock time they happen at. The customer's
-//! hang-up is scheduled when the engine bridges the call. The same seed and
-//! the same commands give the same events.
+//! hang-up is scheduled when the engine bridges the call (or joins a call
+//! placed for a transfer to its customer). The same seed and the same
+//! commands give the same events.
 
 use std::collections::HashMap;
 
@@ -71,8 +72,9 @@ pub struct SimTelephony {
     profile: SimProfile,
     ring: LogNormal<f64>,
     talk: LogNormal<f64>,
-    /// How long each person who answered would talk, until bridged or hung up.
-    talks: HashMap<CallRef, i64>,
+    /// When each person who answered did and how long they would talk,
+    /// until bridged (or joined) or hung up.
+    talks: HashMap<CallRef, (i64, i64)>,
     /// Draws the agents' phones, apart from the calls' draws so the calls
     /// a seed gives do not depend on how many agents logged in.
     phones: StdRng,
@@ -126,7 +128,7 @@ impl SimTelephony {
         let answered = |by| (now + ring, TelEvent::Answered { call, by });
         if take(human) {
             let talk_ms = (self.talk.sample(&mut self.rng) as i64).clamp(10_000, 1_800_000);
-            self.talks.insert(call, talk_ms);
+            self.talks.insert(call, (now + ring, talk_ms));
             self.out.extend([ringing, answered(Answerer::Person)]);
         } else if take(p.machine) {
             self.out.extend([ringing, answered(Answerer::Machine)]);
@@ -153,10 +155,12 @@ impl Telephony for SimTelephony {
     fn command(&mut self, now_ms: i64, cmd: Command) {
         match cmd {
             Command::Originate(o) => self.originate(now_ms, o),
-            Command::Bridge { call, .. } => {
-                if let Some(talk) = self.talks.remove(&call) {
+            // The person hangs up after their talk, counted from when they
+            // answered or are connected, whichever is later.
+            Command::Bridge { call, .. } | Command::Join { other: call, .. } => {
+                if let Some((answered, talk)) = self.talks.remove(&call) {
                     self.out.push((
-                        now_ms + talk,
+                        now_ms.max(answered) + talk,
                         TelEvent::HungUp {
                             call,
                             by: Party::Customer,

@@ -56,6 +56,13 @@ pub enum Command {
         call: CallRef,
         agent: AgentRef,
     },
+    /// Connect a customer call to another call placed for it (a number
+    /// outside it was handed to), ringing or answered: each hears the other
+    /// from now on, and the customer no longer hears the agent it talked with.
+    Join {
+        call: CallRef,
+        other: CallRef,
+    },
     /// End a call in any state: CANCEL while it rings, BYE once answered.
     /// Telephony reports nothing more about it.
     HangUp {

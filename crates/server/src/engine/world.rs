@@ -186,11 +186,16 @@ pub fn survey(rng: &mut StdRng, questions: usize) -> Option<Survey> {
 
 /// When a simulated agent hands the call it just took to a colleague of the
 /// skill, if it does (one call in 12): ms into the talk, 20 s to 2 minutes.
-/// A talk that ends first keeps its agent.
+/// A talk that ends first keeps its agent; with no colleague free then, the
+/// caller is handed to [`BACK_OFFICE`].
 pub fn transfer_after(rng: &mut StdRng) -> Option<i64> {
     rng.random_bool(1.0 / 12.0)
         .then(|| rng.random_range(20_000..120_000))
 }
+
+/// The number outside simulated agents hand a caller to when no colleague
+/// is free (a back office's line in Bogotá): a transfer with no agent.
+pub const BACK_OFFICE: &str = "6014890000";
 
 /// Whether a customer an agent just talked with asks to be released from Ley
 /// 2300's protection (one in 100 answered outbound calls), and how: its

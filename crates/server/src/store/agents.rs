@@ -87,6 +87,8 @@ pub enum AgentCommand {
     Dtmf(String),
     /// Hand the agent's caller to this agent (store id), if it is free.
     Transfer(i64),
+    /// Hand the agent's caller to this number outside (a blind transfer).
+    TransferOut(String),
     /// Call the customer of the cut predictive call the agent wraps up on
     /// another number (agentbox aux_call), if it still does.
     AuxCall(ManualDial),
@@ -131,6 +133,7 @@ impl AgentCommand {
             AgentCommand::Toggle(action) => ("toggle", action.as_str().to_owned()),
             AgentCommand::Dtmf(keys) => ("dtmf", keys.clone()),
             AgentCommand::Transfer(to) => ("transfer", to.to_string()),
+            AgentCommand::TransferOut(number) => ("transfer_out", number.clone()),
             AgentCommand::Dial(d) => ("dial", d.arg()),
             AgentCommand::AuxCall(d) => ("aux_call", d.arg()),
         }
@@ -146,6 +149,7 @@ impl AgentCommand {
             "toggle" => AgentCommand::Toggle(CallAction::parse(&arg)?),
             "dtmf" => AgentCommand::Dtmf(arg),
             "transfer" => AgentCommand::Transfer(arg.parse().ok()?),
+            "transfer_out" => AgentCommand::TransferOut(arg),
             "dial" => AgentCommand::Dial(ManualDial::from_arg(&arg)?),
             "aux_call" => AgentCommand::AuxCall(ManualDial::from_arg(&arg)?),
             _ => return None,

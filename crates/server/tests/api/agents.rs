@@ -55,7 +55,10 @@ impl Telephony for Listening {
     fn command(&mut self, now_ms: i64, cmd: Command) {
         if matches!(
             cmd,
-            Command::Hold { .. } | Command::Mute { .. } | Command::Dtmf { .. }
+            Command::Hold { .. }
+                | Command::Mute { .. }
+                | Command::Dtmf { .. }
+                | Command::Join { .. }
         ) {
             self.heard.lock().unwrap().push(cmd.clone());
         }
@@ -862,15 +865,24 @@ async fn an_agent_hands_its_caller_to_another() {
         .post(&d.token, &post(other, "api=change_status&status=ready"), "")
         .await;
     d.run(2).await;
-    let (s, v) = d
-        .app
-        .post(
-            &d.token,
-            &post(&talker, "api=transfer&customer_phone=573001234567"),
-            "",
-        )
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "not an extension: {v}");
+    for bad in ["12ab", "12", "%2B%2B57300"] {
+        let (s, v) = d
+            .app
+            .post(
+                &d.token,
+                &post(&talker, &format!("api=transfer&customer_phone={bad}")),
+                "",
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "neither agent nor number: {v}");
+        assert!(
+            v["msg"]
+                .as_str()
+                .unwrap()
+                .contains("AN AGENT'S EXTENSION OR A TELEPHONE NUMBER"),
+            "{v}"
+        );
+    }
     let (s, v) = d
         .app
         .post(
@@ -968,6 +980,100 @@ async fn an_agent_hands_its_caller_to_another() {
         (&json!("transfer"), &json!(other)),
         "{call}"
     );
+}
+
+both!(an_agent_hands_its_caller_to_a_number_outside);
+/// Ana hands her caller to a number that is no agent's: the engine places a
+/// call to it and joins the caller to it at once; Ana wraps up. The caller
+/// and the number talk until one hangs up, and the leg is written then: a
+/// `transfer` to that number with no agent (agent_13_1, cdr_1), and the
+/// caller's own call ends with it.
+async fn an_agent_hands_its_caller_to_a_number_outside() {
+    const OUTSIDE: &str = "573009998877";
+    let mut d = desk().await;
+    d.post("api=change_status&status=ready").await;
+    d.until_talking().await;
+    d.app
+        .store
+        .set_campaign_started(d.op, d.campaign, false)
+        .await
+        .unwrap();
+    let (s, v) = d
+        .post(&format!("api=transfer&customer_phone={OUTSIDE}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["msg"],
+        format!("Call has been transfer to {OUTSIDE} number")
+    );
+    let origin = v["data"]["conn_id"].clone();
+    d.run(1).await;
+    assert_eq!(d.status().await, "ACW");
+    let joined = d
+        .heard
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|c| matches!(c, Command::Join { .. }));
+    assert!(joined, "{:?}", d.heard.lock().unwrap());
+    // Nothing is written while the caller and the number talk.
+    let report = |api: &str| {
+        format!(
+            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
+            wire(-60),
+            wire(3_600)
+        )
+    };
+    let (s, _) = d.app.get(&d.token, &report("agent_13_1")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A simulated talk is at most 30 minutes.
+    d.run(1_900).await;
+    let (s, v) = d.app.get(&d.token, &report("agent_13_1")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = v["data"][0].clone();
+    assert_eq!(
+        (
+            &row["origin_agent_id"],
+            &row["destiny_agent_id"],
+            &row["dnis"],
+            &row["type_call"],
+            &row["id_call_origin"],
+        ),
+        (
+            &json!("1001"),
+            &json!("-"),
+            &json!(OUTSIDE),
+            &json!("transfer"),
+            &origin,
+        ),
+        "{row}"
+    );
+    let leg = row["conn_id_transfer"].clone();
+    let (_, v) = d.app.get(&d.token, &report("cdr_1")).await;
+    let rows = v["data"].as_array().unwrap();
+    let call = |id: &Value| {
+        rows.iter()
+            .find(|r| &r["conn_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}: {v}"))
+    };
+    let placed = call(&leg);
+    // The caller's own call ended with the talk, Ana's; the leg is the
+    // caller's too (the number it reached is the transfer's dnis), no agent's.
+    let own = call(&origin);
+    assert_eq!(own["agent_id"], "1001", "{own}");
+    assert_eq!(row["ani"], own["telephone"], "{row}");
+    assert_eq!(
+        (
+            &placed["type_interaction"],
+            &placed["telephone"],
+            &placed["agent_id"],
+        ),
+        (&json!("transfer"), &own["telephone"], &json!("")),
+        "{placed}"
+    );
+    let talked: i64 = placed["time_seg"].as_str().unwrap().parse().unwrap();
+    assert!(talked > 5, "{placed}");
 }
 
 both!(real_time_latency_shows_how_each_phone_is_reached);

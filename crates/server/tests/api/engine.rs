@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
-use marcador_server::engine::{Engine, EngineConfig, EngineStats};
+use marcador_server::engine::{Engine, EngineConfig, EngineStats, world};
 use marcador_server::store::{CampaignSel, CodifyInput, Fact, NewRecord, Store};
 use marcador_wire::CampaignType;
 use marcador_wire::rows::Campaign3Row;
@@ -704,15 +704,29 @@ async fn the_engines_agents_leave_every_state_as_a_fact() {
             "agent {agent}: its states lead to the one it is in"
         );
     }
-    // Calls handed on: the agent they reached talks on the leg from that moment.
+    // Calls handed on: the agent they reached talks on the leg from that
+    // moment; with no colleague free, the caller went to the back office.
+    let outside: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM transfers WHERE to_agent_id IS NULL AND dnis = $1",
+    )
+    .bind(world::BACK_OFFICE)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfers")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    eprintln!("{all} handed on, {outside} to the back office");
     let handed: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT conn_id, to_agent_id, started_ms, ms FROM transfers ORDER BY started_ms",
+        "SELECT conn_id, to_agent_id, started_ms, ms FROM transfers \
+         WHERE to_agent_id IS NOT NULL ORDER BY started_ms",
     )
     .fetch_all(&raw)
     .await
     .unwrap();
     assert!(
-        !handed.is_empty(),
+        !handed.is_empty() && handed.len() as i64 + outside == all,
         "simulated agents hand calls on now and then"
     );
     for (conn, to, started, ms) in &handed {

@@ -532,11 +532,13 @@ async fn the_demos_agent_time_adds_up() {
         actions > 10 && outside == 0,
         "{actions} actions, {outside} outside their talk"
     );
-    // Calls handed on: the agent they reached talks on the leg from that moment.
+    // Calls handed on: the agent they reached talks on the leg from that
+    // moment (the back office's number has no agent).
     let (handed, unmatched): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(CASE WHEN NOT EXISTS (SELECT 1 FROM agent_events e \
            WHERE e.conn_id = t.conn_id AND e.agent_id = t.to_agent_id AND e.state = 'talk_in' \
-           AND e.started_ms = t.started_ms AND e.ms = t.ms) THEN 1 END) FROM transfers t",
+           AND e.started_ms = t.started_ms AND e.ms = t.ms) THEN 1 END) FROM transfers t \
+         WHERE t.to_agent_id IS NOT NULL",
     )
     .fetch_one(&raw)
     .await

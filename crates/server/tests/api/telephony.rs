@@ -2,16 +2,20 @@
 //! paths real telephony takes and the simulator never does — a carrier's
 //! failure with its SIP status, the engine's own ring timeout (and the 200
 //! that comes after it), a customer who hangs up while waiting for an agent,
-//! the agent's phone dropping, and the call row written when the talk ends.
+//! the agent's phone dropping, the call row written when the talk ends, and
+//! a caller handed to a number outside that does not answer, or left while it
+//! rang.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::SignedDuration;
+use marcador_server::domain::AgentPhase;
 use marcador_server::engine::telephony::{
     Answerer, Command, Ending, Party, TelEvent, Telephony, Timed,
 };
 use marcador_server::engine::{Engine, EngineConfig};
+use marcador_server::store::AgentCommand;
 use marcador_wire::CallResult;
 use sqlx::Row;
 
@@ -94,6 +98,7 @@ impl Telephony for Scripted {
                 self.out.push((now, TelEvent::AgentLegUp { agent }));
             }
             Command::HangUp { .. }
+            | Command::Join { .. }
             | Command::CloseAgentLeg { .. }
             | Command::Hold { .. }
             | Command::Mute { .. }
@@ -211,4 +216,102 @@ async fn the_engine_follows_what_telephony_reports() {
         ),
         (4, 2, 1, 1)
     );
+}
+
+both!(a_caller_handed_to_a_number_that_fails_is_hung_up);
+/// The agent hands each of its callers to a number outside: the first
+/// number is busy, so the caller is hung up (nobody is left to talk to);
+/// the second rings while the caller hangs up, so it is cancelled. Each
+/// placed call is written as a `transfer` leg with its result, no agent.
+async fn a_caller_handed_to_a_number_that_fails_is_hung_up() {
+    let (db, store) = test_store().await;
+    let (op, campaign) = setup(&store, 1, 2).await;
+    let (busy, ringing) = ("573009990001".to_owned(), "573009990002".to_owned());
+    let script = HashMap::from([
+        (number(0), vec![Step::Answer(3_000), Step::TalkMs(600_000)]),
+        (number(1), vec![Step::Answer(3_000), Step::TalkMs(20_000)]),
+        (busy.clone(), vec![Step::Fail(2_000, 486, 17)]),
+        (ringing.clone(), vec![Step::Ring(500)]),
+    ]);
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let tel = Scripted {
+        script,
+        calls: HashMap::new(),
+        agents: Vec::new(),
+        out: Vec::new(),
+        commands: commands.clone(),
+    };
+    let (agent, code) = {
+        let a = &store.agents(op).await.unwrap()[0];
+        (a.id, a.code.clone())
+    };
+    let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
+        .await
+        .unwrap();
+    let at = |s| now().checked_add(SignedDuration::from_secs(s)).unwrap();
+    let raw = raw_pool(&db).await;
+    // Hands its caller on while it talks (its next call, once the first ended).
+    let mut handed = 0;
+    for s in 1..=300 {
+        engine.run_until(at(s)).await.unwrap();
+        let now = store.agent_by_code(op, &code).await.unwrap();
+        let talking = now.is_some_and(|a| a.phase == AgentPhase::TalkOut);
+        if talking && handed < 2 {
+            let to = if handed == 0 { &busy } else { &ringing };
+            store
+                .agent_command(op, agent, &AgentCommand::TransferOut(to.clone()))
+                .await
+                .unwrap();
+            handed += 1;
+            // Taken at the next tick; wait for the agent to leave the call.
+            engine
+                .run_until(at(s) + SignedDuration::from_secs(2))
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(handed, 2);
+    let legs: Vec<(String, String, Option<i64>, String)> = sqlx::query(
+        "SELECT t.dnis, c.result, c.agent_id, c.telephone FROM transfers t \
+         JOIN calls c ON c.conn_id = t.conn_id ORDER BY t.started_ms",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect();
+    // The number reached is the dnis; the leg's row is its caller's.
+    let leg = |to: &String, result: CallResult, caller| {
+        (to.clone(), result.as_str().to_owned(), None, number(caller))
+    };
+    assert_eq!(
+        legs,
+        [
+            leg(&busy, CallResult::Busy, 0),
+            leg(&ringing, CallResult::Abandon, 1)
+        ]
+    );
+    // Both callers' own calls are written, each ended when its leg did.
+    let callers: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM calls WHERE campaign_id = $1 AND type_interaction = 'out_pre'",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(callers, 2);
+    // The engine hung up the first caller (its number was busy) and the
+    // second number (its caller left while it rang).
+    let hung: Vec<u64> = commands
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|c| match c {
+            Command::HangUp { call } => Some(*call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hung.len(), 2, "{hung:?}");
 }
