@@ -3,18 +3,20 @@
 
 mod remote;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use jiff::{Timestamp, ToSpan};
 use marcador_server::clock::{ScaledClock, SharedClock, SystemClock};
 use marcador_server::config::Config;
 use marcador_server::demo::{self, DemoSize};
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
 use marcador_server::setup::{Setup, TelephonyKind};
-use marcador_server::startup::{Application, shutdown_signal};
+use marcador_server::startup::{self, Application, shutdown_signal};
 use marcador_server::store::{Location, Store};
 use marcador_sip::{SipSettings, SipTelephony};
 use marcador_wire::api::{REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER};
@@ -24,8 +26,18 @@ use marcador_wire::date::REQUEST_DATE_FORMAT;
 #[command(name = "marcador", version, about, long_about = None)]
 /// Marcador: a contact-center backend that speaks the Wolkvox API v2.
 struct Cli {
+    /// How logs are written to stderr: text (coloured on a terminal) or JSON
+    /// lines, one object per event, for a log shipper
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "MARCADOR_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -44,6 +56,7 @@ enum Command {
     /// Examples:
     ///   marcador serve --db /var/lib/marcador/marcador.db --listen 0.0.0.0:8080
     ///   marcador serve --db postgres://marcador@db.internal:5432/marcador --setup ops.toml
+    #[command(verbatim_doc_comment)]
     Serve {
         #[command(flatten)]
         conn: DbArgs,
@@ -66,6 +79,7 @@ enum Command {
     /// Examples:
     ///   marcador demo --seed 7 --listen 127.0.0.1:9090
     ///   marcador demo --db postgres://postgres@127.0.0.1:5432/marcador_demo
+    #[command(verbatim_doc_comment)]
     Demo {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -144,6 +158,23 @@ enum Command {
     ///   marcador watch --url http://127.0.0.1:8080 --token 5f1c0d2e9a7b4c3d8e6f --interval 5s
     #[command(verbatim_doc_comment)]
     Watch(remote::WatchArgs),
+    /// Print a shell completion script to stdout.
+    ///
+    /// Examples:
+    ///   marcador completions bash > ~/.local/share/bash-completion/completions/marcador
+    ///   marcador completions zsh > "${fpath[1]}/_marcador"
+    ///   marcador completions fish > ~/.config/fish/completions/marcador.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout.
+    ///
+    /// Example:
+    ///   marcador man > /usr/local/share/man/man1/marcador.1 && man marcador
+    #[command(verbatim_doc_comment)]
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -206,6 +237,23 @@ impl DbArgs {
         let c = self.config()?;
         open_store(&Location::parse(&c.db), 1).await
     }
+
+    /// [`DbArgs::store`] for commands that only read or change what is
+    /// there: a SQLite file that does not exist is not created.
+    async fn existing_store(&self) -> Result<Store> {
+        let c = self.config()?;
+        let location = Location::parse(&c.db);
+        if let Location::Sqlite(path) = &location
+            && !path.exists()
+        {
+            bail!(
+                "there is no database at {}: `marcador token create` or `marcador serve` makes one; \
+                 --db (or MARCADOR_DB, or the config file) names another",
+                path.display()
+            );
+        }
+        open_store(&location, 1).await
+    }
 }
 
 /// Opens the database, naming it (a PostgreSQL URL without its password) if that fails.
@@ -216,17 +264,45 @@ async fn open_store(location: &Location, readers: u32) -> Result<Store> {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                // rsipstack logs every SIP message whole at info: the customers'
-                // numbers are in them, so only its warnings pass by default.
-                .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped reading (`| head`) is a normal end.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs on stderr as `format` says: colour only on a terminal, never in a file.
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        // rsipstack logs every SIP message whole at info: the customers'
+        // numbers are in them, so only its warnings pass by default.
+        .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has gone.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
         Command::Serve {
             conn,
             listen,
@@ -252,7 +328,26 @@ async fn main() -> Result<()> {
         Command::Export(a) => remote::export(a).await?,
         Command::Codify(a) => remote::codify(a).await?,
         Command::Watch(a) => remote::watch(a).await?,
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "marcador", &mut out);
+            write_stdout(&out)?;
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            write_stdout(&out)?;
+        }
     }
+    Ok(())
+}
+
+/// Writes `bytes` to stdout, an error (a closed pipe) returned, not a panic.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
     Ok(())
 }
 
@@ -321,6 +416,14 @@ async fn run_demo(
     if !(speedup > 0.0 && speedup <= 3_600.0) {
         bail!("--speedup must be more than 0 and at most 3600");
     }
+    // What can be refused at once is, before the history's wait: the token,
+    // the address to listen on.
+    if let Some(t) = &token
+        && !marcador_server::domain::token_is_well_formed(t)
+    {
+        bail!("--token: a token is 1 to 200 printable ASCII characters without spaces");
+    }
+    let listener = startup::bind(&listen).await?;
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let location = match &db {
         Some(db) => Location::parse(db),
@@ -350,8 +453,7 @@ async fn run_demo(
     let clock = ScaledClock::new(now, speedup);
     let mut engine_cfg = info.engine.clone();
     engine_cfg.seed = seed;
-    let app = Application::with_store(store, &config, clock)
-        .await?
+    let app = Application::with_listener(store, listener, &config, clock)
         .with_engine(engine_cfg, SimTelephony::new(seed, info.sim.clone()), now)
         .await?;
     let base = format!("http://{}", app.local_addr());
@@ -424,29 +526,33 @@ async fn token(command: TokenCommand) -> Result<()> {
             println!("{token}");
         }
         TokenCommand::List { conn } => {
-            let store = conn.store().await?;
-            println!(
+            use std::io::Write;
+            let store = conn.existing_store().await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
                 "{:>4}  {:<20} {:<8} {:<20} revoked",
                 "id", "operation", "token", "created"
-            );
+            )?;
             for t in store.list_tokens().await? {
                 let when = |s: i64| {
                     Timestamp::from_second(s)
                         .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
                         .unwrap_or_default()
                 };
-                println!(
+                writeln!(
+                    out,
                     "{:>4}  {:<20} {:<8} {:<20} {}",
                     t.id,
                     t.operation,
                     format!("{}…", t.prefix),
                     when(t.created_at),
                     t.revoked_at.map(when).unwrap_or_else(|| "-".into())
-                );
+                )?;
             }
         }
         TokenCommand::Revoke { id, conn } => {
-            let store = conn.store().await?;
+            let store = conn.existing_store().await?;
             if !store.revoke_token(id, Timestamp::now()).await? {
                 bail!("there is no active token with id {id} (see `marcador token list`)");
             }

@@ -340,7 +340,7 @@ pub enum AgentPhase {
 }
 
 impl AgentPhase {
-    const ALL: [AgentPhase; 8] = [
+    pub const ALL: [AgentPhase; 8] = [
         AgentPhase::Logout,
         AgentPhase::Ring,
         AgentPhase::Ready,

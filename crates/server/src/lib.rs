@@ -5,6 +5,7 @@
 //! - [`api`]: the HTTP surface — thin handlers over the store, limits as middleware.
 //! - [`serve`]: the HTTP/1.1 connections under it — caps, timeouts, graceful end.
 //! - [`host`]: the machine it runs on, sampled for real_time.php's info_server.
+//! - [`metrics`]: the Prometheus metrics of `GET /metrics`, one registry per application.
 //! - [`demo`]: a seeded, deterministic operation with history, for `marcador demo`.
 //! - [`startup`]: [`startup::Application`], which binds first so tests can use port 0.
 
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod host;
+pub mod metrics;
 pub mod serve;
 pub mod setup;
 pub mod startup;

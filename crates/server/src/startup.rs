@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::config::{Config, Http};
 use crate::engine::telephony::Telephony;
 use crate::engine::{self, Engine, EngineConfig};
+use crate::metrics::Metrics;
 use crate::serve::{self, ConnectionStats};
 use crate::store::{Location, Store, StoreError};
 
@@ -31,6 +32,16 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// Binds the address to listen on, naming it if that fails (in use, not an address).
+pub async fn bind(addr: &str) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Listen {
+            addr: addr.to_owned(),
+            source,
+        })
 }
 
 pub struct Application {
@@ -61,21 +72,28 @@ impl Application {
         config: &Config,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
-        let listener =
-            TcpListener::bind(&config.listen)
-                .await
-                .map_err(|source| StartupError::Listen {
-                    addr: config.listen.clone(),
-                    source,
-                })?;
-        Ok(Application {
+        let listener = bind(&config.listen).await?;
+        Ok(Self::with_listener(store, listener, config, clock))
+    }
+
+    /// Serves an already opened store on a listener bound before (with
+    /// [`bind`]: `demo` checks its address before it seeds the history).
+    pub fn with_listener(
+        store: Store,
+        listener: TcpListener,
+        config: &Config,
+        clock: SharedClock,
+    ) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let store = store.with_metrics(metrics.clone());
+        Application {
             listener,
-            state: AppState::new(store, clock, config.limits.clone()),
+            state: AppState::new(store, clock, config.limits.clone(), metrics),
             extra: axum::Router::new(),
             http: config.http.clone(),
             stats: Arc::default(),
             engine: None,
-        })
+        }
     }
 
     /// Adds routes behind the gate beside the Wolkvox ones (for tests).
@@ -93,9 +111,16 @@ impl Application {
         tel: impl Telephony + 'static,
         start: Timestamp,
     ) -> Result<Self, StartupError> {
-        let engine = Engine::new(self.state.store.clone(), tel, cfg, start)
+        let operation = self
+            .state
+            .store
+            .operation_name(cfg.operation_id)
             .await
             .map_err(StartupError::Engine)?;
+        let mut engine = Engine::new(self.state.store.clone(), tel, cfg, start)
+            .await
+            .map_err(StartupError::Engine)?;
+        engine.observe(self.state.metrics.clone(), operation);
         self.engine = Some(engine);
         Ok(self)
     }

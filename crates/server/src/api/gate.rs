@@ -44,20 +44,27 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tower_http::timeout::DeadlineBody;
 
+use super::observe::ServedOperation;
 use super::{ApiError, AppState};
 use crate::domain;
+use crate::metrics::Refusal;
 use crate::store::{Admission, AdmitRequest, AuditEntry, Lease, Store, StoreError};
 
 pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let deadline = st.limits.deadline();
     let started = Instant::now();
     let mut slot = Slot::new(st.store.clone(), st.requests.clone());
-    let answer = tokio::time::timeout(deadline, admit(&st, &mut slot, req, next)).await;
-    let resp = match answer {
+    let mut operation = None;
+    let answer =
+        tokio::time::timeout(deadline, admit(&st, &mut slot, &mut operation, req, next)).await;
+    let mut resp = match answer {
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => e.into_response(),
         Err(_) => ApiError(WireError::deadline(deadline)).into_response(),
     };
+    if let Some(op) = operation {
+        resp.extensions_mut().insert(ServedOperation(op));
+    }
     let left = deadline.saturating_sub(started.elapsed());
     finish(resp, slot, left, deadline).await
 }
@@ -87,25 +94,33 @@ const AUDITED_PARAMS: &[&str] = &[
     param::STATUS,
 ];
 
+/// Admits the request and runs it; `operation` learns whose it is once the
+/// token is known.
 async fn admit(
     st: &AppState,
     slot: &mut Slot,
+    operation: &mut Option<i64>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    let refused_token = |e: WireError| {
+        st.metrics.refused(Refusal::Token);
+        ApiError(e)
+    };
     let token = match req.headers().get(TOKEN_HEADER) {
-        None => return Err(WireError::enter_token().into()),
-        Some(v) if v.is_empty() => return Err(WireError::enter_token().into()),
+        None => return Err(refused_token(WireError::enter_token())),
+        Some(v) if v.is_empty() => return Err(refused_token(WireError::enter_token())),
         Some(v) => v
             .to_str()
-            .map_err(|_| WireError::validate_token())?
+            .map_err(|_| refused_token(WireError::validate_token()))?
             .to_owned(),
     };
     let caller = st
         .store
         .authenticate(&token)
         .await?
-        .ok_or_else(WireError::validate_token)?;
+        .ok_or_else(|| refused_token(WireError::validate_token()))?;
+    *operation = Some(caller.operation_id);
     let day = domain::local_day(st.clock.now(), &caller.tz);
     let limit = caller
         .licenses
@@ -134,10 +149,14 @@ async fn admit(
         Admission::Admitted(_) => {}
         Admission::Busy => {
             st.in_flight_refusals.fetch_add(1, Ordering::Relaxed);
+            st.metrics.refused(Refusal::InFlight);
             tracing::info!(token_id, "third request in flight refused");
             return Err(WireError::simultaneous_requests().into());
         }
-        Admission::OverQuota => return Err(WireError::token_limit_exceeded().into()),
+        Admission::OverQuota => {
+            st.metrics.refused(Refusal::Quota);
+            return Err(WireError::token_limit_exceeded().into());
+        }
     }
     // A change (anything but a read) is written to the audit log once it succeeds.
     let audit = (req.method() != Method::GET).then(|| AuditEntry {

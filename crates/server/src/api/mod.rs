@@ -13,6 +13,7 @@ mod errors;
 mod gate;
 mod information;
 mod input;
+mod observe;
 mod real_time;
 mod reports_manager;
 mod stream;
@@ -33,10 +34,10 @@ use marcador_wire::api::{
 use marcador_wire::limits::MAX_BODY_BYTES;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::clock::SharedClock;
 use crate::config::Limits;
+use crate::metrics::SharedMetrics;
 use crate::store::{Store, StoreError};
 
 /// What every handler shares.
@@ -52,10 +53,12 @@ pub struct AppState {
     pub requests: Arc<AtomicU64>,
     /// The machine's CPU and memory, sampled while serving (info_server).
     pub host: Arc<crate::host::HostStats>,
+    /// What `GET /metrics` shows (the store's and the engine's too).
+    pub metrics: SharedMetrics,
 }
 
 impl AppState {
-    pub fn new(store: Store, clock: SharedClock, limits: Limits) -> Self {
+    pub fn new(store: Store, clock: SharedClock, limits: Limits, metrics: SharedMetrics) -> Self {
         AppState {
             store,
             clock,
@@ -63,6 +66,7 @@ impl AppState {
             in_flight_refusals: Arc::default(),
             requests: Arc::default(),
             host: Arc::default(),
+            metrics,
         }
     }
 }
@@ -119,19 +123,45 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .merge(wolkvox)
         .fallback(
             |uri: axum::http::Uri| async move { ApiError(WireError::unknown_path(uri.path())) },
         )
-        .with_state(state)
+        .with_state(state.clone())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(WireError::internal()).into_response()
         }))
         .layer(axum::middleware::from_fn(errors::envelope_errors))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .layer(SetSensitiveRequestHeadersLayer::new([
             HeaderName::from_static(TOKEN_HEADER),
         ]))
+}
+
+/// `GET /metrics`: the Prometheus page (no token, as `/healthz`: put it
+/// behind the network's own access rules). Each operation's quota is read
+/// from the store as it is asked for, so it holds across processes.
+async fn metrics(axum::extract::State(st): axum::extract::State<AppState>) -> Response {
+    match st.store.quotas_today(st.clock.now()).await {
+        Ok(quotas) => {
+            for q in quotas {
+                st.metrics.quota(&q.operation, q.used, q.limit);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the quota could not be read for /metrics"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        st.metrics.render(),
+    )
+        .into_response()
 }
 
 /// A wire error as an HTTP answer: status = `code`, the envelope as the body.

@@ -121,6 +121,11 @@ impl Agent {
         self.skills.contains(&skill)
     }
 
+    /// The phase the store shows it in.
+    pub fn phase(&self) -> AgentPhase {
+        self.phase
+    }
+
     /// The call it is on or last was on (`""`: none yet).
     pub fn conn_id(&self) -> &str {
         &self.call.conn_id

@@ -16,7 +16,8 @@
 //! hang-up; `agents.rs` is the agents' states, legs, bridging and after-call
 //! work; `inbound.rs` is the simulated inbound traffic (IVR menus, queues)
 //! and internal calls; `world.rs` is what the simulated world draws from;
-//! `pacing.rs` decides how many lines to dial.
+//! `pacing.rs` decides how many lines to dial; `gauges.rs` publishes the
+//! dialer's and agents' gauges for `GET /metrics`.
 //!
 //! Campaign dialers are state in this loop rather than separate tasks because
 //! they share agents: one loop keeps them consistent and deterministic. Every
@@ -27,6 +28,7 @@
 mod agents;
 mod call_actions;
 mod dialer;
+mod gauges;
 mod inbound;
 pub mod live;
 mod manual;
@@ -252,6 +254,8 @@ pub struct Engine {
     profile: CallingProfile,
     tz: jiff::tz::TimeZone,
     stats: EngineStats,
+    /// Where its gauges go (`GET /metrics`), if anywhere.
+    published: Option<gauges::Published>,
 }
 
 impl Engine {
@@ -305,6 +309,7 @@ impl Engine {
             mean_answer_ms: 10_000.0,
             answer_times: VecDeque::with_capacity(dialer::ANSWER_SAMPLES),
             stats: EngineStats::default(),
+            published: None,
             cfg,
         };
         e.sync_campaigns().await?;
@@ -445,6 +450,7 @@ impl Engine {
         self.dial_campaigns().await?;
         self.inbound_arrivals();
         self.other_calls();
+        self.publish();
         Ok(())
     }
 

@@ -11,6 +11,14 @@ use marcador_wire::rows::record_fields::{OPT_COUNT, TEL_COUNT};
 use sqlx::Row;
 
 use super::{Caller, Result, Store, StoreError, time_zone};
+
+/// An operation's daily quota today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationQuota {
+    pub operation: String,
+    pub used: i64,
+    pub limit: i64,
+}
 use crate::domain;
 
 /// How long a resolved token is trusted without asking the database: a
@@ -263,6 +271,27 @@ impl Store {
                 .fetch_one(&self.reader)
                 .await?,
         )
+    }
+
+    /// Each operation's quota today, in its own time zone: requests counted
+    /// and the limit (licenses × 1,000), by name (`GET /metrics`).
+    pub async fn quotas_today(&self, now: Timestamp) -> Result<Vec<OperationQuota>> {
+        let rows = sqlx::query("SELECT id, name, time_zone, licenses FROM operations ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (id, tz): (i64, String) = (r.try_get("id")?, r.try_get("time_zone")?);
+            let licenses: i64 = r.try_get("licenses")?;
+            let day = domain::local_day(now, &time_zone(&tz)?);
+            out.push(OperationQuota {
+                operation: r.try_get("name")?,
+                used: self.quota_used(id, &day).await?,
+                limit: licenses
+                    .saturating_mul(marcador_wire::limits::DAILY_REQUESTS_PER_LICENSE as i64),
+            });
+        }
+        Ok(out)
     }
 
     /// Sets the count for a day (administration and tests).

@@ -282,6 +282,10 @@ impl Store {
     /// count is not atomic with its insert, so it runs under the token's
     /// advisory lock. A refusal reads which limit refused it.
     pub async fn admit(&self, request: AdmitRequest<'_>) -> Result<Admission> {
+        self.timed("admit", self.admit_in(request)).await
+    }
+
+    async fn admit_in(&self, request: AdmitRequest<'_>) -> Result<Admission> {
         let AdmitRequest {
             token_id,
             operation_id,
@@ -326,11 +330,14 @@ impl Store {
 
     /// Ends a request lease.
     pub async fn release(&self, lease: Lease) -> Result<()> {
-        sqlx::query("DELETE FROM request_leases WHERE id = $1")
-            .bind(lease.0)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let release = async {
+            sqlx::query("DELETE FROM request_leases WHERE id = $1")
+                .bind(lease.0)
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        };
+        self.timed("release", release).await
     }
 
     /// Requests of `token_id` in flight in live processes (the count

@@ -391,6 +391,10 @@ const DATE_PLACEHOLDER: &str = "0000-00-00 00:00:00";
 impl Store {
     /// Appends facts, and the state they change, in one transaction.
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
+        self.timed("facts", self.write_facts(facts)).await
+    }
+
+    async fn write_facts(&self, facts: &[Fact]) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
         for f in facts {
@@ -449,6 +453,22 @@ impl Store {
     /// written with the record's, in the same transaction (a simulated agent's
     /// typing, the demo's history).
     pub async fn codify_call(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+        call: Option<TypedCall>,
+    ) -> Result<Result<(), CodifyRejection>> {
+        self.timed(
+            "codify",
+            self.write_codify(operation_id, campaign_id, kind, input, now, call),
+        )
+        .await
+    }
+
+    async fn write_codify(
         &self,
         operation_id: i64,
         campaign_id: i64,

@@ -69,6 +69,7 @@ mod surveys;
 mod transfers;
 
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,7 +85,7 @@ use tokio_util::sync::CancellationToken;
 
 type Args = <Any as sqlx::Database>::Arguments;
 
-pub use admin::{CampaignSettings, NewCampaign, NewRecord, TokenInfo};
+pub use admin::{CampaignSettings, NewCampaign, NewRecord, OperationQuota, TokenInfo};
 pub use agent_network::{AgentNetworkFact, PhoneReach};
 pub use agent_reports::{AgentEvent, AgentPreview, AgentTime, Session, TimeBy};
 pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_pieces};
@@ -270,6 +271,8 @@ pub struct Store {
     /// SQLite only: the WAL checkpoints, off the request path.
     checkpointer: Option<Arc<Checkpointer>>,
     auth_cache: Arc<admin::AuthCache>,
+    /// Where write transactions are timed (the application's metrics).
+    metrics: Option<crate::metrics::SharedMetrics>,
 }
 
 impl Store {
@@ -302,6 +305,7 @@ impl Store {
             }
             Location::Postgres(url) => {
                 let opts: AnyConnectOptions = url.parse()?;
+                probe_postgres(&opts).await?;
                 let writer = pg_pool(PG_WRITERS).connect_with(opts.clone()).await?;
                 migrator(backend).run(&writer).await?;
                 let reader = pg_pool(readers.max(1)).connect_with(opts).await?;
@@ -315,6 +319,7 @@ impl Store {
             member: Arc::new(cluster::Member::placeholder()),
             checkpointer,
             auth_cache: Arc::default(),
+            metrics: None,
         };
         store.member = Arc::new(cluster::Member::join(&store).await?);
         Ok(store)
@@ -322,6 +327,27 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This store, its write transactions timed into `metrics` (clones made
+    /// from it after this share them).
+    pub fn with_metrics(mut self, metrics: crate::metrics::SharedMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Runs `work`, a write transaction of `kind`, timing it.
+    async fn timed<T>(
+        &self,
+        kind: &'static str,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let started = std::time::Instant::now();
+        let out = work.await;
+        if let Some(m) = &self.metrics {
+            m.store_transaction(kind, started.elapsed());
+        }
+        out
     }
 
     /// A write transaction. SQLite: `BEGIN IMMEDIATE` takes the write lock up
@@ -540,6 +566,28 @@ impl Drop for Checkpointer {
 const PG_WRITERS: u32 = 8;
 
 /// A PostgreSQL pool; a connection that cannot be had in 10 s is an error, not a hang.
+/// How long opening a PostgreSQL database waits for its first connection.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connects once before the pools are made, so a database that cannot be
+/// reached fails within seconds saying why — refused, no such host, a
+/// password refused, no such database — rather than as a pool's timeout.
+async fn probe_postgres(opts: &AnyConnectOptions) -> Result<()> {
+    use sqlx::{ConnectOptions, Connection};
+    match tokio::time::timeout(PG_CONNECT_TIMEOUT, opts.connect()).await {
+        Ok(Ok(conn)) => {
+            // Only a check: how it closes does not matter.
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(StoreError::Invalid(format!("cannot connect: {e}"))),
+        Err(_) => Err(StoreError::Invalid(format!(
+            "cannot connect: no answer within {} s",
+            PG_CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
 fn pg_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)

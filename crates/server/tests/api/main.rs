@@ -23,6 +23,7 @@ mod fuzz;
 mod information;
 mod ivr_reports;
 mod limits;
+mod metrics;
 mod postman;
 mod records;
 mod skill_reports;
