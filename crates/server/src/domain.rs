@@ -197,6 +197,15 @@ pub fn local_day(at: Timestamp, tz: &TimeZone) -> String {
     at.to_zoned(tz.clone()).date().to_string()
 }
 
+/// The Unix second the local day of `at` began in `tz` ("today" of the
+/// real-time reports); `at` itself if the zone cannot say.
+pub fn local_midnight(at: Timestamp, tz: &TimeZone) -> i64 {
+    at.to_zoned(tz.clone())
+        .start_of_day()
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(at.as_second())
+}
+
 /// How an agent's phone is reached, as telephony measures it (real_time
 /// latency). Each report carries everything known so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]

@@ -16,9 +16,10 @@ pub const AGENTBOX_PATH: &str = "/api/v2/agentbox.php";
 pub const CONFIGURATION_PATH: &str = "/api/v2/configuration.php";
 
 /// Paths whose requests are not counted against the daily quota (the agent
-/// API: "el uso de este token no afecta el consumo asignado"); they still
-/// need a token and pass the in-flight limit and the quota check.
-pub const UNCOUNTED_PATHS: &[&str] = &[AGENTBOX_PATH];
+/// API: "el uso de este token no afecta el consumo asignado"; Marcador's
+/// wallboard); they still need a token and pass the in-flight limit and the
+/// quota check.
+pub const UNCOUNTED_PATHS: &[&str] = &[AGENTBOX_PATH, crate::wallboard::SNAPSHOT_PATH];
 
 /// The token header.
 pub const TOKEN_HEADER: &str = "wolkvox-token";

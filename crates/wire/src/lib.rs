@@ -40,6 +40,7 @@ pub mod skill_reports;
 pub mod smart_wait;
 pub mod surveys;
 pub mod upload;
+pub mod wallboard;
 
 pub use date::{DateError, DateRange, WireDate};
 pub use enums::{

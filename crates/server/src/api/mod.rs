@@ -3,7 +3,8 @@
 //! module per path (`real_time`, `reports_manager`, `campaign`,
 //! `information`, `agentbox`) of thin handlers that parse with the wire
 //! types, ask the store and answer with the wire types; what they share is
-//! in `answer`. [`errors`] makes every error an envelope.
+//! in `answer`. [`errors`] makes every error an envelope. Marcador's own:
+//! `/healthz`, `/metrics` and the wallboard (`/`, `wallboard`).
 
 mod agentbox;
 mod answer;
@@ -17,6 +18,7 @@ mod observe;
 mod real_time;
 mod reports_manager;
 mod stream;
+mod wallboard;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -116,12 +118,17 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
             REPORTS_MANAGER_PATH,
             get(reports_manager::get).fallback(not_allowed("GET")),
         )
+        .route(
+            marcador_wire::wallboard::SNAPSHOT_PATH,
+            get(wallboard::snapshot).fallback(not_allowed("GET")),
+        )
         .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,
         ));
     Router::new()
+        .route("/", get(wallboard::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(wolkvox)

@@ -47,32 +47,10 @@ pub async fn get(
     let now = st.clock.now();
     match required(&p, param::API)? {
         report::CAMPAIGNS => {
-            let today = domain::local_day(now, &caller.tz);
-            let rows: Vec<CampaignRealtimeRow> = st
-                .store
-                .campaign_counters(caller.operation_id, now.as_second(), &today)
-                .await?
-                .iter()
-                .map(campaign_row)
-                .collect();
             // Documented exception: a bare array, empty when there are no campaigns.
-            json(&st, &rows)
+            json(&st, &campaign_rows(&st, &caller).await?)
         }
-        report::CALLS_LAST_10 => {
-            let calls = recent_calls(&st, &caller, CALLS_LAST_10_WINDOW_SECS).await?;
-            let rows: Vec<CallLast10Row> = calls
-                .into_iter()
-                .map(|c| CallLast10Row {
-                    type_interaction: c.type_interaction,
-                    result: c.result,
-                    date: format_response_date(c.started_at, &caller.tz),
-                    telephone: c.telephone,
-                    customer_id: c.customer_id,
-                    conn_id: c.conn_id,
-                })
-                .collect();
-            found(&st, rows)
-        }
+        report::CALLS_LAST_10 => found(&st, calls_last_10_rows(&st, &caller).await?),
         report::HITS_LAST_HOUR => {
             let calls = recent_calls(&st, &caller, HITS_LAST_HOUR_WINDOW_SECS).await?;
             let rows: Vec<HitLastHourRow> = calls
@@ -121,7 +99,7 @@ pub async fn get(
                 .collect();
             found(&st, rows)
         }
-        report::AGENTS => agents(&st, &caller).await,
+        report::AGENTS => found(&st, agent_rows(&st, &caller).await?),
         report::SKILLS => skills(&st, &caller, &p).await,
         report::LATENCY => latency(&st, &caller).await,
         report::INTERACTIONS => interactions(&st, &caller).await,
@@ -152,11 +130,7 @@ async fn skills(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     let only = skill_filter(st, caller, p).await?;
     let custom = custom_level(p)?;
     let now = st.clock.now();
-    let midnight = now
-        .to_zoned(caller.tz.clone())
-        .start_of_day()
-        .map(|z| z.timestamp().as_second())
-        .unwrap_or(now.as_second());
+    let midnight = domain::local_midnight(now, &caller.tz);
     let queues: BTreeMap<i64, i64> = st
         .store
         .skill_queues(caller.operation_id)
@@ -209,7 +183,6 @@ async fn skills(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     found(st, rows)
 }
 
-/// `real_time.php?api=agents`
 /// The calls of the last `window` seconds, within the record cap.
 async fn recent_calls(
     st: &AppState,
@@ -254,16 +227,54 @@ fn campaign_row(c: &CampaignCounters) -> CampaignRealtimeRow {
     }
 }
 
-async fn agents(st: &AppState, caller: &Caller) -> Answer {
+/// real_time campaigns' rows: each campaign from its counters.
+pub(super) async fn campaign_rows(
+    st: &AppState,
+    caller: &Caller,
+) -> Result<Vec<CampaignRealtimeRow>, ApiError> {
+    let now = st.clock.now();
+    let today = domain::local_day(now, &caller.tz);
+    Ok(st
+        .store
+        .campaign_counters(caller.operation_id, now.as_second(), &today)
+        .await?
+        .iter()
+        .map(campaign_row)
+        .collect())
+}
+
+/// real_time calls_last_10's rows.
+pub(super) async fn calls_last_10_rows(
+    st: &AppState,
+    caller: &Caller,
+) -> Result<Vec<CallLast10Row>, ApiError> {
+    let calls = recent_calls(st, caller, CALLS_LAST_10_WINDOW_SECS).await?;
+    Ok(calls
+        .into_iter()
+        .map(|c| CallLast10Row {
+            type_interaction: c.type_interaction,
+            result: c.result,
+            date: format_response_date(c.started_at, &caller.tz),
+            telephone: c.telephone,
+            customer_id: c.customer_id,
+            conn_id: c.conn_id,
+        })
+        .collect())
+}
+
+/// real_time agents' rows: each agent from the state the engine writes.
+pub(super) async fn agent_rows(
+    st: &AppState,
+    caller: &Caller,
+) -> Result<Vec<AgentRealtimeRow>, ApiError> {
     let now = st.clock.now().as_millisecond();
-    let rows: Vec<AgentRealtimeRow> = st
+    Ok(st
         .store
         .agents_now(caller.operation_id)
         .await?
         .iter()
         .map(|a| realtime_row(a, now))
-        .collect();
-    found(st, rows)
+        .collect())
 }
 
 /// The one mapping of an agent's state to its real_time row: times in whole

@@ -29,3 +29,4 @@ mod records;
 mod skill_reports;
 mod store;
 mod telephony;
+mod wallboard;

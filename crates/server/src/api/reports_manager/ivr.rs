@@ -21,7 +21,7 @@ use marcador_wire::rows::{Diagram13Row, yes_no};
 
 use super::super::answer::{Answer, capped, found, range};
 use super::super::input::Params;
-use super::super::{AppState, stream};
+use super::super::{ApiError, AppState, stream};
 use crate::store::{Caller, IvrCall, IvrStep, QUARTER};
 
 /// One of these reports; `None` for another api.
@@ -150,6 +150,17 @@ async fn usage(st: &AppState, caller: &Caller, p: &Params, format: &str) -> Answ
 
 async fn diagram_1_3(st: &AppState, caller: &Caller, p: &Params) -> Answer {
     let (from, to) = range(p, caller)?;
+    found(st, option_rows(st, caller, from, to).await?)
+}
+
+/// diagram_1_3's rows over `[from, to]` (Unix s): calls and time per
+/// routing point and menu option, within the record cap.
+pub(in crate::api) async fn option_rows(
+    st: &AppState,
+    caller: &Caller,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Diagram13Row>, ApiError> {
     let rows: Vec<Diagram13Row> = st
         .store
         .ivr_option_totals(caller.operation_id, from, to)
@@ -162,7 +173,7 @@ async fn diagram_1_3(st: &AppState, caller: &Caller, p: &Params) -> Answer {
             cod_opc_menu: t.option,
         })
         .collect();
-    found(st, capped(st, rows)?)
+    capped(st, rows)
 }
 
 async fn diagram_13(st: &AppState, caller: &Caller, p: &Params) -> Answer {

@@ -18,7 +18,7 @@ use super::{ApiError, AppState, stream};
 mod agents;
 mod calls;
 mod campaigns;
-mod ivr;
+pub(super) mod ivr;
 pub(super) mod skills;
 mod smart_wait;
 mod surveys;
