@@ -22,6 +22,7 @@ pub mod api;
 pub mod calls;
 pub mod campaign;
 pub mod campaign_reports;
+pub mod catalog;
 pub mod conn_id;
 pub mod date;
 pub mod diagrams;

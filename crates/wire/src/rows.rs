@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `real_time.php?api=campaigns` — one per campaign (a bare JSON array of these).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignRealtimeRow {
     /// `"{id} - {name} - phone{n} ({pct} %)"`: see [`campaign_label`].
     pub campaign: String,
@@ -38,7 +38,7 @@ pub fn campaign_id_of_label(label: &str) -> Option<&str> {
 }
 
 /// `real_time.php?api=calls_last_10`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallLast10Row {
     pub type_interaction: String,
     pub result: String,
@@ -50,7 +50,7 @@ pub struct CallLast10Row {
 
 /// `real_time.php?api=agents` — one per agent. Times are whole seconds since
 /// the agent logged in (the state's time: since it began).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentRealtimeRow {
     pub agent_id: String,
     pub agent_name: String,
@@ -224,7 +224,7 @@ impl Campaign3Row {
 }
 
 /// `reports_manager.php?api=diagram_1_3` — one per routing point and menu option.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram13Row {
     pub rp_id: String,
     pub calls: String,

@@ -16,7 +16,7 @@ pub const SNAPSHOT_PATH: &str = "/wallboard/snapshot";
 pub const POLL_MS: u32 = 2_000;
 
 /// The operation now, as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Snapshot {
     /// When it was read, `YYYY-mm-dd HH:MM:SS` in the operation's zone.
     pub at: String,

@@ -4,7 +4,8 @@
 //! `information`, `agentbox`) of thin handlers that parse with the wire
 //! types, ask the store and answer with the wire types; what they share is
 //! in `answer`. [`errors`] makes every error an envelope. Marcador's own:
-//! `/healthz`, `/metrics` and the wallboard (`/`, `wallboard`).
+//! `/healthz`, `/metrics`, `/openapi.json` (`openapi`) and the wallboard
+//! (`/`, `wallboard`).
 
 mod agentbox;
 mod answer;
@@ -15,6 +16,7 @@ mod gate;
 mod information;
 mod input;
 mod observe;
+pub mod openapi;
 mod real_time;
 mod reports_manager;
 mod stream;
@@ -131,6 +133,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/", get(wallboard::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi::serve))
         .merge(wolkvox)
         .fallback(
             |uri: axum::http::Uri| async move { ApiError(WireError::unknown_path(uri.path())) },

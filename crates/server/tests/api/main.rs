@@ -24,6 +24,7 @@ mod information;
 mod ivr_reports;
 mod limits;
 mod metrics;
+mod openapi;
 mod postman;
 mod records;
 mod skill_reports;

@@ -1,0 +1,288 @@
+//! `GET /openapi.json`: the API as an OpenAPI 3.1 document, made from code —
+//! the wire crate's catalogue (`wire::catalog`: each path and method, the
+//! `api` values it answers, the parameters they read, the statuses) and its
+//! types (the wallboard's snapshot and its rows, derived with utoipa) — never
+//! kept by hand. A snapshot test (`tests/api/openapi.rs`) catches a change,
+//! and CI runs schemathesis against a live server with it.
+//!
+//! A Wolkvox path answers many reports on one path and method, told apart by
+//! the `api` query parameter, which OpenAPI cannot branch on: each path and
+//! method is one operation whose `api` is an enum of what it answers, and
+//! whose answers are the envelope (or, for real_time campaigns, a bare
+//! array) or the error envelope of the catalogue's statuses.
+
+use std::sync::LazyLock;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use marcador_wire::api::{TOKEN_HEADER, param};
+use marcador_wire::catalog::{ENDPOINTS, ERROR_STATUSES, SUCCESS_STATUSES, is_date};
+use marcador_wire::rows::{AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, Diagram13Row};
+use marcador_wire::wallboard::{SNAPSHOT_PATH, Snapshot};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
+    Required, ResponseBuilder, ResponsesBuilder, Schema,
+};
+
+/// The name of the token's security scheme.
+const TOKEN: &str = "wolkvox_token";
+
+/// The document, made once.
+static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| document().to_pretty_json().unwrap_or_default());
+
+/// `GET /openapi.json` (no token).
+pub async fn serve() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
+        .into_response()
+}
+
+/// The whole document.
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    for e in ENDPOINTS {
+        let method = match e.method {
+            "GET" => HttpMethod::Get,
+            "PUT" => HttpMethod::Put,
+            "POST" => HttpMethod::Post,
+            _ => HttpMethod::Delete,
+        };
+        paths.add_path_operation(e.path, vec![method], wolkvox_operation(e));
+    }
+    own_paths(&mut paths);
+    let components = ComponentsBuilder::new()
+        .security_scheme(
+            TOKEN,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                TOKEN_HEADER,
+                "The operation's token (`marcador token create`, or the demo's)",
+            ))),
+        )
+        .schema("Envelope", envelope())
+        .schema("ErrorEnvelope", error_envelope())
+        .schema_from::<Snapshot>()
+        .schema_from::<CampaignRealtimeRow>()
+        .schema_from::<AgentRealtimeRow>()
+        .schema_from::<CallLast10Row>()
+        .schema_from::<Diagram13Row>()
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Marcador: the Wolkvox API v2")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "A contact center that speaks the Wolkvox API v2. Each Wolkvox path answers \
+                     the reports its `api` parameter names; README \"The endpoints\" describes each.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .build()
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// A Wolkvox path and method: `api`, its parameters, the token, the answers.
+fn wolkvox_operation(e: &marcador_wire::catalog::Endpoint) -> Operation {
+    let mut op = OperationBuilder::new()
+        .operation_id(Some(format!(
+            "{}_{}",
+            e.method.to_lowercase(),
+            e.path.rsplit('/').next().unwrap_or("").replace('.', "_")
+        )))
+        .summary(Some(format!(
+            "{} {}: {}",
+            e.method,
+            e.path,
+            e.apis.join(", ")
+        )))
+        .security(SecurityRequirement::new(TOKEN, Vec::<String>::new()))
+        .parameter(
+            ParameterBuilder::new()
+                .name(param::API)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::True)
+                .description(Some("The report or action"))
+                .schema(Some(string().enum_values(Some(e.apis.iter().copied())))),
+        );
+    for name in e.params {
+        let schema = if is_date(name) {
+            string()
+                .pattern(Some("^[0-9]{14}$"))
+                .description(Some("YYYYmmddHHiiss, in the operation's time zone"))
+        } else {
+            string()
+        };
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .schema(Some(schema)),
+        );
+    }
+    if e.body {
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .description(Some("The api's JSON body (README \"Companion endpoints\")"))
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Schema::Object(ObjectBuilder::new().build())))
+                        .build(),
+                )
+                .required(Some(Required::False))
+                .build(),
+        ));
+    }
+    op.responses(answers(RefOr::Ref(Ref::from_schema_name("Envelope"))))
+        .build()
+}
+
+/// The success statuses with `ok`, the error catalogue with the error envelope.
+fn answers(ok: RefOr<Schema>) -> utoipa::openapi::Responses {
+    let mut responses = ResponsesBuilder::new();
+    for status in SUCCESS_STATUSES {
+        responses = responses.response(
+            status.to_string(),
+            ResponseBuilder::new().description("The answer").content(
+                "application/json",
+                ContentBuilder::new().schema(Some(ok.clone())).build(),
+            ),
+        );
+    }
+    for status in ERROR_STATUSES {
+        responses = responses.response(
+            status.to_string(),
+            ResponseBuilder::new()
+                .description("The Wolkvox error envelope (404: no data, `data` empty)")
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build(),
+                ),
+        );
+    }
+    responses.build()
+}
+
+/// `code` as written: a number (a string on some agentbox answers, as the vendor's).
+fn code() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::String]))
+        .description(Some("The HTTP status, repeated"))
+}
+
+/// A success: the envelope (`code`, `error` null, `msg`, `data` rows or an
+/// object), or a bare array of rows (real_time campaigns, as the vendor's).
+fn envelope() -> Schema {
+    let object = ObjectBuilder::new()
+        .property("code", code())
+        .property(
+            "error",
+            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+        )
+        .property("msg", string())
+        .property(
+            "data",
+            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Object])),
+        )
+        .required("code");
+    let rows = ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object));
+    Schema::AnyOf(AnyOfBuilder::new().item(object).item(rows).build())
+}
+
+/// An error: `code`, `error` (the status's name), `msg` (the vendor's words or
+/// Marcador's, naming what was wrong), and on 404 an empty `data`.
+fn error_envelope() -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .property("code", code())
+            .property("error", string())
+            .property("msg", string())
+            .property(
+                "data",
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object)),
+            )
+            .required("code")
+            .required("error")
+            .required("msg")
+            .build(),
+    )
+}
+
+/// Marcador's own paths: health, metrics, this document, the wallboard.
+fn own_paths(paths: &mut Paths) {
+    let plain = |id: &str, summary: &str, kind: &str| {
+        OperationBuilder::new()
+            .operation_id(Some(id))
+            .summary(Some(summary))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description(summary)
+                    .content(kind, ContentBuilder::new().schema(Some(string())).build()),
+            )
+            .build()
+    };
+    paths.add_path_operation(
+        "/healthz",
+        vec![HttpMethod::Get],
+        plain("healthz", "`ok` while the process serves", "text/plain"),
+    );
+    paths.add_path_operation(
+        "/metrics",
+        vec![HttpMethod::Get],
+        plain(
+            "metrics",
+            "The Prometheus page (README \"Operating it\")",
+            "application/openmetrics-text",
+        ),
+    );
+    paths.add_path_operation(
+        "/",
+        vec![HttpMethod::Get],
+        plain("wallboard", "The live wallboard page", "text/html"),
+    );
+    paths.add_path_operation(
+        "/openapi.json",
+        vec![HttpMethod::Get],
+        OperationBuilder::new()
+            .operation_id(Some("openapi"))
+            .summary(Some("This document"))
+            .response(
+                "200",
+                ResponseBuilder::new().description("This document").content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                        .build(),
+                ),
+            )
+            .build(),
+    );
+    let snapshot = OperationBuilder::new()
+        .operation_id(Some("wallboard_snapshot"))
+        .summary(Some(
+            "The wallboard's snapshot: real_time campaigns, agents and calls_last_10 and today's \
+             diagram_1_3 (not counted against the quota)",
+        ))
+        .security(SecurityRequirement::new(TOKEN, Vec::<String>::new()))
+        .responses(answers(RefOr::Ref(Ref::from_schema_name("Snapshot"))))
+        .build();
+    paths.add_path_operation(SNAPSHOT_PATH, vec![HttpMethod::Get], snapshot);
+}
