@@ -13,7 +13,7 @@ use crate::format::duration_hms;
 
 /// An agent's calls and time by state over a period: the block every
 /// time-by-state report shares, in its order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentStats {
     pub calls: String,
     pub inbound: String,
@@ -111,7 +111,7 @@ fn average(total: i64, n: i64) -> i64 {
 }
 
 /// `agent_1` — one per agent with time in the range.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent1Row {
     pub agent_id: String,
     /// Not kept by Marcador: `""`.
@@ -131,7 +131,7 @@ pub struct Agent1Row {
 }
 
 /// `agent_2` (one agent, `agent_id=`) — one per state the agent left.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent2Row {
     pub agent_id: String,
     /// [`AgentEventStatus`] or the pause's name.
@@ -164,7 +164,7 @@ pub mod event_status_14 {
 }
 
 /// `agent_3` — one per agent and pause.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent3Row {
     pub agent_id: String,
     pub agent_dni: String,
@@ -175,7 +175,7 @@ pub struct Agent3Row {
 }
 
 /// `agent_4` — one per agent and campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent4Row {
     pub agent_id: String,
     pub agent_name: String,
@@ -185,7 +185,7 @@ pub struct Agent4Row {
 }
 
 /// One hour of the day in agent_5 and agent_6.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HourStats {
     /// [`clock_hour`]: `HH:00`.
     pub hour: String,
@@ -194,7 +194,7 @@ pub struct HourStats {
 }
 
 /// `agent_5` — one per agent, its hours of the day.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent5Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -205,7 +205,7 @@ pub struct Agent5Row {
 pub type Agent6Row = HourStats;
 
 /// `agent_7` — one per session.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent7Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -218,7 +218,7 @@ pub struct Agent7Row {
 }
 
 /// `agent_8` — one per agent, date and hour.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent8Row {
     pub agent_name: String,
     pub agent_dni: String,
@@ -230,7 +230,7 @@ pub struct Agent8Row {
 }
 
 /// `agent_8_1` — one per agent, date and half hour (its table's order).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent81Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -243,14 +243,14 @@ pub struct Agent81Row {
 }
 
 /// `agent_11` — one per skill, its agents.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent11Row {
     pub skill_name: String,
     pub agents: Vec<SkillAgentStats>,
 }
 
 /// An agent of agent_11's skill.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SkillAgentStats {
     pub agent_name: String,
     pub agent_dni: String,
@@ -264,7 +264,7 @@ pub struct SkillAgentStats {
 }
 
 /// `agent_14` — one per state any agent left.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent14Row {
     pub agent_id: String,
     pub agent_status: String,
@@ -333,7 +333,7 @@ impl PreviewSums {
 }
 
 /// agent_15's and agent_16's times, in their order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PreviewTimes {
     pub time_preview: String,
     pub ready: String,
@@ -347,7 +347,7 @@ pub struct PreviewTimes {
 }
 
 /// `agent_15` — one per preview call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent15Row {
     pub id_call: String,
     pub id_agent: String,
@@ -361,7 +361,7 @@ pub struct Agent15Row {
 }
 
 /// `agent_16` — one per agent, its preview calls summed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent16Row {
     pub id_agent: String,
     pub agent_name: String,
@@ -379,7 +379,7 @@ pub mod call_action {
 }
 
 /// `agent_9` — one per agent that held or muted in the period.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent9Row {
     pub agent_name: String,
     /// Holds and mutes together.
@@ -390,7 +390,7 @@ pub struct Agent9Row {
 }
 
 /// `agent_10` — one per hold or mute.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent10Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -408,7 +408,7 @@ pub struct Agent10Row {
 
 /// `agent_12` — one per agent that handed calls on (the example's fields;
 /// its table's `skill_name` is not in it).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent12Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -419,7 +419,7 @@ pub struct Agent12Row {
 }
 
 /// `agent_13` — one per leg an agent handed on.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent13Row {
     pub agent_name: String,
     pub agent_id: String,
@@ -433,7 +433,7 @@ pub struct Agent13Row {
 }
 
 /// `agent_13_1` — one per leg handed on, with both agents.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent131Row {
     pub conn_id_transfer: String,
     /// `-` when none.

@@ -100,7 +100,7 @@ pub fn duration_band(seconds: i64) -> usize {
 }
 
 /// `reports_manager.php?api=cdr_1` — one per call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr1Row {
     pub agent_name: String,
     /// `YYYY-mm-dd HH:MM:SS`, when the call started.
@@ -126,7 +126,7 @@ pub struct Cdr1Row {
 }
 
 /// `cdr_2` — calls per agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr2Row {
     pub calls: String,
     pub agent_name: String,
@@ -134,7 +134,7 @@ pub struct Cdr2Row {
 }
 
 /// One band of `cdr_4`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr4Band {
     pub calls: String,
     pub minutes: String,
@@ -143,7 +143,7 @@ pub struct Cdr4Band {
 }
 
 /// `cdr_4`'s `data`: an object with one member per band, not an array.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr4Data {
     #[serde(rename = "0_5_seg")]
     pub up_to_5: Cdr4Band,
@@ -172,7 +172,7 @@ impl Cdr4Data {
 }
 
 /// `cdr_5` — one per outbound call that reached nobody.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr5Row {
     pub agent_name: String,
     pub date: String,
@@ -190,14 +190,14 @@ pub struct Cdr5Row {
 }
 
 /// `cdr_6` — cdr_5's calls counted by result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr6Row {
     pub result: String,
     pub count: String,
 }
 
 /// `act_1` — calls typed with each code, per agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Act1Row {
     pub count: String,
     pub agent_name: String,
@@ -207,7 +207,7 @@ pub struct Act1Row {
 }
 
 /// `act_2` — calls typed with each code, per skill.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Act2Row {
     pub count: String,
     pub skill_id: String,
@@ -216,7 +216,7 @@ pub struct Act2Row {
 }
 
 /// `act_3` — one per typed call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Act3Row {
     pub conn_id: String,
     pub agent_id: String,
@@ -241,7 +241,7 @@ pub struct Act3Row {
 }
 
 /// `act_4` — calls an agent took and never typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Act4Row {
     pub uncode_calls: String,
     pub agent_id: String,
@@ -249,7 +249,7 @@ pub struct Act4Row {
 }
 
 /// `act_5` — calls typed with each code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Act5Row {
     pub count: String,
     pub cod_act: String,

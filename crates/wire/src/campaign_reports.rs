@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::CallResult;
 
 /// `reports_manager.php?api=campaign_5` — one per call of a preview campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign5Row {
     /// [`row_type`]: `preview` (a campaign call) or `call` (a manual one).
     pub type_of_row: String,
@@ -52,7 +52,7 @@ pub fn record_standing(rpc: bool) -> &'static str {
 }
 
 /// `reports_manager.php?api=campaign_6` — one per campaign with detections.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign6Row {
     pub campaign_id: String,
     /// Answers detection called a machine.
@@ -61,7 +61,7 @@ pub struct Campaign6Row {
 
 /// `reports_manager.php?api=campaign_7` — one per answered attempt that
 /// passed detection.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign7Row {
     pub customer_id: String,
     pub campaign_id: String,
@@ -74,7 +74,7 @@ pub struct Campaign7Row {
 }
 
 /// `reports_manager.php?api=campaign_8` — one per telephone dialed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign8Row {
     pub telephone: String,
     /// Answers detection called a machine.
@@ -100,7 +100,7 @@ pub fn campaign_8_column(r: CallResult) -> Option<usize> {
 }
 
 /// `reports_manager.php?api=campaign_10` — one per machine code.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign10Row {
     /// calls_last_10's spelling (`answer machine`, `no answer`…).
     pub machinecode: String,

@@ -5,13 +5,21 @@
 //! server's tests replay every entry (nothing here may answer `THE API YOU
 //! WANT TO CONSULT DOES NOT EXIST`).
 
+use std::borrow::Cow;
+
+use utoipa::openapi::ComponentsBuilder;
+
 use crate::api::{
     AGENTBOX_PATH, CAMPAIGN_PATH, CONFIGURATION_PATH, INFORMATION_PATH, REAL_TIME_PATH,
     REPORTS_MANAGER_PATH, param as p, report as r,
 };
+use crate::{
+    agent_reports as ag, calls, campaign_reports as cr, diagrams, information, interactions,
+    latency, law2300, rows, skill_reports as sk, smart_wait, surveys,
+};
 
 /// One path and method of the Wolkvox API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
     pub path: &'static str,
     /// Upper case: `GET`, `PUT`, `POST`, `DELETE`.
@@ -22,6 +30,46 @@ pub struct Endpoint {
     pub params: &'static [&'static str],
     /// It reads a JSON body (some of its apis).
     pub body: bool,
+    /// What each of its reports answers with (every api, for the report paths;
+    /// none yet for the paths that change things, which answer the generic envelope).
+    pub answers: &'static [Answer],
+}
+
+/// Where a report's rows are in its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The envelope's `data` array.
+    Rows,
+    /// A bare array, no envelope (real_time campaigns, as the vendor's).
+    Bare,
+    /// The envelope's `data` is one object.
+    Object,
+}
+
+/// One report's answer: its api, where its rows are, and their wire type
+/// (its name, and how to add its schema — with those it names — to a document).
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    pub api: &'static str,
+    pub shape: Shape,
+    pub name: fn() -> Cow<'static, str>,
+    pub register: fn(ComponentsBuilder) -> ComponentsBuilder,
+}
+
+macro_rules! answer {
+    ($api:expr, $shape:ident, $t:ty) => {
+        Answer {
+            api: $api,
+            shape: Shape::$shape,
+            name: <$t as utoipa::ToSchema>::name,
+            register: |c| {
+                // The type, and the types its fields name.
+                let mut nested = Vec::new();
+                <$t as utoipa::ToSchema>::schemas(&mut nested);
+                c.schema_from::<$t>().schemas_from_iter(nested)
+            },
+        }
+    };
 }
 
 /// The statuses of a success: read, created, accepted.
@@ -48,6 +96,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
         ],
         params: &[p::SKILL_ID, p::SERVICES_TIME, p::TYPE],
         body: false,
+        answers: &[
+            answer!(r::CAMPAIGNS, Bare, rows::CampaignRealtimeRow),
+            answer!(r::CALLS_LAST_10, Rows, rows::CallLast10Row),
+            answer!(r::HITS_LAST_HOUR, Rows, rows::HitLastHourRow),
+            answer!(r::AGENTS, Rows, rows::AgentRealtimeRow),
+            answer!(r::SKILLS, Rows, sk::SkillRealtimeRow),
+            answer!(r::RECALL, Rows, rows::ScheduledRecallRow),
+            answer!(r::INFO_SERVER, Object, rows::InfoServerData),
+            // The vendor's example: `data` is an array of one object.
+            answer!(r::LATENCY, Rows, latency::LatencyData),
+            answer!(r::INTERACTIONS, Rows, interactions::InteractionsRow),
+        ],
     },
     Endpoint {
         path: REPORTS_MANAGER_PATH,
@@ -128,6 +188,71 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::SERVICES_TIME,
         ],
         body: false,
+        answers: &[
+            answer!(r::CAMPAIGN_1, Rows, rows::Campaign1Row),
+            answer!(r::CAMPAIGN_2, Rows, rows::Campaign2Row),
+            answer!(r::CAMPAIGN_3, Rows, rows::Campaign3Row),
+            answer!(r::CAMPAIGN_4, Rows, rows::Campaign1Row),
+            answer!(r::CAMPAIGN_5, Rows, cr::Campaign5Row),
+            answer!(r::CAMPAIGN_6, Rows, cr::Campaign6Row),
+            answer!(r::CAMPAIGN_7, Rows, cr::Campaign7Row),
+            answer!(r::CAMPAIGN_8, Rows, cr::Campaign8Row),
+            answer!(r::CAMPAIGN_10, Rows, cr::Campaign10Row),
+            answer!(r::DIAGRAM_1, Rows, diagrams::Diagram1Row),
+            answer!(r::DIAGRAM_1_1, Rows, diagrams::IvrUsageRow),
+            answer!(r::DIAGRAM_1_2, Rows, diagrams::IvrUsageRow),
+            answer!(r::DIAGRAM_1_3, Rows, rows::Diagram13Row),
+            answer!(r::DIAGRAM_11, Rows, diagrams::Diagram11Row),
+            answer!(r::DIAGRAM_13, Rows, diagrams::MenuOptionRow),
+            answer!(r::DIAGRAM_14, Rows, diagrams::MenuCodeRow),
+            answer!(r::DIAGRAM_2, Rows, smart_wait::Diagram2Row),
+            answer!(r::DIAGRAM_3, Rows, smart_wait::Diagram3Row),
+            answer!(r::DIAGRAM_4, Rows, surveys::Diagram4Row),
+            answer!(r::DIAGRAM_5, Rows, surveys::Diagram5Row),
+            answer!(r::DIAGRAM_6, Rows, surveys::Diagram6Row),
+            answer!(r::AGENT_1, Rows, ag::Agent1Row),
+            answer!(r::AGENT_2, Rows, ag::Agent2Row),
+            answer!(r::AGENT_3, Rows, ag::Agent3Row),
+            answer!(r::AGENT_4, Rows, ag::Agent4Row),
+            answer!(r::AGENT_5, Rows, ag::Agent5Row),
+            answer!(r::AGENT_6, Rows, ag::HourStats),
+            answer!(r::AGENT_7, Rows, ag::Agent7Row),
+            answer!(r::AGENT_8, Rows, ag::Agent8Row),
+            answer!(r::AGENT_8_1, Rows, ag::Agent81Row),
+            answer!(r::AGENT_9, Rows, ag::Agent9Row),
+            answer!(r::AGENT_10, Rows, ag::Agent10Row),
+            answer!(r::AGENT_11, Rows, ag::Agent11Row),
+            answer!(r::AGENT_12, Rows, ag::Agent12Row),
+            answer!(r::AGENT_13, Rows, ag::Agent13Row),
+            answer!(r::AGENT_13_1, Rows, ag::Agent131Row),
+            answer!(r::AGENT_14, Rows, ag::Agent14Row),
+            answer!(r::AGENT_15, Rows, ag::Agent15Row),
+            answer!(r::AGENT_16, Rows, ag::Agent16Row),
+            answer!(r::SKILL_1, Rows, sk::Skill1Row),
+            answer!(r::SKILL_2, Rows, sk::Skill2Row),
+            answer!(r::SKILL_3, Rows, sk::Skill3Row),
+            answer!(r::SKILL_4, Rows, sk::Skill4Row),
+            answer!(r::SKILL_4_1, Rows, sk::Skill41Row),
+            answer!(r::SKILL_4_2, Rows, sk::Skill42Row),
+            answer!(r::SKILL_5, Rows, sk::Skill5Row),
+            answer!(r::SKILL_6, Rows, sk::Skill6Row),
+            answer!(r::SKILL_7, Rows, sk::Skill7Row),
+            answer!(r::SKILL_8, Rows, sk::Skill8Row),
+            answer!(r::SKILL_9, Rows, sk::Skill9Row),
+            answer!(r::SKILL_10, Rows, sk::Skill10Row),
+            answer!(r::SKILL_11, Rows, sk::Skill11Row),
+            answer!(r::CDR_1, Rows, calls::Cdr1Row),
+            answer!(r::CDR_2, Rows, calls::Cdr2Row),
+            answer!(r::CDR_4, Object, calls::Cdr4Data),
+            answer!(r::CDR_5, Rows, calls::Cdr5Row),
+            answer!(r::CDR_6, Rows, calls::Cdr6Row),
+            answer!(r::CDR_11, Rows, law2300::Cdr11Row),
+            answer!(r::ACT_1, Rows, calls::Act1Row),
+            answer!(r::ACT_2, Rows, calls::Act2Row),
+            answer!(r::ACT_3, Rows, calls::Act3Row),
+            answer!(r::ACT_4, Rows, calls::Act4Row),
+            answer!(r::ACT_5, Rows, calls::Act5Row),
+        ],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
@@ -144,6 +269,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         ],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID],
         body: true,
+        answers: &[],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
@@ -151,6 +277,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         apis: &[r::CREATE_CAMPAIGN, r::ADD_RECORD, r::ADD_DNC],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::CAMPAIGN_STATUS],
         body: true,
+        answers: &[],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
@@ -158,6 +285,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         apis: &[r::REMOVE_RECORD, r::CLEAR_CAMPAIGN, r::DELETE_CAMPAIGN],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::RESULT],
         body: true,
+        answers: &[],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
@@ -173,6 +301,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::CUSTOMER_PHONE,
         ],
         body: false,
+        answers: &[],
     },
     Endpoint {
         path: INFORMATION_PATH,
@@ -203,6 +332,19 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::PHONE,
         ],
         body: false,
+        answers: &[
+            answer!(r::CAMPAIGNS, Rows, rows::InfoCampaignRow),
+            answer!(r::SKILLS, Rows, rows::SkillRow),
+            answer!(r::ROUTING_POINTS, Rows, rows::RoutingPointRow),
+            answer!(r::ACTIVITY_CODES, Rows, rows::ActivityCodeRow),
+            answer!(r::AGENTS, Rows, rows::InfoAgentRow),
+            answer!(r::AGENTS_IN_SKILL, Rows, rows::AgentInSkillRow),
+            answer!(r::GET_DNC, Rows, rows::DncListRow),
+            answer!(r::TOKEN_INFO, Rows, rows::TokenInfoRow),
+            answer!(r::AUDIT_LOG, Rows, information::AuditRow),
+            answer!(r::SERVICES, Rows, information::ServicesRow),
+            answer!(r::LAW2300_INFO, Rows, information::Law2300Row),
+        ],
     },
     Endpoint {
         path: CONFIGURATION_PATH,
@@ -210,6 +352,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         apis: &[r::FREE_LAW2300],
         params: &[],
         body: true,
+        answers: &[],
     },
     Endpoint {
         path: AGENTBOX_PATH,
@@ -245,6 +388,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::NAME_RECALL,
         ],
         body: false,
+        answers: &[],
     },
     Endpoint {
         path: AGENTBOX_PATH,
@@ -260,6 +404,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::NAME_RECALL,
         ],
         body: false,
+        answers: &[],
     },
     Endpoint {
         path: AGENTBOX_PATH,
@@ -267,6 +412,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         apis: &[r::DELETE_RECALL],
         params: &[p::AGENT_ID, p::ID_CAMP, p::ID_CUSTOMER],
         body: false,
+        answers: &[],
     },
 ];
 
@@ -278,6 +424,21 @@ pub fn is_date(param: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_answer_is_of_an_api_of_its_endpoint() {
+        for e in ENDPOINTS {
+            for a in e.answers {
+                assert!(
+                    e.apis.contains(&a.api),
+                    "{} {}: {}",
+                    e.method,
+                    e.path,
+                    a.api
+                );
+            }
+        }
+    }
 
     #[test]
     fn each_path_and_method_is_listed_once_with_distinct_apis() {

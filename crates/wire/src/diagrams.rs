@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `reports_manager.php?api=diagram_1` — one per call that entered an IVR.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram1Row {
     pub rp_id: String,
     pub rp_name: String,
@@ -34,7 +34,7 @@ pub fn ivr_result(reached_queue: bool) -> &'static str {
 
 /// `reports_manager.php?api=diagram_1_1` — IVR calls and minutes per day;
 /// `diagram_1_2` — per hour (the example's `day` key for both).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IvrUsageRow {
     /// diagram_1_1: `YYYY-mm-dd`; diagram_1_2: `YYYY-mm-dd HH:00:00`.
     pub day: String,
@@ -52,7 +52,7 @@ pub fn ivr_minutes(seconds: i64) -> String {
 /// `reports_manager.php?api=diagram_11` — one per IVR call: its time in the
 /// IVR, in the queue and with an agent. The example writes `-` for what a
 /// call did not have (no skill, no agent): so does Marcador.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram11Row {
     pub conn_id: String,
     /// `HH:MM:SS`.
@@ -86,7 +86,7 @@ pub fn or_none(v: String) -> String {
 }
 
 /// `reports_manager.php?api=diagram_13` — one per menu option a caller passed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuOptionRow {
     pub rp_id: String,
     pub conn_id: String,
@@ -107,7 +107,7 @@ pub struct MenuOptionRow {
 pub const VOICE: &str = "voice";
 
 /// `reports_manager.php?api=diagram_14` — one per menu option code.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuCodeRow {
     /// The option's code (`cod_opc_menu`).
     pub cod_act: String,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `information.php?api=audit_log` — one per change, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub date: String,
     /// The address the change came from.
@@ -21,7 +21,7 @@ pub struct AuditRow {
 
 /// `information.php?api=services` — one row: `licenses` and `pbx` counts,
 /// every other field `yes` or `no`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServicesRow {
     pub licenses: String,
     /// The operation's agents.
@@ -102,7 +102,7 @@ impl ServicesRow {
 
 /// `information.php?api=law2300_info&nit=…&phone=…` — the number, when a
 /// person was last reached on it today, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Law2300Row {
     pub phone_number: String,
     pub last_day: String,

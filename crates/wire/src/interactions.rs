@@ -11,7 +11,7 @@ pub const INBOUND_CALL: &str = "inbound call";
 pub const OUTBOUND_CALL: &str = "outbound call";
 
 /// One agent and its interactions now.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InteractionsRow {
     /// The agent's extension.
     pub agent_id: String,
@@ -19,7 +19,7 @@ pub struct InteractionsRow {
 }
 
 /// One interaction under way.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActiveInteraction {
     pub conn_id: String,
     /// [`INBOUND_CALL`] or [`OUTBOUND_CALL`].

@@ -28,7 +28,7 @@ pub const PBX_OK: &str = "OK";
 pub const PBX_UNREACHABLE: &str = "UNREACHABLE";
 
 /// The one object of `data`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatencyData {
     pub by_agent: Vec<LatencyAgentRow>,
     pub by_ip: Vec<LatencyIpRow>,
@@ -37,7 +37,7 @@ pub struct LatencyData {
 
 /// One agent: its round trip, address, phone, state, the quality of what it
 /// sends (`tx_*`) and receives (`rx_*`), how often its phone refused a call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatencyAgentRow {
     pub agent_id: String,
     pub latency_ms: String,
@@ -55,7 +55,7 @@ pub struct LatencyAgentRow {
 }
 
 /// The agents behind one address.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatencyIpRow {
     pub ip: String,
     pub total_agents: String,
@@ -66,7 +66,7 @@ pub struct LatencyIpRow {
 }
 
 /// One phone (a person's SIP address).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatencyPbxRow {
     pub user: String,
     pub status: String,

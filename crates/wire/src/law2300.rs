@@ -101,7 +101,7 @@ impl FreeLaw2300Request {
 
 /// `reports_manager.php?api=cdr_11` — one per release, oldest first. The
 /// example writes `name_agent` where the table says `agent_name`: the example wins.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cdr11Row {
     pub protected_nit: String,
     pub agent_id: String,

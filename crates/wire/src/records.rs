@@ -10,7 +10,7 @@ use crate::envelope::Code;
 use crate::rows::record_fields::{OPT_COUNT, TEL_COUNT};
 
 /// `opt1`…`opt12`, flattened into a row in that order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Opts {
     pub opt1: String,
     pub opt2: String,
@@ -49,7 +49,7 @@ impl Opts {
 }
 
 /// `tel1`…`tel10`, flattened into a row in that order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tels {
     pub tel1: String,
     pub tel2: String,
@@ -86,7 +86,7 @@ impl Tels {
 /// `GET campaign.php?api=detail` — one per record managed in the range. The
 /// example's fields: its Response table also lists `age`, the example does not
 /// (the example wins).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DetailRow {
     pub customer_name: String,
     pub customer_last_name: String,
@@ -124,7 +124,7 @@ pub struct DetailRow {
 
 /// `GET campaign.php?api=find_record` — one per record found (in every
 /// campaign of the operation unless `campaign_id` narrows it).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FindRecordRow {
     pub customer_name: String,
     pub customer_last_name: String,
@@ -150,7 +150,7 @@ pub struct FindRecordRow {
 /// `GET campaign.php?api=campaign_15` — one per record of the campaign, in
 /// the Spanish names of Wolkvox Manager's export. The example's fields (its
 /// table leaves out `fecha` and `description_cod2`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign15Row {
     pub nombre_cliente: String,
     pub apellido_cliente: String,

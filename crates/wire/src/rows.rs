@@ -74,7 +74,7 @@ pub struct AgentRealtimeRow {
 }
 
 /// `information.php?api=agents` — one per agent (the example's fields, `enabled` included).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InfoAgentRow {
     pub agent_id: String,
     pub agent_name: String,
@@ -91,7 +91,7 @@ pub struct InfoAgentRow {
 }
 
 /// `information.php?api=get_dnc` — one per number on the do-not-call list.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DncListRow {
     pub phone_number: String,
     /// `"outbound"`: the list blocks Marcador's dialing.
@@ -102,7 +102,7 @@ pub struct DncListRow {
 }
 
 /// `information.php?api=agents_in_skill&skill_id=…` — one per agent of the skill.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentInSkillRow {
     pub agent_id: String,
     pub agent_name: String,
@@ -112,7 +112,7 @@ pub struct AgentInSkillRow {
 }
 
 /// `real_time.php?api=recall&type=all` — one per recall still to come.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScheduledRecallRow {
     /// Who makes it: [`recall_style`](crate::records::recall_style) (`auto`:
     /// the campaign; `manual`: the agent who scheduled it).
@@ -128,7 +128,7 @@ pub struct ScheduledRecallRow {
 /// `real_time.php?api=info_server`'s `data` (one object): the server's CPU
 /// over the last 10 minutes and its memory now, in the common percent format;
 /// calls being handled and agents logged in now.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InfoServerData {
     pub cpu_avg_10s: String,
     pub cpu_max_10s: String,
@@ -139,7 +139,7 @@ pub struct InfoServerData {
 }
 
 /// `real_time.php?api=hits_last_hour` — one per call of the last 60 minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HitLastHourRow {
     pub conn_id: String,
     pub type_interaction: String,
@@ -152,7 +152,7 @@ pub struct HitLastHourRow {
 }
 
 /// `reports_manager.php?api=campaign_1` — one per final result.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign1Row {
     /// [`CallResult::campaign_1`](crate::CallResult::campaign_1): `no-answer`, `answer-machine`…
     pub result: String,
@@ -162,7 +162,7 @@ pub struct Campaign1Row {
 }
 
 /// `reports_manager.php?api=campaign_2` — one per activity code.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign2Row {
     pub cod_act: String,
     pub records: String,
@@ -175,7 +175,7 @@ pub struct Campaign2Row {
 pub type Campaign4Row = Campaign1Row;
 
 /// `reports_manager.php?api=campaign_3` — one per dial attempt, `opt1`…`opt12` always present.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign3Row {
     pub campaign_id: String,
     pub customer_name: String,
@@ -238,7 +238,7 @@ pub struct Diagram13Row {
 pub const PULSE: &str = "PULSE";
 
 /// The body of `PUT campaign.php?api=codify`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CodifyRequest {
     #[serde(default)]
     pub cod_act: Option<String>,
@@ -251,7 +251,7 @@ pub struct CodifyRequest {
 }
 
 /// `POST campaign.php?api=create_campaign` body. Every value is a string.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CreateCampaignRequest {
     pub campaign_name: String,
@@ -299,14 +299,14 @@ impl CreateCampaignRequest {
 }
 
 /// create_campaign's row: `{"id_campaign": "…", "name_campaign": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedCampaignRow {
     pub id_campaign: String,
     pub name_campaign: String,
 }
 
 /// add_record's row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TotalRegistersRow {
     pub total_registers: String,
 }
@@ -355,14 +355,14 @@ pub const RECORD_FIELDS: &[&str] = &[
 ];
 
 /// `PUT campaign.php?api=speed` body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpeedRequest {
     #[serde(default)]
     pub speed: Option<serde_json::Value>,
 }
 
 /// `PUT campaign.php?api=recall_records` body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecallRecordsRequest {
     #[serde(default)]
     pub field: Option<String>,
@@ -393,7 +393,7 @@ pub const OTHER_MACHINE_VALUES: &[&str] = &[
 pub const NOT_AVAILABLE: &str = "NOT-AVAILABLE";
 
 /// recall_records' row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecallRow {
     pub campaign_id: String,
     pub field: String,
@@ -403,7 +403,7 @@ pub struct RecallRow {
 }
 
 /// `DELETE campaign.php?api=remove_record` body: comma-separated customer ids.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RemoveRecordRequest {
     #[serde(default)]
     pub customer_id: Option<String>,
@@ -413,7 +413,7 @@ pub struct RemoveRecordRequest {
 pub const UNMATCHED_CLEAR_RESULTS: &[&str] = &["unknown", "do-not-call"];
 
 /// One entry of `POST campaign.php?api=add_dnc`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DncEntry {
     #[serde(default)]
     pub telephone: Option<String>,
@@ -422,7 +422,7 @@ pub struct DncEntry {
 }
 
 /// add_dnc's row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DncResultRow {
     pub total_added: String,
     pub total_rejected: String,
@@ -430,7 +430,7 @@ pub struct DncResultRow {
 }
 
 /// `information.php?api=campaigns`. `status` is capitalised here (`Started`/`Stopped`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InfoCampaignRow {
     pub campaign_id: String,
     pub campaign_name: String,
@@ -472,7 +472,7 @@ pub fn info_status(started: bool) -> &'static str {
 }
 
 /// `information.php?api=skills`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SkillRow {
     pub skill_id: String,
     pub skill_name: String,
@@ -481,7 +481,7 @@ pub struct SkillRow {
 }
 
 /// `information.php?api=routing_points`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoutingPointRow {
     pub rp_id: String,
     pub rp_name: String,
@@ -493,7 +493,7 @@ pub struct RoutingPointRow {
 }
 
 /// `information.php?api=activity_codes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActivityCodeRow {
     pub cod_act: String,
     pub description_cod_act: String,
@@ -529,7 +529,7 @@ pub fn yes_no(b: bool) -> &'static str {
 }
 
 /// `information.php?api=token_info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenInfoRow {
     pub description: String,
     pub token_limit: String,

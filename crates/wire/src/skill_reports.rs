@@ -169,7 +169,7 @@ fn avg(total: i64, n: i64) -> i64 {
 }
 
 /// `skill_1` — one per skill; `services_time` adds a level.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct Skill1Row {
     pub skill_name: String,
     pub skill_id: String,
@@ -179,7 +179,9 @@ pub struct Skill1Row {
     pub service_level_10seg: String,
     pub service_level_20seg: String,
     pub service_level_30seg: String,
+    /// `service_level_<N>seg` with `services_time=N` (a key of its own: not in the schema).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: ExtraLevel,
     pub abandon: String,
     pub asa: String,
@@ -188,7 +190,7 @@ pub struct Skill1Row {
 
 /// `skill_2` (abandoned calls) and, with its own fields, `skill_10`
 /// (answered calls): one per call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill2Row {
     pub skill_name: String,
     pub skill_id: String,
@@ -204,7 +206,7 @@ pub struct Skill2Row {
 }
 
 /// `skill_3` — one per skill and local day.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill3Row {
     pub skill_name: String,
     pub date: String,
@@ -223,7 +225,7 @@ pub struct Skill3Row {
 }
 
 /// `skill_4` — one per skill and local hour (its table's order).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill4Row {
     pub skill_id: String,
     /// `YYYY-mm-dd HH:00:00`.
@@ -243,7 +245,7 @@ pub struct Skill4Row {
 }
 
 /// `skill_4_1` — one per skill and half hour (its table's order: `ata` before `aht`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill41Row {
     pub skill_id: String,
     /// `YYYY-mm-dd HH:MM:00`, the half hour's start.
@@ -263,7 +265,7 @@ pub struct Skill41Row {
 }
 
 /// `skill_4_2` — one per skill and ten minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill42Row {
     pub skill_id: String,
     /// `YYYY-mm-dd HH:M0:00`, the ten minutes' start.
@@ -280,7 +282,7 @@ pub struct Skill42Row {
 }
 
 /// `skill_5` — one per skill and local hour: the agents the traffic needs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill5Row {
     pub skill_id: String,
     pub hour: String,
@@ -297,7 +299,7 @@ pub const WORKFORCE_TARGET: f64 = 0.8;
 pub const WORKFORCE_SECONDS: f64 = 20.0;
 
 /// `skill_6` — one per number (`dnis`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill6Row {
     pub dnis: String,
     #[serde(flatten)]
@@ -306,7 +308,7 @@ pub struct Skill6Row {
 
 /// skill_6's and skill_11's block after their key: the calls, answered and
 /// abandoned, the three service levels, the abandon share, ASA and ATA.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallsAnswered {
     pub inbound_calls: String,
     pub answer_calls: String,
@@ -320,7 +322,7 @@ pub struct CallsAnswered {
 }
 
 /// `skill_7` — one per local date, skill and hour.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill7Row {
     pub date: String,
     pub skill_id: String,
@@ -353,7 +355,7 @@ pub fn wait_band(wait: i64) -> usize {
 }
 
 /// `skill_8` — answered calls per skill by how long they waited (field names as the vendor spells them).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill8Row {
     pub skill_id: String,
     pub skill_name: String,
@@ -367,7 +369,7 @@ pub struct Skill8Row {
 }
 
 /// `skill_9` — abandoned calls per skill by how long they waited.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill9Row {
     pub skill_id: String,
     pub skill_name: String,
@@ -381,7 +383,7 @@ pub struct Skill9Row {
 }
 
 /// `skill_10` — one per answered call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill10Row {
     pub conn_id: String,
     pub skill_id: String,
@@ -397,7 +399,7 @@ pub struct Skill10Row {
 }
 
 /// `skill_11` — one per kind of call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill11Row {
     pub type_interaction: String,
     #[serde(flatten)]
@@ -405,7 +407,7 @@ pub struct Skill11Row {
 }
 
 /// `real_time.php?api=skills` — one per skill: its queue now and today's calls.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct SkillRealtimeRow {
     pub skill_id: String,
     pub skill_name: String,
@@ -416,7 +418,9 @@ pub struct SkillRealtimeRow {
     pub service_level_10seg: String,
     pub service_level_20seg: String,
     pub service_level_30seg: String,
+    /// `service_level_<N>seg` with `services_time=N` (a key of its own: not in the schema).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: ExtraLevel,
     pub by_abandon: String,
 }

@@ -54,7 +54,7 @@ impl SmartWaitStatus {
 }
 
 /// `reports_manager.php?api=diagram_2` — per skill.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram2Row {
     pub skill_id: String,
     /// Callers offered a call back.
@@ -69,7 +69,7 @@ pub struct Diagram2Row {
 }
 
 /// `reports_manager.php?api=diagram_3` — one per caller offered a call back.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram3Row {
     pub skill_id: String,
     pub date_inbound_call: String,

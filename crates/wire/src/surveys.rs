@@ -35,7 +35,7 @@ pub mod survey_result {
 }
 
 /// `q01`…`q10`, in order: an answer, an average, or [`NONE`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Questions {
     pub q01: String,
     pub q02: String,
@@ -99,7 +99,7 @@ impl SurveySums {
 }
 
 /// `diagram_4` — one per survey.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram4Row {
     pub agent_id: String,
     pub agent_name: String,
@@ -126,7 +126,7 @@ pub struct Diagram4Row {
 }
 
 /// `diagram_5` — one per agent whose calls were rated.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram5Row {
     pub agent_id: String,
     pub agent_name: String,
@@ -137,7 +137,7 @@ pub struct Diagram5Row {
 }
 
 /// `diagram_6` — one per skill whose calls were rated.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagram6Row {
     pub skill_id: String,
     pub skill_name: String,

@@ -8,15 +8,20 @@
 //! A Wolkvox path answers many reports on one path and method, told apart by
 //! the `api` query parameter, which OpenAPI cannot branch on: each path and
 //! method is one operation whose `api` is an enum of what it answers, and
-//! whose answers are the envelope (or, for real_time campaigns, a bare
-//! array) or the error envelope of the catalogue's statuses.
+//! whose success is any of its reports' answers — the envelope with that
+//! report's rows (`wire::catalog::Answer`: the row type's derived schema), a
+//! bare array (real_time campaigns) or one object — or the error envelope of
+//! the catalogue's statuses. The paths that change things answer the generic
+//! envelope.
 
 use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use marcador_wire::api::{TOKEN_HEADER, param};
-use marcador_wire::catalog::{ENDPOINTS, ERROR_STATUSES, SUCCESS_STATUSES, is_date};
+use marcador_wire::catalog::{
+    ENDPOINTS, ERROR_STATUSES, Endpoint, SUCCESS_STATUSES, Shape, is_date,
+};
 use marcador_wire::rows::{AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, Diagram13Row};
 use marcador_wire::wallboard::{SNAPSHOT_PATH, Snapshot};
 use utoipa::openapi::path::{
@@ -59,7 +64,11 @@ pub fn document() -> OpenApi {
         paths.add_path_operation(e.path, vec![method], wolkvox_operation(e));
     }
     own_paths(&mut paths);
-    let components = ComponentsBuilder::new()
+    let mut components = ComponentsBuilder::new();
+    for a in ENDPOINTS.iter().flat_map(|e| e.answers) {
+        components = (a.register)(components);
+    }
+    let components = components
         .security_scheme(
             TOKEN,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
@@ -96,7 +105,7 @@ fn string() -> ObjectBuilder {
 }
 
 /// A Wolkvox path and method: `api`, its parameters, the token, the answers.
-fn wolkvox_operation(e: &marcador_wire::catalog::Endpoint) -> Operation {
+fn wolkvox_operation(e: &Endpoint) -> Operation {
     let mut op = OperationBuilder::new()
         .operation_id(Some(format!(
             "{}_{}",
@@ -148,8 +157,65 @@ fn wolkvox_operation(e: &marcador_wire::catalog::Endpoint) -> Operation {
                 .build(),
         ));
     }
-    op.responses(answers(RefOr::Ref(Ref::from_schema_name("Envelope"))))
-        .build()
+    op.responses(answers(success(e))).build()
+}
+
+/// What a success of `e` is: each of its reports' answers with their rows'
+/// schemas, and the generic envelope for its apis that have none yet.
+fn success(e: &Endpoint) -> RefOr<Schema> {
+    let mut shapes: Vec<(Shape, String, Vec<&str>)> = Vec::new();
+    for a in e.answers {
+        let name = (a.name)().into_owned();
+        match shapes
+            .iter_mut()
+            .find(|(s, n, _)| *s == a.shape && *n == name)
+        {
+            Some((_, _, apis)) => apis.push(a.api),
+            None => shapes.push((a.shape, name, vec![a.api])),
+        }
+    }
+    let mut any = AnyOfBuilder::new();
+    for (shape, name, apis) in &shapes {
+        let rows = Ref::from_schema_name(name.as_str());
+        let title = apis.join(", ");
+        any = any.item(match shape {
+            Shape::Bare => {
+                Schema::Array(ArrayBuilder::new().title(Some(title)).items(rows).build())
+            }
+            Shape::Rows => Schema::Object(
+                answered(&title)
+                    .property("data", ArrayBuilder::new().items(rows))
+                    .build(),
+            ),
+            Shape::Object => Schema::Object(answered(&title).property("data", rows).build()),
+        });
+    }
+    let all = e
+        .apis
+        .iter()
+        .all(|api| e.answers.iter().any(|a| a.api == *api));
+    if !all {
+        any = any.item(Ref::from_schema_name("Envelope"));
+    }
+    if shapes.is_empty() {
+        return RefOr::Ref(Ref::from_schema_name("Envelope"));
+    }
+    RefOr::T(Schema::AnyOf(any.build()))
+}
+
+/// The envelope of a report's answer, titled by the apis that answer with it.
+fn answered(title: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .title(Some(title))
+        .property("code", code())
+        .property(
+            "error",
+            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+        )
+        .property("msg", string())
+        .required("code")
+        .required("msg")
+        .required("data")
 }
 
 /// The success statuses with `ok`, the error catalogue with the error envelope.

@@ -2,7 +2,8 @@
 //! the demo and the tests. A seeded generator draws each call's fate when it
 //! is originated — answered by a person or a machine after a log-normal ring,
 //! busy, congested, failed, unreachable, or ringing until the engine gives up
-//! — and how long the person would talk; the events are handed to the engine
+//! (the back office's line, `world::BACK_OFFICE`, is always answered) — and
+//! how long the person would talk; the events are handed to the engine
 //! at once, stamped with the engine-clock time they happen at. The customer's
 //! hang-up is scheduled when the engine bridges the call (or joins a call
 //! placed for a transfer to its customer). The same seed and the same
@@ -101,6 +102,24 @@ impl SimTelephony {
     }
 
     fn originate(&mut self, now: i64, o: Originate) {
+        if o.number == world::BACK_OFFICE {
+            // The back office's line is staffed: a person answers within seconds.
+            let call = o.call;
+            let ring = self.rng.random_range(2_000..6_000);
+            let talk_ms = (self.talk.sample(&mut self.rng) as i64).clamp(10_000, 1_800_000);
+            self.talks.insert(call, (now + ring, talk_ms));
+            self.out.extend([
+                (now + RINGING_AFTER_MS, TelEvent::Ringing { call }),
+                (
+                    now + ring,
+                    TelEvent::Answered {
+                        call,
+                        by: Answerer::Person,
+                    },
+                ),
+            ]);
+            return;
+        }
         let p = &self.profile;
         let human = if o.phone > 1 {
             (f64::from(p.human) * p.later_phone_factor) as u32

@@ -194,7 +194,8 @@ pub fn transfer_after(rng: &mut StdRng) -> Option<i64> {
 }
 
 /// The number outside simulated agents hand a caller to when no colleague
-/// is free (a back office's line in Bogotá): a transfer with no agent.
+/// is free (a back office's line in Bogotá, always staffed: the simulated
+/// telephony answers it): a transfer with no agent.
 pub const BACK_OFFICE: &str = "6014890000";
 
 /// Whether a customer an agent just talked with asks to be released from Ley

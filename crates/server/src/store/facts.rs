@@ -461,38 +461,26 @@ impl Store {
         now: Timestamp,
         call: Option<TypedCall>,
     ) -> Result<Result<(), CodifyRejection>> {
-        self.timed(
-            "codify",
-            self.write_codify(operation_id, campaign_id, kind, input, now, call),
-        )
-        .await
-    }
-
-    async fn write_codify(
-        &self,
-        operation_id: i64,
-        campaign_id: i64,
-        kind: CampaignType,
-        input: &CodifyInput,
-        now: Timestamp,
-        call: Option<TypedCall>,
-    ) -> Result<Result<(), CodifyRejection>> {
-        let mut tx = self.write_tx().await?;
-        let done = codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
-        if let (Ok(()), Some(call)) = (&done, call) {
-            let code = CallCodeFact::typed(
-                operation_id,
-                call.conn_id,
-                call.agent_id,
-                input,
-                now.as_second(),
-            );
-            apply_call_code(&mut tx, &code).await?;
-        }
-        if done.is_ok() {
-            tx.commit().await?;
-        }
-        Ok(done)
+        let write = async {
+            let mut tx = self.write_tx().await?;
+            let done =
+                codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
+            if let (Ok(()), Some(call)) = (&done, call) {
+                let code = CallCodeFact::typed(
+                    operation_id,
+                    call.conn_id,
+                    call.agent_id,
+                    input,
+                    now.as_second(),
+                );
+                apply_call_code(&mut tx, &code).await?;
+            }
+            if done.is_ok() {
+                tx.commit().await?;
+            }
+            Ok(done)
+        };
+        self.timed("codify", write).await
     }
 }
 

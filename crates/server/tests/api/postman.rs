@@ -195,6 +195,9 @@ async fn the_vendors_collection_is_answered() {
     // Answered, but with an error or no data: the demo should fill every report.
     let mut empty = Vec::new();
     let mut empty_reads = Vec::new();
+    // Answers that do not match the OpenAPI document's schema for their operation.
+    let mut unconforming = Vec::new();
+    let schemas = Schemas::new();
     // Reads first, deletions last: a clear_campaign early in the collection
     // would leave the record reads after it nothing to read.
     let mut requests: Vec<&Request> = requests.iter().collect();
@@ -249,6 +252,12 @@ async fn the_vendors_collection_is_answered() {
             }
             empty.push(line);
         }
+        if (200..300).contains(&status) {
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if let Some(errors) = schemas.check(&r.method, &r.path, &answer) {
+                unconforming.push(format!("{} {}: {errors}", r.method, fill(&r.query, vars)));
+            }
+        }
         let want = if r.example_fields.is_empty() {
             &r.fields
         } else {
@@ -302,4 +311,43 @@ async fn the_vendors_collection_is_answered() {
         with_rows >= 88,
         "only {with_rows} answers had rows to check"
     );
+    // Every success matches what GET /openapi.json says its operation answers.
+    assert!(
+        unconforming.is_empty(),
+        "answers unlike the OpenAPI document ({}):\n  {}",
+        unconforming.len(),
+        unconforming.join("\n  ")
+    );
+}
+
+/// The OpenAPI document's success schema of each operation, as JSON Schema
+/// validators (the `jsonschema` crate, over the document itself, so its
+/// `$ref`s resolve).
+struct Schemas {
+    doc: serde_json::Value,
+}
+
+impl Schemas {
+    fn new() -> Self {
+        let doc = serde_json::to_value(marcador_server::api::openapi::document()).unwrap();
+        Schemas { doc }
+    }
+
+    /// What is wrong with `answer` as a success of `method path` (none: it conforms).
+    fn check(&self, method: &str, path: &str, answer: &serde_json::Value) -> Option<String> {
+        let pointer = format!(
+            "#/paths/{}/{}/responses/200/content/application~1json/schema",
+            path.replace('~', "~0").replace('/', "~1"),
+            method.to_lowercase()
+        );
+        let mut root = self.doc.clone();
+        root["$ref"] = serde_json::Value::String(pointer);
+        let validator = jsonschema::validator_for(&root).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(answer)
+            .take(3)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        (!errors.is_empty()).then(|| errors.join("; "))
+    }
 }

@@ -111,6 +111,19 @@ impl Telephony for Scripted {
     }
 }
 
+/// The calls the engine hung up, in order.
+fn hang_ups(commands: &Mutex<Vec<Command>>) -> Vec<u64> {
+    commands
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|c| match c {
+            Command::HangUp { call } => Some(*call),
+            _ => None,
+        })
+        .collect()
+}
+
 fn number(i: usize) -> String {
     format!("57300{i:07}")
 }
@@ -182,15 +195,7 @@ async fn the_engine_follows_what_telephony_reports() {
     );
     // The engine cancelled the ringing call at its ring timeout, and hung up
     // nothing else (the waiting customer hung up first).
-    let hang_ups: Vec<u64> = commands
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|c| match c {
-            Command::HangUp { call } => Some(*call),
-            _ => None,
-        })
-        .collect();
+    let hang_ups = hang_ups(&commands);
     assert_eq!(hang_ups.len(), 1, "{hang_ups:?}");
     // The answered call's row is written when the customer hangs up, with its length.
     let duration: i64 =
@@ -304,14 +309,6 @@ async fn a_caller_handed_to_a_number_that_fails_is_hung_up() {
     assert_eq!(callers, 2);
     // The engine hung up the first caller (its number was busy) and the
     // second number (its caller left while it rang).
-    let hung: Vec<u64> = commands
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|c| match c {
-            Command::HangUp { call } => Some(*call),
-            _ => None,
-        })
-        .collect();
+    let hung = hang_ups(&commands);
     assert_eq!(hung.len(), 2, "{hung:?}");
 }
