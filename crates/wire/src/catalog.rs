@@ -15,7 +15,7 @@ use crate::api::{
 };
 use crate::{
     agent_reports as ag, calls, campaign_reports as cr, diagrams, information, interactions,
-    latency, law2300, rows, skill_reports as sk, smart_wait, surveys,
+    latency, law2300, records, rows, skill_reports as sk, smart_wait, surveys,
 };
 
 /// One path and method of the Wolkvox API.
@@ -301,7 +301,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::CUSTOMER_PHONE,
         ],
         body: false,
-        answers: &[],
+        // campaign_15 has an answer of its own (`records`, not `data`): the generic envelope.
+        answers: &[
+            answer!(r::DETAIL, Rows, records::DetailRow),
+            answer!(r::FIND_RECORD, Rows, records::FindRecordRow),
+        ],
     },
     Endpoint {
         path: INFORMATION_PATH,
