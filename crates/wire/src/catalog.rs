@@ -24,8 +24,8 @@ pub struct Endpoint {
     pub path: &'static str,
     /// Upper case: `GET`, `PUT`, `POST`, `DELETE`.
     pub method: &'static str,
-    /// The `api` values it answers.
-    pub apis: &'static [&'static str],
+    /// The `api` values it answers that have no [`Answer`] yet (see [`Endpoint::apis`]).
+    pub others: &'static [&'static str],
     /// The other query parameters its apis read (each optional to some api).
     pub params: &'static [&'static str],
     /// It reads a JSON body (some of its apis).
@@ -33,6 +33,16 @@ pub struct Endpoint {
     /// What each of its reports answers with (every api, for the report paths;
     /// none yet for the paths that change things, which answer the generic envelope).
     pub answers: &'static [Answer],
+}
+
+impl Endpoint {
+    /// Every `api` value it answers: its reports', then the others.
+    pub fn apis(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.answers
+            .iter()
+            .map(|a| a.api)
+            .chain(self.others.iter().copied())
+    }
 }
 
 /// Where a report's rows are in its answer.
@@ -83,17 +93,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: REAL_TIME_PATH,
         method: "GET",
-        apis: &[
-            r::CAMPAIGNS,
-            r::CALLS_LAST_10,
-            r::HITS_LAST_HOUR,
-            r::AGENTS,
-            r::SKILLS,
-            r::RECALL,
-            r::INFO_SERVER,
-            r::LATENCY,
-            r::INTERACTIONS,
-        ],
+        others: &[],
         params: &[p::SKILL_ID, p::SERVICES_TIME, p::TYPE],
         body: false,
         answers: &[
@@ -112,71 +112,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: REPORTS_MANAGER_PATH,
         method: "GET",
-        apis: &[
-            r::CAMPAIGN_1,
-            r::CAMPAIGN_2,
-            r::CAMPAIGN_3,
-            r::CAMPAIGN_4,
-            r::CAMPAIGN_5,
-            r::CAMPAIGN_6,
-            r::CAMPAIGN_7,
-            r::CAMPAIGN_8,
-            r::CAMPAIGN_10,
-            r::DIAGRAM_1,
-            r::DIAGRAM_1_1,
-            r::DIAGRAM_1_2,
-            r::DIAGRAM_1_3,
-            r::DIAGRAM_11,
-            r::DIAGRAM_13,
-            r::DIAGRAM_14,
-            r::DIAGRAM_2,
-            r::DIAGRAM_3,
-            r::DIAGRAM_4,
-            r::DIAGRAM_5,
-            r::DIAGRAM_6,
-            r::AGENT_1,
-            r::AGENT_2,
-            r::AGENT_3,
-            r::AGENT_4,
-            r::AGENT_5,
-            r::AGENT_6,
-            r::AGENT_7,
-            r::AGENT_8,
-            r::AGENT_8_1,
-            r::AGENT_9,
-            r::AGENT_10,
-            r::AGENT_11,
-            r::AGENT_12,
-            r::AGENT_13,
-            r::AGENT_13_1,
-            r::AGENT_14,
-            r::AGENT_15,
-            r::AGENT_16,
-            r::SKILL_1,
-            r::SKILL_2,
-            r::SKILL_3,
-            r::SKILL_4,
-            r::SKILL_4_1,
-            r::SKILL_4_2,
-            r::SKILL_5,
-            r::SKILL_6,
-            r::SKILL_7,
-            r::SKILL_8,
-            r::SKILL_9,
-            r::SKILL_10,
-            r::SKILL_11,
-            r::CDR_1,
-            r::CDR_2,
-            r::CDR_4,
-            r::CDR_5,
-            r::CDR_6,
-            r::CDR_11,
-            r::ACT_1,
-            r::ACT_2,
-            r::ACT_3,
-            r::ACT_4,
-            r::ACT_5,
-        ],
+        others: &[],
         params: &[
             RANGE[0],
             RANGE[1],
@@ -257,7 +193,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "PUT",
-        apis: &[
+        others: &[
             r::CODIFY,
             r::START,
             r::STOP,
@@ -274,7 +210,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "POST",
-        apis: &[r::CREATE_CAMPAIGN, r::ADD_RECORD, r::ADD_DNC],
+        others: &[r::CREATE_CAMPAIGN, r::ADD_RECORD, r::ADD_DNC],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::CAMPAIGN_STATUS],
         body: true,
         answers: &[],
@@ -282,7 +218,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "DELETE",
-        apis: &[r::REMOVE_RECORD, r::CLEAR_CAMPAIGN, r::DELETE_CAMPAIGN],
+        others: &[r::REMOVE_RECORD, r::CLEAR_CAMPAIGN, r::DELETE_CAMPAIGN],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::RESULT],
         body: true,
         answers: &[],
@@ -290,7 +226,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "GET",
-        apis: &[r::DETAIL, r::FIND_RECORD, r::CAMPAIGN_15],
+        others: &[r::CAMPAIGN_15],
         params: &[
             p::TYPE_CAMPAIGN,
             p::CAMPAIGN_ID,
@@ -310,19 +246,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: INFORMATION_PATH,
         method: "GET",
-        apis: &[
-            r::CAMPAIGNS,
-            r::SKILLS,
-            r::ROUTING_POINTS,
-            r::ACTIVITY_CODES,
-            r::AGENTS,
-            r::AGENTS_IN_SKILL,
-            r::GET_DNC,
-            r::TOKEN_INFO,
-            r::AUDIT_LOG,
-            r::SERVICES,
-            r::LAW2300_INFO,
-        ],
+        others: &[],
         params: &[
             p::CAMPAIGN,
             p::SKILL,
@@ -353,7 +277,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CONFIGURATION_PATH,
         method: "PUT",
-        apis: &[r::FREE_LAW2300],
+        others: &[r::FREE_LAW2300],
         params: &[],
         body: true,
         answers: &[],
@@ -361,7 +285,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: AGENTBOX_PATH,
         method: "POST",
-        apis: &[
+        others: &[
             r::CHANGE_STATUS,
             r::HANG,
             r::TYPE,
@@ -397,7 +321,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: AGENTBOX_PATH,
         method: "PUT",
-        apis: &[r::EDIT_RECALL],
+        others: &[r::EDIT_RECALL],
         params: &[
             p::AGENT_ID,
             p::ID_CAMP,
@@ -413,7 +337,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: AGENTBOX_PATH,
         method: "DELETE",
-        apis: &[r::DELETE_RECALL],
+        others: &[r::DELETE_RECALL],
         params: &[p::AGENT_ID, p::ID_CAMP, p::ID_CUSTOMER],
         body: false,
         answers: &[],
@@ -430,21 +354,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_answer_is_of_an_api_of_its_endpoint() {
-        for e in ENDPOINTS {
-            for a in e.answers {
-                assert!(
-                    e.apis.contains(&a.api),
-                    "{} {}: {}",
-                    e.method,
-                    e.path,
-                    a.api
-                );
-            }
-        }
-    }
-
-    #[test]
     fn each_path_and_method_is_listed_once_with_distinct_apis() {
         for (i, e) in ENDPOINTS.iter().enumerate() {
             assert!(
@@ -455,8 +364,9 @@ mod tests {
                 e.method,
                 e.path
             );
-            for (j, a) in e.apis.iter().enumerate() {
-                assert!(!e.apis[..j].contains(a), "{a} twice in {}", e.path);
+            let apis: Vec<&str> = e.apis().collect();
+            for (j, a) in apis.iter().enumerate() {
+                assert!(!apis[..j].contains(a), "{a} twice in {}", e.path);
             }
         }
     }

@@ -116,7 +116,7 @@ fn wolkvox_operation(e: &Endpoint) -> Operation {
             "{} {}: {}",
             e.method,
             e.path,
-            e.apis.join(", ")
+            e.apis().collect::<Vec<_>>().join(", ")
         )))
         .security(SecurityRequirement::new(TOKEN, Vec::<String>::new()))
         .parameter(
@@ -125,7 +125,7 @@ fn wolkvox_operation(e: &Endpoint) -> Operation {
                 .parameter_in(ParameterIn::Query)
                 .required(Required::True)
                 .description(Some("The report or action"))
-                .schema(Some(string().enum_values(Some(e.apis.iter().copied())))),
+                .schema(Some(string().enum_values(Some(e.apis())))),
         );
     for name in e.params {
         let schema = if is_date(name) {
@@ -190,11 +190,7 @@ fn success(e: &Endpoint) -> RefOr<Schema> {
             Shape::Object => Schema::Object(answered(&title).property("data", rows).build()),
         });
     }
-    let all = e
-        .apis
-        .iter()
-        .all(|api| e.answers.iter().any(|a| a.api == *api));
-    if !all {
+    if !e.others.is_empty() {
         any = any.item(Ref::from_schema_name("Envelope"));
     }
     if shapes.is_empty() {

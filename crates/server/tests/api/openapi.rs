@@ -46,7 +46,7 @@ async fn every_api_listed_is_answered() {
     let mut asked = 0;
     for e in ENDPOINTS {
         let method = Method::from_bytes(e.method.as_bytes()).unwrap();
-        for api in e.apis {
+        for api in e.apis() {
             let resp = app
                 .http
                 .request(method.clone(), format!("{}{}?api={api}", app.base, e.path))
