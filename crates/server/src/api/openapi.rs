@@ -20,7 +20,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use marcador_wire::api::{TOKEN_HEADER, param};
 use marcador_wire::catalog::{
-    ENDPOINTS, ERROR_STATUSES, Endpoint, SUCCESS_STATUSES, Shape, is_date,
+    Answer, ENDPOINTS, ERROR_STATUSES, Endpoint, SUCCESS_STATUSES, Shape, is_date,
 };
 use marcador_wire::rows::{AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, Diagram13Row};
 use marcador_wire::wallboard::{SNAPSHOT_PATH, Snapshot};
@@ -67,6 +67,9 @@ pub fn document() -> OpenApi {
     let mut components = ComponentsBuilder::new();
     for a in ENDPOINTS.iter().flat_map(|e| e.answers) {
         components = (a.register)(components);
+    }
+    for (name, schema) in answer_schemas() {
+        components = components.schema(name, schema);
     }
     let components = components
         .security_scheme(
@@ -160,43 +163,72 @@ fn wolkvox_operation(e: &Endpoint) -> Operation {
     op.responses(answers(success(e))).build()
 }
 
-/// What a success of `e` is: each of its reports' answers with their rows'
-/// schemas, and the generic envelope for its apis that have none yet.
+/// What a success of `e` is: each of its reports' answers (components named
+/// by [`answer_name`]), and the generic envelope for its apis that have none yet.
 fn success(e: &Endpoint) -> RefOr<Schema> {
-    let mut shapes: Vec<(Shape, String, Vec<&str>)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for a in e.answers {
-        let name = (a.name)().into_owned();
-        match shapes
-            .iter_mut()
-            .find(|(s, n, _)| *s == a.shape && *n == name)
-        {
-            Some((_, _, apis)) => apis.push(a.api),
-            None => shapes.push((a.shape, name, vec![a.api])),
+        let name = answer_name(a);
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
+    if names.is_empty() {
+        return RefOr::Ref(Ref::from_schema_name("Envelope"));
+    }
     let mut any = AnyOfBuilder::new();
-    for (shape, name, apis) in &shapes {
-        let rows = Ref::from_schema_name(name.as_str());
-        let title = apis.join(", ");
-        any = any.item(match shape {
-            Shape::Bare => {
-                Schema::Array(ArrayBuilder::new().title(Some(title)).items(rows).build())
-            }
-            Shape::Rows => Schema::Object(
-                answered(&title)
-                    .property("data", ArrayBuilder::new().items(rows))
-                    .build(),
-            ),
-            Shape::Object => Schema::Object(answered(&title).property("data", rows).build()),
-        });
+    for name in &names {
+        any = any.item(Ref::from_schema_name(name.as_str()));
     }
     if !e.others.is_empty() {
         any = any.item(Ref::from_schema_name("Envelope"));
     }
-    if shapes.is_empty() {
-        return RefOr::Ref(Ref::from_schema_name("Envelope"));
-    }
     RefOr::T(Schema::AnyOf(any.build()))
+}
+
+/// The component name of a report's answer: where its rows are and their type
+/// (`RowsCampaign3Row`, `BareCampaignRealtimeRow`, `ObjectCdr4Data`).
+pub fn answer_name(a: &Answer) -> String {
+    let shape = match a.shape {
+        Shape::Rows => "Rows",
+        Shape::Bare => "Bare",
+        Shape::Object => "Object",
+    };
+    format!("{shape}{}", (a.name)())
+}
+
+/// Every report answer's schema, titled by the apis that answer with it.
+fn answer_schemas() -> Vec<(String, Schema)> {
+    let mut out: Vec<(String, Shape, String, Vec<&str>)> = Vec::new();
+    for a in ENDPOINTS.iter().flat_map(|e| e.answers) {
+        let name = answer_name(a);
+        match out.iter_mut().find(|(n, ..)| *n == name) {
+            Some((.., apis)) => {
+                if !apis.contains(&a.api) {
+                    apis.push(a.api)
+                }
+            }
+            None => out.push((name, a.shape, (a.name)().into_owned(), vec![a.api])),
+        }
+    }
+    out.into_iter()
+        .map(|(name, shape, row, apis)| {
+            let rows = Ref::from_schema_name(row.as_str());
+            let title = apis.join(", ");
+            let schema = match shape {
+                Shape::Bare => {
+                    Schema::Array(ArrayBuilder::new().title(Some(title)).items(rows).build())
+                }
+                Shape::Rows => Schema::Object(
+                    answered(&title)
+                        .property("data", ArrayBuilder::new().items(rows))
+                        .build(),
+                ),
+                Shape::Object => Schema::Object(answered(&title).property("data", rows).build()),
+            };
+            (name, schema)
+        })
+        .collect()
 }
 
 /// The envelope of a report's answer, titled by the apis that answer with it.
