@@ -421,7 +421,7 @@ async fn run_demo(
     if let Some(t) = &token
         && !marcador_server::domain::token_is_well_formed(t)
     {
-        bail!("--token: a token is 1 to 200 printable ASCII characters without spaces");
+        bail!("--token: {}", marcador_server::domain::TOKEN_RULE);
     }
     let listener = startup::bind(&listen).await?;
     let dir = tempfile::tempdir().context("creating a temporary directory")?;

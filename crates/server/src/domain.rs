@@ -182,6 +182,9 @@ pub fn token_matches(presented: &str, stored_hash: &[u8]) -> bool {
     hash_token(presented).ct_eq(stored_hash).into()
 }
 
+/// What a token may be, for the error that refuses one.
+pub const TOKEN_RULE: &str = "a token is 1 to 200 printable ASCII characters without spaces";
+
 /// A token as it may be presented: printable ASCII, at most 200 characters.
 pub fn token_is_well_formed(token: &str) -> bool {
     !token.is_empty() && token.len() <= 200 && token.bytes().all(|b| b.is_ascii_graphic())

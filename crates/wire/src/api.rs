@@ -21,6 +21,14 @@ pub const CONFIGURATION_PATH: &str = "/api/v2/configuration.php";
 /// quota check.
 pub const UNCOUNTED_PATHS: &[&str] = &[AGENTBOX_PATH, crate::wallboard::SNAPSHOT_PATH];
 
+/// Marcador's own paths, beside the vendor's: the health check, the
+/// Prometheus page, the OpenAPI document and the wallboard page (its snapshot
+/// is [`crate::wallboard::SNAPSHOT_PATH`]).
+pub const HEALTHZ_PATH: &str = "/healthz";
+pub const METRICS_PATH: &str = "/metrics";
+pub const OPENAPI_PATH: &str = "/openapi.json";
+pub const WALLBOARD_PATH: &str = "/";
+
 /// The token header.
 pub const TOKEN_HEADER: &str = "wolkvox-token";
 /// The server header real clients send; accepted and ignored in every spelling.

@@ -32,8 +32,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use marcador_wire::WireError;
 use marcador_wire::api::{
-    AGENTBOX_PATH, CAMPAIGN_PATH, CONFIGURATION_PATH, INFORMATION_PATH, REAL_TIME_PATH,
-    REPORTS_MANAGER_PATH, TOKEN_HEADER,
+    AGENTBOX_PATH, CAMPAIGN_PATH, CONFIGURATION_PATH, HEALTHZ_PATH, INFORMATION_PATH, METRICS_PATH,
+    OPENAPI_PATH, REAL_TIME_PATH, REPORTS_MANAGER_PATH, TOKEN_HEADER, WALLBOARD_PATH,
 };
 use marcador_wire::limits::MAX_BODY_BYTES;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -130,14 +130,17 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
             gate::gate,
         ));
     Router::new()
-        .route("/", get(wallboard::page))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi::serve))
+        .route(WALLBOARD_PATH, get(wallboard::page))
+        .route(HEALTHZ_PATH, get(|| async { "ok" }))
+        .route(METRICS_PATH, get(metrics))
+        .route(OPENAPI_PATH, get(openapi::serve))
         .merge(wolkvox)
-        .fallback(
-            |uri: axum::http::Uri| async move { ApiError(WireError::unknown_path(uri.path())) },
-        )
+        .fallback(|uri: axum::http::Uri| async move {
+            // Marked, so the request metrics count every path nobody serves as one.
+            let mut resp = ApiError(WireError::unknown_path(uri.path())).into_response();
+            resp.extensions_mut().insert(observe::Unrouted);
+            resp
+        })
         .with_state(state.clone())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(WireError::internal()).into_response()

@@ -18,6 +18,10 @@ use super::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct ServedOperation(pub i64);
 
+/// On the answer to a path no route serves (put there by the router's fallback).
+#[derive(Debug, Clone, Copy)]
+pub struct Unrouted;
+
 /// The longest `api` value logged and counted as itself.
 const API_MAX_CHARS: usize = 40;
 
@@ -42,8 +46,8 @@ pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Re
     );
     // Paths nobody serves are counted together: a scanner's guesses would
     // otherwise each be a series.
-    let known = path == "/metrics" || path == "/healthz" || path.starts_with("/api/v2/");
-    let counted = if known { path.as_str() } else { "other" };
+    let unrouted = resp.extensions().get::<Unrouted>().is_some();
+    let counted = if unrouted { "other" } else { path.as_str() };
     st.metrics.request(counted, &api, status, took);
     resp
 }

@@ -18,11 +18,12 @@ use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use marcador_wire::api::{TOKEN_HEADER, param};
+use marcador_wire::api::{
+    HEALTHZ_PATH, METRICS_PATH, OPENAPI_PATH, TOKEN_HEADER, WALLBOARD_PATH, param,
+};
 use marcador_wire::catalog::{
     Answer, ENDPOINTS, ERROR_STATUSES, Endpoint, SUCCESS_STATUSES, Shape, is_date,
 };
-use marcador_wire::rows::{AgentRealtimeRow, CallLast10Row, CampaignRealtimeRow, Diagram13Row};
 use marcador_wire::wallboard::{SNAPSHOT_PATH, Snapshot};
 use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
@@ -64,6 +65,9 @@ pub fn document() -> OpenApi {
         paths.add_path_operation(e.path, vec![method], wolkvox_operation(e));
     }
     own_paths(&mut paths);
+    // The snapshot's rows, as its fields name them.
+    let mut snapshot_rows = Vec::new();
+    <Snapshot as utoipa::ToSchema>::schemas(&mut snapshot_rows);
     let mut components = ComponentsBuilder::new();
     for a in ENDPOINTS.iter().flat_map(|e| e.answers) {
         components = (a.register)(components);
@@ -82,10 +86,7 @@ pub fn document() -> OpenApi {
         .schema("Envelope", envelope())
         .schema("ErrorEnvelope", error_envelope())
         .schema_from::<Snapshot>()
-        .schema_from::<CampaignRealtimeRow>()
-        .schema_from::<AgentRealtimeRow>()
-        .schema_from::<CallLast10Row>()
-        .schema_from::<Diagram13Row>()
+        .schemas_from_iter(snapshot_rows)
         .build();
     OpenApiBuilder::new()
         .info(
@@ -334,12 +335,12 @@ fn own_paths(paths: &mut Paths) {
             .build()
     };
     paths.add_path_operation(
-        "/healthz",
+        HEALTHZ_PATH,
         vec![HttpMethod::Get],
         plain("healthz", "`ok` while the process serves", "text/plain"),
     );
     paths.add_path_operation(
-        "/metrics",
+        METRICS_PATH,
         vec![HttpMethod::Get],
         plain(
             "metrics",
@@ -348,12 +349,12 @@ fn own_paths(paths: &mut Paths) {
         ),
     );
     paths.add_path_operation(
-        "/",
+        WALLBOARD_PATH,
         vec![HttpMethod::Get],
         plain("wallboard", "The live wallboard page", "text/html"),
     );
     paths.add_path_operation(
-        "/openapi.json",
+        OPENAPI_PATH,
         vec![HttpMethod::Get],
         OperationBuilder::new()
             .operation_id(Some("openapi"))

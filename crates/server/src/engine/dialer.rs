@@ -494,10 +494,7 @@ impl Engine {
             // An inbound caller's or a call we already ended.
             return;
         };
-        c.hang_up = match by {
-            Party::Customer => HangUp::Customer,
-            Party::Agent => HangUp::Agent,
-        };
+        c.hang_up = by.hang_up();
         match c.state {
             // The customer gave up before an agent came: an abandon.
             CallState::Waiting => self.abandon(call),

@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use marcador_wire::CallResult;
+use marcador_wire::{CallResult, HangUp};
 
 pub use crate::domain::PhoneNetwork;
 use tokio::sync::Notify;
@@ -111,6 +111,16 @@ pub enum Answerer {
 pub enum Party {
     Customer,
     Agent,
+}
+
+impl Party {
+    /// The calls row's `hang_up`.
+    pub fn hang_up(self) -> HangUp {
+        match self {
+            Party::Customer => HangUp::Customer,
+            Party::Agent => HangUp::Agent,
+        }
+    }
 }
 
 /// How a call ended in telephony's words: the final SIP status of the INVITE

@@ -235,11 +235,7 @@ impl Engine {
             }
             TelEvent::Failed { ending, .. } => self.outside_ended(placed, ending.result(), None),
             TelEvent::HungUp { by, .. } => {
-                let by = match by {
-                    Party::Customer => HangUp::Customer,
-                    Party::Agent => HangUp::Agent,
-                };
-                self.outside_ended(placed, CallResult::Answer, Some(by));
+                self.outside_ended(placed, CallResult::Answer, Some(by.hang_up()))
             }
             _ => {}
         }
@@ -262,19 +258,13 @@ impl Engine {
     /// The call placed to a number outside ended (unanswered, or hung up
     /// from its side `by`): its leg is written and the caller is hung up.
     fn outside_ended(&mut self, placed: CallRef, result: CallResult, by: Option<HangUp>) {
-        let Some(o) = self.outside.remove(&placed) else {
+        let Some(call) = self.end_outside(placed, result, by.unwrap_or(HangUp::Agent)) else {
             return;
         };
-        let end = LegEnd {
-            result,
-            ring_ms: o.answered_ms.unwrap_or(self.now) - o.leg.started_ms,
-            hang_up: by.unwrap_or(HangUp::Agent),
-        };
-        self.write_leg(o.leg, end);
-        let call = o.customer;
         if self.calls.contains_key(&call) {
             self.tell(Command::HangUp { call });
             self.hung_up(call, Party::Agent);
+            // Forgotten now unless an agent still has it (its after-call work).
             let held = self.agents.iter().any(|a| {
                 matches!(a.state, AgentState::Talking { call: c } | AgentState::AfterCall { call: c, .. } if c == call)
             });
@@ -287,29 +277,39 @@ impl Engine {
     /// The caller's call ended: a call placed to a number outside for it is
     /// hung up too (`abandon` if it was still ringing).
     pub(super) fn caller_left(&mut self, call: CallRef) {
-        let placed: Vec<CallRef> = self
+        let placed: Vec<(CallRef, bool)> = self
             .outside
             .iter()
             .filter(|(_, o)| o.customer == call)
-            .map(|(&p, _)| p)
+            .map(|(&p, o)| (p, o.answered_ms.is_some()))
             .collect();
-        for p in placed {
+        for (p, answered) in placed {
             self.tell(Command::HangUp { call: p });
-            let Some(o) = self.outside.remove(&p) else {
-                continue;
+            let result = if answered {
+                CallResult::Answer
+            } else {
+                CallResult::Abandon
             };
-            let answered = o.answered_ms.is_some();
-            let end = LegEnd {
-                result: if answered {
-                    CallResult::Answer
-                } else {
-                    CallResult::Abandon
-                },
-                ring_ms: o.answered_ms.unwrap_or(self.now) - o.leg.started_ms,
-                hang_up: HangUp::Customer,
-            };
-            self.write_leg(o.leg, end);
+            self.end_outside(p, result, HangUp::Customer);
         }
+    }
+
+    /// Writes the leg of a call placed to a number outside, which ended with
+    /// `result` (`hang_up` ended it); the caller's call it was placed for.
+    fn end_outside(
+        &mut self,
+        placed: CallRef,
+        result: CallResult,
+        hang_up: HangUp,
+    ) -> Option<CallRef> {
+        let o = self.outside.remove(&placed)?;
+        let end = LegEnd {
+            result,
+            ring_ms: o.answered_ms.unwrap_or(self.now) - o.leg.started_ms,
+            hang_up,
+        };
+        self.write_leg(o.leg, end);
+        Some(o.customer)
     }
 
     /// A leg handed on ended: its calls row and the transfer.

@@ -171,9 +171,7 @@ impl Store {
     ) -> Result<String> {
         let token = token.unwrap_or_else(domain::generate_token);
         if !domain::token_is_well_formed(&token) {
-            return Err(StoreError::Invalid(
-                "a token is 1 to 200 printable ASCII characters without spaces".into(),
-            ));
+            return Err(StoreError::Invalid(domain::TOKEN_RULE.into()));
         }
         let mut tx = self.write_tx().await?;
         sqlx::query(

@@ -66,7 +66,9 @@ async fn the_page_parses_and_moves_with_traffic() {
     let answered = format!("marcador_http_requests_total{{api=campaigns,path={PATH},status=200}}");
     let refused = "marcador_admissions_refused_total{reason=token}";
     let quota = "marcador_quota_used{operation=acme}";
-    let facts = "marcador_store_transaction_seconds_count{kind=admit}";
+    let admits = "marcador_store_transaction_seconds_count{kind=admit}";
+    let unrouted = "marcador_http_requests_total{api=,path=other,status=404}";
+    let openapi = "marcador_http_requests_total{api=,path=/openapi.json,status=200}";
     let before = scrape(&app).await;
     for _ in 0..3 {
         let (s, _) = app
@@ -78,7 +80,25 @@ async fn the_page_parses_and_moves_with_traffic() {
         .get("not-a-token", &format!("{PATH}?api=campaigns"))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // A path nobody serves is counted as `other`; Marcador's own by their path.
+    for path in ["/no-such-path", "/openapi.json"] {
+        app.http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+    }
     let after = scrape(&app).await;
+    assert_eq!(
+        value(&after, unrouted) - value(&before, unrouted),
+        1.0,
+        "{after:?}"
+    );
+    assert_eq!(
+        value(&after, openapi) - value(&before, openapi),
+        1.0,
+        "{after:?}"
+    );
     assert_eq!(
         value(&after, &answered) - value(&before, &answered),
         3.0,
@@ -96,7 +116,7 @@ async fn the_page_parses_and_moves_with_traffic() {
         "{after:?}"
     );
     assert_eq!(
-        value(&after, facts) - value(&before, facts),
+        value(&after, admits) - value(&before, admits),
         3.0,
         "{after:?}"
     );

@@ -45,6 +45,21 @@ struct Scripted {
     commands: Arc<Mutex<Vec<Command>>>,
 }
 
+impl Scripted {
+    /// Telephony playing `script`, and the commands it will keep.
+    fn new(script: HashMap<String, Vec<Step>>) -> (Self, Arc<Mutex<Vec<Command>>>) {
+        let commands = Arc::new(Mutex::new(Vec::new()));
+        let tel = Scripted {
+            script,
+            calls: HashMap::new(),
+            agents: Vec::new(),
+            out: Vec::new(),
+            commands: commands.clone(),
+        };
+        (tel, commands)
+    }
+}
+
 impl Telephony for Scripted {
     fn command(&mut self, now: i64, cmd: Command) {
         self.commands.lock().unwrap().push(cmd.clone());
@@ -153,14 +168,7 @@ async fn the_engine_follows_what_telephony_reports() {
             ],
         ),
     ]);
-    let commands = Arc::new(Mutex::new(Vec::new()));
-    let tel = Scripted {
-        script,
-        calls: HashMap::new(),
-        agents: Vec::new(),
-        out: Vec::new(),
-        commands: commands.clone(),
-    };
+    let (tel, commands) = Scripted::new(script);
     let cfg = EngineConfig::new(op, 1);
     let mut engine = Engine::new(store.clone(), tel, cfg, now()).await.unwrap();
     let end = now().checked_add(SignedDuration::from_mins(5)).unwrap();
@@ -238,14 +246,7 @@ async fn a_caller_handed_to_a_number_that_fails_is_hung_up() {
         (busy.clone(), vec![Step::Fail(2_000, 486, 17)]),
         (ringing.clone(), vec![Step::Ring(500)]),
     ]);
-    let commands = Arc::new(Mutex::new(Vec::new()));
-    let tel = Scripted {
-        script,
-        calls: HashMap::new(),
-        agents: Vec::new(),
-        out: Vec::new(),
-        commands: commands.clone(),
-    };
+    let (tel, commands) = Scripted::new(script);
     let (agent, code) = {
         let a = &store.agents(op).await.unwrap()[0];
         (a.id, a.code.clone())
