@@ -217,6 +217,15 @@ fn in_order(text: &str, keys: &[&str]) -> usize {
     at.len()
 }
 
+/// A reports_manager request for `api` from a minute before NOW to `until` s after it.
+fn report(api: &str, until: i64) -> String {
+    format!(
+        "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
+        wire(-60),
+        wire(until)
+    )
+}
+
 fn ok(msg: &str) -> Value {
     json!({"code": "200", "error": null, "msg": msg})
 }
@@ -610,13 +619,7 @@ async fn an_agent_holds_and_mutes_its_call() {
         "{heard:?}"
     );
 
-    let report = |api: &str| {
-        format!(
-            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
-            wire(-60),
-            wire(600)
-        )
-    };
+    let report = |api: &str| report(api, 600);
     let (s, v) = d.app.get(&d.token, &report("agent_9")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let row = &v["data"][0];
@@ -924,13 +927,7 @@ async fn an_agent_hands_its_caller_to_another() {
     d.app.post(&d.token, &post(other, "api=hang"), "").await;
     d.run(1).await;
 
-    let report = |api: &str| {
-        format!(
-            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
-            wire(-60),
-            wire(600)
-        )
-    };
+    let report = |api: &str| report(api, 600);
     let (s, v) = d.app.get(&d.token, &report("agent_12")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let row = &v["data"][0];
@@ -1017,13 +1014,7 @@ async fn an_agent_hands_its_caller_to_a_number_outside() {
         .any(|c| matches!(c, Command::Join { .. }));
     assert!(joined, "{:?}", d.heard.lock().unwrap());
     // Nothing is written while the caller and the number talk.
-    let report = |api: &str| {
-        format!(
-            "/api/v2/reports_manager.php?api={api}&date_ini={}&date_end={}",
-            wire(-60),
-            wire(3_600)
-        )
-    };
+    let report = |api: &str| report(api, 3_600);
     let (s, _) = d.app.get(&d.token, &report("agent_13_1")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // A simulated talk is at most 30 minutes.
