@@ -397,6 +397,51 @@ struct Watched {
     watch: Arc<Watch>,
 }
 
+/// How long a closing connection keeps reading what its client still sends.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most it reads then.
+const LINGER_BYTES: usize = 8 << 20;
+
+impl Drop for Watched {
+    /// Closing a socket while the client's bytes are still arriving (a body
+    /// no handler read: a GET with a body, say) makes the kernel answer them
+    /// with a reset, which can destroy the answer still on its way to the
+    /// client. As nginx's lingering close: when bytes are pending, the socket
+    /// is kept open (a duplicate of it) by a task that reads and drops what
+    /// arrives for a moment, then closes it in order.
+    fn drop(&mut self) {
+        let mut byte = [0u8; 1];
+        if !matches!(self.inner.try_read(&mut byte), Ok(n) if n > 0) {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Ok(dup) = socket2::SockRef::from(&self.inner).try_clone() else {
+            return;
+        };
+        let Ok(sock) = TcpStream::from_std(dup.into()) else {
+            return;
+        };
+        handle.spawn(async move {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut read = 0;
+            let drain = async {
+                while read < LINGER_BYTES {
+                    sock.readable().await.ok();
+                    match sock.try_read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => read += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(_) => break,
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(LINGER, drain).await;
+        });
+    }
+}
+
 impl AsyncRead for Watched {
     fn poll_read(
         mut self: Pin<&mut Self>,

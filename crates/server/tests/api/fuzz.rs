@@ -313,7 +313,12 @@ async fn send(
         .into_body()
         .collect()
         .await
-        .map_err(|e| format!("body of a {status}: {e}"))?
+        .map_err(|e| {
+            format!(
+                "body of a {status} ({} {}): {e:?}",
+                sent.method, sent.target
+            )
+        })?
         .to_bytes();
     drop(sender);
     let _ = driver.await;
