@@ -138,7 +138,7 @@ impl Serialize for OptionalLabels {
 }
 
 /// edit_campaign's row: the campaign as it now is.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct EditedCampaignRow {
     pub campaign_id: String,
     pub campaign_name: String,
@@ -152,6 +152,8 @@ pub struct EditedCampaignRow {
     pub amd_conf: String,
     pub turbo_dial: String,
     pub routing_recall: String,
+    /// `{"opt1": "title", …}`.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
     pub optional_labels: OptionalLabels,
 }
 
@@ -258,7 +260,7 @@ pub mod filter {
 }
 
 /// campaign_filter's `data`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FilterData {
     /// The campaign's records.
     pub total_records: String,

@@ -13,9 +13,10 @@ use crate::api::{
     AGENTBOX_PATH, CAMPAIGN_PATH, CONFIGURATION_PATH, INFORMATION_PATH, REAL_TIME_PATH,
     REPORTS_MANAGER_PATH, param as p, report as r,
 };
+use crate::envelope::{AgentAnswer, AgentNotice, WriteAnswer};
 use crate::{
-    agent_reports as ag, calls, campaign_reports as cr, diagrams, information, interactions,
-    latency, law2300, records, rows, skill_reports as sk, smart_wait, surveys,
+    agent_reports as ag, calls, campaign, campaign_reports as cr, diagrams, information,
+    interactions, latency, law2300, records, rows, skill_reports as sk, smart_wait, surveys,
 };
 
 /// One path and method of the Wolkvox API.
@@ -24,24 +25,18 @@ pub struct Endpoint {
     pub path: &'static str,
     /// Upper case: `GET`, `PUT`, `POST`, `DELETE`.
     pub method: &'static str,
-    /// The `api` values it answers that have no [`Answer`] yet (see [`Endpoint::apis`]).
-    pub others: &'static [&'static str],
     /// The other query parameters its apis read (each optional to some api).
     pub params: &'static [&'static str],
     /// It reads a JSON body (some of its apis).
     pub body: bool,
-    /// What each of its reports answers with (every api, for the report paths;
-    /// none yet for the paths that change things, which answer the generic envelope).
+    /// Every `api` value it answers, with what a success of it answers.
     pub answers: &'static [Answer],
 }
 
 impl Endpoint {
-    /// Every `api` value it answers: its reports', then the others.
+    /// Every `api` value it answers.
     pub fn apis(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.answers
-            .iter()
-            .map(|a| a.api)
-            .chain(self.others.iter().copied())
+        self.answers.iter().map(|a| a.api)
     }
 }
 
@@ -54,9 +49,12 @@ pub enum Shape {
     Bare,
     /// The envelope's `data` is one object.
     Object,
+    /// The answer is the type itself: a write's envelope without rows, the
+    /// agent API's answers, campaign_15's (`records`, not `data`).
+    Whole,
 }
 
-/// One report's answer: its api, where its rows are, and their wire type
+/// One api's answer: its api, where its rows are, and their wire type
 /// (its name, and how to add its schema — with those it names — to a document).
 #[derive(Debug, Clone, Copy)]
 pub struct Answer {
@@ -93,7 +91,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: REAL_TIME_PATH,
         method: "GET",
-        others: &[],
         params: &[p::SKILL_ID, p::SERVICES_TIME, p::TYPE],
         body: false,
         answers: &[
@@ -112,7 +109,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: REPORTS_MANAGER_PATH,
         method: "GET",
-        others: &[],
         params: &[
             RANGE[0],
             RANGE[1],
@@ -193,40 +189,44 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "PUT",
-        others: &[
-            r::CODIFY,
-            r::START,
-            r::STOP,
-            r::SPEED,
-            r::RECALL_RECORDS,
-            r::RECALL_CUSTOMER,
-            r::EDIT_CAMPAIGN,
-            r::CAMPAIGN_FILTER,
-        ],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID],
         body: true,
-        answers: &[],
+        answers: &[
+            answer!(r::CODIFY, Whole, WriteAnswer),
+            answer!(r::START, Whole, WriteAnswer),
+            answer!(r::STOP, Whole, WriteAnswer),
+            answer!(r::SPEED, Whole, WriteAnswer),
+            answer!(r::RECALL_RECORDS, Rows, rows::RecallRow),
+            answer!(r::RECALL_CUSTOMER, Whole, WriteAnswer),
+            answer!(r::EDIT_CAMPAIGN, Rows, campaign::EditedCampaignRow),
+            answer!(r::CAMPAIGN_FILTER, Object, campaign::FilterData),
+        ],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "POST",
-        others: &[r::CREATE_CAMPAIGN, r::ADD_RECORD, r::ADD_DNC],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::CAMPAIGN_STATUS],
         body: true,
-        answers: &[],
+        answers: &[
+            answer!(r::CREATE_CAMPAIGN, Rows, rows::CreatedCampaignRow),
+            answer!(r::ADD_RECORD, Rows, rows::TotalRegistersRow),
+            answer!(r::ADD_DNC, Rows, rows::DncResultRow),
+        ],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "DELETE",
-        others: &[r::REMOVE_RECORD, r::CLEAR_CAMPAIGN, r::DELETE_CAMPAIGN],
         params: &[p::TYPE_CAMPAIGN, p::CAMPAIGN_ID, p::RESULT],
         body: true,
-        answers: &[],
+        answers: &[
+            answer!(r::REMOVE_RECORD, Whole, WriteAnswer),
+            answer!(r::CLEAR_CAMPAIGN, Whole, WriteAnswer),
+            answer!(r::DELETE_CAMPAIGN, Whole, WriteAnswer),
+        ],
     },
     Endpoint {
         path: CAMPAIGN_PATH,
         method: "GET",
-        others: &[r::CAMPAIGN_15],
         params: &[
             p::TYPE_CAMPAIGN,
             p::CAMPAIGN_ID,
@@ -237,16 +237,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::CUSTOMER_PHONE,
         ],
         body: false,
-        // campaign_15 has an answer of its own (`records`, not `data`): the generic envelope.
         answers: &[
             answer!(r::DETAIL, Rows, records::DetailRow),
             answer!(r::FIND_RECORD, Rows, records::FindRecordRow),
+            answer!(r::CAMPAIGN_15, Whole, records::Campaign15Answer),
         ],
     },
     Endpoint {
         path: INFORMATION_PATH,
         method: "GET",
-        others: &[],
         params: &[
             p::CAMPAIGN,
             p::SKILL,
@@ -277,27 +276,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: CONFIGURATION_PATH,
         method: "PUT",
-        others: &[r::FREE_LAW2300],
         params: &[],
         body: true,
-        answers: &[],
+        answers: &[answer!(r::FREE_LAW2300, Whole, WriteAnswer)],
     },
     Endpoint {
         path: AGENTBOX_PATH,
         method: "POST",
-        others: &[
-            r::CHANGE_STATUS,
-            r::HANG,
-            r::TYPE,
-            r::HANG_TYPE_READY,
-            r::HOLD,
-            r::MUTE,
-            r::DTMF,
-            r::TRANSFER,
-            r::DIAL,
-            r::AUX_CALL,
-            r::RECALL_CUSTOMER,
-        ],
         params: &[
             p::AGENT_ID,
             p::STATUS,
@@ -316,12 +301,23 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::NAME_RECALL,
         ],
         body: false,
-        answers: &[],
+        answers: &[
+            answer!(r::CHANGE_STATUS, Whole, AgentAnswer),
+            answer!(r::HANG, Whole, AgentAnswer),
+            answer!(r::TYPE, Whole, AgentAnswer),
+            answer!(r::HANG_TYPE_READY, Whole, AgentAnswer),
+            answer!(r::HOLD, Whole, AgentAnswer),
+            answer!(r::MUTE, Whole, AgentAnswer),
+            answer!(r::DTMF, Whole, AgentNotice),
+            answer!(r::TRANSFER, Whole, AgentAnswer),
+            answer!(r::DIAL, Whole, AgentAnswer),
+            answer!(r::AUX_CALL, Whole, AgentAnswer),
+            answer!(r::RECALL_CUSTOMER, Whole, AgentAnswer),
+        ],
     },
     Endpoint {
         path: AGENTBOX_PATH,
         method: "PUT",
-        others: &[r::EDIT_RECALL],
         params: &[
             p::AGENT_ID,
             p::ID_CAMP,
@@ -332,15 +328,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
             p::NAME_RECALL,
         ],
         body: false,
-        answers: &[],
+        answers: &[answer!(r::EDIT_RECALL, Whole, AgentAnswer)],
     },
     Endpoint {
         path: AGENTBOX_PATH,
         method: "DELETE",
-        others: &[r::DELETE_RECALL],
         params: &[p::AGENT_ID, p::ID_CAMP, p::ID_CUSTOMER],
         body: false,
-        answers: &[],
+        answers: &[answer!(r::DELETE_RECALL, Whole, AgentAnswer)],
     },
 ];
 

@@ -114,8 +114,9 @@ pub fn stream_prefix(n: u64) -> String {
 pub const STREAM_SUFFIX: &str = "]}";
 
 /// The answer to a write: `{"code": 202, "error": null, "msg": "…"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WriteAnswer {
+    #[schema(value_type = u16)]
     pub code: Code,
     pub error: Option<String>,
     pub msg: String,
@@ -151,7 +152,7 @@ impl WriteAnswer {
 
 /// The agent API's answer (agentbox.php): `code` is the string `"200"`, as
 /// the vendor's examples write it; `type` adds `data.conn_id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentAnswer {
     pub code: String,
     pub error: Option<String>,
@@ -160,7 +161,7 @@ pub struct AgentAnswer {
     pub data: Option<AgentAnswerData>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentAnswerData {
     /// The typed call's id (`""` when the call has none).
     pub conn_id: String,
@@ -168,7 +169,7 @@ pub struct AgentAnswerData {
 
 /// The agent API's answer whose `data` is a sentence (dtmf, agent_display),
 /// as the vendor's examples write it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentNotice {
     pub code: String,
     pub error: Option<String>,

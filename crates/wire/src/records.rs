@@ -191,23 +191,32 @@ pub struct Campaign15Row {
     pub rellamada_info: String,
 }
 
+/// campaign_15's whole answer: `{"code":200,"total_records":"N",
+/// "campaign_id":"ID","records":[…]}` (`records`, not `data`). The server
+/// streams it (the head without its rows, then each row), so this type is
+/// the head's one definition and the answer's schema.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Campaign15Answer {
+    #[schema(value_type = u16)]
+    pub code: Code,
+    pub total_records: String,
+    pub campaign_id: String,
+    /// Last, so the streamed rows follow the head.
+    pub records: Vec<Campaign15Row>,
+}
+
 /// The head of campaign_15's answer, whose `records` array is streamed after
 /// it: `{"code":200,"total_records":"N","campaign_id":"ID","records":[`.
-/// Closed with [`STREAM_SUFFIX`](crate::envelope::STREAM_SUFFIX).
 pub fn campaign_15_prefix(n: u64, campaign_id: i64) -> String {
-    #[derive(Serialize)]
-    struct Head {
-        code: Code,
-        total_records: String,
-        campaign_id: String,
-    }
-    let head = serde_json::to_string(&Head {
+    let head = serde_json::to_string(&Campaign15Answer {
         code: Code(200),
         total_records: n.to_string(),
         campaign_id: campaign_id.to_string(),
+        records: Vec::new(),
     })
     .unwrap_or_default();
-    format!("{},\"records\":[", head.trim_end_matches('}'))
+    // `{…,"records":[]}` → `{…,"records":[`
+    head.trim_end_matches("]}").to_owned()
 }
 
 /// A record's result as the Manager's campaign table writes it: calls_last_10's

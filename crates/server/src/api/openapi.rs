@@ -8,11 +8,11 @@
 //! A Wolkvox path answers many reports on one path and method, told apart by
 //! the `api` query parameter, which OpenAPI cannot branch on: each path and
 //! method is one operation whose `api` is an enum of what it answers, and
-//! whose success is any of its reports' answers — the envelope with that
-//! report's rows (`wire::catalog::Answer`: the row type's derived schema), a
-//! bare array (real_time campaigns) or one object — or the error envelope of
-//! the catalogue's statuses. The paths that change things answer the generic
-//! envelope.
+//! whose success is any of its apis' answers (`wire::catalog::Answer`) — the
+//! envelope with that report's rows (the row type's derived schema), a bare
+//! array (real_time campaigns), the envelope with one object, or a type that
+//! is the whole answer (a write's envelope without rows, the agent API's
+//! answers, campaign_15's) — or the error envelope of the catalogue's statuses.
 
 use std::sync::LazyLock;
 
@@ -83,7 +83,6 @@ pub fn document() -> OpenApi {
                 "The operation's token (`marcador token create`, or the demo's)",
             ))),
         )
-        .schema("Envelope", envelope())
         .schema("ErrorEnvelope", error_envelope())
         .schema_from::<Snapshot>()
         .schemas_from_iter(snapshot_rows)
@@ -164,8 +163,8 @@ fn wolkvox_operation(e: &Endpoint) -> Operation {
     op.responses(answers(success(e))).build()
 }
 
-/// What a success of `e` is: each of its reports' answers (components named
-/// by [`answer_name`]), and the generic envelope for its apis that have none yet.
+/// What a success of `e` is: any of its apis' answers (components named by
+/// [`answer_name`]).
 fn success(e: &Endpoint) -> RefOr<Schema> {
     let mut names: Vec<String> = Vec::new();
     for a in e.answers {
@@ -174,34 +173,37 @@ fn success(e: &Endpoint) -> RefOr<Schema> {
             names.push(name);
         }
     }
-    if names.is_empty() {
-        return RefOr::Ref(Ref::from_schema_name("Envelope"));
+    if let [one] = names.as_slice() {
+        return RefOr::Ref(Ref::from_schema_name(one.as_str()));
     }
     let mut any = AnyOfBuilder::new();
     for name in &names {
         any = any.item(Ref::from_schema_name(name.as_str()));
     }
-    if !e.others.is_empty() {
-        any = any.item(Ref::from_schema_name("Envelope"));
-    }
     RefOr::T(Schema::AnyOf(any.build()))
 }
 
-/// The component name of a report's answer: where its rows are and their type
-/// (`RowsCampaign3Row`, `BareCampaignRealtimeRow`, `ObjectCdr4Data`).
+/// The component name of an api's answer: where its rows are and their type
+/// (`RowsCampaign3Row`, `BareCampaignRealtimeRow`, `ObjectCdr4Data`), or the
+/// type's own name when it is the whole answer (`WriteAnswer`).
 pub fn answer_name(a: &Answer) -> String {
     let shape = match a.shape {
         Shape::Rows => "Rows",
         Shape::Bare => "Bare",
         Shape::Object => "Object",
+        Shape::Whole => "",
     };
     format!("{shape}{}", (a.name)())
 }
 
-/// Every report answer's schema, titled by the apis that answer with it.
+/// The schema of every answer around rows (a whole answer is its type's own
+/// component), titled by the apis that answer with it.
 fn answer_schemas() -> Vec<(String, Schema)> {
     let mut out: Vec<(String, Shape, String, Vec<&str>)> = Vec::new();
     for a in ENDPOINTS.iter().flat_map(|e| e.answers) {
+        if a.shape == Shape::Whole {
+            continue;
+        }
         let name = answer_name(a);
         match out.iter_mut().find(|(n, ..)| *n == name) {
             Some((.., apis)) => {
@@ -225,7 +227,9 @@ fn answer_schemas() -> Vec<(String, Schema)> {
                         .property("data", ArrayBuilder::new().items(rows))
                         .build(),
                 ),
-                Shape::Object => Schema::Object(answered(&title).property("data", rows).build()),
+                Shape::Object | Shape::Whole => {
+                    Schema::Object(answered(&title).property("data", rows).build())
+                }
             };
             (name, schema)
         })
@@ -280,25 +284,6 @@ fn code() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::Integer, Type::String]))
         .description(Some("The HTTP status, repeated"))
-}
-
-/// A success: the envelope (`code`, `error` null, `msg`, `data` rows or an
-/// object), or a bare array of rows (real_time campaigns, as the vendor's).
-fn envelope() -> Schema {
-    let object = ObjectBuilder::new()
-        .property("code", code())
-        .property(
-            "error",
-            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
-        )
-        .property("msg", string())
-        .property(
-            "data",
-            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Object])),
-        )
-        .required("code");
-    let rows = ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object));
-    Schema::AnyOf(AnyOfBuilder::new().item(object).item(rows).build())
 }
 
 /// An error: `code`, `error` (the status's name), `msg` (the vendor's words or

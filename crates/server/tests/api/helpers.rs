@@ -192,7 +192,8 @@ impl TestApp {
     }
 
     /// A request with a token (and a JSON body, if any); checks that the HTTP
-    /// status equals the body's `code` (when the body is an envelope).
+    /// status equals the body's `code` (when the body is an envelope), and
+    /// that a success is what the OpenAPI document says (`conformance.rs`).
     pub async fn request(
         &self,
         method: reqwest::Method,
@@ -202,14 +203,18 @@ impl TestApp {
     ) -> (StatusCode, Value) {
         let r = self
             .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .header("wolkvox-token", token)
             .header("content-type", "application/json")
             .body(body.to_owned())
             .send()
             .await
             .unwrap();
-        checked(r).await
+        let (status, v) = checked(r).await;
+        if status.is_success() {
+            crate::conformance::assert_conforms(method.as_str(), path, &v);
+        }
+        (status, v)
     }
 
     /// A GET's status and body as sent (key order kept).

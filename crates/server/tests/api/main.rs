@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real server on a free port with its own
 //! database, and talks HTTP to it.
 
+mod conformance;
 #[macro_use]
 mod helpers;
 
