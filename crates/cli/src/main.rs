@@ -354,6 +354,8 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 async fn serve(config: Config, setup: Option<PathBuf>) -> Result<()> {
     let location = Location::parse(&config.db);
     let store = open_store(&location, config.reader_connections).await?;
+    // First: a SQLite database another process serves is refused before anything is applied.
+    store.serve_alone()?;
     let mut dial = None;
     if let Some(path) = setup {
         let setup = Setup::load(&path).map_err(anyhow::Error::msg)?;
@@ -434,6 +436,7 @@ async fn run_demo(
         ..Config::default()
     };
     let store = open_store(&location, config.reader_connections).await?;
+    store.serve_alone()?;
     if store.operation_id(demo::OPERATION).await?.is_some() {
         bail!(
             "{location} already holds the demo operation {:?}: give --db an empty database",
@@ -453,7 +456,7 @@ async fn run_demo(
     let clock = ScaledClock::new(now, speedup);
     let mut engine_cfg = info.engine.clone();
     engine_cfg.seed = seed;
-    let app = Application::with_listener(store, listener, &config, clock)
+    let app = Application::with_listener(store, listener, &config, clock)?
         .with_engine(engine_cfg, SimTelephony::new(seed, info.sim.clone()), now)
         .await?;
     let base = format!("http://{}", app.local_addr());

@@ -1,5 +1,6 @@
 //! What a new user meets first, tried as one: a closed pipe, a busy port
 //! or a bad token given to `demo`, `token list` where there is no database,
+//! a second `serve` of one SQLite file,
 //! a PostgreSQL server that cannot be reached, help that reads as examples,
 //! completions and the man page, and logs a log shipper can read — one line
 //! per request, never the token.
@@ -239,4 +240,68 @@ fn json_logs_carry_one_line_per_request_and_never_the_token() {
         requests[0]
     );
     assert!(requests[1].get("operation").is_none(), "{}", requests[1]);
+}
+
+#[test]
+fn a_second_process_serving_one_sqlite_database_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    let mut first = marcador(&[
+        "--log-format",
+        "json",
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(first.stderr.take().unwrap()).lines();
+    while !lines
+        .next()
+        .expect("serve logs until it serves")
+        .unwrap()
+        .contains("\"serving\"")
+    {}
+    let second = marcador(&["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(!second.status.success());
+    let err = text(&second.stderr);
+    assert!(
+        err.contains("another process is serving the SQLite database")
+            && err.contains("m.db-serving")
+            && err.contains("PostgreSQL"),
+        "{err}"
+    );
+    // Killed, the first lets the database go (the kernel drops its lock).
+    let mut third = marcador(&[
+        "--log-format",
+        "json",
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(third.stderr.take().unwrap()).lines();
+    let served = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .any(|l| l.contains("\"message\":\"serving\""));
+    let _ = third.kill();
+    let _ = third.wait();
+    assert!(
+        served,
+        "a new process serves the database after the first died"
+    );
 }

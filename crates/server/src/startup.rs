@@ -25,6 +25,8 @@ use crate::store::{Location, Store, StoreError};
 pub enum StartupError {
     #[error("cannot open the database {path}: {source}")]
     Store { path: String, source: StoreError },
+    #[error("cannot serve: {source}")]
+    Serve { source: StoreError },
     #[error("cannot start the engine: {0}")]
     Engine(StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -73,27 +75,32 @@ impl Application {
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
         let listener = bind(&config.listen).await?;
-        Ok(Self::with_listener(store, listener, config, clock))
+        Self::with_listener(store, listener, config, clock)
     }
 
     /// Serves an already opened store on a listener bound before (with
     /// [`bind`]: `demo` checks its address before it seeds the history).
+    /// A SQLite database is served by this process alone (refused, naming the
+    /// lock file, while another process serves it): see `Store::serve_alone`.
     pub fn with_listener(
         store: Store,
         listener: TcpListener,
         config: &Config,
         clock: SharedClock,
-    ) -> Self {
+    ) -> Result<Self, StartupError> {
+        store
+            .serve_alone()
+            .map_err(|source| StartupError::Serve { source })?;
         let metrics = Arc::new(Metrics::new());
         let store = store.with_metrics(metrics.clone());
-        Application {
+        Ok(Application {
             listener,
             state: AppState::new(store, clock, config.limits.clone(), metrics),
             extra: axum::Router::new(),
             http: config.http.clone(),
             stats: Arc::default(),
             engine: None,
-        }
+        })
     }
 
     /// Adds routes behind the gate beside the Wolkvox ones (for tests).

@@ -260,8 +260,17 @@ impl Store {
         Ok(Some(caller))
     }
 
-    /// Requests counted for the operation on `day`.
+    /// Requests counted for the operation on `day` (serving alone, what this
+    /// process counted too, written or not).
     pub async fn quota_used(&self, operation_id: i64, day: &str) -> Result<i64> {
+        if let Some(used) = self.alone.get().and_then(|a| a.used(operation_id, day)) {
+            return Ok(used);
+        }
+        self.quota_used_in_db(operation_id, day).await
+    }
+
+    /// Requests counted for the operation on `day`, as the database has them.
+    pub(super) async fn quota_used_in_db(&self, operation_id: i64, day: &str) -> Result<i64> {
         Ok(
             sqlx::query_scalar(concat!("SELECT ", quota_used!("$1", "$2")))
                 .bind(operation_id)
@@ -294,6 +303,9 @@ impl Store {
 
     /// Sets the count for a day (administration and tests).
     pub async fn set_quota_used(&self, operation_id: i64, day: &str, used: i64) -> Result<()> {
+        if let Some(alone) = self.alone.get() {
+            return alone.set_used(&self.writer, operation_id, day, used).await;
+        }
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3) \

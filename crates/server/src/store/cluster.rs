@@ -24,6 +24,7 @@ use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use tokio_util::sync::CancellationToken;
 
+use super::alone::{self, Alone, Decision};
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::{self, RecordStatus};
 use marcador_wire::CallResult;
@@ -43,9 +44,17 @@ const PG_TOKEN_LOCK_BASE: i64 = 0x4c45 << 48;
 /// A process's identity in the cluster.
 pub type ProcessId = String;
 
-/// A request in flight, counted in the database until released.
+/// A request in flight, counted until released: a row of `request_leases`,
+/// or, in a process serving a SQLite database alone, its token's count in
+/// memory (`alone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lease(i64);
+pub struct Lease(Held);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Row(i64),
+    Memory { token_id: i64 },
+}
 
 /// One request asking to be admitted.
 struct Ask<'a> {
@@ -68,7 +77,7 @@ impl Ask<'_> {
         // (a lease ended in between) is asked again once.
         for _ in 0..2 {
             if let Some(id) = self.take(conn).await? {
-                return Ok(Admission::Admitted(Lease(id)));
+                return Ok(Admission::Admitted(Lease(Held::Row(id))));
             }
             let (in_flight, used): (i64, i64) = sqlx::query_as(concat!(
                 "SELECT ",
@@ -276,13 +285,67 @@ impl Store {
     /// The lease is void after `deadline` plus [`LEASE_MARGIN`] even if it is
     /// never released.
     ///
-    /// One statement takes the lease if both limits have room, and counts the
+    /// Serving a SQLite database alone ([`Store::serve_alone`]), this is a
+    /// decision in memory (the day's count read once). Otherwise one
+    /// statement takes the lease if both limits have room, and counts the
     /// request by the lease's trigger (migration 0007). On SQLite it is atomic
     /// on its own (one round trip, across processes too); on PostgreSQL its
     /// count is not atomic with its insert, so it runs under the token's
     /// advisory lock. A refusal reads which limit refused it.
     pub async fn admit(&self, request: AdmitRequest<'_>) -> Result<Admission> {
+        if let Some(alone) = self.alone.get() {
+            return self.timed("admit", self.admit_alone(alone, request)).await;
+        }
         self.timed("admit", self.admit_in(request)).await
+    }
+
+    async fn admit_alone(&self, alone: &Alone, request: AdmitRequest<'_>) -> Result<Admission> {
+        let ask = alone::Ask {
+            token_id: request.token_id,
+            operation_id: request.operation_id,
+            day: request.day,
+            limit: request.limit,
+            max_in_flight: request.max_in_flight,
+            counted: request.counted,
+        };
+        loop {
+            match alone.decide(&ask) {
+                Decision::Admitted => {
+                    return Ok(Admission::Admitted(Lease(Held::Memory {
+                        token_id: request.token_id,
+                    })));
+                }
+                Decision::Busy => return Ok(Admission::Busy),
+                Decision::OverQuota => return Ok(Admission::OverQuota),
+                Decision::Unknown => {
+                    let used = self
+                        .quota_used_in_db(request.operation_id, request.day)
+                        .await?;
+                    alone.learn(request.operation_id, request.day, used);
+                }
+            }
+        }
+    }
+
+    /// Makes this process the one that serves its SQLite database: an
+    /// exclusive lock on a file beside it (`DB-serving`; refused, naming it,
+    /// while another process holds it), then admission in memory, the
+    /// quota's counts written every [`FLUSH_EVERY`](alone::FLUSH_EVERY).
+    /// Several processes serve one PostgreSQL database: nothing to do there.
+    pub fn serve_alone(&self) -> Result<()> {
+        let Some(path) = &self.sqlite_path else {
+            return Ok(());
+        };
+        if self.alone.get().is_some() {
+            return Ok(());
+        }
+        let alone = Alone::lock(path)?;
+        alone.start_flushing(self.writer.clone());
+        if let Err(extra) = self.alone.set(alone) {
+            // Set by a clone meanwhile: this one lets its lock go.
+            extra.stop_now();
+        }
+        Ok(())
     }
 
     async fn admit_in(&self, request: AdmitRequest<'_>) -> Result<Admission> {
@@ -330,9 +393,18 @@ impl Store {
 
     /// Ends a request lease.
     pub async fn release(&self, lease: Lease) -> Result<()> {
+        let id = match lease.0 {
+            Held::Row(id) => id,
+            Held::Memory { token_id } => {
+                if let Some(alone) = self.alone.get() {
+                    alone.release(token_id);
+                }
+                return Ok(());
+            }
+        };
         let release = async {
             sqlx::query("DELETE FROM request_leases WHERE id = $1")
-                .bind(lease.0)
+                .bind(id)
                 .execute(&self.writer)
                 .await?;
             Ok(())
@@ -343,6 +415,9 @@ impl Store {
     /// Requests of `token_id` in flight in live processes (the count
     /// [`Store::admit`] compares with the limit).
     pub async fn in_flight(&self, token_id: i64) -> Result<i64> {
+        if let Some(alone) = self.alone.get() {
+            return Ok(alone.in_flight(token_id));
+        }
         let now = now_ms();
         Ok(
             sqlx::query_scalar(concat!("SELECT ", leases_in_flight!("$1", "$2", "$3")))

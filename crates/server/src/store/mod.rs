@@ -50,6 +50,7 @@ mod agent_network;
 mod agent_reports;
 mod agent_time;
 mod agents;
+mod alone;
 mod call_actions;
 mod calls;
 mod campaign_reports;
@@ -71,7 +72,7 @@ mod transfers;
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -92,6 +93,7 @@ pub use agent_time::{AGENT_SLOT_SECONDS, AgentInterval, AgentSession, slot_piece
 pub use agents::{
     AgentCall, AgentCommand, AgentFact, AgentNow, AgentRow, ManualDial, TypeInput, TypeRejection,
 };
+pub use alone::{FLUSH_EVERY, lock_path};
 pub use call_actions::{ActionDetail, ActionTotals, CallActionFact};
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
@@ -273,6 +275,11 @@ pub struct Store {
     auth_cache: Arc<admin::AuthCache>,
     /// Where write transactions are timed (the application's metrics).
     metrics: Option<crate::metrics::SharedMetrics>,
+    /// SQLite only: the database file.
+    sqlite_path: Option<PathBuf>,
+    /// Set once this process serves the SQLite database alone: admission in
+    /// memory (`alone`).
+    alone: Arc<OnceLock<Arc<alone::Alone>>>,
 }
 
 impl Store {
@@ -320,6 +327,11 @@ impl Store {
             checkpointer,
             auth_cache: Arc::default(),
             metrics: None,
+            sqlite_path: match &location {
+                Location::Sqlite(path) => Some(path.clone()),
+                Location::Postgres(_) => None,
+            },
+            alone: Arc::default(),
         };
         store.member = Arc::new(cluster::Member::join(&store).await?);
         Ok(store)
@@ -473,6 +485,9 @@ impl Store {
     /// Leaves the cluster (releasing this process's leases at once) and closes
     /// both pools (on SQLite, checkpointing the WAL).
     pub async fn close(&self) {
+        if let Some(alone) = self.alone.get() {
+            alone.close(&self.writer).await;
+        }
         self.member.leave(self).await;
         if let Some(c) = &self.checkpointer {
             c.stop().await;

@@ -589,3 +589,80 @@ async fn the_demos_agent_time_adds_up() {
     );
     assert!(waits > 100, "{waits}");
 }
+
+/// A process serving a SQLite database alone admits in memory: the same
+/// limits, the quota's count written every `FLUSH_EVERY` and at close; a
+/// second process is refused the database, naming the lock file, until the
+/// first lets it go.
+#[tokio::test]
+async fn serving_sqlite_alone_admits_in_memory_and_writes_the_count() {
+    use marcador_server::store::{Admission, AdmitRequest, FLUSH_EVERY, lock_path};
+    use std::time::Duration;
+    on(marcador_server::store::Backend::Sqlite, async {
+        let (db, store) = test_store().await;
+        let op = store.create_operation("x", TZ, 1, now()).await.unwrap();
+        let token = store.create_token(op, None, now()).await.unwrap();
+        let id = store.authenticate(&token).await.unwrap().unwrap().token_id;
+        let day = "2026-11-22";
+        store.set_quota_used(op, day, 10).await.unwrap();
+        store.serve_alone().unwrap();
+        // Another process (another store, another lock) is refused.
+        let other = Store::open(db.location(), 1).await.unwrap();
+        let refused = other.serve_alone().unwrap_err().to_string();
+        let marcador_server::store::Location::Sqlite(path) = db.location() else {
+            unreachable!()
+        };
+        assert!(
+            refused.contains("another process is serving")
+                && refused.contains(&lock_path(&path).display().to_string()),
+            "{refused}"
+        );
+        let admit = |limit: i64, counted: bool| {
+            store.admit(AdmitRequest {
+                token_id: id,
+                operation_id: op,
+                day,
+                limit,
+                max_in_flight: 2,
+                deadline: Duration::from_secs(60),
+                counted,
+            })
+        };
+        let Admission::Admitted(first) = admit(1000, true).await.unwrap() else {
+            panic!("admitted")
+        };
+        assert!(matches!(
+            admit(1000, false).await.unwrap(),
+            Admission::Admitted(_)
+        ));
+        assert_eq!(admit(1000, true).await.unwrap(), Admission::Busy);
+        assert_eq!(store.in_flight(id).await.unwrap(), 2);
+        store.release(first).await.unwrap();
+        assert_eq!(store.in_flight(id).await.unwrap(), 1);
+        // The day's count was read once (10), one counted request added.
+        assert_eq!(store.quota_used(op, day).await.unwrap(), 11);
+        assert_eq!(admit(11, true).await.unwrap(), Admission::OverQuota);
+        assert_eq!(store.quota_used(op, day).await.unwrap(), 11);
+        // Written within a flush or two, as another process reads it.
+        let mut waited = Duration::ZERO;
+        while other.quota_used(op, day).await.unwrap() != 11 {
+            assert!(waited < FLUSH_EVERY * 20, "never written");
+            tokio::time::sleep(FLUSH_EVERY / 4).await;
+            waited += FLUSH_EVERY / 4;
+        }
+        // Set by hand: here and in the database at once.
+        store.set_quota_used(op, day, 0).await.unwrap();
+        assert_eq!(store.quota_used(op, day).await.unwrap(), 0);
+        assert_eq!(other.quota_used(op, day).await.unwrap(), 0);
+        // Counted just before a clean stop: written by the stop; the lock is let go.
+        assert!(matches!(
+            admit(1000, true).await.unwrap(),
+            Admission::Admitted(_)
+        ));
+        store.close().await;
+        assert_eq!(other.quota_used(op, day).await.unwrap(), 1);
+        other.serve_alone().unwrap();
+        other.close().await;
+    })
+    .await;
+}
