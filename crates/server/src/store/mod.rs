@@ -172,6 +172,22 @@ impl Backend {
         }
     }
 
+    /// One row, one text column: every row of the query `inner` as a JSON
+    /// array of arrays of its `columns` (`[]` for none), in no set order.
+    /// A read of many small rows costs a round trip per row through the
+    /// driver; this is one.
+    fn json_rows(self, columns: &str, inner: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!("SELECT json_group_array(json_array({columns})) FROM ({inner}) t")
+            }
+            Backend::Postgres => format!(
+                "SELECT COALESCE(CAST(json_agg(json_build_array({columns})) AS TEXT), '[]') \
+                 FROM ({inner}) t"
+            ),
+        }
+    }
+
     /// The ASCII unit separator (31) as an SQL expression.
     fn unit_separator(self) -> &'static str {
         match self {
