@@ -13,6 +13,7 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::appends::Appends;
 use super::filter::{RecordFilter, bind_filter};
 use super::{Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
@@ -300,6 +301,7 @@ impl Tally {
 }
 
 /// The record fields a campaign_3 row shows, read by column name.
+#[derive(Clone)]
 pub(super) struct RecordWire {
     pub customer_name: String,
     pub customer_last_name: String,
@@ -397,10 +399,25 @@ impl Store {
     async fn write_facts(&self, facts: &[Fact]) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
-        for f in facts {
+        // Attempts and calls in a row are written together (`appends`).
+        let mut batch = Appends::default();
+        for (i, f) in facts.iter().enumerate() {
             match f {
-                Fact::Attempt(a) => apply_attempt(&mut tx, &mut tally, a).await?,
-                Fact::Call(c) => apply_call(&mut tx, c).await?,
+                Fact::Attempt(a) => {
+                    if !batch.knows(a.record_id) {
+                        batch.read_records(&mut tx, &facts[i..]).await?;
+                    }
+                    apply_attempt(&mut tx, &mut tally, &mut batch, a).await?;
+                    continue;
+                }
+                Fact::Call(c) => {
+                    batch.call(c);
+                    continue;
+                }
+                _ => batch.flush(&mut tx).await?,
+            }
+            match f {
+                Fact::Attempt(_) | Fact::Call(_) => {}
                 Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
                 Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
                 Fact::CallCode(c) => apply_call_code(&mut tx, c).await?,
@@ -431,6 +448,7 @@ impl Store {
                 }
             }
         }
+        batch.flush(&mut tx).await?;
         tally.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -738,10 +756,11 @@ pub(super) async fn code_hit(
     Ok(hit.map(|h| h != 0))
 }
 
-async fn apply_attempt(
+async fn apply_attempt<'a>(
     tx: &mut Transaction<'static, Any>,
     tally: &mut Tally,
-    a: &AttemptFact,
+    batch: &mut Appends<'a>,
+    a: &'a AttemptFact,
 ) -> Result<()> {
     if !(1..=10).contains(&a.phone) {
         return Err(StoreError::Invalid(format!(
@@ -752,36 +771,26 @@ async fn apply_attempt(
     let campaign = tally.campaign(tx, a.campaign_id).await?;
     let (operation_id, cycle) = (campaign.operation_id, campaign.cycle);
 
-    let record = sqlx::query(concat!(
-        "SELECT r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, r.removed_at, ",
-        tel_columns!(),
-        ", ",
-        record_wire_columns!(),
-        " FROM records r WHERE r.id = $1"
-    ))
-    .bind(a.record_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .filter(|r| r.try_get::<i64, _>(0).ok() == Some(a.campaign_id))
-    .ok_or_else(|| {
-        StoreError::Invalid(format!(
-            "record {} is not in campaign {}",
-            a.record_id, a.campaign_id
-        ))
-    })?;
-    if record.try_get::<Option<i64>, _>("removed_at")?.is_some() {
+    let record = batch
+        .record(a.record_id)
+        .filter(|r| r.campaign_id == a.campaign_id)
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "record {} is not in campaign {}",
+                a.record_id, a.campaign_id
+            ))
+        })?;
+    if record.removed {
         // Removed while its call was in progress: the call fact stays, the
         // campaign no longer counts the record.
         return Ok(());
     }
-    let status = parse_status(&record.try_get::<String, _>(1)?)?;
-    let record_cycle: i64 = record.try_get(2)?;
-    let phones_dialed: i64 = if record_cycle < cycle {
+    let status = record.status;
+    let phones_dialed = if record.cycle < cycle {
         0
     } else {
-        record.try_get(3)?
+        record.phones_dialed
     };
-    let last_result: Option<String> = record.try_get(4)?;
 
     let delta = &mut campaign.delta;
     delta.phone = delta.phone.max(i64::from(a.phone));
@@ -789,7 +798,7 @@ async fn apply_attempt(
         delta.clean -= 1;
         delta.dial += 1;
     }
-    if let Some(old) = last_result.as_deref().and_then(CallResult::parse) {
+    if let Some(old) = record.last_result.as_deref().and_then(CallResult::parse) {
         delta.buckets[ResultBucket::of(old).index()] -= 1;
     }
     delta.buckets[ResultBucket::of(a.result).index()] += 1;
@@ -804,38 +813,10 @@ async fn apply_attempt(
     *tally.days.entry((a.campaign_id, day.clone())).or_default() += 1;
     let next_phone = match status.after_attempt() {
         RecordStatus::Codified => 0,
-        _ => domain::next_phone_after_attempt(&tels_of(&record)?, a.phone, a.result),
+        _ => domain::next_phone_after_attempt(&record.tels, a.phone, a.result),
     };
-    sqlx::query(
-        "UPDATE records SET status = $2, last_result = $3, attempts = attempts + 1, cycle = $4, \
-         phones_dialed = $5, next_phone = $6, last_conn_id = $7, last_telephone = $8, \
-         managed_at = CASE WHEN managed_at > $9 THEN managed_at ELSE $9 END, \
-         recall_at = CASE WHEN recall_at <= $9 THEN NULL ELSE recall_at END WHERE id = $1",
-    )
-    .bind(a.record_id)
-    .bind(status.after_attempt().as_str())
-    .bind(a.result.as_str())
-    .bind(cycle)
-    .bind(phones_dialed | bit)
-    .bind(i64::from(next_phone))
-    .bind(&a.conn_id)
-    .bind(&a.telephone)
-    .bind(a.started_at)
-    .execute(&mut **tx)
-    .await?;
-
-    if a.result == CallResult::Answer {
-        sqlx::query(
-            "INSERT INTO contacts (operation_id, customer_id, day) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(operation_id)
-        .bind(record.try_get::<String, _>("customer_id")?)
-        .bind(&day)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let row = RecordWire::from_row(&record)?.campaign_3_row(
+    let contact = (a.result == CallResult::Answer).then(|| record.wire.customer_id.clone());
+    let row = record.wire.clone().campaign_3_row(
         a.campaign_id,
         DATE_PLACEHOLDER.to_owned(),
         a.telephone.clone(),
@@ -846,51 +827,18 @@ async fn apply_attempt(
     let wire_bytes = serde_json::to_vec(&row)
         .map(|v| v.len() as i64 + 1)
         .unwrap_or(0);
-    sqlx::query(
-        "INSERT INTO dial_attempts (operation_id, campaign_id, record_id, started_at, phone, telephone, \
-         result, raw_status, hangup_cause, conn_id, wire_bytes, amd) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(operation_id)
-    .bind(a.campaign_id)
-    .bind(a.record_id)
-    .bind(a.started_at)
-    .bind(i64::from(a.phone))
-    .bind(&a.telephone)
-    .bind(a.result.as_str())
-    .bind(&a.raw_status)
-    .bind(a.hangup_cause)
-    .bind(&a.conn_id)
-    .bind(wire_bytes)
-    .bind(a.amd.map_or("", AmdResult::as_str))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn apply_call(tx: &mut Transaction<'static, Any>, c: &CallFact) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, customer_id, \
-         conn_id, campaign_id, rp_id, duration, agent_id, skill_id, ring_seconds, hang_up, wait_seconds) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(c.operation_id)
-    .bind(c.started_at)
-    .bind(c.type_interaction.as_str())
-    .bind(c.result.as_str())
-    .bind(&c.telephone)
-    .bind(&c.customer_id)
-    .bind(&c.conn_id)
-    .bind(c.campaign_id)
-    .bind(c.rp_id)
-    .bind(c.duration)
-    .bind(c.agent_id)
-    .bind(c.skill_id)
-    .bind(c.ring_seconds)
-    .bind(c.hang_up.as_str())
-    .bind(c.wait_seconds)
-    .execute(&mut **tx)
-    .await?;
+    if let Some(customer_id) = contact {
+        batch.contact(operation_id, customer_id, day);
+    }
+    batch.attempt(
+        a,
+        operation_id,
+        wire_bytes,
+        status.after_attempt(),
+        cycle,
+        phones_dialed | bit,
+        i64::from(next_phone),
+    );
     Ok(())
 }
 

@@ -51,6 +51,7 @@ mod agent_reports;
 mod agent_time;
 mod agents;
 mod alone;
+mod appends;
 mod call_actions;
 mod calls;
 mod campaign_reports;
