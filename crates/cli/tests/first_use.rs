@@ -5,9 +5,9 @@
 //! completions and the man page, and logs a log shipper can read — one line
 //! per request, never the token.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Lines, Read};
 
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 
 use jiff::Timestamp;
 use marcador_server::config::Limits;
@@ -24,6 +24,30 @@ fn marcador(args: &[&str]) -> Command {
         .env_remove("MARCADOR_LOG_FORMAT")
         .env_remove("RUST_LOG");
     c
+}
+
+/// `marcador --log-format json serve --db DB` on a free port: the process, the
+/// rest of its log lines, and the address it serves (`None`: it ended first).
+fn serve_json(db: &str) -> (Child, Lines<BufReader<ChildStderr>>, Option<String>) {
+    let mut serve = marcador(&[
+        "--log-format",
+        "json",
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(serve.stderr.take().unwrap()).lines();
+    let addr = lines.by_ref().map_while(Result::ok).find_map(|line| {
+        let event: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        (event["message"] == "serving").then(|| event["addr"].as_str().unwrap().to_owned())
+    });
+    (serve, lines, addr)
 }
 
 fn text(b: &[u8]) -> String {
@@ -177,27 +201,8 @@ fn json_logs_carry_one_line_per_request_and_never_the_token() {
         .unwrap();
     assert!(made.status.success(), "{}", text(&made.stderr));
     let token = text(&made.stdout).trim().to_owned();
-    let mut serve = marcador(&[
-        "--log-format",
-        "json",
-        "serve",
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(serve.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("serve logs until it serves").unwrap();
-        let event: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        if event["message"] == "serving" {
-            break event["addr"].as_str().unwrap().to_owned();
-        }
-    };
+    let (mut serve, mut lines, addr) = serve_json(db);
+    let addr = addr.expect("serve serves");
     let get = |path: &str, token: &str| {
         use std::io::Write;
         let mut conn = std::net::TcpStream::connect(&addr).unwrap();
@@ -247,25 +252,8 @@ fn a_second_process_serving_one_sqlite_database_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
     let db = db.to_str().unwrap();
-    let mut first = marcador(&[
-        "--log-format",
-        "json",
-        "serve",
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(first.stderr.take().unwrap()).lines();
-    while !lines
-        .next()
-        .expect("serve logs until it serves")
-        .unwrap()
-        .contains("\"serving\"")
-    {}
+    let (mut first, _lines, addr) = serve_json(db);
+    assert!(addr.is_some(), "the first process serves");
     let second = marcador(&["serve", "--db", db, "--listen", "127.0.0.1:0"])
         .output()
         .unwrap();
@@ -280,28 +268,11 @@ fn a_second_process_serving_one_sqlite_database_is_refused_at_once() {
         "{err}"
     );
     // Killed, the first lets the database go (the kernel drops its lock).
-    let mut third = marcador(&[
-        "--log-format",
-        "json",
-        "serve",
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(third.stderr.take().unwrap()).lines();
-    let served = lines
-        .by_ref()
-        .take(50)
-        .map_while(Result::ok)
-        .any(|l| l.contains("\"message\":\"serving\""));
+    let (mut third, _lines, served) = serve_json(db);
     let _ = third.kill();
     let _ = third.wait();
     assert!(
-        served,
+        served.is_some(),
         "a new process serves the database after the first died"
     );
 }

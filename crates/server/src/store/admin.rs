@@ -128,6 +128,10 @@ const INSERT_RECORD_PHONES: &str = "INSERT INTO record_phones (telephone, record
      UNION SELECT tel10, id FROM records WHERE campaign_id = $1 AND id > $2) AS p \
      WHERE t <> '' ON CONFLICT DO NOTHING";
 
+/// Sets an operation's count of requests for a day (`$1`, `$2`, `$3`).
+pub(super) const SET_QUOTA_USED: &str = "INSERT INTO quota_usage (operation_id, day, used) \
+     VALUES ($1, $2, $3) ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used";
+
 impl Store {
     pub async fn create_operation(
         &self,
@@ -301,21 +305,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Sets the count for a day (administration and tests).
+    /// Sets the count for a day (administration and tests); serving a SQLite
+    /// file alone, here and in memory at once (`alone`).
     pub async fn set_quota_used(&self, operation_id: i64, day: &str, used: i64) -> Result<()> {
         if let Some(alone) = self.alone.get() {
             return alone.set_used(&self.writer, operation_id, day, used).await;
         }
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3) \
-             ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used",
-        )
-        .bind(operation_id)
-        .bind(day)
-        .bind(used)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(SET_QUOTA_USED)
+            .bind(operation_id)
+            .bind(day)
+            .bind(used)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -194,15 +194,12 @@ impl Alone {
         used: i64,
     ) -> Result<()> {
         let _writing = self.writing.lock().await;
-        sqlx::query(
-            "INSERT INTO quota_usage (operation_id, day, used) VALUES ($1, $2, $3) \
-             ON CONFLICT (operation_id, day) DO UPDATE SET used = excluded.used",
-        )
-        .bind(operation_id)
-        .bind(day)
-        .bind(used)
-        .execute(writer)
-        .await?;
+        sqlx::query(super::admin::SET_QUOTA_USED)
+            .bind(operation_id)
+            .bind(day)
+            .bind(used)
+            .execute(writer)
+            .await?;
         self.counts()
             .quota
             .insert((operation_id, day.to_owned()), Count { used, unflushed: 0 });
