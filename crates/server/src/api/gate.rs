@@ -1,6 +1,7 @@
 //! The gate every Wolkvox request passes, in this order: the token header, the
 //! token itself, the per-token in-flight limit (refused at once, never queued;
-//! counted in the database, so it holds across processes),
+//! counted in the database on PostgreSQL, so it holds across processes, and in
+//! memory by the one process serving a SQLite file: `Store::admit`),
 //! the operation's daily quota, and a deadline over the whole answer, body included.
 //!
 //! Requests refused by the in-flight limit or the quota are not counted
@@ -125,7 +126,8 @@ async fn admit(
     let limit = caller
         .licenses
         .saturating_mul(DAILY_REQUESTS_PER_LICENSE as i64);
-    // The in-flight count and the quota live in the database, so they hold
+    // The in-flight count and the quota are the store's (shared rows on
+    // PostgreSQL, this process's memory serving SQLite alone), so they hold
     // across every process serving it.
     let (token_id, operation_id, deadline) =
         (caller.token_id, caller.operation_id, st.limits.deadline());
