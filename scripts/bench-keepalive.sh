@@ -44,19 +44,6 @@ for _ in 2 3 4; do
   tokens="$tokens,$t"
 done
 
-cat >"$work/tokens.lua" <<'LUA'
--- One token per wrk thread: 4 threads × 2 connections = 4 tokens × 2 in flight.
-local tokens = {}
-for t in string.gmatch(os.getenv("TOKENS"), "[^,]+") do table.insert(tokens, t) end
-local n = 0
-function setup(thread)
-  n = n + 1
-  thread:set("token", tokens[(n - 1) % #tokens + 1])
-end
-function init(args)
-  wrk.headers["wolkvox-token"] = token
-end
-LUA
 
 CAMPAIGNS=/api/v2/real_time.php?api=campaigns
 CALLS=/api/v2/real_time.php?api=calls_last_10
@@ -64,14 +51,14 @@ CALLS=/api/v2/real_time.php?api=calls_last_10
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v+0 } else { sub(/s$/,"",v); print v*1000 } }'; }
 
 latency() { # path → "median p99" in ms
-  TOKENS=$T1 wrk -t1 -c1 -d"${SECS}s" --latency -s "$work/tokens.lua" "$URL$1" >"$work/lat.out"
+  TOKENS=$T1 wrk -t1 -c1 -d"${SECS}s" --latency -s scripts/wrk-tokens.lua "$URL$1" >"$work/lat.out"
   local p50 p99
   p50=$(awk '$1=="50%"{print $2}' "$work/lat.out" | to_ms)
   p99=$(awk '$1=="99%"{print $2}' "$work/lat.out" | to_ms)
   echo "$p50 $p99"
 }
 throughput() { # path → "req/s non2xx"
-  TOKENS=$tokens wrk -t4 -c8 -d"${SECS}s" -s "$work/tokens.lua" "$URL$1" >"$work/rps.out"
+  TOKENS=$tokens wrk -t4 -c8 -d"${SECS}s" -s scripts/wrk-tokens.lua "$URL$1" >"$work/rps.out"
   local rps bad
   rps=$(awk '/^Requests\/sec/{print $2}' "$work/rps.out")
   bad=$(awk '/Non-2xx/{print $5}' "$work/rps.out")

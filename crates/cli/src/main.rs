@@ -2,6 +2,7 @@
 //! The binary is thin: it parses the command line and calls the server library.
 
 mod remote;
+mod seed;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -104,6 +105,23 @@ enum Command {
         #[arg(long, value_name = "FILE|URL")]
         db: Option<String>,
     },
+    /// Build an operation at a real contact center's size into a database.
+    ///
+    /// A thousand campaigns of very different sizes (the n-th has 1/n of the
+    /// first's traffic), a year of predictive attempts in the calling hours,
+    /// each with its call, and inbound callers walking IVR menus — written
+    /// through the same path as the engine's facts, so every counter matches.
+    /// The default, 10 million attempts, takes minutes and gigabytes; prints
+    /// what it built, a token of the operation and the facts written per
+    /// second. For benchmarks (scripts/bench-floor.sh) and for trying reports
+    /// at scale.
+    ///
+    /// Examples:
+    ///   marcador seed --db /tmp/big.db
+    ///   marcador seed --db /tmp/small.db --attempts 200000 --campaigns 50 --days 30
+    ///   marcador seed --db postgres://postgres@127.0.0.1:5432/marcador_big
+    #[command(verbatim_doc_comment)]
+    Seed(seed::SeedArgs),
     /// Create, list and revoke API tokens. Tokens are shown once; only their hash is stored.
     Token {
         #[command(subcommand)]
@@ -323,6 +341,7 @@ async fn run(command: Command) -> Result<()> {
             speedup,
             db,
         } => run_demo(listen, token, seed, records, days, speedup, db).await?,
+        Command::Seed(a) => seed::run(a).await?,
         Command::Token { command } => token(command).await?,
         Command::Report(a) => remote::report(a).await?,
         Command::Export(a) => remote::export(a).await?,

@@ -276,3 +276,45 @@ fn a_second_process_serving_one_sqlite_database_is_refused_at_once() {
         "a new process serves the database after the first died"
     );
 }
+
+#[test]
+fn seed_builds_an_operation_prints_what_it_built_and_refuses_it_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let db = db.to_str().unwrap();
+    let args = [
+        "seed",
+        "--db",
+        db,
+        "--attempts",
+        "3000",
+        "--campaigns",
+        "4",
+        "--days",
+        "3",
+    ];
+    let out = marcador(&args).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let value = |key: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+            .unwrap_or_else(|| panic!("no {key} in {printed}"))
+            .to_owned()
+    };
+    assert_eq!(value("campaigns"), "4");
+    let attempts: u64 = value("attempts").parse().unwrap();
+    assert!((2_500..3_500).contains(&attempts), "{printed}");
+    assert!(value("facts_per_second").parse::<f64>().unwrap() > 0.0);
+    assert_eq!(value("token").len(), 52, "{printed}");
+    // The same operation again: refused, saying why, nothing printed.
+    let again = marcador(&args).output().unwrap();
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already holds an operation named \"bulk\""),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(again.stdout.is_empty());
+}

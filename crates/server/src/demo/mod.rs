@@ -18,6 +18,7 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+pub mod bulk;
 mod call_back;
 mod staff;
 

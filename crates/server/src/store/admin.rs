@@ -112,7 +112,91 @@ pub struct CampaignSettings {
 /// sort the whole campaign on every tick until autovacuum caught up.
 const ANALYZE_AFTER_ROWS: i64 = 1_000;
 
-const INSERT_RECORD: &str = "INSERT INTO records (campaign_id, customer_id, customer_name, customer_last_name, id_type, age, gender, country, state, city, zone, address, email, tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10, tel_extra, opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12, agent_id, recall_at, recall_telephone, created_at, next_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)";
+/// The columns of an uploaded record, in the order [`RecordValues`] writes
+/// them (a number: `true`); `campaign_id` and `created_at` are the upload's.
+const RECORD_COLUMNS: &[(&str, bool)] = &[
+    ("customer_id", false),
+    ("customer_name", false),
+    ("customer_last_name", false),
+    ("id_type", false),
+    ("age", false),
+    ("gender", false),
+    ("country", false),
+    ("state", false),
+    ("city", false),
+    ("zone", false),
+    ("address", false),
+    ("email", false),
+    ("tel1", false),
+    ("tel2", false),
+    ("tel3", false),
+    ("tel4", false),
+    ("tel5", false),
+    ("tel6", false),
+    ("tel7", false),
+    ("tel8", false),
+    ("tel9", false),
+    ("tel10", false),
+    ("tel_extra", false),
+    ("opt1", false),
+    ("opt2", false),
+    ("opt3", false),
+    ("opt4", false),
+    ("opt5", false),
+    ("opt6", false),
+    ("opt7", false),
+    ("opt8", false),
+    ("opt9", false),
+    ("opt10", false),
+    ("opt11", false),
+    ("opt12", false),
+    ("agent_id", false),
+    ("recall_at", true),
+    ("recall_telephone", false),
+    ("next_phone", true),
+];
+
+/// Records per insert statement (bound as one JSON text).
+const RECORDS_PER_STATEMENT: usize = 1_000;
+
+/// An uploaded record as one JSON array of [`RECORD_COLUMNS`].
+struct RecordValues<'a>(&'a NewRecord);
+
+impl serde::Serialize for RecordValues<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let r = self.0;
+        let mut seq = s.serialize_seq(Some(RECORD_COLUMNS.len()))?;
+        for text in [
+            &r.customer_id,
+            &r.customer_name,
+            &r.customer_last_name,
+            &r.id_type,
+            &r.age,
+            &r.gender,
+            &r.country,
+            &r.state,
+            &r.city,
+            &r.zone,
+            &r.address,
+            &r.email,
+        ] {
+            seq.serialize_element(text)?;
+        }
+        for i in 0..TEL_COUNT {
+            seq.serialize_element(r.tels.get(i).map_or("", String::as_str))?;
+        }
+        seq.serialize_element(&r.tel_extra)?;
+        for i in 0..OPT_COUNT {
+            seq.serialize_element(r.opts.get(i).map_or("", String::as_str))?;
+        }
+        seq.serialize_element(&r.agent_id)?;
+        seq.serialize_element(&r.recall)?;
+        seq.serialize_element(&r.recall_telephone)?;
+        seq.serialize_element(&i64::from(domain::next_phone_after(&r.tels, 0)))?;
+        seq.end()
+    }
+}
 
 /// The numbers of campaign `$1`'s records past id `$2`, for find_record.
 const INSERT_RECORD_PHONES: &str = "INSERT INTO record_phones (telephone, record_id) \
@@ -427,43 +511,50 @@ impl Store {
                     r.customer_id
                 )));
             }
-            let tel = |i: usize| r.tels.get(i).map(String::as_str).unwrap_or("");
-            let opt = |i: usize| r.opts.get(i).map(String::as_str).unwrap_or("");
-            let mut q = sqlx::query(INSERT_RECORD)
-                .bind(campaign_id)
-                .bind(&r.customer_id)
-                .bind(&r.customer_name)
-                .bind(&r.customer_last_name)
-                .bind(&r.id_type)
-                .bind(&r.age)
-                .bind(&r.gender)
-                .bind(&r.country)
-                .bind(&r.state)
-                .bind(&r.city)
-                .bind(&r.zone)
-                .bind(&r.address)
-                .bind(&r.email);
             for (i, n) in with_phone.iter_mut().enumerate() {
-                q = q.bind(tel(i));
-                if !tel(i).is_empty() {
+                if r.tels.get(i).is_some_and(|t| !t.is_empty()) {
                     *n += 1;
                 }
             }
-            q = q.bind(&r.tel_extra);
-            for i in 0..OPT_COUNT {
-                q = q.bind(opt(i));
-            }
-            q.bind(&r.agent_id)
-                .bind(r.recall)
-                .bind(&r.recall_telephone)
+        }
+        // A customer already in the campaign, or twice in the upload: the
+        // first in the upload's order is named, and nothing is written.
+        let ids: Vec<[&str; 1]> = records.iter().map(|r| [r.customer_id.as_str()]).collect();
+        let existing: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT customer_id FROM records WHERE campaign_id = $2 \
+             AND customer_id IN (SELECT value->>0 FROM {})",
+            self.backend.json_table("$1")
+        )))
+        .bind(super::appends::json(&ids)?)
+        .bind(campaign_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut seen: std::collections::HashSet<&str> =
+            existing.iter().map(String::as_str).collect();
+        if let Some(r) = records.iter().find(|r| !seen.insert(&r.customer_id)) {
+            return Err(StoreError::Invalid(format!(
+                "customer_id {} is already in the campaign",
+                r.customer_id
+            )));
+        }
+        let names: Vec<&str> = RECORD_COLUMNS.iter().map(|(n, _)| *n).collect();
+        // In the upload's order: records are dialed in id order.
+        let insert = format!(
+            "INSERT INTO records (campaign_id, created_at, {}) \
+             SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT), {} FROM ({}) v ORDER BY v.key",
+            names.join(", "),
+            names.join(", "),
+            super::appends::select_keyed(self.backend, RECORD_COLUMNS),
+        );
+        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+            let rows: Vec<RecordValues> = chunk.iter().map(RecordValues).collect();
+            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
+                .bind(super::appends::json(&rows)?)
+                .bind(campaign_id)
                 .bind(now.as_second())
-                .bind(i64::from(domain::next_phone_after(&r.tels, 0)))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match e {
-                    sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(
-                        format!("customer_id {} is already in the campaign", r.customer_id),
-                    ),
                     sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                         StoreError::Invalid(format!("campaign {campaign_id} does not exist"))
                     }

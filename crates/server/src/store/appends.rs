@@ -1,28 +1,32 @@
 //! A batch of facts written in a few statements instead of a few per fact.
 //!
-//! Within one `record_facts` transaction, consecutive attempt and call facts
-//! are gathered here: the records their attempts touch are read in one query,
-//! each attempt's effect on its record is worked out in memory (two attempts
-//! of one record see each other, as one after the other would), and the
-//! attempts, the calls and the records' new state are written as multi-row
-//! statements when a fact of another kind comes, or at the end. What is
-//! stored is what writing each fact on its own would store.
+//! Within one `record_facts` transaction, consecutive attempt, call and IVR
+//! step facts are gathered here: the records their attempts touch are read in
+//! one query, each attempt's effect on its record is worked out in memory (two
+//! attempts of one record see each other, as one after the other would), and
+//! the attempts, calls, steps, contacts and the records' new state are written
+//! a statement per table when a fact of another kind comes, or at the end.
+//! Each statement's rows are bound as one JSON text and unpacked by the
+//! database (`Backend::json_table`), read back the same way
+//! (`Backend::json_rows`). What is stored is what writing each fact on its own
+//! would store.
 
 use std::collections::HashMap;
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
 
 use super::facts::{
-    AttemptFact, CallFact, Fact, RecordWire, record_wire_columns, tel_columns, tels_of,
+    AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, tel_columns,
 };
-use super::{Result, StoreError};
+use super::{Backend, Result, StoreError};
 use crate::domain::RecordStatus;
 
-/// Rows per multi-row statement. Larger is slower per row on SQLite through
-/// sqlx (binding grows faster than the parameters: 1,000 rows of 12 took
-/// 225 ms, 50 rows' chunks of the same 16 ms); 50 is the fastest measured.
-const CHUNK: usize = 50;
+/// Rows per statement. They are bound as one JSON text, not a parameter
+/// each: through sqlx on SQLite, binding grows faster than the number of
+/// parameters (each one's name is looked up), so 1,000 rows of 12 values took
+/// 225 ms as parameters, where their JSON takes a few.
+const CHUNK: usize = 1_000;
 
 /// A record as the batch's attempts see it.
 pub(super) struct RecordNow {
@@ -60,20 +64,35 @@ struct AttemptRow<'a> {
 
 #[derive(Default)]
 pub(super) struct Appends<'a> {
+    /// Set by [`Appends::new`]; the SQL differs only in how JSON is unpacked.
+    backend: Option<Backend>,
     records: HashMap<i64, RecordNow>,
     updates: HashMap<i64, RecordUpdate>,
     /// Records in the order their first update came (a stable write order).
     updated: Vec<i64>,
     attempts: Vec<AttemptRow<'a>>,
     calls: Vec<&'a CallFact>,
+    steps: Vec<&'a IvrStepFact>,
     /// (operation, customer, local day) of the answered attempts: `contacts`.
     contacts: Vec<(i64, String, String)>,
 }
 
 impl<'a> Appends<'a> {
+    pub(super) fn new(backend: Backend) -> Self {
+        Appends {
+            backend: Some(backend),
+            ..Appends::default()
+        }
+    }
+
+    fn backend(&self) -> Backend {
+        self.backend.unwrap_or(Backend::Sqlite)
+    }
+
     /// Reads, in one query per [`CHUNK`], the records the attempts of the
-    /// run of attempts and calls that starts `facts` touch and the batch has
-    /// not read yet.
+    /// run of gathered facts that starts `facts` touch and the batch has not
+    /// read yet: their ids bound as one JSON array, their rows read back as
+    /// one JSON value.
     pub(super) async fn read_records(
         &mut self,
         tx: &mut Transaction<'static, Any>,
@@ -83,7 +102,7 @@ impl<'a> Appends<'a> {
             .iter()
             .map_while(|f| match f {
                 Fact::Attempt(a) => Some(Some(a.record_id)),
-                Fact::Call(_) => Some(None),
+                f if gathered(f) => Some(None),
                 _ => None,
             })
             .flatten()
@@ -91,24 +110,38 @@ impl<'a> Appends<'a> {
             .collect();
         ids.sort_unstable();
         ids.dedup();
+        let backend = self.backend();
+        let array = backend.json_array();
+        let inner = format!(
+            concat!(
+                "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+                "r.removed_at, ",
+                tel_columns!(),
+                ", ",
+                record_wire_columns!(),
+                " FROM records r WHERE r.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})"
+            ),
+            backend.json_table("$1")
+        );
+        let sql = backend.json_rows(
+            &format!(
+                "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
+                 {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
+                 {array}(customer_name, customer_last_name, id_type, customer_id), \
+                 {array}(opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12)"
+            ),
+            &inner,
+        );
         for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                concat!(
-                    "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
-                    "r.removed_at, ",
-                    tel_columns!(),
-                    ", ",
-                    record_wire_columns!(),
-                    " FROM records r WHERE r.id IN ({})"
-                ),
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&mut **tx).await? {
-                let (id, now) = record_now(&row)?;
+            let ids: Vec<[i64; 1]> = chunk.iter().map(|id| [*id]).collect();
+            let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(json(&ids)?)
+                .fetch_one(&mut **tx)
+                .await?;
+            let rows: Vec<RecordRead> = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Invalid(format!("records read as JSON: {e}")))?;
+            for row in rows {
+                let (id, now) = record_now(row)?;
                 self.records.insert(id, now);
             }
         }
@@ -174,6 +207,11 @@ impl<'a> Appends<'a> {
         self.calls.push(fact);
     }
 
+    /// A caller's step through an IVR option (its hourly rollup is the tally's).
+    pub(super) fn ivr_step(&mut self, fact: &'a IvrStepFact) {
+        self.steps.push(fact);
+    }
+
     /// A customer a person answered for on a day (`contacts`, one row each).
     pub(super) fn contact(&mut self, operation_id: i64, customer_id: String, day: String) {
         self.contacts.push((operation_id, customer_id, day));
@@ -182,168 +220,320 @@ impl<'a> Appends<'a> {
     /// Writes everything gathered, and forgets the records read (a fact of
     /// another kind may change them next).
     pub(super) async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let backend = self.backend();
         for chunk in self.attempts.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO dial_attempts (operation_id, campaign_id, record_id, started_at, phone, \
-                 telephone, result, raw_status, hangup_cause, conn_id, wire_bytes, amd) VALUES {}",
-                rows(chunk.len(), &[""; 12])
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                let a = r.fact;
-                q = q
-                    .bind(r.operation_id)
-                    .bind(a.campaign_id)
-                    .bind(a.record_id)
-                    .bind(a.started_at)
-                    .bind(i64::from(a.phone))
-                    .bind(a.telephone.as_str())
-                    .bind(a.result.as_str())
-                    .bind(a.raw_status.as_str())
-                    .bind(a.hangup_cause)
-                    .bind(a.conn_id.as_str())
-                    .bind(r.wire_bytes)
-                    .bind(a.amd.map_or("", |m| m.as_str()));
-            }
-            q.execute(&mut **tx).await?;
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    let a = r.fact;
+                    (
+                        r.operation_id,
+                        a.campaign_id,
+                        a.record_id,
+                        a.started_at,
+                        i64::from(a.phone),
+                        a.telephone.as_str(),
+                        a.result.as_str(),
+                        a.raw_status.as_str(),
+                        a.hangup_cause,
+                        a.conn_id.as_str(),
+                        r.wire_bytes,
+                        a.amd.map_or("", |m| m.as_str()),
+                    )
+                })
+                .collect();
+            insert(tx, backend, &ATTEMPTS, &rows).await?;
         }
         for chunk in self.calls.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO calls (operation_id, started_at, type_interaction, result, telephone, \
-                 customer_id, conn_id, campaign_id, rp_id, duration, agent_id, skill_id, ring_seconds, \
-                 hang_up, wait_seconds) VALUES {}",
-                rows(chunk.len(), &[""; 15])
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for c in chunk {
-                q = q
-                    .bind(c.operation_id)
-                    .bind(c.started_at)
-                    .bind(c.type_interaction.as_str())
-                    .bind(c.result.as_str())
-                    .bind(c.telephone.as_str())
-                    .bind(c.customer_id.as_str())
-                    .bind(c.conn_id.as_str())
-                    .bind(c.campaign_id)
-                    .bind(c.rp_id)
-                    .bind(c.duration)
-                    .bind(c.agent_id)
-                    .bind(c.skill_id)
-                    .bind(c.ring_seconds)
-                    .bind(c.hang_up.as_str())
-                    .bind(c.wait_seconds);
-            }
-            q.execute(&mut **tx).await?;
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|c| {
+                    (
+                        c.operation_id,
+                        c.started_at,
+                        c.type_interaction.as_str(),
+                        c.result.as_str(),
+                        c.telephone.as_str(),
+                        c.customer_id.as_str(),
+                        c.conn_id.as_str(),
+                        c.campaign_id,
+                        c.rp_id,
+                        c.duration,
+                        c.agent_id,
+                        c.skill_id,
+                        c.ring_seconds,
+                        c.hang_up.as_str(),
+                        c.wait_seconds,
+                    )
+                })
+                .collect();
+            insert(tx, backend, &CALLS, &rows).await?;
+        }
+        for chunk in self.steps.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|s| {
+                    (
+                        s.operation_id,
+                        s.rp_id,
+                        s.conn_id.as_str(),
+                        s.option.as_str(),
+                        s.entered_at,
+                        s.seconds,
+                    )
+                })
+                .collect();
+            insert(tx, backend, &IVR_STEPS, &rows).await?;
         }
         self.contacts.sort_unstable();
         self.contacts.dedup();
         for chunk in self.contacts.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO contacts (operation_id, customer_id, day) VALUES {} ON CONFLICT DO NOTHING",
-                rows(chunk.len(), &[""; 3])
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (operation_id, customer_id, day) in chunk {
-                q = q
-                    .bind(*operation_id)
-                    .bind(customer_id.as_str())
-                    .bind(day.as_str());
-            }
-            q.execute(&mut **tx).await?;
+            insert(tx, backend, &CONTACTS, chunk).await?;
         }
-        // The VALUES of a CTE have no column types on PostgreSQL: each number is cast.
-        const INT: &str = "BIGINT";
-        const TYPES: [&str; 10] = [INT, "", "", INT, INT, INT, INT, "", "", INT];
         for chunk in self.updated.chunks(CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let u = self.updates.get(id).ok_or_else(|| {
+                    StoreError::Invalid(format!("record {id} has no update in its batch"))
+                })?;
+                rows.push((
+                    *id,
+                    u.status,
+                    u.last_result,
+                    u.n,
+                    u.cycle,
+                    u.phones_dialed,
+                    u.next_phone,
+                    u.conn_id.as_str(),
+                    u.telephone.as_str(),
+                    u.at,
+                ));
+            }
             let sql = format!(
-                "WITH v (id, status, last_result, n, cycle, phones_dialed, next_phone, conn_id, \
-                 telephone, at) AS (VALUES {}) \
+                "WITH v AS ({}) \
                  UPDATE records SET status = v.status, last_result = v.last_result, \
                  attempts = attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
                  next_phone = v.next_phone, last_conn_id = v.conn_id, last_telephone = v.telephone, \
                  managed_at = CASE WHEN managed_at > v.at THEN managed_at ELSE v.at END, \
                  recall_at = CASE WHEN recall_at <= v.at THEN NULL ELSE recall_at END \
                  FROM v WHERE records.id = v.id",
-                rows(chunk.len(), &TYPES)
+                select(backend, RECORD_UPDATES)
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                let u = self.updates.get(id).ok_or_else(|| {
-                    StoreError::Invalid(format!("record {id} has no update in its batch"))
-                })?;
-                q = q
-                    .bind(*id)
-                    .bind(u.status)
-                    .bind(u.last_result)
-                    .bind(u.n)
-                    .bind(u.cycle)
-                    .bind(u.phones_dialed)
-                    .bind(u.next_phone)
-                    .bind(u.conn_id.as_str())
-                    .bind(u.telephone.as_str())
-                    .bind(u.at);
-            }
-            q.execute(&mut **tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(json(&rows)?)
+                .execute(&mut **tx)
+                .await?;
         }
         self.records.clear();
         self.updates.clear();
         self.updated.clear();
         self.attempts.clear();
         self.calls.clear();
+        self.steps.clear();
         self.contacts.clear();
         Ok(())
     }
 }
 
-/// `$from, $from+1, …` (`n` of them).
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Whether `record_facts` gathers facts of this kind here (a run of them is
+/// written together; a fact of any other kind flushes the run first).
+fn gathered(f: &Fact) -> bool {
+    matches!(f, Fact::Attempt(_) | Fact::Call(_) | Fact::IvrStep(_))
 }
 
-/// `(…), (…)`: `n` rows of as many parameters as `types` has, numbered from
-/// `$1`, each cast to its type where one is given.
-fn rows(n: usize, types: &[&str]) -> String {
-    let mut out = String::new();
-    let mut next = 1;
-    for row in 0..n {
-        if row > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for (i, t) in types.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            if t.is_empty() {
-                out.push_str(&format!("${next}"));
-            } else {
-                out.push_str(&format!("CAST(${next} AS {t})"));
-            }
-            next += 1;
-        }
-        out.push(')');
-    }
-    out
+/// A table written from rows bound as JSON: its name, and its columns in the
+/// order of each row's array, each a number (`true`) or text.
+pub(super) struct Table {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, bool)],
+    /// After the `SELECT`: a conflict clause (SQLite needs a `WHERE` before one).
+    pub tail: &'static str,
 }
+
+const ATTEMPTS: Table = Table {
+    name: "dial_attempts",
+    columns: &[
+        ("operation_id", true),
+        ("campaign_id", true),
+        ("record_id", true),
+        ("started_at", true),
+        ("phone", true),
+        ("telephone", false),
+        ("result", false),
+        ("raw_status", false),
+        ("hangup_cause", true),
+        ("conn_id", false),
+        ("wire_bytes", true),
+        ("amd", false),
+    ],
+    tail: "",
+};
+
+const CALLS: Table = Table {
+    name: "calls",
+    columns: &[
+        ("operation_id", true),
+        ("started_at", true),
+        ("type_interaction", false),
+        ("result", false),
+        ("telephone", false),
+        ("customer_id", false),
+        ("conn_id", false),
+        ("campaign_id", true),
+        ("rp_id", true),
+        ("duration", true),
+        ("agent_id", true),
+        ("skill_id", true),
+        ("ring_seconds", true),
+        ("hang_up", false),
+        ("wait_seconds", true),
+    ],
+    tail: "",
+};
+
+const IVR_STEPS: Table = Table {
+    name: "ivr_steps",
+    columns: &[
+        ("operation_id", true),
+        ("rp_id", true),
+        ("conn_id", false),
+        ("option", false),
+        ("entered_at", true),
+        ("seconds", true),
+    ],
+    tail: "",
+};
+
+const CONTACTS: Table = Table {
+    name: "contacts",
+    columns: &[
+        ("operation_id", true),
+        ("customer_id", false),
+        ("day", false),
+    ],
+    tail: " WHERE true ON CONFLICT DO NOTHING",
+};
+
+/// The values of a batch's record updates (`WITH v AS …`).
+const RECORD_UPDATES: &[(&str, bool)] = &[
+    ("id", true),
+    ("status", false),
+    ("last_result", false),
+    ("n", true),
+    ("cycle", true),
+    ("phones_dialed", true),
+    ("next_phone", true),
+    ("conn_id", false),
+    ("telephone", false),
+    ("at", true),
+];
+
+/// `SELECT CAST(value->>0 AS BIGINT) AS a, value->>1 AS b, … FROM` the JSON
+/// array of arrays bound at `$1`.
+pub(super) fn select(backend: Backend, columns: &[(&str, bool)]) -> String {
+    let fields: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, number))| {
+            if *number {
+                format!("CAST(value->>{i} AS BIGINT) AS {name}")
+            } else {
+                format!("value->>{i} AS {name}")
+            }
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM {}",
+        fields.join(", "),
+        backend.json_table("$1")
+    )
+}
+
+/// [`select`] with each element's place in the array as `key` (to insert
+/// in the array's order: `ORDER BY v.key` over it).
+pub(super) fn select_keyed(backend: Backend, columns: &[(&str, bool)]) -> String {
+    select(backend, columns).replacen("SELECT ", "SELECT key, ", 1)
+}
+
+/// Inserts `rows` (each serialised as a JSON array in `table`'s column
+/// order), [`CHUNK`] rows a statement, each bound as one parameter.
+pub(super) async fn insert<R: Serialize>(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    table: &Table,
+    rows: &[R],
+) -> Result<()> {
+    let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) {}{}",
+        table.name,
+        names.join(", "),
+        select(backend, table.columns),
+        table.tail
+    );
+    execute(tx, &sql, rows).await
+}
+
+/// Runs `sql`, which reads its rows from `$1` (with [`select`]), over
+/// `rows`, [`CHUNK`] rows at a time.
+pub(super) async fn execute<R: Serialize>(
+    tx: &mut Transaction<'static, Any>,
+    sql: &str,
+    rows: &[R],
+) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json(chunk)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows as the JSON text [`select`] reads.
+pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("rows as JSON: {e}")))
+}
+
+/// A record's row as [`Appends::read_records`] reads it: id, campaign,
+/// status, cycle, phones dialed, last result, removed at, its ten numbers,
+/// (name, last name, id type, customer id) and its twelve optional fields.
+type RecordRead = (
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Vec<String>,
+    (String, String, String, String),
+    Vec<String>,
+);
 
 /// A record's row as the batch keeps it.
-fn record_now(row: &AnyRow) -> Result<(i64, RecordNow)> {
-    let status: String = row.try_get("status")?;
+fn record_now(row: RecordRead) -> Result<(i64, RecordNow)> {
+    let (id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, tels, who, opts) =
+        row;
+    let (customer_name, customer_last_name, id_type, customer_id) = who;
     Ok((
-        row.try_get("id")?,
+        id,
         RecordNow {
-            campaign_id: row.try_get("campaign_id")?,
+            campaign_id,
             status: RecordStatus::parse(&status)
                 .ok_or_else(|| StoreError::Invalid(format!("record status {status:?}")))?,
-            cycle: row.try_get("cycle")?,
-            phones_dialed: row.try_get("phones_dialed")?,
-            last_result: row.try_get("last_result")?,
-            removed: row.try_get::<Option<i64>, _>("removed_at")?.is_some(),
-            tels: tels_of(row)?,
-            wire: RecordWire::from_row(row)?,
+            cycle,
+            phones_dialed,
+            last_result,
+            removed: removed_at.is_some(),
+            tels,
+            wire: RecordWire {
+                customer_name,
+                customer_last_name,
+                id_type,
+                customer_id,
+                opts,
+            },
         },
     ))
 }

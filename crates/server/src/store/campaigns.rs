@@ -491,6 +491,29 @@ impl Store {
     }
 }
 
+/// An audit entry of an operation, waiting for its group.
+pub(super) struct Audit(i64, AuditEntry);
+
+impl super::group::Write for Audit {
+    type Answer = ();
+}
+
+/// Audit entries written in one statement, at most.
+const AUDITS_PER_GROUP: usize = 1_000;
+
+const AUDIT_LOG: super::appends::Table = super::appends::Table {
+    name: "audit_log",
+    columns: &[
+        ("operation_id", true),
+        ("at", true),
+        ("ip", false),
+        ("actor", false),
+        ("action", false),
+        ("workstation", false),
+    ],
+    tail: "",
+};
+
 /// A change made through the API, for the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -504,20 +527,40 @@ pub struct AuditEntry {
 }
 
 impl Store {
-    /// Appends a change to the operation's audit log.
+    /// Appends a change to the operation's audit log: with the changes
+    /// that arrive meanwhile, in one statement (group commit, `group.rs`),
+    /// answered once committed.
     pub async fn audit(&self, operation_id: i64, e: &AuditEntry) -> Result<()> {
-        let q = sqlx::query(
-            "INSERT INTO audit_log (operation_id, at, ip, actor, action, workstation) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(operation_id)
-        .bind(e.at)
-        .bind(&e.ip)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.workstation);
-        self.execute_one(q).await?;
-        Ok(())
+        let store = self.clone();
+        self.audits
+            .submit(Audit(operation_id, e.clone()), move || async move {
+                store
+                    .audits
+                    .lead(AUDITS_PER_GROUP, |taken| store.write_audits(taken))
+                    .await
+            })
+            .await
+    }
+
+    async fn write_audits(&self, taken: super::group::Taken<Audit>) {
+        let rows: Vec<_> = taken
+            .iter()
+            .map(|(Audit(op, e), _)| (op, e.at, &e.ip, &e.actor, &e.action, &e.workstation))
+            .collect();
+        let written = async {
+            let mut tx = self.writer.begin().await?;
+            super::appends::insert(&mut tx, self.backend, &AUDIT_LOG, &rows).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        let failed = written.err().map(|e| e.to_string());
+        for (_, answer) in taken {
+            let _ = answer.send(match &failed {
+                None => Ok(()),
+                Some(e) => Err(StoreError::Invalid(format!("the audit log: {e}"))),
+            });
+        }
     }
 
     /// The changes made in `[from, to]`, oldest first; at most `cap + 1`.

@@ -13,9 +13,9 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::appends::Appends;
+use super::appends::{self, Appends};
 use super::filter::{RecordFilter, bind_filter};
-use super::{Result, Store, StoreError, time_zone};
+use super::{Backend, Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
 
 /// A dial attempt of a campaign record, as telephony reported it.
@@ -167,12 +167,12 @@ pub enum CodifyRejection {
 
 /// Changes to a campaign's counters, applied in one statement.
 #[derive(Debug, Default)]
-struct CounterDelta {
-    clean: i64,
-    dial: i64,
-    buckets: [i64; 4],
-    hits: i64,
-    phone: i64,
+pub(super) struct CounterDelta {
+    pub clean: i64,
+    pub dial: i64,
+    pub buckets: [i64; 4],
+    pub hits: i64,
+    pub phone: i64,
 }
 
 impl CounterDelta {
@@ -252,53 +252,178 @@ impl Tally {
         }))
     }
 
-    /// Writes the sums, one statement per campaign, phone column, day and rollup bucket.
-    async fn write(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        for (campaign_id, c) in &self.campaigns {
-            c.delta.apply(tx, *campaign_id).await?;
-            for (column, &n) in c.phones.iter().enumerate().filter(|(_, n)| **n != 0) {
-                sqlx::query(
-                    "UPDATE campaign_phones SET dialed = dialed + $3 \
-                     WHERE campaign_id = $1 AND phone = $2",
-                )
-                .bind(campaign_id)
-                .bind(column as i64 + 1)
-                .bind(n)
-                .execute(&mut **tx)
-                .await?;
-            }
+    /// A caller's step through an IVR option, in its hour's rollup.
+    fn ivr_step(&mut self, s: &IvrStepFact) {
+        let key = (
+            s.operation_id,
+            s.entered_at.div_euclid(ROLLUP_SECONDS),
+            s.rp_id,
+            s.option.clone(),
+        );
+        let bucket = self.ivr.entry(key).or_default();
+        bucket.0 += 1;
+        bucket.1 += s.seconds;
+    }
+
+    /// Reads, in one query, the campaigns the attempts among `facts` name
+    /// that the batch has not read yet.
+    async fn read_campaigns(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        backend: Backend,
+        facts: &[Fact],
+    ) -> Result<()> {
+        let mut ids: Vec<[i64; 1]> = facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Attempt(a) if !self.campaigns.contains_key(&a.campaign_id) => {
+                    Some([a.campaign_id])
+                }
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
         }
-        for ((campaign_id, day), n) in &self.days {
-            sqlx::query(
-                "INSERT INTO campaign_days (campaign_id, day, attempts) VALUES ($1, $2, $3) \
-                 ON CONFLICT (campaign_id, day) DO UPDATE SET attempts = campaign_days.attempts + excluded.attempts",
-            )
-            .bind(campaign_id)
-            .bind(day)
-            .bind(n)
-            .execute(&mut **tx)
+        let sql = backend.json_rows(
+            "id, operation_id, cycle, time_zone",
+            &format!(
+                "SELECT c.id, c.operation_id, c.cycle, o.time_zone FROM campaigns c \
+                 JOIN operations o ON o.id = c.operation_id \
+                 WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+                backend.json_table("$1")
+            ),
+        );
+        let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(appends::json(&ids)?)
+            .fetch_one(&mut **tx)
             .await?;
+        let rows: Vec<(i64, i64, i64, String)> = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Invalid(format!("campaigns read as JSON: {e}")))?;
+        for (id, operation_id, cycle, tz) in rows {
+            self.campaigns.insert(
+                id,
+                CampaignTally {
+                    operation_id,
+                    cycle,
+                    tz: time_zone(&tz)?,
+                    delta: CounterDelta::default(),
+                    phones: [0; 10],
+                },
+            );
         }
-        for ((operation_id, hour, rp_id, option), (calls, seconds)) in &self.ivr {
-            sqlx::query(
-                "INSERT INTO ivr_rollup (operation_id, hour, rp_id, option, calls, seconds) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operation_id, hour, rp_id, option) \
-                 DO UPDATE SET calls = ivr_rollup.calls + excluded.calls, \
-                 seconds = ivr_rollup.seconds + excluded.seconds",
+        Ok(())
+    }
+
+    /// Writes the sums: one statement per table, whatever the number of
+    /// campaigns, days and rollup buckets (rows bound as JSON, `appends`).
+    async fn write(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<()> {
+        let deltas: Vec<(i64, &CounterDelta)> = self
+            .campaigns
+            .iter()
+            .map(|(id, c)| (*id, &c.delta))
+            .collect();
+        write_counters(tx, backend, &deltas).await?;
+        let phones: Vec<(i64, i64, i64)> = self
+            .campaigns
+            .iter()
+            .flat_map(|(id, c)| {
+                c.phones
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n != 0)
+                    .map(|(column, n)| (*id, column as i64 + 1, *n))
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE campaign_phones SET dialed = campaign_phones.dialed + v.n FROM ({}) v \
+             WHERE campaign_phones.campaign_id = v.campaign_id AND campaign_phones.phone = v.phone",
+            appends::select(
+                backend,
+                &[("campaign_id", true), ("phone", true), ("n", true)]
             )
-            .bind(operation_id)
-            .bind(hour)
-            .bind(rp_id)
-            .bind(option)
-            .bind(calls)
-            .bind(seconds)
-            .execute(&mut **tx)
-            .await?;
-        }
+        );
+        appends::execute(tx, &sql, &phones).await?;
+        let days: Vec<_> = self.days.iter().map(|((c, day), n)| (c, day, n)).collect();
+        appends::insert(tx, backend, &CAMPAIGN_DAYS, &days).await?;
+        let ivr: Vec<_> = self
+            .ivr
+            .iter()
+            .map(|((op, hour, rp, option), (calls, seconds))| {
+                (op, hour, rp, option, calls, seconds)
+            })
+            .collect();
+        appends::insert(tx, backend, &IVR_ROLLUP, &ivr).await?;
         super::agent_time::write_tally(tx, &self.agents).await?;
         Ok(())
     }
 }
+
+/// Adds each campaign's delta to its counters: one statement for all of them.
+pub(super) async fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    deltas: &[(i64, D)],
+) -> Result<()> {
+    let counters: Vec<_> = deltas
+        .iter()
+        .map(|(id, d)| {
+            let d = d.borrow();
+            let [answer, no_answer, failed, machine] = d.buckets;
+            (
+                *id, d.clean, d.dial, answer, no_answer, failed, machine, d.hits, d.phone,
+            )
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE campaigns SET clean = campaigns.clean + v.clean, dial = campaigns.dial + v.dial, \
+             answer = campaigns.answer + v.answer, no_answer = campaigns.no_answer + v.no_answer, \
+             busy_congestion_failed = campaigns.busy_congestion_failed + v.failed, \
+             answer_machine = campaigns.answer_machine + v.machine, hits = campaigns.hits + v.hits, \
+             current_phone = CASE WHEN campaigns.current_phone < v.phone THEN v.phone \
+             ELSE campaigns.current_phone END \
+             FROM ({}) v WHERE campaigns.id = v.id",
+        appends::select(backend, COUNTER_COLUMNS)
+    );
+    appends::execute(tx, &sql, &counters).await
+}
+
+/// A campaign's sums, in the order [`write_counters`] makes them.
+const COUNTER_COLUMNS: &[(&str, bool)] = &[
+    ("id", true),
+    ("clean", true),
+    ("dial", true),
+    ("answer", true),
+    ("no_answer", true),
+    ("failed", true),
+    ("machine", true),
+    ("hits", true),
+    ("phone", true),
+];
+
+const CAMPAIGN_DAYS: appends::Table = appends::Table {
+    name: "campaign_days",
+    columns: &[("campaign_id", true), ("day", false), ("attempts", true)],
+    tail: " WHERE true ON CONFLICT (campaign_id, day) \
+           DO UPDATE SET attempts = campaign_days.attempts + excluded.attempts",
+};
+
+const IVR_ROLLUP: appends::Table = appends::Table {
+    name: "ivr_rollup",
+    columns: &[
+        ("operation_id", true),
+        ("hour", true),
+        ("rp_id", true),
+        ("option", false),
+        ("calls", true),
+        ("seconds", true),
+    ],
+    tail: " WHERE true ON CONFLICT (operation_id, hour, rp_id, option) \
+           DO UPDATE SET calls = ivr_rollup.calls + excluded.calls, \
+           seconds = ivr_rollup.seconds + excluded.seconds",
+};
 
 /// The record fields a campaign_3 row shows, read by column name.
 #[derive(Clone)]
@@ -399,8 +524,9 @@ impl Store {
     async fn write_facts(&self, facts: &[Fact]) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
-        // Attempts and calls in a row are written together (`appends`).
-        let mut batch = Appends::default();
+        tally.read_campaigns(&mut tx, self.backend, facts).await?;
+        // Attempts, calls and IVR steps in a row are written together (`appends`).
+        let mut batch = Appends::new(self.backend);
         for (i, f) in facts.iter().enumerate() {
             match f {
                 Fact::Attempt(a) => {
@@ -414,11 +540,15 @@ impl Store {
                     batch.call(c);
                     continue;
                 }
+                Fact::IvrStep(s) => {
+                    tally.ivr_step(s);
+                    batch.ivr_step(s);
+                    continue;
+                }
                 _ => batch.flush(&mut tx).await?,
             }
             match f {
-                Fact::Attempt(_) | Fact::Call(_) => {}
-                Fact::IvrStep(s) => apply_ivr_step(&mut tx, &mut tally, s).await?,
+                Fact::Attempt(_) | Fact::Call(_) | Fact::IvrStep(_) => {}
                 Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
                 Fact::CallCode(c) => apply_call_code(&mut tx, c).await?,
                 Fact::AgentInterval(i) => {
@@ -449,22 +579,9 @@ impl Store {
             }
         }
         batch.flush(&mut tx).await?;
-        tally.write(&mut tx).await?;
+        tally.write(&mut tx, self.backend).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Codifies a customer's record. On a rejection nothing is changed.
-    pub async fn codify(
-        &self,
-        operation_id: i64,
-        campaign_id: i64,
-        kind: CampaignType,
-        input: &CodifyInput,
-        now: Timestamp,
-    ) -> Result<Result<(), CodifyRejection>> {
-        self.codify_call(operation_id, campaign_id, kind, input, now, None)
-            .await
     }
 
     /// [`Store::codify`] by the agent who had the call: the call's codes are
@@ -867,32 +984,3 @@ pub(super) async fn apply_call_code(
 
 /// Seconds in a rollup bucket.
 pub(super) const ROLLUP_SECONDS: i64 = 3600;
-
-async fn apply_ivr_step(
-    tx: &mut Transaction<'static, Any>,
-    tally: &mut Tally,
-    s: &IvrStepFact,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO ivr_steps (operation_id, rp_id, conn_id, option, entered_at, seconds) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(s.operation_id)
-    .bind(s.rp_id)
-    .bind(&s.conn_id)
-    .bind(&s.option)
-    .bind(s.entered_at)
-    .bind(s.seconds)
-    .execute(&mut **tx)
-    .await?;
-    let key = (
-        s.operation_id,
-        s.entered_at.div_euclid(ROLLUP_SECONDS),
-        s.rp_id,
-        s.option.clone(),
-    );
-    let bucket = tally.ivr.entry(key).or_default();
-    bucket.0 += 1;
-    bucket.1 += s.seconds;
-    Ok(())
-}

@@ -57,10 +57,12 @@ mod calls;
 mod campaign_reports;
 mod campaigns;
 mod cluster;
+mod codifies;
 mod detail;
 mod edits;
 mod facts;
 mod filter;
+mod group;
 mod ivr;
 mod law2300;
 mod records;
@@ -155,6 +157,33 @@ impl Backend {
         match self {
             Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
             Backend::Postgres => format!("SELECT json_array_elements_text(CAST({param} AS json))"),
+        }
+    }
+
+    /// The rows of the JSON array of arrays bound at `param` (`$1`), as a
+    /// `FROM` item: one row per element, the element as `value` (its fields
+    /// read with `value->>0`, `value->>1`, …) and its place in the array as
+    /// `key`. Many rows bound as one text parameter: binding them one value
+    /// each costs more than the write through sqlx on SQLite
+    /// (`store/appends.rs`). SQLite's `jsonb_each` hands each element on in
+    /// its binary form, so reading its fields does not parse text again.
+    fn json_table(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("jsonb_each({param})"),
+            Backend::Postgres => {
+                format!(
+                    "json_array_elements(CAST({param} AS json)) WITH ORDINALITY AS j(value, key)"
+                )
+            }
+        }
+    }
+
+    /// The function that makes a JSON array of its arguments, for a nested
+    /// array in [`Backend::json_rows`]'s columns.
+    fn json_array(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "json_array",
+            Backend::Postgres => "json_build_array",
         }
     }
 
@@ -297,6 +326,10 @@ pub struct Store {
     /// Set once this process serves the SQLite database alone: admission in
     /// memory (`alone`).
     alone: Arc<OnceLock<Arc<alone::Alone>>>,
+    /// Codifies waiting for the group being written (`codifies`).
+    codifies: Arc<group::Group<codifies::Codify>>,
+    /// Audit log entries waiting for the group being written.
+    audits: Arc<group::Group<campaigns::Audit>>,
 }
 
 impl Store {
@@ -349,6 +382,8 @@ impl Store {
                 Location::Postgres(_) => None,
             },
             alone: Arc::default(),
+            codifies: Arc::default(),
+            audits: Arc::default(),
         };
         store.member = Arc::new(cluster::Member::join(&store).await?);
         Ok(store)
@@ -479,6 +514,19 @@ impl Store {
 
     /// Refreshes the query planner's statistics of `tables` after a bulk load
     /// (all tables if empty): `ANALYZE` on PostgreSQL, `PRAGMA optimize` on SQLite.
+    /// Moves a SQLite database's write-ahead log into the file and starts it
+    /// over, waiting for readers (nothing on PostgreSQL). For a bulk load:
+    /// the background checkpoints are passive, and a writer that never
+    /// pauses would grow the log for as long as it writes.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
@@ -532,6 +580,11 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                     // syncs the database file, and a request would wait for it.
                     "PRAGMA wal_autocheckpoint = 0",
                     "PRAGMA foreign_keys = ON",
+                    // 32 MiB of pages per connection (SQLite's default is
+                    // 2 MiB): at a real operation's size, the indexes an
+                    // attempt's write touches are spread over far more pages
+                    // than that, and each miss is a read from the OS.
+                    "PRAGMA cache_size = -32768",
                 ] {
                     conn.execute(pragma).await?;
                 }

@@ -221,3 +221,121 @@ async fn every_codify_error_is_clear_and_changes_nothing() {
     );
     assert_eq!(sqlx_status(&app, "1003").await, "clean");
 }
+
+both!(codifies_that_arrive_together_are_each_answered_and_counted_once);
+/// Many codifies at once (the store groups those that arrive together into
+/// one transaction): each gets its own answer — rejections among them change
+/// nothing — and the counters equal a recount of the records, whichever
+/// order a record's two codifies were decided in.
+async fn codifies_that_arrive_together_are_each_answered_and_counted_once() {
+    use marcador_server::store::{CodifyInput, CodifyRejection, NewRecord};
+    use marcador_wire::CampaignType;
+
+    let app = spawn_app().await;
+    let campaign = app.a.predictive;
+    let records: Vec<NewRecord> = (0..100)
+        .map(|i| NewRecord {
+            customer_id: format!("{}", 5_000 + i),
+            tels: vec![format!("5730000{:05}", i)],
+            ..NewRecord::default()
+        })
+        .collect();
+    app.store
+        .insert_records(campaign, &records, now())
+        .await
+        .unwrap();
+    let input = |customer: String, code: &str| CodifyInput {
+        customer_id: customer,
+        cod_act: code.to_owned(),
+        cod_act_2: String::new(),
+        comment: "grupo".to_owned(),
+    };
+    // (input, kind, expected outcome)
+    let mut asks = Vec::new();
+    for i in 0..100 {
+        asks.push((
+            input(format!("{}", 5_000 + i), "001"),
+            CampaignType::Predictive,
+            Ok(()),
+        ));
+    }
+    for i in 0..20 {
+        asks.push((
+            input(format!("{}", 5_000 + i), "003"),
+            CampaignType::Predictive,
+            Ok(()),
+        ));
+    }
+    for i in 0..10 {
+        asks.push((
+            input(format!("{}", 9_000 + i), "001"),
+            CampaignType::Predictive,
+            Err(CodifyRejection::UnknownCustomer),
+        ));
+        asks.push((
+            input(format!("{}", 5_050 + i), "999"),
+            CampaignType::Predictive,
+            Err(CodifyRejection::UnknownCode("999".into())),
+        ));
+        asks.push((
+            input(format!("{}", 5_060 + i), "001"),
+            CampaignType::Preview,
+            Err(CodifyRejection::WrongType(CampaignType::Predictive)),
+        ));
+    }
+    let tasks: Vec<_> = asks
+        .into_iter()
+        .map(|(input, kind, expected)| {
+            let store = app.store.clone();
+            let op = app.a.id;
+            tokio::spawn(async move {
+                let got = store
+                    .codify(op, campaign, kind, &input, now())
+                    .await
+                    .unwrap();
+                (input.customer_id, got, expected)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (customer, got, expected) = t.await.unwrap();
+        assert_eq!(got, expected, "customer {customer}");
+    }
+    let raw = raw_pool(&app.db).await;
+    let (clean, dial, hits): (i64, i64, i64) =
+        sqlx::query_as("SELECT clean, dial, hits FROM campaigns WHERE id = $1")
+            .bind(campaign)
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+    let (r_clean, r_handled, r_hits): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN status = 'clean' THEN 1 END), \
+         COUNT(CASE WHEN status != 'clean' THEN 1 END), COUNT(CASE WHEN hit != 0 THEN 1 END) \
+         FROM records WHERE campaign_id = $1",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!((clean, dial, hits), (r_clean, r_handled, r_hits));
+    // The 100 new records were clean: all are handled now; the ones codified
+    // twice hold whichever code came last, the others 001 (a hit).
+    let codified: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM records WHERE campaign_id = $1 AND status = 'codified' \
+         AND CAST(customer_id AS BIGINT) BETWEEN 5000 AND 5099",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(codified, 100);
+    let once_hits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM records WHERE campaign_id = $1 AND hit != 0 \
+         AND CAST(customer_id AS BIGINT) BETWEEN 5020 AND 5099",
+    )
+    .bind(campaign)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(once_hits, 80);
+}

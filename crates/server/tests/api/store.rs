@@ -1,6 +1,7 @@
 //! Store invariants: the counters the real-time report reads always equal what
 //! the facts say, and the IVR rollup gives what the raw steps give.
 
+use marcador_server::demo::bulk::{self, BulkSize};
 use marcador_server::demo::{self, DemoSize};
 use marcador_server::store::{Fact, Store};
 use rand::rngs::StdRng;
@@ -27,10 +28,76 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
     };
     let info = demo::seed(&store, 7, now(), None, size).await.unwrap();
     assert!(info.attempts > 500 && info.codified > 50, "{info:?}");
+    counters_equal_a_recount(&raw).await;
+}
+
+both!(a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount);
+async fn a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount() {
+    let (_dir, store, raw) = open().await;
+    let size = BulkSize {
+        attempts: 30_000,
+        campaigns: 40,
+        days: 12,
+        ..BulkSize::default()
+    };
+    let mut days_told = 0;
+    let info = bulk::seed(&store, "bulk", 3, &size, now(), |p| {
+        if let bulk::Progress::Days(..) = p {
+            days_told += 1;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(days_told, 12);
+    assert_eq!(info.campaign_ids.len(), 40);
+    // Poisson draws around the asked total; the first campaign the largest.
+    assert!((27_000..33_000).contains(&info.attempts), "{info:?}");
+    for (table, n) in [
+        ("dial_attempts", info.attempts),
+        ("calls", info.calls),
+        ("ivr_steps", info.ivr_steps),
+        ("records", info.records),
+    ] {
+        let stored: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&raw)
+                .await
+                .unwrap();
+        assert_eq!(stored as u64, n, "{table}");
+    }
+    let per_campaign: Vec<i64> = sqlx::query_scalar(
+        "SELECT COUNT(a.id) FROM campaigns c LEFT JOIN dial_attempts a ON a.campaign_id = c.id \
+         GROUP BY c.id ORDER BY c.id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(per_campaign[0] > 5 * per_campaign[20], "{per_campaign:?}");
+    // Every IVR step is a step of a call.
+    let orphan_steps: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ivr_steps s WHERE NOT EXISTS \
+         (SELECT 1 FROM calls c WHERE c.operation_id = s.operation_id AND c.conn_id = s.conn_id)",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(orphan_steps, 0);
+    counters_equal_a_recount(&raw).await;
+    // The same operation again is refused.
+    assert!(
+        bulk::seed(&store, "bulk", 3, &size, now(), |_| {})
+            .await
+            .is_err()
+    );
+}
+
+/// Each campaign's counters (real_time campaigns), per-phone and per-day
+/// counts equal a recount of its records and attempts.
+async fn counters_equal_a_recount(raw: &sqlx::AnyPool) {
     let counters = sqlx::query(
         "SELECT id, records, clean, dial, answer, no_answer, busy_congestion_failed, answer_machine, hits FROM campaigns",
     )
-    .fetch_all(&raw)
+    .fetch_all(raw)
     .await
     .unwrap();
     for c in counters {
@@ -45,7 +112,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
              COUNT(CASE WHEN hit != 0 THEN 1 END) FROM records WHERE campaign_id = $1",
         )
         .bind(id)
-        .fetch_one(&raw)
+        .fetch_one(raw)
         .await
         .unwrap();
         for i in 1..=8 {
@@ -60,7 +127,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
             "SELECT phone, dialed FROM campaign_phones WHERE campaign_id = $1 ORDER BY phone",
         )
         .bind(id)
-        .fetch_all(&raw)
+        .fetch_all(raw)
         .await
         .unwrap();
         assert_eq!(phones.len(), 10);
@@ -71,7 +138,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
             )
             .bind(id)
             .bind(1i64 << (phone - 1))
-            .fetch_one(&raw)
+            .fetch_one(raw)
             .await
             .unwrap();
             assert_eq!(
@@ -83,7 +150,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
             "SELECT day, attempts FROM campaign_days WHERE campaign_id = $1 ORDER BY day",
         )
         .bind(id)
-        .fetch_all(&raw)
+        .fetch_all(raw)
         .await
         .unwrap();
         let recount_days: Vec<(String, i64)> = sqlx::query_as(match backend() {
@@ -97,7 +164,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
             }
         })
         .bind(id)
-        .fetch_all(&raw)
+        .fetch_all(raw)
         .await
         .unwrap();
         assert_eq!(
