@@ -456,17 +456,7 @@ impl Store {
             cod_act_2: input.cod_act_2.clone(),
             comment: input.comments.clone(),
         };
-        match codify_in(
-            &mut tx,
-            self.backend,
-            operation_id,
-            campaign_id,
-            None,
-            &codify,
-            now,
-        )
-        .await?
-        {
+        match codify_in(&mut tx, operation_id, campaign_id, None, &codify, now).await? {
             Ok(()) => {
                 tx.commit().await?;
                 Ok(Ok(conn_id))

@@ -62,9 +62,10 @@ struct AttemptRow<'a> {
     wire_bytes: i64,
 }
 
+#[derive(Default)]
 pub(super) struct Appends<'a> {
-    /// The SQL differs only in how JSON is unpacked.
-    backend: Backend,
+    /// Set by [`Appends::new`]; the SQL differs only in how JSON is unpacked.
+    backend: Option<Backend>,
     records: HashMap<i64, RecordNow>,
     updates: HashMap<i64, RecordUpdate>,
     /// Records in the order their first update came (a stable write order).
@@ -79,15 +80,13 @@ pub(super) struct Appends<'a> {
 impl<'a> Appends<'a> {
     pub(super) fn new(backend: Backend) -> Self {
         Appends {
-            backend,
-            records: HashMap::new(),
-            updates: HashMap::new(),
-            updated: Vec::new(),
-            attempts: Vec::new(),
-            calls: Vec::new(),
-            steps: Vec::new(),
-            contacts: Vec::new(),
+            backend: Some(backend),
+            ..Appends::default()
         }
+    }
+
+    fn backend(&self) -> Backend {
+        self.backend.unwrap_or(Backend::Sqlite)
     }
 
     /// Reads, in one query per [`CHUNK`], the records the attempts of the
@@ -111,7 +110,7 @@ impl<'a> Appends<'a> {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let backend = self.backend;
+        let backend = self.backend();
         let array = backend.json_array();
         let inner = format!(
             concat!(
@@ -221,100 +220,110 @@ impl<'a> Appends<'a> {
     /// Writes everything gathered, and forgets the records read (a fact of
     /// another kind may change them next).
     pub(super) async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let backend = self.backend;
-        // `insert` and `execute` write CHUNK rows a statement.
-        let attempts: Vec<_> = self
-            .attempts
-            .iter()
-            .map(|r| {
-                let a = r.fact;
-                (
-                    r.operation_id,
-                    a.campaign_id,
-                    a.record_id,
-                    a.started_at,
-                    i64::from(a.phone),
-                    a.telephone.as_str(),
-                    a.result.as_str(),
-                    a.raw_status.as_str(),
-                    a.hangup_cause,
-                    a.conn_id.as_str(),
-                    r.wire_bytes,
-                    a.amd.map_or("", |m| m.as_str()),
-                )
-            })
-            .collect();
-        insert(tx, backend, &ATTEMPTS, &attempts).await?;
-        let calls: Vec<_> = self
-            .calls
-            .iter()
-            .map(|c| {
-                (
-                    c.operation_id,
-                    c.started_at,
-                    c.type_interaction.as_str(),
-                    c.result.as_str(),
-                    c.telephone.as_str(),
-                    c.customer_id.as_str(),
-                    c.conn_id.as_str(),
-                    c.campaign_id,
-                    c.rp_id,
-                    c.duration,
-                    c.agent_id,
-                    c.skill_id,
-                    c.ring_seconds,
-                    c.hang_up.as_str(),
-                    c.wait_seconds,
-                )
-            })
-            .collect();
-        insert(tx, backend, &CALLS, &calls).await?;
-        let steps: Vec<_> = self
-            .steps
-            .iter()
-            .map(|s| {
-                (
-                    s.operation_id,
-                    s.rp_id,
-                    s.conn_id.as_str(),
-                    s.option.as_str(),
-                    s.entered_at,
-                    s.seconds,
-                )
-            })
-            .collect();
-        insert(tx, backend, &IVR_STEPS, &steps).await?;
+        let backend = self.backend();
+        for chunk in self.attempts.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    let a = r.fact;
+                    (
+                        r.operation_id,
+                        a.campaign_id,
+                        a.record_id,
+                        a.started_at,
+                        i64::from(a.phone),
+                        a.telephone.as_str(),
+                        a.result.as_str(),
+                        a.raw_status.as_str(),
+                        a.hangup_cause,
+                        a.conn_id.as_str(),
+                        r.wire_bytes,
+                        a.amd.map_or("", |m| m.as_str()),
+                    )
+                })
+                .collect();
+            insert(tx, backend, &ATTEMPTS, &rows).await?;
+        }
+        for chunk in self.calls.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|c| {
+                    (
+                        c.operation_id,
+                        c.started_at,
+                        c.type_interaction.as_str(),
+                        c.result.as_str(),
+                        c.telephone.as_str(),
+                        c.customer_id.as_str(),
+                        c.conn_id.as_str(),
+                        c.campaign_id,
+                        c.rp_id,
+                        c.duration,
+                        c.agent_id,
+                        c.skill_id,
+                        c.ring_seconds,
+                        c.hang_up.as_str(),
+                        c.wait_seconds,
+                    )
+                })
+                .collect();
+            insert(tx, backend, &CALLS, &rows).await?;
+        }
+        for chunk in self.steps.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|s| {
+                    (
+                        s.operation_id,
+                        s.rp_id,
+                        s.conn_id.as_str(),
+                        s.option.as_str(),
+                        s.entered_at,
+                        s.seconds,
+                    )
+                })
+                .collect();
+            insert(tx, backend, &IVR_STEPS, &rows).await?;
+        }
         self.contacts.sort_unstable();
         self.contacts.dedup();
-        insert(tx, backend, &CONTACTS, &self.contacts).await?;
-        let mut rows = Vec::with_capacity(self.updated.len());
-        for id in &self.updated {
-            let u = self.updates.get(id).ok_or_else(|| {
-                StoreError::Invalid(format!("record {id} has no update in its batch"))
-            })?;
-            rows.push((
-                *id,
-                u.status,
-                u.last_result,
-                u.n,
-                u.cycle,
-                u.phones_dialed,
-                u.next_phone,
-                u.conn_id.as_str(),
-                u.telephone.as_str(),
-                u.at,
-            ));
+        for chunk in self.contacts.chunks(CHUNK) {
+            insert(tx, backend, &CONTACTS, chunk).await?;
         }
-        let sql = format!(
-            "UPDATE records SET status = v.status, last_result = v.last_result, \
-             attempts = records.attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
-             next_phone = v.next_phone, last_conn_id = v.conn_id, last_telephone = v.telephone, \
-             managed_at = CASE WHEN records.managed_at > v.at THEN records.managed_at ELSE v.at END, \
-             recall_at = CASE WHEN records.recall_at <= v.at THEN NULL ELSE records.recall_at END \
-             FROM ({}) v WHERE records.id = v.id",
-            select(backend, RECORD_UPDATES)
-        );
-        execute(tx, &sql, &rows).await?;
+        for chunk in self.updated.chunks(CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let u = self.updates.get(id).ok_or_else(|| {
+                    StoreError::Invalid(format!("record {id} has no update in its batch"))
+                })?;
+                rows.push((
+                    *id,
+                    u.status,
+                    u.last_result,
+                    u.n,
+                    u.cycle,
+                    u.phones_dialed,
+                    u.next_phone,
+                    u.conn_id.as_str(),
+                    u.telephone.as_str(),
+                    u.at,
+                ));
+            }
+            let sql = format!(
+                "WITH v AS ({}) \
+                 UPDATE records SET status = v.status, last_result = v.last_result, \
+                 attempts = attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
+                 next_phone = v.next_phone, last_conn_id = v.conn_id, last_telephone = v.telephone, \
+                 managed_at = CASE WHEN managed_at > v.at THEN managed_at ELSE v.at END, \
+                 recall_at = CASE WHEN recall_at <= v.at THEN NULL ELSE recall_at END \
+                 FROM v WHERE records.id = v.id",
+                select(backend, RECORD_UPDATES)
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(json(&rows)?)
+                .execute(&mut **tx)
+                .await?;
+        }
         self.records.clear();
         self.updates.clear();
         self.updated.clear();

@@ -118,7 +118,7 @@ impl Store {
         let mut outcomes = Vec::with_capacity(jobs.len());
         let mut deltas: HashMap<i64, CounterDelta> = HashMap::new();
         // (record id) → its update: the last codify of a record wins.
-        let mut updates: Vec<Codified> = Vec::new();
+        let mut updates: Vec<(i64, &str, &str, &str, i64, i64)> = Vec::new();
         let mut update_of: HashMap<i64, usize> = HashMap::new();
         let mut typed: Vec<&Codify> = Vec::new();
         for &job in jobs {
@@ -193,7 +193,23 @@ impl Store {
             typed.push(job);
             outcomes.push(Ok(()));
         }
-        write_codified(&mut tx, backend, &updates).await?;
+        let sql = format!(
+            "UPDATE records SET status = 'codified', cod_act = v.cod_act, cod_act_2 = v.cod_act_2, \
+             comment = v.comment, codified_at = v.at, managed_at = v.at, hit = v.hit, next_phone = 0 \
+             FROM ({}) v WHERE records.id = v.id",
+            select(
+                backend,
+                &[
+                    ("id", true),
+                    ("cod_act", false),
+                    ("cod_act_2", false),
+                    ("comment", false),
+                    ("at", true),
+                    ("hit", true),
+                ]
+            )
+        );
+        appends::execute(&mut tx, &sql, &updates).await?;
         let mut deltas: Vec<(i64, CounterDelta)> = deltas.into_iter().collect();
         deltas.sort_unstable_by_key(|(id, _)| *id);
         write_counters(&mut tx, backend, &deltas).await?;
@@ -213,35 +229,6 @@ impl Store {
         tx.commit().await?;
         Ok(outcomes)
     }
-}
-
-/// A codified record's new state: (id, cod_act, cod_act_2, comment, at, hit).
-pub(super) type Codified<'a> = (i64, &'a str, &'a str, &'a str, i64, i64);
-
-/// Writes codified records' new state, one statement for all of them (a
-/// group's, or `facts::codify_in`'s one).
-pub(super) async fn write_codified(
-    tx: &mut Transaction<'static, Any>,
-    backend: super::Backend,
-    rows: &[Codified<'_>],
-) -> Result<()> {
-    let sql = format!(
-        "UPDATE records SET status = 'codified', cod_act = v.cod_act, cod_act_2 = v.cod_act_2, \
-         comment = v.comment, codified_at = v.at, managed_at = v.at, hit = v.hit, next_phone = 0 \
-         FROM ({}) v WHERE records.id = v.id",
-        select(
-            backend,
-            &[
-                ("id", true),
-                ("cod_act", false),
-                ("cod_act_2", false),
-                ("comment", false),
-                ("at", true),
-                ("hit", true),
-            ]
-        )
-    );
-    appends::execute(tx, &sql, rows).await
 }
 
 /// A record as the group's codifies see it.

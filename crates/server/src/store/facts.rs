@@ -3,6 +3,7 @@
 //! rollup; a codify marks the record so the dialer never picks it again.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -174,6 +175,29 @@ pub(super) struct CounterDelta {
     pub phone: i64,
 }
 
+impl CounterDelta {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, campaign_id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE campaigns SET clean = clean + $2, dial = dial + $3, answer = answer + $4, \
+             no_answer = no_answer + $5, busy_congestion_failed = busy_congestion_failed + $6, \
+             answer_machine = answer_machine + $7, hits = hits + $8, \
+             current_phone = CASE WHEN current_phone < $9 THEN $9 ELSE current_phone END WHERE id = $1",
+        )
+        .bind(campaign_id)
+        .bind(self.clean)
+        .bind(self.dial)
+        .bind(self.buckets[0])
+        .bind(self.buckets[1])
+        .bind(self.buckets[2])
+        .bind(self.buckets[3])
+        .bind(self.hits)
+        .bind(self.phone)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
 /// What one batch of facts adds to shared counters: summed in memory while the
 /// facts are applied, then written once per key before the commit. A counter
 /// row is touched once per batch instead of once per attempt; what is stored
@@ -201,12 +225,31 @@ struct CampaignTally {
 }
 
 impl Tally {
-    /// The campaign's entry ([`Tally::read_campaigns`] read every campaign
-    /// the batch's attempts name).
-    fn campaign(&mut self, campaign_id: i64) -> Result<&mut CampaignTally> {
-        self.campaigns
-            .get_mut(&campaign_id)
-            .ok_or_else(|| StoreError::Invalid(format!("campaign {campaign_id} does not exist")))
+    /// The campaign's entry, read from the database the first time the batch touches it.
+    async fn campaign(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        campaign_id: i64,
+    ) -> Result<&mut CampaignTally> {
+        let vacant = match self.campaigns.entry(campaign_id) {
+            Entry::Occupied(e) => return Ok(e.into_mut()),
+            Entry::Vacant(e) => e,
+        };
+        let row = sqlx::query(
+            "SELECT c.operation_id, c.cycle, o.time_zone FROM campaigns c \
+             JOIN operations o ON o.id = c.operation_id WHERE c.id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::Invalid(format!("campaign {campaign_id} does not exist")))?;
+        Ok(vacant.insert(CampaignTally {
+            operation_id: row.try_get(0)?,
+            cycle: row.try_get(1)?,
+            tz: time_zone(&row.try_get::<String, _>(2)?)?,
+            delta: CounterDelta::default(),
+            phones: [0; 10],
+        }))
     }
 
     /// A caller's step through an IVR option, in its hour's rollup.
@@ -490,7 +533,7 @@ impl Store {
                     if !batch.knows(a.record_id) {
                         batch.read_records(&mut tx, &facts[i..]).await?;
                     }
-                    apply_attempt(&mut tally, &mut batch, a)?;
+                    apply_attempt(&mut tx, &mut tally, &mut batch, a).await?;
                     continue;
                 }
                 Fact::Call(c) => {
@@ -555,16 +598,8 @@ impl Store {
     ) -> Result<Result<(), CodifyRejection>> {
         let write = async {
             let mut tx = self.write_tx().await?;
-            let done = codify_in(
-                &mut tx,
-                self.backend,
-                operation_id,
-                campaign_id,
-                Some(kind),
-                input,
-                now,
-            )
-            .await?;
+            let done =
+                codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
             if let (Ok(()), Some(call)) = (&done, call) {
                 let code = CallCodeFact::typed(
                     operation_id,
@@ -589,7 +624,6 @@ impl Store {
 /// through `agent_commands`, in the same transaction.
 pub(super) async fn codify_in(
     tx: &mut Transaction<'static, Any>,
-    backend: Backend,
     operation_id: i64,
     campaign_id: i64,
     kind: Option<CampaignType>,
@@ -631,19 +665,17 @@ pub(super) async fn codify_in(
     };
     let status = parse_status(&record.try_get::<String, _>("status")?)?;
     let old_hit = record.try_get::<i64, _>("hit")? != 0;
-    let at = now.as_second();
-    super::codifies::write_codified(
-        tx,
-        backend,
-        &[(
-            record.try_get::<i64, _>("id")?,
-            &input.cod_act,
-            &input.cod_act_2,
-            &input.comment,
-            at,
-            i64::from(hit),
-        )],
+    sqlx::query(
+        "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
+         codified_at = $5, managed_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
     )
+    .bind(record.try_get::<i64, _>("id")?)
+    .bind(&input.cod_act)
+    .bind(&input.cod_act_2)
+    .bind(&input.comment)
+    .bind(now.as_second())
+    .bind(i64::from(hit))
+    .execute(&mut **tx)
     .await?;
     let mut delta = CounterDelta::default();
     if status.counts_as_clean() {
@@ -652,7 +684,7 @@ pub(super) async fn codify_in(
         delta.dial = 1;
     }
     delta.hits = i64::from(hit) - i64::from(old_hit);
-    write_counters(tx, backend, &[(campaign_id, delta)]).await?;
+    delta.apply(tx, campaign_id).await?;
     super::agents::typed_in(tx, operation_id, campaign_id, input, now.as_second()).await?;
     Ok(Ok(()))
 }
@@ -812,7 +844,7 @@ impl Store {
                 });
             }
         }
-        write_counters(&mut tx, self.backend, &[(campaign_id, delta)]).await?;
+        delta.apply(&mut tx, campaign_id).await?;
         tx.commit().await?;
         Ok(claims)
     }
@@ -841,16 +873,19 @@ pub(super) async fn code_hit(
     Ok(hit.map(|h| h != 0))
 }
 
-/// An attempt's effect on its record and its campaign's counters, worked
-/// out in memory (`batch` writes it).
-fn apply_attempt<'a>(tally: &mut Tally, batch: &mut Appends<'a>, a: &'a AttemptFact) -> Result<()> {
+async fn apply_attempt<'a>(
+    tx: &mut Transaction<'static, Any>,
+    tally: &mut Tally,
+    batch: &mut Appends<'a>,
+    a: &'a AttemptFact,
+) -> Result<()> {
     if !(1..=10).contains(&a.phone) {
         return Err(StoreError::Invalid(format!(
             "phone column {} is not 1..10",
             a.phone
         )));
     }
-    let campaign = tally.campaign(a.campaign_id)?;
+    let campaign = tally.campaign(tx, a.campaign_id).await?;
     let (operation_id, cycle) = (campaign.operation_id, campaign.cycle);
 
     let record = batch
