@@ -156,9 +156,6 @@ const RECORD_COLUMNS: &[(&str, bool)] = &[
     ("next_phone", true),
 ];
 
-/// Records per insert statement (bound as one JSON text).
-const RECORDS_PER_STATEMENT: usize = 1_000;
-
 /// An uploaded record as one JSON array of [`RECORD_COLUMNS`].
 struct RecordValues<'a>(&'a NewRecord);
 
@@ -523,9 +520,9 @@ impl Store {
         let existing: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT customer_id FROM records WHERE campaign_id = $2 \
              AND customer_id IN (SELECT value->>0 FROM {})",
-            self.backend.json_table("$1")
+            super::rowset::json_table(self.backend, "$1", ids.len())
         )))
-        .bind(super::appends::json(&ids)?)
+        .bind(super::rowset::json(&ids)?)
         .bind(campaign_id)
         .fetch_all(&mut *tx)
         .await?;
@@ -539,17 +536,17 @@ impl Store {
         }
         let names: Vec<&str> = RECORD_COLUMNS.iter().map(|(n, _)| *n).collect();
         // In the upload's order: records are dialed in id order.
-        let insert = format!(
-            "INSERT INTO records (campaign_id, created_at, {}) \
-             SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT), {} FROM ({}) v ORDER BY v.key",
-            names.join(", "),
-            names.join(", "),
-            super::appends::select_keyed(self.backend, RECORD_COLUMNS),
-        );
-        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+        for chunk in records.chunks(super::rowset::CHUNK) {
+            let insert = format!(
+                "INSERT INTO records (campaign_id, created_at, {}) \
+                 SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT), {} FROM ({}) v ORDER BY v.key",
+                names.join(", "),
+                names.join(", "),
+                super::rowset::select_keyed(self.backend, RECORD_COLUMNS, chunk.len()),
+            );
             let rows: Vec<RecordValues> = chunk.iter().map(RecordValues).collect();
-            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-                .bind(super::appends::json(&rows)?)
+            sqlx::query(sqlx::AssertSqlSafe(insert))
+                .bind(super::rowset::json(&rows)?)
                 .bind(campaign_id)
                 .bind(now.as_second())
                 .execute(&mut *tx)

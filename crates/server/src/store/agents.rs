@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit, codify_in};
+use super::codifies::{self, Codify};
+use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit};
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
@@ -450,13 +451,19 @@ impl Store {
         if customer_id.is_empty() {
             return Ok(Err(TypeRejection::NothingToType));
         }
-        let codify = CodifyInput {
-            customer_id,
-            cod_act: input.cod_act.clone(),
-            cod_act_2: input.cod_act_2.clone(),
-            comment: input.comments.clone(),
+        let codify = Codify {
+            operation_id,
+            campaign_id,
+            kind: None,
+            input: CodifyInput {
+                customer_id,
+                cod_act: input.cod_act.clone(),
+                cod_act_2: input.cod_act_2.clone(),
+                comment: input.comments.clone(),
+            },
+            now,
         };
-        match codify_in(&mut tx, operation_id, campaign_id, None, &codify, now).await? {
+        match codifies::one(codifies::codify_in(&mut tx, self.backend, &[&codify]).await?)? {
             Ok(()) => {
                 tx.commit().await?;
                 Ok(Ok(conn_id))

@@ -7,26 +7,20 @@
 //! the attempts, calls, steps, contacts and the records' new state are written
 //! a statement per table when a fact of another kind comes, or at the end.
 //! Each statement's rows are bound as one JSON text and unpacked by the
-//! database (`Backend::json_table`), read back the same way
+//! database (`rowset.rs`), read back the same way
 //! (`Backend::json_rows`). What is stored is what writing each fact on its own
 //! would store.
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use sqlx::{Any, Transaction};
 
 use super::facts::{
     AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, tel_columns,
 };
+use super::rowset::{self, CHUNK, Table, execute, insert, json, select};
 use super::{Backend, Result, StoreError};
 use crate::domain::RecordStatus;
-
-/// Rows per statement. They are bound as one JSON text, not a parameter
-/// each: through sqlx on SQLite, binding grows faster than the number of
-/// parameters (each one's name is looked up), so 1,000 rows of 12 values took
-/// 225 ms as parameters, where their JSON takes a few.
-const CHUNK: usize = 1_000;
 
 /// A record as the batch's attempts see it.
 pub(super) struct RecordNow {
@@ -62,10 +56,9 @@ struct AttemptRow<'a> {
     wire_bytes: i64,
 }
 
-#[derive(Default)]
 pub(super) struct Appends<'a> {
-    /// Set by [`Appends::new`]; the SQL differs only in how JSON is unpacked.
-    backend: Option<Backend>,
+    /// The SQL differs only in how JSON is unpacked.
+    backend: Backend,
     records: HashMap<i64, RecordNow>,
     updates: HashMap<i64, RecordUpdate>,
     /// Records in the order their first update came (a stable write order).
@@ -80,13 +73,15 @@ pub(super) struct Appends<'a> {
 impl<'a> Appends<'a> {
     pub(super) fn new(backend: Backend) -> Self {
         Appends {
-            backend: Some(backend),
-            ..Appends::default()
+            backend,
+            records: HashMap::new(),
+            updates: HashMap::new(),
+            updated: Vec::new(),
+            attempts: Vec::new(),
+            calls: Vec::new(),
+            steps: Vec::new(),
+            contacts: Vec::new(),
         }
-    }
-
-    fn backend(&self) -> Backend {
-        self.backend.unwrap_or(Backend::Sqlite)
     }
 
     /// Reads, in one query per [`CHUNK`], the records the attempts of the
@@ -110,29 +105,29 @@ impl<'a> Appends<'a> {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let backend = self.backend();
+        let backend = self.backend;
         let array = backend.json_array();
-        let inner = format!(
-            concat!(
-                "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
-                "r.removed_at, ",
-                tel_columns!(),
-                ", ",
-                record_wire_columns!(),
-                " FROM records r WHERE r.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})"
-            ),
-            backend.json_table("$1")
-        );
-        let sql = backend.json_rows(
-            &format!(
-                "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
-                 {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
-                 {array}(customer_name, customer_last_name, id_type, customer_id), \
-                 {array}(opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12)"
-            ),
-            &inner,
-        );
         for chunk in ids.chunks(CHUNK) {
+            let inner = format!(
+                concat!(
+                    "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+                    "r.removed_at, ",
+                    tel_columns!(),
+                    ", ",
+                    record_wire_columns!(),
+                    " FROM records r WHERE r.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})"
+                ),
+                rowset::json_table(backend, "$1", chunk.len())
+            );
+            let sql = backend.json_rows(
+                &format!(
+                    "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
+                     {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
+                     {array}(customer_name, customer_last_name, id_type, customer_id), \
+                     {array}(opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12)"
+                ),
+                &inner,
+            );
             let ids: Vec<[i64; 1]> = chunk.iter().map(|id| [*id]).collect();
             let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(json(&ids)?)
@@ -220,110 +215,101 @@ impl<'a> Appends<'a> {
     /// Writes everything gathered, and forgets the records read (a fact of
     /// another kind may change them next).
     pub(super) async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let backend = self.backend();
-        for chunk in self.attempts.chunks(CHUNK) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|r| {
-                    let a = r.fact;
-                    (
-                        r.operation_id,
-                        a.campaign_id,
-                        a.record_id,
-                        a.started_at,
-                        i64::from(a.phone),
-                        a.telephone.as_str(),
-                        a.result.as_str(),
-                        a.raw_status.as_str(),
-                        a.hangup_cause,
-                        a.conn_id.as_str(),
-                        r.wire_bytes,
-                        a.amd.map_or("", |m| m.as_str()),
-                    )
-                })
-                .collect();
-            insert(tx, backend, &ATTEMPTS, &rows).await?;
-        }
-        for chunk in self.calls.chunks(CHUNK) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|c| {
-                    (
-                        c.operation_id,
-                        c.started_at,
-                        c.type_interaction.as_str(),
-                        c.result.as_str(),
-                        c.telephone.as_str(),
-                        c.customer_id.as_str(),
-                        c.conn_id.as_str(),
-                        c.campaign_id,
-                        c.rp_id,
-                        c.duration,
-                        c.agent_id,
-                        c.skill_id,
-                        c.ring_seconds,
-                        c.hang_up.as_str(),
-                        c.wait_seconds,
-                    )
-                })
-                .collect();
-            insert(tx, backend, &CALLS, &rows).await?;
-        }
-        for chunk in self.steps.chunks(CHUNK) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|s| {
-                    (
-                        s.operation_id,
-                        s.rp_id,
-                        s.conn_id.as_str(),
-                        s.option.as_str(),
-                        s.entered_at,
-                        s.seconds,
-                    )
-                })
-                .collect();
-            insert(tx, backend, &IVR_STEPS, &rows).await?;
-        }
+        let backend = self.backend;
+        let attempts: Vec<_> = self
+            .attempts
+            .iter()
+            .map(|r| {
+                let a = r.fact;
+                (
+                    r.operation_id,
+                    a.campaign_id,
+                    a.record_id,
+                    a.started_at,
+                    i64::from(a.phone),
+                    a.telephone.as_str(),
+                    a.result.as_str(),
+                    a.raw_status.as_str(),
+                    a.hangup_cause,
+                    a.conn_id.as_str(),
+                    r.wire_bytes,
+                    a.amd.map_or("", |m| m.as_str()),
+                )
+            })
+            .collect();
+        insert(tx, backend, &ATTEMPTS, &attempts).await?;
+        let calls: Vec<_> = self
+            .calls
+            .iter()
+            .map(|c| {
+                (
+                    c.operation_id,
+                    c.started_at,
+                    c.type_interaction.as_str(),
+                    c.result.as_str(),
+                    c.telephone.as_str(),
+                    c.customer_id.as_str(),
+                    c.conn_id.as_str(),
+                    c.campaign_id,
+                    c.rp_id,
+                    c.duration,
+                    c.agent_id,
+                    c.skill_id,
+                    c.ring_seconds,
+                    c.hang_up.as_str(),
+                    c.wait_seconds,
+                )
+            })
+            .collect();
+        insert(tx, backend, &CALLS, &calls).await?;
+        let steps: Vec<_> = self
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.operation_id,
+                    s.rp_id,
+                    s.conn_id.as_str(),
+                    s.option.as_str(),
+                    s.entered_at,
+                    s.seconds,
+                )
+            })
+            .collect();
+        insert(tx, backend, &IVR_STEPS, &steps).await?;
         self.contacts.sort_unstable();
         self.contacts.dedup();
-        for chunk in self.contacts.chunks(CHUNK) {
-            insert(tx, backend, &CONTACTS, chunk).await?;
+        insert(tx, backend, &CONTACTS, &self.contacts).await?;
+        let mut rows = Vec::with_capacity(self.updated.len());
+        for id in &self.updated {
+            let u = self.updates.get(id).ok_or_else(|| {
+                StoreError::Invalid(format!("record {id} has no update in its batch"))
+            })?;
+            rows.push((
+                *id,
+                u.status,
+                u.last_result,
+                u.n,
+                u.cycle,
+                u.phones_dialed,
+                u.next_phone,
+                u.conn_id.as_str(),
+                u.telephone.as_str(),
+                u.at,
+            ));
         }
-        for chunk in self.updated.chunks(CHUNK) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for id in chunk {
-                let u = self.updates.get(id).ok_or_else(|| {
-                    StoreError::Invalid(format!("record {id} has no update in its batch"))
-                })?;
-                rows.push((
-                    *id,
-                    u.status,
-                    u.last_result,
-                    u.n,
-                    u.cycle,
-                    u.phones_dialed,
-                    u.next_phone,
-                    u.conn_id.as_str(),
-                    u.telephone.as_str(),
-                    u.at,
-                ));
-            }
-            let sql = format!(
-                "WITH v AS ({}) \
-                 UPDATE records SET status = v.status, last_result = v.last_result, \
-                 attempts = attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
-                 next_phone = v.next_phone, last_conn_id = v.conn_id, last_telephone = v.telephone, \
-                 managed_at = CASE WHEN managed_at > v.at THEN managed_at ELSE v.at END, \
-                 recall_at = CASE WHEN recall_at <= v.at THEN NULL ELSE recall_at END \
-                 FROM v WHERE records.id = v.id",
-                select(backend, RECORD_UPDATES)
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(json(&rows)?)
-                .execute(&mut **tx)
-                .await?;
-        }
+        let sql = |n| {
+            format!(
+                "UPDATE records SET status = v.status, last_result = v.last_result, \
+             attempts = records.attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
+             next_phone = v.next_phone, last_conn_id = v.conn_id, last_telephone = v.telephone, \
+             managed_at = CASE WHEN records.managed_at > v.at THEN records.managed_at ELSE v.at END, \
+             recall_at = CASE WHEN records.recall_at <= v.at THEN NULL ELSE records.recall_at END \
+             FROM ({}) v WHERE records.id = v.id",
+                select(backend, RECORD_UPDATES, n)
+            )
+        };
+        execute(tx, &rows, sql).await?;
         self.records.clear();
         self.updates.clear();
         self.updated.clear();
@@ -339,15 +325,6 @@ impl<'a> Appends<'a> {
 /// written together; a fact of any other kind flushes the run first).
 fn gathered(f: &Fact) -> bool {
     matches!(f, Fact::Attempt(_) | Fact::Call(_) | Fact::IvrStep(_))
-}
-
-/// A table written from rows bound as JSON: its name, and its columns in the
-/// order of each row's array, each a number (`true`) or text.
-pub(super) struct Table {
-    pub name: &'static str,
-    pub columns: &'static [(&'static str, bool)],
-    /// After the `SELECT`: a conflict clause (SQLite needs a `WHERE` before one).
-    pub tail: &'static str,
 }
 
 const ATTEMPTS: Table = Table {
@@ -427,73 +404,6 @@ const RECORD_UPDATES: &[(&str, bool)] = &[
     ("telephone", false),
     ("at", true),
 ];
-
-/// `SELECT CAST(value->>0 AS BIGINT) AS a, value->>1 AS b, … FROM` the JSON
-/// array of arrays bound at `$1`.
-pub(super) fn select(backend: Backend, columns: &[(&str, bool)]) -> String {
-    let fields: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (name, number))| {
-            if *number {
-                format!("CAST(value->>{i} AS BIGINT) AS {name}")
-            } else {
-                format!("value->>{i} AS {name}")
-            }
-        })
-        .collect();
-    format!(
-        "SELECT {} FROM {}",
-        fields.join(", "),
-        backend.json_table("$1")
-    )
-}
-
-/// [`select`] with each element's place in the array as `key` (to insert
-/// in the array's order: `ORDER BY v.key` over it).
-pub(super) fn select_keyed(backend: Backend, columns: &[(&str, bool)]) -> String {
-    select(backend, columns).replacen("SELECT ", "SELECT key, ", 1)
-}
-
-/// Inserts `rows` (each serialised as a JSON array in `table`'s column
-/// order), [`CHUNK`] rows a statement, each bound as one parameter.
-pub(super) async fn insert<R: Serialize>(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &Table,
-    rows: &[R],
-) -> Result<()> {
-    let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) {}{}",
-        table.name,
-        names.join(", "),
-        select(backend, table.columns),
-        table.tail
-    );
-    execute(tx, &sql, rows).await
-}
-
-/// Runs `sql`, which reads its rows from `$1` (with [`select`]), over
-/// `rows`, [`CHUNK`] rows at a time.
-pub(super) async fn execute<R: Serialize>(
-    tx: &mut Transaction<'static, Any>,
-    sql: &str,
-    rows: &[R],
-) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(json(chunk)?)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Rows as the JSON text [`select`] reads.
-pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("rows as JSON: {e}")))
-}
 
 /// A record's row as [`Appends::read_records`] reads it: id, campaign,
 /// status, cycle, phones dialed, last result, removed at, its ten numbers,

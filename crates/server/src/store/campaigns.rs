@@ -501,7 +501,7 @@ impl super::group::Write for Audit {
 /// Audit entries written in one statement, at most.
 const AUDITS_PER_GROUP: usize = 1_000;
 
-const AUDIT_LOG: super::appends::Table = super::appends::Table {
+const AUDIT_LOG: super::rowset::Table = super::rowset::Table {
     name: "audit_log",
     columns: &[
         ("operation_id", true),
@@ -549,7 +549,7 @@ impl Store {
             .collect();
         let written = async {
             let mut tx = self.writer.begin().await?;
-            super::appends::insert(&mut tx, self.backend, &AUDIT_LOG, &rows).await?;
+            super::rowset::insert(&mut tx, self.backend, &AUDIT_LOG, &rows).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }

@@ -1,12 +1,16 @@
 //! `campaign.php?api=codify` by group commit (`group.rs`): codifies that
 //! arrive while another group is being written are written together — one
 //! transaction, a few statements for the whole group — and each is answered
-//! only after that commit; a codify alone is written as one transaction of
-//! its own. Within a group each codify is decided in arrival order
-//! against the state the earlier ones left (two codifies of one record count
-//! it as handled once), exactly as one transaction each would. A database
-//! error writes nothing of the group, and its codifies are then written one
-//! transaction each, so one bad codify cannot fail another.
+//! only after that commit; a codify alone is a group of one. Within a group
+//! each codify is decided in arrival order against the state the earlier
+//! ones left (two codifies of one record count it as handled once), exactly
+//! as one transaction each would. A database error writes nothing of the
+//! group, and its codifies are then written one transaction each, so one bad
+//! codify cannot fail another.
+//!
+//! The rules (campaign, type, codes, record) live in [`decide`] alone: the
+//! agent API's typing (`agents.rs`) and the engine's typed calls go through
+//! [`codify_in`] too.
 
 use std::collections::HashMap;
 
@@ -14,21 +18,26 @@ use jiff::Timestamp;
 use marcador_wire::CampaignType;
 use sqlx::{Any, Transaction};
 
-use super::appends::{self, select};
-use super::facts::{CodifyInput, CodifyRejection, CounterDelta, write_counters};
+use super::facts::{
+    CallCodeFact, CodifyInput, CodifyRejection, CounterDelta, TypedCall, apply_call_code,
+    write_counters,
+};
 use super::group::{Taken, Write};
-use super::{Result, Store, StoreError};
+use super::rowset::{self, select};
+use super::{Backend, Result, Store, StoreError};
 use crate::domain::RecordStatus;
 
 /// Codifies written in one transaction, at most.
 const MAX_GROUP: usize = 256;
 
+/// One codify: of `campaign_id`'s record of `input.customer_id`, when the
+/// campaign is the operation's (and of type `kind`, when given).
 pub(super) struct Codify {
-    operation_id: i64,
-    campaign_id: i64,
-    kind: CampaignType,
-    input: CodifyInput,
-    now: Timestamp,
+    pub operation_id: i64,
+    pub campaign_id: i64,
+    pub kind: Option<CampaignType>,
+    pub input: CodifyInput,
+    pub now: Timestamp,
 }
 
 type Outcome = Result<(), CodifyRejection>;
@@ -52,7 +61,7 @@ impl Store {
         let job = Codify {
             operation_id,
             campaign_id,
-            kind,
+            kind: Some(kind),
             input: input.clone(),
             now,
         };
@@ -67,16 +76,48 @@ impl Store {
             .await
     }
 
+    /// [`Store::codify`] by the agent who had the call: the call's codes are
+    /// written with the record's, in the same transaction (a simulated agent's
+    /// typing, the demo's history).
+    pub async fn codify_call(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+        call: Option<TypedCall>,
+    ) -> Result<Outcome> {
+        let job = Codify {
+            operation_id,
+            campaign_id,
+            kind: Some(kind),
+            input: input.clone(),
+            now,
+        };
+        let write = async {
+            let mut tx = self.write_tx().await?;
+            let done = one(codify_in(&mut tx, self.backend, &[&job]).await?)?;
+            if let (Ok(()), Some(call)) = (&done, call) {
+                let code = CallCodeFact::typed(
+                    operation_id,
+                    call.conn_id,
+                    call.agent_id,
+                    input,
+                    now.as_second(),
+                );
+                apply_call_code(&mut tx, &code).await?;
+            }
+            if done.is_ok() {
+                tx.commit().await?;
+            }
+            Ok(done)
+        };
+        self.timed("codify", write).await
+    }
+
     /// Writes a group taken from the queue and answers each codify.
     async fn write_codifies(&self, taken: Taken<Codify>) {
-        if taken.len() == 1 {
-            // Alone: its own transaction, each lookup by its index (the
-            // group's joins against a JSON list are planned for many rows).
-            for (job, answer) in taken {
-                let _ = answer.send(self.codify_job(&job).await);
-            }
-            return;
-        }
         let jobs: Vec<&Codify> = taken.iter().map(|(job, _)| job).collect();
         match self.timed("codify", self.codify_group(&jobs)).await {
             Ok(outcomes) => {
@@ -84,119 +125,161 @@ impl Store {
                     let _ = answer.send(Ok(outcome));
                 }
             }
+            Err(e) if taken.len() == 1 => {
+                if let Some((_, answer)) = taken.into_iter().next() {
+                    let _ = answer.send(Err(e));
+                }
+            }
             Err(_) => {
                 // Nothing of the group was written: each on its own.
                 for (job, answer) in taken {
-                    let _ = answer.send(self.codify_job(&job).await);
+                    let _ = answer.send(self.codify_group(&[&job]).await.and_then(one));
                 }
             }
         }
     }
 
-    /// One codify in its own transaction.
-    async fn codify_job(&self, job: &Codify) -> Result<Outcome> {
-        self.codify_call(
-            job.operation_id,
-            job.campaign_id,
-            job.kind,
-            &job.input,
-            job.now,
-            None,
-        )
-        .await
-    }
-
-    /// Writes a group of codifies in one transaction: what each one finds is
-    /// read in one query per table, each is decided in memory in order, and
-    /// the records, the counters and the typed calls are written a statement
-    /// per table.
+    /// Writes codifies in one transaction ([`codify_in`]).
     async fn codify_group(&self, jobs: &[&Codify]) -> Result<Vec<Outcome>> {
-        let backend = self.backend;
         let mut tx = self.write_tx().await?;
-        let found = Found::read(&mut tx, backend, jobs).await?;
-        let mut records = found.records;
-        let mut outcomes = Vec::with_capacity(jobs.len());
-        let mut deltas: HashMap<i64, CounterDelta> = HashMap::new();
-        // (record id) → its update: the last codify of a record wins.
-        let mut updates: Vec<(i64, &str, &str, &str, i64, i64)> = Vec::new();
-        let mut update_of: HashMap<i64, usize> = HashMap::new();
-        let mut typed: Vec<&Codify> = Vec::new();
-        for &job in jobs {
-            let outcome = (|| {
-                let Some((operation_id, kind)) = found.campaigns.get(&job.campaign_id) else {
-                    return Err(CodifyRejection::UnknownCampaign);
-                };
-                if *operation_id != job.operation_id {
-                    return Err(CodifyRejection::UnknownCampaign);
-                }
-                let Some(actual) = CampaignType::parse(kind) else {
-                    return Err(CodifyRejection::UnknownCampaign);
-                };
-                if actual != job.kind {
-                    return Err(CodifyRejection::WrongType(actual));
-                }
-                let code = |level: i64, code: &str| {
-                    found
-                        .codes
-                        .get(&(job.operation_id, level, code.to_owned()))
-                        .copied()
-                };
-                let Some(hit) = code(1, &job.input.cod_act) else {
-                    return Err(CodifyRejection::UnknownCode(job.input.cod_act.clone()));
-                };
-                if !job.input.cod_act_2.is_empty() && code(2, &job.input.cod_act_2).is_none() {
-                    return Err(CodifyRejection::UnknownCode(job.input.cod_act_2.clone()));
-                }
-                let key = (job.campaign_id, job.input.customer_id.clone());
-                if !records.contains_key(&key) {
-                    return Err(CodifyRejection::UnknownCustomer);
-                }
-                Ok((key, hit))
-            })();
-            let (record, hit) = match outcome {
-                Ok((key, hit)) => match records.get_mut(&key) {
-                    Some(record) => (record, hit),
-                    None => {
-                        outcomes.push(Err(CodifyRejection::UnknownCustomer));
-                        continue;
-                    }
-                },
-                Err(rejection) => {
-                    outcomes.push(Err(rejection));
-                    continue;
-                }
-            };
-            let delta = deltas.entry(job.campaign_id).or_default();
-            if record.status.counts_as_clean() {
-                // Handled before being dialed: it leaves `clean` and counts as handled.
-                delta.clean -= 1;
-                delta.dial += 1;
+        let outcomes = codify_in(&mut tx, self.backend, jobs).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+/// Codifies records inside `tx`, each answered in `jobs`' order: what they
+/// find is read in one query per table, each is decided in memory in order
+/// ([`decide`]), and the records, the counters and the typed calls are
+/// written a statement per table. An agent on the call of a record codified
+/// here ends its after-call work: the engine is told through
+/// `agent_commands`, in the same transaction.
+pub(super) async fn codify_in(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    jobs: &[&Codify],
+) -> Result<Vec<Outcome>> {
+    let found = Found::read(tx, backend, jobs).await?;
+    let mut records = found.records;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut deltas: HashMap<i64, CounterDelta> = HashMap::new();
+    // (record id) → its update: the last codify of a record wins.
+    let mut updates: Vec<Codified> = Vec::new();
+    let mut update_of: HashMap<i64, usize> = HashMap::new();
+    let mut typed: Vec<&Codify> = Vec::new();
+    for &job in jobs {
+        let (record, hit) = match decide(&found.campaigns, &found.codes, &mut records, job) {
+            Ok(found) => found,
+            Err(rejection) => {
+                outcomes.push(Err(rejection));
+                continue;
             }
-            delta.hits += i64::from(hit) - i64::from(record.hit);
-            record.status = RecordStatus::Codified;
-            record.hit = hit;
-            let row = (
-                record.id,
-                job.input.cod_act.as_str(),
-                job.input.cod_act_2.as_str(),
-                job.input.comment.as_str(),
-                job.now.as_second(),
-                i64::from(hit),
-            );
-            match update_of.get(&record.id) {
-                Some(i) => updates[*i] = row,
-                None => {
-                    update_of.insert(record.id, updates.len());
-                    updates.push(row);
-                }
-            }
-            typed.push(job);
-            outcomes.push(Ok(()));
+        };
+        let delta = deltas.entry(job.campaign_id).or_default();
+        if record.status.counts_as_clean() {
+            // Handled before being dialed: it leaves `clean` and counts as handled.
+            delta.clean -= 1;
+            delta.dial += 1;
         }
-        let sql = format!(
+        delta.hits += i64::from(hit) - i64::from(record.hit);
+        record.status = RecordStatus::Codified;
+        record.hit = hit;
+        let row = (
+            record.id,
+            job.input.cod_act.as_str(),
+            job.input.cod_act_2.as_str(),
+            job.input.comment.as_str(),
+            job.now.as_second(),
+            i64::from(hit),
+        );
+        match update_of.get(&record.id) {
+            Some(i) => updates[*i] = row,
+            None => {
+                update_of.insert(record.id, updates.len());
+                updates.push(row);
+            }
+        }
+        typed.push(job);
+        outcomes.push(Ok(()));
+    }
+    write_codified(tx, backend, &updates).await?;
+    let mut deltas: Vec<(i64, CounterDelta)> = deltas.into_iter().collect();
+    deltas.sort_unstable_by_key(|(id, _)| *id);
+    write_counters(tx, backend, &deltas).await?;
+    if found.on_calls {
+        for job in typed {
+            super::agents::typed_in(
+                tx,
+                job.operation_id,
+                job.campaign_id,
+                &job.input,
+                job.now.as_second(),
+            )
+            .await?;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// The outcome of a group of one.
+pub(super) fn one(mut outcomes: Vec<Outcome>) -> Result<Outcome> {
+    outcomes
+        .pop()
+        .ok_or_else(|| StoreError::Invalid("a codify was not decided".into()))
+}
+
+/// Whether `job` may codify its record, given what the group found and what
+/// the earlier codifies of the group left in `records`: the record and the
+/// hit of its first code, or why not.
+fn decide<'r>(
+    campaigns: &HashMap<i64, (i64, String)>,
+    codes: &HashMap<(i64, i64, String), bool>,
+    records: &'r mut HashMap<(i64, String), RecordNow>,
+    job: &Codify,
+) -> std::result::Result<(&'r mut RecordNow, bool), CodifyRejection> {
+    let Some((operation_id, kind)) = campaigns.get(&job.campaign_id) else {
+        return Err(CodifyRejection::UnknownCampaign);
+    };
+    if *operation_id != job.operation_id {
+        return Err(CodifyRejection::UnknownCampaign);
+    }
+    let Some(actual) = CampaignType::parse(kind) else {
+        return Err(CodifyRejection::UnknownCampaign);
+    };
+    if job.kind.is_some_and(|k| k != actual) {
+        return Err(CodifyRejection::WrongType(actual));
+    }
+    let code = |level: i64, code: &str| {
+        codes
+            .get(&(job.operation_id, level, code.to_owned()))
+            .copied()
+    };
+    let Some(hit) = code(1, &job.input.cod_act) else {
+        return Err(CodifyRejection::UnknownCode(job.input.cod_act.clone()));
+    };
+    if !job.input.cod_act_2.is_empty() && code(2, &job.input.cod_act_2).is_none() {
+        return Err(CodifyRejection::UnknownCode(job.input.cod_act_2.clone()));
+    }
+    match records.get_mut(&(job.campaign_id, job.input.customer_id.clone())) {
+        Some(record) => Ok((record, hit)),
+        None => Err(CodifyRejection::UnknownCustomer),
+    }
+}
+
+/// A codified record's new state: (id, cod_act, cod_act_2, comment, at, hit).
+pub(super) type Codified<'a> = (i64, &'a str, &'a str, &'a str, i64, i64);
+
+/// Writes codified records' new state, one statement for all of them.
+pub(super) async fn write_codified(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    rows: &[Codified<'_>],
+) -> Result<()> {
+    let sql = |n| {
+        format!(
             "UPDATE records SET status = 'codified', cod_act = v.cod_act, cod_act_2 = v.cod_act_2, \
-             comment = v.comment, codified_at = v.at, managed_at = v.at, hit = v.hit, next_phone = 0 \
-             FROM ({}) v WHERE records.id = v.id",
+         comment = v.comment, codified_at = v.at, managed_at = v.at, hit = v.hit, next_phone = 0 \
+         FROM ({}) v WHERE records.id = v.id",
             select(
                 backend,
                 &[
@@ -206,29 +289,12 @@ impl Store {
                     ("comment", false),
                     ("at", true),
                     ("hit", true),
-                ]
+                ],
+                n
             )
-        );
-        appends::execute(&mut tx, &sql, &updates).await?;
-        let mut deltas: Vec<(i64, CounterDelta)> = deltas.into_iter().collect();
-        deltas.sort_unstable_by_key(|(id, _)| *id);
-        write_counters(&mut tx, backend, &deltas).await?;
-        // An agent on the call of a record codified here ends its after-call work.
-        if found.on_calls {
-            for job in typed {
-                super::agents::typed_in(
-                    &mut tx,
-                    job.operation_id,
-                    job.campaign_id,
-                    &job.input,
-                    job.now.as_second(),
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(outcomes)
-    }
+        )
+    };
+    rowset::execute(tx, rows, sql).await
 }
 
 /// A record as the group's codifies see it.
@@ -254,17 +320,17 @@ struct Found {
 impl Found {
     async fn read(
         tx: &mut Transaction<'static, Any>,
-        backend: super::Backend,
+        backend: Backend,
         jobs: &[&Codify],
     ) -> Result<Found> {
         let campaigns: Vec<[i64; 1]> = jobs.iter().map(|j| [j.campaign_id]).collect();
         let sql = format!(
             "SELECT c.id, c.operation_id, c.type FROM campaigns c \
              WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-            backend.json_table("$1")
+            rowset::json_table(backend, "$1", campaigns.len())
         );
         let campaigns: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(appends::json(&campaigns)?)
+            .bind(rowset::json(&campaigns)?)
             .fetch_all(&mut **tx)
             .await?;
         let mut codes: Vec<(i64, i64, &str)> = Vec::new();
@@ -279,11 +345,12 @@ impl Found {
              ON a.operation_id = v.operation_id AND a.level = v.level AND a.code = v.code",
             select(
                 backend,
-                &[("operation_id", true), ("level", true), ("code", false)]
+                &[("operation_id", true), ("level", true), ("code", false)],
+                codes.len()
             )
         );
         let codes: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(appends::json(&codes)?)
+            .bind(rowset::json(&codes)?)
             .fetch_all(&mut **tx)
             .await?;
         let keys: Vec<(i64, &str)> = jobs
@@ -293,10 +360,14 @@ impl Found {
         let sql = format!(
             "SELECT r.id, r.campaign_id, r.customer_id, r.status, r.hit FROM records r JOIN ({}) v \
              ON r.campaign_id = v.campaign_id AND r.customer_id = v.customer_id",
-            select(backend, &[("campaign_id", true), ("customer_id", false)])
+            select(
+                backend,
+                &[("campaign_id", true), ("customer_id", false)],
+                keys.len()
+            )
         );
         let rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(appends::json(&keys)?)
+            .bind(rowset::json(&keys)?)
             .fetch_all(&mut **tx)
             .await?;
         let mut records = HashMap::with_capacity(rows.len());
@@ -315,10 +386,14 @@ impl Found {
         let sql = format!(
             "SELECT COUNT(*) FROM agent_status s JOIN ({}) v \
              ON s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id",
-            select(backend, &[("campaign_id", true), ("customer_id", false)])
+            select(
+                backend,
+                &[("campaign_id", true), ("customer_id", false)],
+                keys.len()
+            )
         );
         let on_calls: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(appends::json(&keys)?)
+            .bind(rowset::json(&keys)?)
             .fetch_one(&mut **tx)
             .await?;
         Ok(Found {

@@ -3,7 +3,6 @@
 //! rollup; a codify marks the record so the dialer never picks it again.
 
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -13,8 +12,9 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::appends::{self, Appends};
+use super::appends::Appends;
 use super::filter::{RecordFilter, bind_filter};
+use super::rowset;
 use super::{Backend, Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
 
@@ -175,29 +175,6 @@ pub(super) struct CounterDelta {
     pub phone: i64,
 }
 
-impl CounterDelta {
-    async fn apply(&self, tx: &mut Transaction<'static, Any>, campaign_id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE campaigns SET clean = clean + $2, dial = dial + $3, answer = answer + $4, \
-             no_answer = no_answer + $5, busy_congestion_failed = busy_congestion_failed + $6, \
-             answer_machine = answer_machine + $7, hits = hits + $8, \
-             current_phone = CASE WHEN current_phone < $9 THEN $9 ELSE current_phone END WHERE id = $1",
-        )
-        .bind(campaign_id)
-        .bind(self.clean)
-        .bind(self.dial)
-        .bind(self.buckets[0])
-        .bind(self.buckets[1])
-        .bind(self.buckets[2])
-        .bind(self.buckets[3])
-        .bind(self.hits)
-        .bind(self.phone)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-}
-
 /// What one batch of facts adds to shared counters: summed in memory while the
 /// facts are applied, then written once per key before the commit. A counter
 /// row is touched once per batch instead of once per attempt; what is stored
@@ -225,31 +202,12 @@ struct CampaignTally {
 }
 
 impl Tally {
-    /// The campaign's entry, read from the database the first time the batch touches it.
-    async fn campaign(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        campaign_id: i64,
-    ) -> Result<&mut CampaignTally> {
-        let vacant = match self.campaigns.entry(campaign_id) {
-            Entry::Occupied(e) => return Ok(e.into_mut()),
-            Entry::Vacant(e) => e,
-        };
-        let row = sqlx::query(
-            "SELECT c.operation_id, c.cycle, o.time_zone FROM campaigns c \
-             JOIN operations o ON o.id = c.operation_id WHERE c.id = $1",
-        )
-        .bind(campaign_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| StoreError::Invalid(format!("campaign {campaign_id} does not exist")))?;
-        Ok(vacant.insert(CampaignTally {
-            operation_id: row.try_get(0)?,
-            cycle: row.try_get(1)?,
-            tz: time_zone(&row.try_get::<String, _>(2)?)?,
-            delta: CounterDelta::default(),
-            phones: [0; 10],
-        }))
+    /// The campaign's entry ([`Tally::read_campaigns`] read every campaign
+    /// the batch's attempts name).
+    fn campaign(&mut self, campaign_id: i64) -> Result<&mut CampaignTally> {
+        self.campaigns
+            .get_mut(&campaign_id)
+            .ok_or_else(|| StoreError::Invalid(format!("campaign {campaign_id} does not exist")))
     }
 
     /// A caller's step through an IVR option, in its hour's rollup.
@@ -293,11 +251,11 @@ impl Tally {
                 "SELECT c.id, c.operation_id, c.cycle, o.time_zone FROM campaigns c \
                  JOIN operations o ON o.id = c.operation_id \
                  WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-                backend.json_table("$1")
+                rowset::json_table(backend, "$1", ids.len())
             ),
         );
         let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(appends::json(&ids)?)
+            .bind(rowset::json(&ids)?)
             .fetch_one(&mut **tx)
             .await?;
         let rows: Vec<(i64, i64, i64, String)> = serde_json::from_str(&text)
@@ -318,7 +276,7 @@ impl Tally {
     }
 
     /// Writes the sums: one statement per table, whatever the number of
-    /// campaigns, days and rollup buckets (rows bound as JSON, `appends`).
+    /// campaigns, days and rollup buckets (rows bound as JSON, `rowset`).
     async fn write(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<()> {
         let deltas: Vec<(i64, &CounterDelta)> = self
             .campaigns
@@ -337,17 +295,20 @@ impl Tally {
                     .map(|(column, n)| (*id, column as i64 + 1, *n))
             })
             .collect();
-        let sql = format!(
-            "UPDATE campaign_phones SET dialed = campaign_phones.dialed + v.n FROM ({}) v \
+        let sql = |n| {
+            format!(
+                "UPDATE campaign_phones SET dialed = campaign_phones.dialed + v.n FROM ({}) v \
              WHERE campaign_phones.campaign_id = v.campaign_id AND campaign_phones.phone = v.phone",
-            appends::select(
-                backend,
-                &[("campaign_id", true), ("phone", true), ("n", true)]
+                rowset::select(
+                    backend,
+                    &[("campaign_id", true), ("phone", true), ("n", true)],
+                    n
+                )
             )
-        );
-        appends::execute(tx, &sql, &phones).await?;
+        };
+        rowset::execute(tx, &phones, sql).await?;
         let days: Vec<_> = self.days.iter().map(|((c, day), n)| (c, day, n)).collect();
-        appends::insert(tx, backend, &CAMPAIGN_DAYS, &days).await?;
+        rowset::insert(tx, backend, &CAMPAIGN_DAYS, &days).await?;
         let ivr: Vec<_> = self
             .ivr
             .iter()
@@ -355,7 +316,7 @@ impl Tally {
                 (op, hour, rp, option, calls, seconds)
             })
             .collect();
-        appends::insert(tx, backend, &IVR_ROLLUP, &ivr).await?;
+        rowset::insert(tx, backend, &IVR_ROLLUP, &ivr).await?;
         super::agent_time::write_tally(tx, &self.agents).await?;
         Ok(())
     }
@@ -377,17 +338,19 @@ pub(super) async fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
             )
         })
         .collect();
-    let sql = format!(
-        "UPDATE campaigns SET clean = campaigns.clean + v.clean, dial = campaigns.dial + v.dial, \
+    let sql = |n| {
+        format!(
+            "UPDATE campaigns SET clean = campaigns.clean + v.clean, dial = campaigns.dial + v.dial, \
              answer = campaigns.answer + v.answer, no_answer = campaigns.no_answer + v.no_answer, \
              busy_congestion_failed = campaigns.busy_congestion_failed + v.failed, \
              answer_machine = campaigns.answer_machine + v.machine, hits = campaigns.hits + v.hits, \
              current_phone = CASE WHEN campaigns.current_phone < v.phone THEN v.phone \
              ELSE campaigns.current_phone END \
              FROM ({}) v WHERE campaigns.id = v.id",
-        appends::select(backend, COUNTER_COLUMNS)
-    );
-    appends::execute(tx, &sql, &counters).await
+            rowset::select(backend, COUNTER_COLUMNS, n)
+        )
+    };
+    rowset::execute(tx, &counters, sql).await
 }
 
 /// A campaign's sums, in the order [`write_counters`] makes them.
@@ -403,14 +366,14 @@ const COUNTER_COLUMNS: &[(&str, bool)] = &[
     ("phone", true),
 ];
 
-const CAMPAIGN_DAYS: appends::Table = appends::Table {
+const CAMPAIGN_DAYS: rowset::Table = rowset::Table {
     name: "campaign_days",
     columns: &[("campaign_id", true), ("day", false), ("attempts", true)],
     tail: " WHERE true ON CONFLICT (campaign_id, day) \
            DO UPDATE SET attempts = campaign_days.attempts + excluded.attempts",
 };
 
-const IVR_ROLLUP: appends::Table = appends::Table {
+const IVR_ROLLUP: rowset::Table = rowset::Table {
     name: "ivr_rollup",
     columns: &[
         ("operation_id", true),
@@ -533,7 +496,7 @@ impl Store {
                     if !batch.knows(a.record_id) {
                         batch.read_records(&mut tx, &facts[i..]).await?;
                     }
-                    apply_attempt(&mut tx, &mut tally, &mut batch, a).await?;
+                    apply_attempt(&mut tally, &mut batch, a)?;
                     continue;
                 }
                 Fact::Call(c) => {
@@ -583,110 +546,6 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// [`Store::codify`] by the agent who had the call: the call's codes are
-    /// written with the record's, in the same transaction (a simulated agent's
-    /// typing, the demo's history).
-    pub async fn codify_call(
-        &self,
-        operation_id: i64,
-        campaign_id: i64,
-        kind: CampaignType,
-        input: &CodifyInput,
-        now: Timestamp,
-        call: Option<TypedCall>,
-    ) -> Result<Result<(), CodifyRejection>> {
-        let write = async {
-            let mut tx = self.write_tx().await?;
-            let done =
-                codify_in(&mut tx, operation_id, campaign_id, Some(kind), input, now).await?;
-            if let (Ok(()), Some(call)) = (&done, call) {
-                let code = CallCodeFact::typed(
-                    operation_id,
-                    call.conn_id,
-                    call.agent_id,
-                    input,
-                    now.as_second(),
-                );
-                apply_call_code(&mut tx, &code).await?;
-            }
-            if done.is_ok() {
-                tx.commit().await?;
-            }
-            Ok(done)
-        };
-        self.timed("codify", write).await
-    }
-}
-
-/// Codifies a record inside `tx` (of a campaign of type `kind`, when given).
-/// An agent whose call this is ends its after-call work: the engine is told
-/// through `agent_commands`, in the same transaction.
-pub(super) async fn codify_in(
-    tx: &mut Transaction<'static, Any>,
-    operation_id: i64,
-    campaign_id: i64,
-    kind: Option<CampaignType>,
-    input: &CodifyInput,
-    now: Timestamp,
-) -> Result<Result<(), CodifyRejection>> {
-    let campaign_type: Option<String> =
-        sqlx::query_scalar("SELECT type FROM campaigns WHERE id = $1 AND operation_id = $2")
-            .bind(campaign_id)
-            .bind(operation_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some(actual) = campaign_type.as_deref().and_then(CampaignType::parse) else {
-        return Ok(Err(CodifyRejection::UnknownCampaign));
-    };
-    if kind.is_some_and(|k| k != actual) {
-        return Ok(Err(CodifyRejection::WrongType(actual)));
-    }
-    let hit = match code_hit(tx, operation_id, 1, &input.cod_act).await? {
-        Some(hit) => hit,
-        None => return Ok(Err(CodifyRejection::UnknownCode(input.cod_act.clone()))),
-    };
-    if !input.cod_act_2.is_empty()
-        && code_hit(tx, operation_id, 2, &input.cod_act_2)
-            .await?
-            .is_none()
-    {
-        return Ok(Err(CodifyRejection::UnknownCode(input.cod_act_2.clone())));
-    }
-    let record = sqlx::query(
-        "SELECT id, status, hit FROM records WHERE campaign_id = $1 AND customer_id = $2",
-    )
-    .bind(campaign_id)
-    .bind(&input.customer_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(record) = record else {
-        return Ok(Err(CodifyRejection::UnknownCustomer));
-    };
-    let status = parse_status(&record.try_get::<String, _>("status")?)?;
-    let old_hit = record.try_get::<i64, _>("hit")? != 0;
-    sqlx::query(
-        "UPDATE records SET status = 'codified', cod_act = $2, cod_act_2 = $3, comment = $4, \
-         codified_at = $5, managed_at = $5, hit = $6, next_phone = 0 WHERE id = $1",
-    )
-    .bind(record.try_get::<i64, _>("id")?)
-    .bind(&input.cod_act)
-    .bind(&input.cod_act_2)
-    .bind(&input.comment)
-    .bind(now.as_second())
-    .bind(i64::from(hit))
-    .execute(&mut **tx)
-    .await?;
-    let mut delta = CounterDelta::default();
-    if status.counts_as_clean() {
-        // Handled before being dialed: it leaves `clean` and counts as handled.
-        delta.clean = -1;
-        delta.dial = 1;
-    }
-    delta.hits = i64::from(hit) - i64::from(old_hit);
-    delta.apply(tx, campaign_id).await?;
-    super::agents::typed_in(tx, operation_id, campaign_id, input, now.as_second()).await?;
-    Ok(Ok(()))
 }
 
 /// A record picked for dialing: the phone to dial is the record's `next_phone`.
@@ -844,7 +703,7 @@ impl Store {
                 });
             }
         }
-        delta.apply(&mut tx, campaign_id).await?;
+        write_counters(&mut tx, self.backend, &[(campaign_id, delta)]).await?;
         tx.commit().await?;
         Ok(claims)
     }
@@ -873,19 +732,16 @@ pub(super) async fn code_hit(
     Ok(hit.map(|h| h != 0))
 }
 
-async fn apply_attempt<'a>(
-    tx: &mut Transaction<'static, Any>,
-    tally: &mut Tally,
-    batch: &mut Appends<'a>,
-    a: &'a AttemptFact,
-) -> Result<()> {
+/// An attempt's effect on its record and its campaign's counters, worked
+/// out in memory (`batch` writes it).
+fn apply_attempt<'a>(tally: &mut Tally, batch: &mut Appends<'a>, a: &'a AttemptFact) -> Result<()> {
     if !(1..=10).contains(&a.phone) {
         return Err(StoreError::Invalid(format!(
             "phone column {} is not 1..10",
             a.phone
         )));
     }
-    let campaign = tally.campaign(tx, a.campaign_id).await?;
+    let campaign = tally.campaign(a.campaign_id)?;
     let (operation_id, cycle) = (campaign.operation_id, campaign.cycle);
 
     let record = batch

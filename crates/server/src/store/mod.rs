@@ -67,6 +67,7 @@ mod ivr;
 mod law2300;
 mod records;
 mod reports;
+mod rowset;
 mod skill_reports;
 mod smart_waits;
 mod surveys;
@@ -157,24 +158,6 @@ impl Backend {
         match self {
             Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
             Backend::Postgres => format!("SELECT json_array_elements_text(CAST({param} AS json))"),
-        }
-    }
-
-    /// The rows of the JSON array of arrays bound at `param` (`$1`), as a
-    /// `FROM` item: one row per element, the element as `value` (its fields
-    /// read with `value->>0`, `value->>1`, …) and its place in the array as
-    /// `key`. Many rows bound as one text parameter: binding them one value
-    /// each costs more than the write through sqlx on SQLite
-    /// (`store/appends.rs`). SQLite's `jsonb_each` hands each element on in
-    /// its binary form, so reading its fields does not parse text again.
-    fn json_table(self, param: &str) -> String {
-        match self {
-            Backend::Sqlite => format!("jsonb_each({param})"),
-            Backend::Postgres => {
-                format!(
-                    "json_array_elements(CAST({param} AS json)) WITH ORDINALITY AS j(value, key)"
-                )
-            }
         }
     }
 
