@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use sqlx::{Any, Transaction};
 
 use super::facts::{
-    AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, tel_columns,
+    AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, record_wire_json,
+    tel_columns,
 };
 use super::rowset::{self, CHUNK, Table, execute, insert, json, select};
 use super::{Backend, Result, StoreError};
@@ -123,8 +124,8 @@ impl<'a> Appends<'a> {
                 &format!(
                     "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
                      {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
-                     {array}(customer_name, customer_last_name, id_type, customer_id), \
-                     {array}(opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12)"
+                     {}",
+                    record_wire_json(backend)
                 ),
                 &inner,
             );
@@ -425,7 +426,6 @@ type RecordRead = (
 fn record_now(row: RecordRead) -> Result<(i64, RecordNow)> {
     let (id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, tels, who, opts) =
         row;
-    let (customer_name, customer_last_name, id_type, customer_id) = who;
     Ok((
         id,
         RecordNow {
@@ -437,13 +437,7 @@ fn record_now(row: RecordRead) -> Result<(i64, RecordNow)> {
             last_result,
             removed: removed_at.is_some(),
             tels,
-            wire: RecordWire {
-                customer_name,
-                customer_last_name,
-                id_type,
-                customer_id,
-                opts,
-            },
+            wire: RecordWire::from((who, opts)),
         },
     ))
 }

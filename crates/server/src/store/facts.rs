@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use marcador_wire::rows::Campaign3Row;
-use marcador_wire::rows::record_fields::{OPT_NAMES, TEL_NAMES};
+use marcador_wire::rows::record_fields::TEL_NAMES;
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -432,21 +432,35 @@ macro_rules! record_wire_columns {
 }
 pub(super) use record_wire_columns;
 
-impl RecordWire {
-    pub(super) fn from_row(row: &AnyRow) -> Result<Self> {
-        let mut opts = Vec::with_capacity(12);
-        for n in 1..=12 {
-            opts.push(row.try_get::<String, _>(OPT_NAMES[n - 1])?);
-        }
-        Ok(RecordWire {
-            customer_name: row.try_get("customer_name")?,
-            customer_last_name: row.try_get("customer_last_name")?,
-            id_type: row.try_get("id_type")?,
-            customer_id: row.try_get("customer_id")?,
-            opts,
-        })
-    }
+/// [`RecordWire`]'s fields as a `json_rows` read gives them (the columns of
+/// [`record_wire_json`]): (name, last name, id type, customer id), the opts.
+pub(super) type RecordWireJson = ((String, String, String, String), Vec<String>);
 
+/// [`RecordWire`]'s fields as two JSON arrays, for [`Backend::json_rows`]'
+/// columns over a query that selected [`record_wire_columns!`].
+pub(super) fn record_wire_json(backend: Backend) -> String {
+    let array = backend.json_array();
+    format!(
+        "{array}(customer_name, customer_last_name, id_type, customer_id), \
+         {array}(opt1, opt2, opt3, opt4, opt5, opt6, opt7, opt8, opt9, opt10, opt11, opt12)"
+    )
+}
+
+impl From<RecordWireJson> for RecordWire {
+    fn from(
+        ((customer_name, customer_last_name, id_type, customer_id), opts): RecordWireJson,
+    ) -> Self {
+        RecordWire {
+            customer_name,
+            customer_last_name,
+            id_type,
+            customer_id,
+            opts,
+        }
+    }
+}
+
+impl RecordWire {
     /// The campaign_3 row of one attempt on this record: the one row mapping.
     pub(super) fn campaign_3_row(
         self,

@@ -568,6 +568,11 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                     // attempt's write touches are spread over far more pages
                     // than that, and each miss is a read from the OS.
                     "PRAGMA cache_size = -32768",
+                    // Reads of the first GiB through a memory map: a page
+                    // missing from a connection's cache is a pointer into the
+                    // OS page cache instead of a read() copy (a fifth of
+                    // real_time campaigns' time over 1,000 campaigns).
+                    "PRAGMA mmap_size = 1073741824",
                 ] {
                     conn.execute(pragma).await?;
                 }

@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use marcador_server::store::Fact;
 
 pub fn c3(campaign: impl std::fmt::Display, ini: &str, end: &str) -> String {
     format!(
@@ -223,4 +224,57 @@ async fn campaign_1_2_and_4_count_results_and_codes_over_the_range() {
         (StatusCode::NOT_FOUND, no_data()),
         "codified after the range"
     );
+}
+
+both!(campaign_3_streams_thousands_of_rows_in_time_order_across_reads);
+/// More rows than one read of the store gives (1,000), many started in the
+/// same second and written out of time order: every row once, in time order,
+/// ties in the order they were written, for one campaign and for all.
+async fn campaign_3_streams_thousands_of_rows_in_time_order_across_reads() {
+    use futures_util::TryStreamExt;
+    use marcador_server::store::CampaignSel;
+
+    let (_db, store) = test_store().await;
+    let (op, campaign) = crate::engine::setup(&store, 0, 300).await;
+    let records = store.campaign_record_phones(campaign).await.unwrap();
+    // Seven attempts to a second, the later seconds written first.
+    let facts: Vec<Fact> = (0..2_345_i64)
+        .rev()
+        .map(|i| {
+            let (id, _, tels) = &records[i as usize % records.len()];
+            attempt(
+                campaign,
+                *id,
+                1,
+                &tels[0],
+                -10_000 + i / 7,
+                marcador_wire::CallResult::NoAnswer,
+                &format!("c{i}"),
+            )
+        })
+        .collect();
+    store.record_facts(&facts).await.unwrap();
+    let mut expected: Vec<(i64, usize, String)> = facts
+        .iter()
+        .enumerate()
+        .map(|(n, f)| match f {
+            Fact::Attempt(a) => (a.started_at, n, a.conn_id.clone()),
+            _ => unreachable!("only attempts were written"),
+        })
+        .collect();
+    expected.sort();
+    let expected: Vec<String> = expected.into_iter().map(|(_, _, c)| c).collect();
+    let tz = jiff::tz::TimeZone::get(TZ).unwrap();
+    for sel in [CampaignSel::One(campaign), CampaignSel::All] {
+        let mut read = store
+            .campaign_3_read(op, sel, at(-20_000), at(0), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(read.count, 2_345);
+        let rows: Vec<_> = read.rows(tz.clone()).try_collect().await.unwrap();
+        read.finish().await.unwrap();
+        let conns: Vec<String> = rows.iter().map(|r| r.conn_id.clone()).collect();
+        assert_eq!(conns, expected, "{sel:?}");
+        assert!(rows.windows(2).all(|w| w[0].date <= w[1].date));
+    }
 }
