@@ -95,6 +95,26 @@ const AUDITED_PARAMS: &[&str] = &[
     param::STATUS,
 ];
 
+/// A change's audit entry until it is written. The gate writes it once the
+/// answer is a success, unless the handler took it to write with its change
+/// in the same transaction (a codify: one write transaction instead of two).
+#[derive(Clone)]
+pub struct PendingAudit(Arc<std::sync::Mutex<Option<AuditEntry>>>);
+
+impl PendingAudit {
+    fn new(entry: AuditEntry) -> Self {
+        PendingAudit(Arc::new(std::sync::Mutex::new(Some(entry))))
+    }
+
+    /// The entry, to be written by whoever takes it (once).
+    pub fn take(&self) -> Option<AuditEntry> {
+        match self.0.lock() {
+            Ok(mut entry) => entry.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+}
+
 /// Admits the request and runs it; `operation` learns whose it is once the
 /// token is known.
 async fn admit(
@@ -178,9 +198,15 @@ async fn admit(
             .unwrap_or_default(),
     });
     req.extensions_mut().insert(caller);
+    let pending = audit.map(PendingAudit::new);
+    if let Some(p) = &pending {
+        req.extensions_mut().insert(p.clone());
+    }
     match AssertUnwindSafe(next.run(req)).catch_unwind().await {
         Ok(resp) => {
-            if let Some(entry) = audit.filter(|_| resp.status().is_success())
+            if let Some(entry) = pending
+                .and_then(|p| p.take())
+                .filter(|_| resp.status().is_success())
                 && let Err(e) = st.store.audit(operation_id, &entry).await
             {
                 tracing::warn!(error = %e, "the audit log missed a change");

@@ -462,6 +462,7 @@ impl Store {
                 comment: input.comments.clone(),
             },
             now,
+            audit: None,
         };
         match codifies::one(codifies::codify_in(&mut tx, self.backend, &[&codify]).await?)? {
             Ok(()) => {

@@ -501,7 +501,7 @@ impl super::group::Write for Audit {
 /// Audit entries written in one statement, at most.
 const AUDITS_PER_GROUP: usize = 1_000;
 
-const AUDIT_LOG: super::rowset::Table = super::rowset::Table {
+pub(super) const AUDIT_LOG: super::rowset::Table = super::rowset::Table {
     name: "audit_log",
     columns: &[
         ("operation_id", true),

@@ -18,12 +18,13 @@ use jiff::Timestamp;
 use marcador_wire::CampaignType;
 use sqlx::{Any, Transaction};
 
+use super::campaigns::{AUDIT_LOG, AuditEntry};
 use super::facts::{
     CallCodeFact, CodifyInput, CodifyRejection, CounterDelta, TypedCall, apply_call_code,
     write_counters,
 };
 use super::group::{Taken, Write};
-use super::rowset::{self, select};
+use super::rowset::{self, select, select_at};
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::RecordStatus;
 
@@ -38,6 +39,8 @@ pub(super) struct Codify {
     pub kind: Option<CampaignType>,
     pub input: CodifyInput,
     pub now: Timestamp,
+    /// The request's audit entry, written with the codify when it is made.
+    pub audit: Option<AuditEntry>,
 }
 
 type Outcome = Result<(), CodifyRejection>;
@@ -58,12 +61,28 @@ impl Store {
         input: &CodifyInput,
         now: Timestamp,
     ) -> Result<Outcome> {
+        self.codify_audited(operation_id, campaign_id, kind, input, now, None)
+            .await
+    }
+
+    /// [`Store::codify`], with the request's audit entry written in the same
+    /// transaction when the codify is made (not when it is rejected).
+    pub async fn codify_audited(
+        &self,
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+        audit: Option<AuditEntry>,
+    ) -> Result<Outcome> {
         let job = Codify {
             operation_id,
             campaign_id,
             kind: Some(kind),
             input: input.clone(),
             now,
+            audit,
         };
         let store = self.clone();
         self.codifies
@@ -94,6 +113,7 @@ impl Store {
             kind: Some(kind),
             input: input.clone(),
             now,
+            audit: None,
         };
         let write = async {
             let mut tx = self.write_tx().await?;
@@ -203,6 +223,22 @@ pub(super) async fn codify_in(
         outcomes.push(Ok(()));
     }
     write_codified(tx, backend, &updates).await?;
+    let audits: Vec<_> = typed
+        .iter()
+        .filter_map(|job| {
+            job.audit.as_ref().map(|e| {
+                let AuditEntry {
+                    at,
+                    ip,
+                    actor,
+                    action,
+                    workstation,
+                } = e;
+                (job.operation_id, at, ip, actor, action, workstation)
+            })
+        })
+        .collect();
+    rowset::insert(tx, backend, &AUDIT_LOG, &audits).await?;
     let mut deltas: Vec<(i64, CounterDelta)> = deltas.into_iter().collect();
     deltas.sort_unstable_by_key(|(id, _)| *id);
     write_counters(tx, backend, &deltas).await?;
@@ -304,7 +340,7 @@ struct RecordNow {
     hit: bool,
 }
 
-/// What a group's codifies find, read in one query per table.
+/// What a group's codifies find.
 struct Found {
     /// campaign → (operation, type).
     campaigns: HashMap<i64, (i64, String)>,
@@ -318,21 +354,15 @@ struct Found {
 }
 
 impl Found {
+    /// Reads what `jobs` find in one query (one trip to the database): the
+    /// campaigns, codes and records they name, each table's rows as one JSON
+    /// array, and whether an agent is on any of their calls.
     async fn read(
         tx: &mut Transaction<'static, Any>,
         backend: Backend,
         jobs: &[&Codify],
     ) -> Result<Found> {
         let campaigns: Vec<[i64; 1]> = jobs.iter().map(|j| [j.campaign_id]).collect();
-        let sql = format!(
-            "SELECT c.id, c.operation_id, c.type FROM campaigns c \
-             WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-            rowset::json_table(backend, "$1", campaigns.len())
-        );
-        let campaigns: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(rowset::json(&campaigns)?)
-            .fetch_all(&mut **tx)
-            .await?;
         let mut codes: Vec<(i64, i64, &str)> = Vec::new();
         for j in jobs {
             codes.push((j.operation_id, 1, &j.input.cod_act));
@@ -340,36 +370,63 @@ impl Found {
                 codes.push((j.operation_id, 2, &j.input.cod_act_2));
             }
         }
-        let sql = format!(
-            "SELECT a.operation_id, a.level, a.code, a.hit FROM activity_codes a JOIN ({}) v \
-             ON a.operation_id = v.operation_id AND a.level = v.level AND a.code = v.code",
-            select(
-                backend,
-                &[("operation_id", true), ("level", true), ("code", false)],
-                codes.len()
-            )
-        );
-        let codes: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(rowset::json(&codes)?)
-            .fetch_all(&mut **tx)
-            .await?;
         let keys: Vec<(i64, &str)> = jobs
             .iter()
             .map(|j| (j.campaign_id, j.input.customer_id.as_str()))
             .collect();
-        let sql = format!(
-            "SELECT r.id, r.campaign_id, r.customer_id, r.status, r.hit FROM records r JOIN ({}) v \
-             ON r.campaign_id = v.campaign_id AND r.customer_id = v.customer_id",
-            select(
-                backend,
-                &[("campaign_id", true), ("customer_id", false)],
-                keys.len()
-            )
+        let key_columns = &[("campaign_id", true), ("customer_id", false)];
+        let campaigns_sql = backend.json_rows(
+            "id, operation_id, type",
+            &format!(
+                "SELECT c.id, c.operation_id, c.type FROM campaigns c \
+                 WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+                rowset::json_table(backend, "$1", campaigns.len())
+            ),
         );
-        let rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let codes_sql = backend.json_rows(
+            "operation_id, level, code, hit",
+            &format!(
+                "SELECT a.operation_id, a.level, a.code, a.hit FROM activity_codes a JOIN ({}) v \
+                 ON a.operation_id = v.operation_id AND a.level = v.level AND a.code = v.code",
+                select_at(
+                    backend,
+                    "$2",
+                    &[("operation_id", true), ("level", true), ("code", false)],
+                    codes.len()
+                )
+            ),
+        );
+        let records_sql = backend.json_rows(
+            "id, campaign_id, customer_id, status, hit",
+            &format!(
+                "SELECT r.id, r.campaign_id, r.customer_id, r.status, r.hit FROM records r \
+                 JOIN ({}) v ON r.campaign_id = v.campaign_id AND r.customer_id = v.customer_id",
+                select_at(backend, "$3", key_columns, keys.len())
+            ),
+        );
+        let on_calls_sql = format!(
+            "SELECT COUNT(*) FROM agent_status s JOIN ({}) v \
+             ON s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id",
+            select_at(backend, "$3", key_columns, keys.len())
+        );
+        let sql = format!(
+            "SELECT '[' || ({campaigns_sql}) || ',' || ({codes_sql}) || ',' || ({records_sql}) \
+             || ',' || CAST(({on_calls_sql}) AS TEXT) || ']'"
+        );
+        let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(rowset::json(&campaigns)?)
+            .bind(rowset::json(&codes)?)
             .bind(rowset::json(&keys)?)
-            .fetch_all(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
+        type Read = (
+            Vec<(i64, i64, String)>,
+            Vec<(i64, i64, String, i64)>,
+            Vec<(i64, i64, String, String, i64)>,
+            i64,
+        );
+        let (campaigns, codes, rows, on_calls): Read = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Invalid(format!("what codifies find, as JSON: {e}")))?;
         let mut records = HashMap::with_capacity(rows.len());
         for (id, campaign_id, customer_id, status, hit) in rows {
             let status = RecordStatus::parse(&status)
@@ -383,19 +440,6 @@ impl Found {
                 },
             );
         }
-        let sql = format!(
-            "SELECT COUNT(*) FROM agent_status s JOIN ({}) v \
-             ON s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id",
-            select(
-                backend,
-                &[("campaign_id", true), ("customer_id", false)],
-                keys.len()
-            )
-        );
-        let on_calls: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(rowset::json(&keys)?)
-            .fetch_one(&mut **tx)
-            .await?;
         Ok(Found {
             campaigns: campaigns
                 .into_iter()

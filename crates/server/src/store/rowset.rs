@@ -49,6 +49,16 @@ pub(super) fn json_table(backend: Backend, param: &str, rows: usize) -> String {
 /// `SELECT CAST(value->>0 AS BIGINT) AS a, value->>1 AS b, … FROM` the JSON
 /// array of arrays bound at `$1`, `rows` of them.
 pub(super) fn select(backend: Backend, columns: &[(&str, bool)], rows: usize) -> String {
+    select_at(backend, "$1", columns, rows)
+}
+
+/// [`select`] of the array bound at `param`.
+pub(super) fn select_at(
+    backend: Backend,
+    param: &str,
+    columns: &[(&str, bool)],
+    rows: usize,
+) -> String {
     let fields: Vec<String> = columns
         .iter()
         .enumerate()
@@ -63,7 +73,7 @@ pub(super) fn select(backend: Backend, columns: &[(&str, bool)], rows: usize) ->
     format!(
         "SELECT {} FROM {}",
         fields.join(", "),
-        json_table(backend, "$1", rows)
+        json_table(backend, param, rows)
     )
 }
 

@@ -39,6 +39,18 @@ async fn changes_through_the_api_are_in_the_audit_log() {
         )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
+    // A codify's entry is written in the codify's own transaction; a
+    // rejected one (an unknown customer) leaves none.
+    let codify =
+        format!("/api/v2/campaign.php?api=codify&type_campaign=predictive&campaign_id={c}");
+    let (s, _) = app
+        .put(t, &codify, r#"{"cod_act": "001", "customer_id": "1003"}"#)
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let (s, _) = app
+        .put(t, &codify, r#"{"cod_act": "001", "customer_id": "999999"}"#)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let path = format!(
         "/api/v2/information.php?api=audit_log&date_ini={}&date_end={}",
         wire(-60),
@@ -53,7 +65,10 @@ async fn changes_through_the_api_are_in_the_audit_log() {
             {"date": "2026-11-22 10:00:00", "ip": "127.0.0.1", "user": user,
              "action": format!("PUT campaign.php api=stop campaign_id={c}"), "workstation": "crm-sync/2.1"},
             {"date": "2026-11-22 10:00:05", "ip": "127.0.0.1", "user": user,
-             "action": format!("PUT campaign.php api=speed campaign_id={c}"), "workstation": ""}
+             "action": format!("PUT campaign.php api=speed campaign_id={c}"), "workstation": ""},
+            {"date": "2026-11-22 10:00:05", "ip": "127.0.0.1", "user": user,
+             "action": format!("PUT campaign.php api=codify type_campaign=predictive campaign_id={c}"),
+             "workstation": ""}
         ])
     );
     // Another operation sees only its own.

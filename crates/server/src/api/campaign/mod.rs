@@ -23,6 +23,7 @@ use marcador_wire::{WireError, WriteAnswer};
 
 use super::AppState;
 use super::answer::{Answer, accepted, campaign_of, created, required, type_campaign};
+use super::gate::PendingAudit;
 use super::input::{Params, json as json_body};
 use crate::store::{Caller, CodifyInput, CodifyRejection, NewCampaign};
 
@@ -30,6 +31,7 @@ use crate::store::{Caller, CodifyInput, CodifyRejection, NewCampaign};
 pub async fn put(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
+    audit: Option<Extension<PendingAudit>>,
     p: Params,
     body: Bytes,
 ) -> Answer {
@@ -41,14 +43,17 @@ pub async fn put(
                 .parse()
                 .map_err(|_| WireError::unknown_campaign(campaign))?;
             let input = codify_input(&body)?;
+            // Written in the codify's own transaction when it succeeds.
+            let audit = audit.and_then(|Extension(a)| a.take());
             let outcome = st
                 .store
-                .codify(
+                .codify_audited(
                     caller.operation_id,
                     campaign_id,
                     kind,
                     &input,
                     st.clock.now(),
+                    audit,
                 )
                 .await?;
             match outcome {
