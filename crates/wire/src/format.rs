@@ -26,15 +26,38 @@ pub fn parse_duration_hms(s: &str) -> Option<i64> {
 /// `numerator / denominator` as a percentage: `percent(2881, 10000)` → `"28.81 %"`.
 /// A zero denominator gives `"0.00 %"`. Rounds half away from zero.
 pub fn percent(numerator: u64, denominator: u64) -> String {
-    if denominator == 0 {
-        return "0.00 %".to_owned();
-    }
+    let mut out = String::with_capacity(12);
+    push_percent(&mut out, numerator, denominator);
+    out
+}
+
+/// [`percent`], written at the end of `out`: a report of a thousand rows
+/// writes two thousand of them, so no allocation of its own and 128-bit
+/// division only where 64 bits could overflow.
+pub fn push_percent(out: &mut String, numerator: u64, denominator: u64) {
     // hundredths of a percent, rounded: n * 10000 / d
-    let scaled = (u128::from(numerator) * 10_000 * 2 + u128::from(denominator))
-        / (u128::from(denominator) * 2);
-    let whole = scaled / 100;
-    let frac = scaled % 100;
-    format!("{}.{frac:02} %", thousands(whole))
+    let scaled: u128 = if denominator == 0 {
+        0
+    } else {
+        match (
+            numerator
+                .checked_mul(20_000)
+                .and_then(|n| n.checked_add(denominator)),
+            denominator.checked_mul(2),
+        ) {
+            (Some(n), Some(d)) => u128::from(n / d),
+            _ => {
+                (u128::from(numerator) * 20_000 + u128::from(denominator))
+                    / (u128::from(denominator) * 2)
+            }
+        }
+    };
+    push_thousands(out, scaled / 100);
+    let frac = (scaled % 100) as u8;
+    out.push('.');
+    out.push(char::from(b'0' + frac / 10));
+    out.push(char::from(b'0' + frac % 10));
+    out.push_str(" %");
 }
 
 /// A percentage already computed (`12.345` → `"12.35 %"`); negative is 0.
@@ -47,16 +70,25 @@ pub fn parse_percent(s: &str) -> Option<f64> {
     s.strip_suffix(" %")?.replace(',', "").parse().ok()
 }
 
-fn thousands(n: u128) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+/// `n`'s digits with a comma every three, at the end of `out`.
+fn push_thousands(out: &mut String, n: u128) {
+    let mut digits = [0u8; 40];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i % 3 == 0 {
             out.push(',');
         }
-        out.push(c);
     }
-    out
 }
 
 #[cfg(test)]
@@ -88,6 +120,26 @@ mod tests {
         assert_eq!(percent(1, 3), "33.33 %");
         assert_eq!(percent(2, 3), "66.67 %");
         assert_eq!(percent(123_456_789, 100), "123,456,789.00 %");
+        assert_eq!(percent(u64::MAX, u64::MAX), "100.00 %");
+        assert_eq!(percent(u64::MAX, 1), "1,844,674,407,370,955,161,500.00 %");
+        // The same as the plain 128-bit formula, over the ranges reports meet.
+        let plain = |n: u64, d: u64| {
+            let s = (u128::from(n) * 20_000 + u128::from(d)) / (u128::from(d) * 2);
+            let whole = (s / 100).to_string();
+            let mut grouped = String::new();
+            for (i, c) in whole.chars().enumerate() {
+                if i > 0 && (whole.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            format!("{grouped}.{:02} %", s % 100)
+        };
+        for d in [1, 3, 7, 99, 1_000, 65_537, 10_000_019] {
+            for n in (0..3_000).chain([d - 1, d, d + 1, 999_999, 1_000_000, 123_456_789]) {
+                assert_eq!(percent(n, d), plain(n, d), "{n} / {d}");
+            }
+        }
         assert_eq!(parse_percent("15,233.33 %"), Some(15_233.33));
         assert_eq!(parse_percent("28.81%"), None);
     }
