@@ -733,3 +733,70 @@ async fn serving_sqlite_alone_admits_in_memory_and_writes_the_count() {
     })
     .await;
 }
+
+/// A writer that never pauses beside readers that always hold a snapshot: the
+/// background checkpoints copy frames back, but without a restart the log
+/// would never start over (it grew 22 MB a second under codifies; here, to
+/// 164 MB). Past `WAL_RESTART_FRAMES` it is started over, so it stays near
+/// that size.
+#[tokio::test]
+async fn the_wal_starts_over_under_a_writer_that_never_pauses_and_readers_that_never_stop() {
+    use marcador_server::store::{Backend, Location, WAL_RESTART_FRAMES};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    on(Backend::Sqlite, async {
+        let (db, store) = test_store().await;
+        let Location::Sqlite(path) = db.location() else {
+            unreachable!()
+        };
+        let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        let (op, campaign) = crate::engine::setup(&store, 0, 2_000).await;
+        let records = store.campaign_record_phones(campaign).await.unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, stop) = (store.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        store
+                            .campaign_counters(op, at(0), "2026-11-22")
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        // Batches of 500 attempts: several times the restart size of log.
+        const BATCHES: usize = 300;
+        let limit = WAL_RESTART_FRAMES as u64 * 4096;
+        let mut largest = 0;
+        for batch in 0..BATCHES {
+            let facts: Vec<Fact> = (0..500)
+                .map(|k| {
+                    let (id, _, tels) = &records[(batch * 500 + k) % records.len()];
+                    attempt(
+                        campaign,
+                        *id,
+                        1,
+                        &tels[0],
+                        -50_000 + batch as i64,
+                        marcador_wire::CallResult::NoAnswer,
+                        &format!("w{batch}.{k}"),
+                    )
+                })
+                .collect();
+            store.record_facts(&facts).await.unwrap();
+            largest = largest.max(wal_size());
+        }
+        stop.store(true, Ordering::Relaxed);
+        for r in readers {
+            r.await.unwrap();
+        }
+        assert!(
+            largest < 2 * limit,
+            "the WAL reached {largest} bytes (restarted past {limit})"
+        );
+    })
+    .await;
+}
