@@ -43,6 +43,27 @@ pub(super) struct Codify {
     pub audit: Option<AuditEntry>,
 }
 
+impl Codify {
+    /// A codify through the API or the engine: of a campaign of type `kind`,
+    /// with no audit entry of its own.
+    fn of(
+        operation_id: i64,
+        campaign_id: i64,
+        kind: CampaignType,
+        input: &CodifyInput,
+        now: Timestamp,
+    ) -> Self {
+        Codify {
+            operation_id,
+            campaign_id,
+            kind: Some(kind),
+            input: input.clone(),
+            now,
+            audit: None,
+        }
+    }
+}
+
 type Outcome = Result<(), CodifyRejection>;
 
 impl Write for Codify {
@@ -77,12 +98,8 @@ impl Store {
         audit: Option<AuditEntry>,
     ) -> Result<Outcome> {
         let job = Codify {
-            operation_id,
-            campaign_id,
-            kind: Some(kind),
-            input: input.clone(),
-            now,
             audit,
+            ..Codify::of(operation_id, campaign_id, kind, input, now)
         };
         let store = self.clone();
         self.codifies
@@ -107,14 +124,7 @@ impl Store {
         now: Timestamp,
         call: Option<TypedCall>,
     ) -> Result<Outcome> {
-        let job = Codify {
-            operation_id,
-            campaign_id,
-            kind: Some(kind),
-            input: input.clone(),
-            now,
-            audit: None,
-        };
+        let job = Codify::of(operation_id, campaign_id, kind, input, now);
         let write = async {
             let mut tx = self.write_tx().await?;
             let done = one(codify_in(&mut tx, self.backend, &[&job]).await?)?;
