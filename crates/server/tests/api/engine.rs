@@ -146,12 +146,18 @@ async fn no_record_is_picked_after_an_acknowledged_codify() {
     let (_db, store) = test_store().await;
     let (op, campaign) = setup(&store, 1, 3_000).await;
     let clock = Arc::new(AtomicU64::new(0));
+    // That the two really race is made sure of, not hoped for: the codifier
+    // starts once the dialer has picked, and the dialer stops at half the
+    // records (on a loaded machine either could otherwise finish before the
+    // other started; seen on PostgreSQL).
+    let (first_pick, picked) = tokio::sync::oneshot::channel::<()>();
     // The dialer: picks records in order and writes their attempts.
     let dialer = {
         let (store, clock) = (store.clone(), clock.clone());
         tokio::spawn(async move {
             let mut picks = Vec::new();
-            loop {
+            let mut first_pick = Some(first_pick);
+            while picks.len() < 1_500 {
                 let issued = clock.fetch_add(1, Ordering::SeqCst);
                 let claims = store.claim_records(campaign, 3, at(0)).await.unwrap();
                 if claims.is_empty() {
@@ -173,13 +179,15 @@ async fn no_record_is_picked_after_an_acknowledged_codify() {
                     .collect();
                 store.record_facts(&facts).await.unwrap();
                 picks.extend(claims.into_iter().map(|c| (c.customer_id, issued)));
-                // Let the codifier run: on a loaded machine the dialer could
-                // otherwise take every record before the first codify, and the
-                // test would prove nothing (seen once on PostgreSQL).
+                if let Some(first) = first_pick.take() {
+                    let _ = first.send(());
+                }
                 tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             }
+            picks
         })
     };
+    picked.await.unwrap();
     // Codify, in the same order, every customer the dialer is racing toward.
     let mut acks = std::collections::HashMap::new();
     for i in 0..3_000 {
