@@ -571,18 +571,13 @@ impl Engine {
         Ok(())
     }
 
-    /// The agent API's commands, as the store holds them for this operation.
-    pub(super) async fn agent_commands(&mut self) -> Result<()> {
-        for (id, command) in self
-            .store
-            .take_agent_commands(self.cfg.operation_id)
-            .await?
-        {
+    /// The agent API's commands, as the store held them for this operation.
+    pub(super) fn agent_commands(&mut self, commands: Vec<(i64, AgentCommand)>) {
+        for (id, command) in commands {
             if let Some(agent) = self.agent_index(id) {
                 self.agent_command(agent, command);
             }
         }
-        Ok(())
     }
 
     fn agent_command(&mut self, agent: usize, command: AgentCommand) {

@@ -49,7 +49,7 @@ use rand::rngs::StdRng;
 
 use crate::calling::CallingProfile;
 use crate::domain::CallAction;
-use crate::store::{Fact, Result, Store};
+use crate::store::{AgentCommand, Fact, Result, Store};
 use agents::Agent;
 use dialer::{Campaign, LiveCall};
 use inbound::InboundCall;
@@ -380,14 +380,33 @@ impl Engine {
     }
 
     pub async fn flush(&mut self) -> Result<()> {
-        self.agent_facts();
-        self.phone_facts();
-        self.queue_facts();
+        self.gather_facts();
         if !self.facts.is_empty() {
             let facts = std::mem::take(&mut self.facts);
             self.store.record_facts(&facts).await?;
         }
         Ok(())
+    }
+
+    /// [`Engine::flush`], and the agent API's commands left since the last
+    /// time, taken in the same transaction when there are facts to write.
+    async fn flush_taking_commands(&mut self) -> Result<Vec<(i64, AgentCommand)>> {
+        self.gather_facts();
+        let operation_id = self.cfg.operation_id;
+        if self.facts.is_empty() {
+            return self.store.take_agent_commands(operation_id).await;
+        }
+        let facts = std::mem::take(&mut self.facts);
+        self.store
+            .record_facts_taking_commands(&facts, operation_id)
+            .await
+    }
+
+    /// The facts of what changed since they were last written.
+    fn gather_facts(&mut self) {
+        self.agent_facts();
+        self.phone_facts();
+        self.queue_facts();
     }
 
     async fn handle(&mut self, ev: Event) -> Result<()> {
@@ -444,8 +463,8 @@ impl Engine {
 
     async fn tick(&mut self) -> Result<()> {
         // Facts first: a claim must see the results written so far.
-        self.flush().await?;
-        self.agent_commands().await?;
+        let commands = self.flush_taking_commands().await?;
+        self.agent_commands(commands);
         self.call_back();
         self.dial_campaigns().await?;
         self.inbound_arrivals();

@@ -4,8 +4,9 @@
 //! sends — with how many times its leg was offered and rejected, and when the
 //! agent last took a call. Plain data; the rows are made in `api/real_time.rs`.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
+use super::rowset::{Table, Writes};
 use super::{Result, Store};
 use crate::domain::PhoneNetwork;
 
@@ -40,35 +41,50 @@ fn u32_of(v: Option<i64>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
 }
 
-pub(super) async fn apply_network(
-    tx: &mut Transaction<'static, Any>,
-    f: &AgentNetworkFact,
-) -> Result<()> {
-    let n = &f.network;
-    sqlx::query(
-        "INSERT INTO agent_network (agent_id, operation_id, latency_ms, ip, user_agent, tx_jitter_us, \
-         tx_loss_bp, offered, rejected, last_call_ms, measured_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (agent_id) DO UPDATE SET latency_ms = excluded.latency_ms, ip = excluded.ip, \
-         user_agent = excluded.user_agent, tx_jitter_us = excluded.tx_jitter_us, \
-         tx_loss_bp = excluded.tx_loss_bp, offered = excluded.offered, rejected = excluded.rejected, \
-         last_call_ms = excluded.last_call_ms, measured_ms = excluded.measured_ms",
-    )
-    .bind(f.agent_id)
-    .bind(f.operation_id)
-    .bind(n.latency_ms.map(i64::from))
-    .bind(&n.ip)
-    .bind(&n.user_agent)
-    .bind(n.tx_jitter_us.map(i64::from))
-    .bind(n.tx_loss_bp.map(i64::from))
-    .bind(f.offered)
-    .bind(f.rejected)
-    .bind(f.last_call_ms)
-    .bind(f.measured_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Queues each agent's row (the last of an agent's in `facts` stays).
+pub(super) fn write_network(w: &mut Writes, facts: &[&AgentNetworkFact]) -> Result<()> {
+    let rows: Vec<_> = super::rowset::last_by(facts, |f| f.agent_id)
+        .map(|f| {
+            let n = &f.network;
+            (
+                f.agent_id,
+                f.operation_id,
+                n.latency_ms,
+                &n.ip,
+                &n.user_agent,
+                n.tx_jitter_us,
+                n.tx_loss_bp,
+                f.offered,
+                f.rejected,
+                f.last_call_ms,
+                f.measured_ms,
+            )
+        })
+        .collect();
+    w.insert(&AGENT_NETWORK, &rows)
 }
+
+const AGENT_NETWORK: Table = Table {
+    name: "agent_network",
+    columns: &[
+        ("agent_id", true),
+        ("operation_id", true),
+        ("latency_ms", true),
+        ("ip", false),
+        ("user_agent", false),
+        ("tx_jitter_us", true),
+        ("tx_loss_bp", true),
+        ("offered", true),
+        ("rejected", true),
+        ("last_call_ms", true),
+        ("measured_ms", true),
+    ],
+    tail: " WHERE true ON CONFLICT (agent_id) DO UPDATE SET latency_ms = excluded.latency_ms, \
+           ip = excluded.ip, user_agent = excluded.user_agent, \
+           tx_jitter_us = excluded.tx_jitter_us, tx_loss_bp = excluded.tx_loss_bp, \
+           offered = excluded.offered, rejected = excluded.rejected, \
+           last_call_ms = excluded.last_call_ms, measured_ms = excluded.measured_ms",
+};
 
 impl Store {
     /// real_time latency: every agent whose phone the engine has measured.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::{Any, Transaction};
 
 use super::Result;
+use super::rowset::{Table, Writes};
 use crate::domain::{AgentPhase, AgentTimes};
 
 /// A state an agent was in, from `started_ms` for `ms`.
@@ -60,29 +61,17 @@ pub fn slot_pieces(started_ms: i64, ms: i64) -> impl Iterator<Item = (i64, i64)>
     })
 }
 
-/// Appends the interval and adds it to the batch's sums.
-pub(super) async fn apply_interval(
-    tx: &mut Transaction<'static, Any>,
+/// Gathers the interval (written by [`write_intervals`]) and adds it to the
+/// batch's sums.
+pub(super) fn apply_interval<'a>(
+    intervals: &mut Vec<&'a AgentInterval>,
     tally: &mut AgentTally,
-    i: &AgentInterval,
-) -> Result<()> {
+    i: &'a AgentInterval,
+) {
     if i.phase == AgentPhase::Logout || i.ms <= 0 {
-        return Ok(());
+        return;
     }
-    sqlx::query(
-        "INSERT INTO agent_events (operation_id, agent_id, state, pause, started_ms, ms, conn_id, campaign_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(i.operation_id)
-    .bind(i.agent_id)
-    .bind(i.phase.as_str())
-    .bind(&i.pause)
-    .bind(i.started_ms)
-    .bind(i.ms)
-    .bind(&i.conn_id)
-    .bind(i.campaign_id)
-    .execute(&mut **tx)
-    .await?;
+    intervals.push(i);
     let pause = if i.phase == AgentPhase::Pause {
         i.pause.clone()
     } else {
@@ -98,7 +87,6 @@ pub(super) async fn apply_interval(
         );
         tally.entry(key).or_default().add(i.phase, ms);
     }
-    Ok(())
 }
 
 pub(super) async fn apply_session(
@@ -117,40 +105,87 @@ pub(super) async fn apply_session(
     Ok(())
 }
 
-/// Writes a batch's sums, one statement per key.
-pub(super) async fn write_tally(
-    tx: &mut Transaction<'static, Any>,
-    tally: &AgentTally,
-) -> Result<()> {
-    for ((operation_id, slot, agent_id, campaign_id, pause), t) in tally {
-        sqlx::query(
-            "INSERT INTO agent_rollup (operation_id, slot, agent_id, campaign_id, pause, ring_ms, \
-             ready_ms, inbound_ms, outbound_ms, acw_ms, aux_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (operation_id, slot, agent_id, campaign_id, pause) DO UPDATE SET \
-             ring_ms = agent_rollup.ring_ms + excluded.ring_ms, \
-             ready_ms = agent_rollup.ready_ms + excluded.ready_ms, \
-             inbound_ms = agent_rollup.inbound_ms + excluded.inbound_ms, \
-             outbound_ms = agent_rollup.outbound_ms + excluded.outbound_ms, \
-             acw_ms = agent_rollup.acw_ms + excluded.acw_ms, \
-             aux_ms = agent_rollup.aux_ms + excluded.aux_ms",
-        )
-        .bind(operation_id)
-        .bind(slot)
-        .bind(agent_id)
-        .bind(campaign_id)
-        .bind(pause)
-        .bind(t.ring_ms)
-        .bind(t.ready_ms)
-        .bind(t.inbound_ms)
-        .bind(t.outbound_ms)
-        .bind(t.acw_ms)
-        .bind(t.aux_ms)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+/// Queues the intervals [`apply_interval`] gathered.
+pub(super) fn write_intervals(w: &mut Writes, intervals: &[&AgentInterval]) -> Result<()> {
+    let rows: Vec<_> = intervals
+        .iter()
+        .map(|i| {
+            (
+                i.operation_id,
+                i.agent_id,
+                i.phase.as_str(),
+                &i.pause,
+                i.started_ms,
+                i.ms,
+                &i.conn_id,
+                i.campaign_id,
+            )
+        })
+        .collect();
+    w.insert(&AGENT_EVENTS, &rows)
 }
+
+/// Queues a batch's sums, one row per key.
+pub(super) fn write_tally(w: &mut Writes, tally: &AgentTally) -> Result<()> {
+    let rows: Vec<_> = tally
+        .iter()
+        .map(|((operation_id, slot, agent_id, campaign_id, pause), t)| {
+            (
+                operation_id,
+                slot,
+                agent_id,
+                campaign_id,
+                pause,
+                t.ring_ms,
+                t.ready_ms,
+                t.inbound_ms,
+                t.outbound_ms,
+                t.acw_ms,
+                t.aux_ms,
+            )
+        })
+        .collect();
+    w.insert(&AGENT_ROLLUP, &rows)
+}
+
+const AGENT_EVENTS: Table = Table {
+    name: "agent_events",
+    columns: &[
+        ("operation_id", true),
+        ("agent_id", true),
+        ("state", false),
+        ("pause", false),
+        ("started_ms", true),
+        ("ms", true),
+        ("conn_id", false),
+        ("campaign_id", true),
+    ],
+    tail: "",
+};
+
+const AGENT_ROLLUP: Table = Table {
+    name: "agent_rollup",
+    columns: &[
+        ("operation_id", true),
+        ("slot", true),
+        ("agent_id", true),
+        ("campaign_id", true),
+        ("pause", false),
+        ("ring_ms", true),
+        ("ready_ms", true),
+        ("inbound_ms", true),
+        ("outbound_ms", true),
+        ("acw_ms", true),
+        ("aux_ms", true),
+    ],
+    tail: " WHERE true ON CONFLICT (operation_id, slot, agent_id, campaign_id, pause) DO UPDATE SET \
+           ring_ms = agent_rollup.ring_ms + excluded.ring_ms, \
+           ready_ms = agent_rollup.ready_ms + excluded.ready_ms, \
+           inbound_ms = agent_rollup.inbound_ms + excluded.inbound_ms, \
+           outbound_ms = agent_rollup.outbound_ms + excluded.outbound_ms, \
+           acw_ms = agent_rollup.acw_ms + excluded.acw_ms, \
+           aux_ms = agent_rollup.aux_ms + excluded.aux_ms",
+};
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::codifies::{self, Codify};
 use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit};
+use super::rowset::{Table, Writes};
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
@@ -388,8 +389,7 @@ impl Store {
     }
 
     /// Takes the commands left for the operation's agents, oldest first.
-    /// Read first, without the writer: the engine asks every second, and
-    /// there is usually nothing.
+    /// Read first, without the writer: asked when there is usually nothing.
     pub async fn take_agent_commands(&self, operation_id: i64) -> Result<Vec<(i64, AgentCommand)>> {
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, agent_id, command, arg FROM agent_commands WHERE operation_id = $1 ORDER BY id",
@@ -406,12 +406,7 @@ impl Store {
             )
             .await?;
         }
-        Ok(rows
-            .into_iter()
-            .filter_map(|(_, agent, command, arg)| {
-                AgentCommand::from_parts(&command, arg).map(|c| (agent, c))
-            })
-            .collect())
+        Ok(commands(rows))
     }
 
     /// agentbox `type`: codifies the campaign call agent `agent_id` is on or
@@ -446,7 +441,16 @@ impl Store {
         let Some(campaign_id) = campaign_id else {
             // An inbound call or one the agent dialed itself: no record, the
             // codes are the call's.
-            return type_call_in(tx, operation_id, agent_id, conn_id, input, now).await;
+            return type_call_in(
+                tx,
+                self.backend,
+                operation_id,
+                agent_id,
+                conn_id,
+                input,
+                now,
+            )
+            .await;
         };
         if customer_id.is_empty() {
             return Ok(Err(TypeRejection::NothingToType));
@@ -464,8 +468,10 @@ impl Store {
             now,
             audit: None,
         };
-        match codifies::one(codifies::codify_in(&mut tx, self.backend, &[&codify]).await?)? {
+        let mut writes = Writes::new(self.backend);
+        match codifies::one(codifies::codify_in(&mut tx, &mut writes, &[&codify]).await?)? {
             Ok(()) => {
+                writes.run(&mut tx).await?;
                 tx.commit().await?;
                 Ok(Ok(conn_id))
             }
@@ -478,6 +484,7 @@ impl Store {
 /// operation's), once, and the engine is told (after-call work ends).
 async fn type_call_in(
     mut tx: Transaction<'static, Any>,
+    backend: super::Backend,
     operation_id: i64,
     agent_id: i64,
     conn_id: String,
@@ -517,7 +524,9 @@ async fn type_call_in(
         &codes,
         now.as_second(),
     );
-    super::facts::apply_call_code(&mut tx, &code).await?;
+    let mut writes = Writes::new(backend);
+    super::facts::write_call_codes(&mut writes, &[&code])?;
+    writes.run(&mut tx).await?;
     insert_command(
         &mut tx,
         operation_id,
@@ -581,6 +590,7 @@ async fn insert_command(
 /// codes are the call's too.
 pub(super) async fn typed_in(
     tx: &mut Transaction<'static, Any>,
+    writes: &mut Writes,
     operation_id: i64,
     campaign_id: i64,
     input: &CodifyInput,
@@ -603,47 +613,103 @@ pub(super) async fn typed_in(
             .execute(&mut **tx)
             .await?;
         let code = CallCodeFact::typed(operation_id, conn_id.clone(), agent, input, now);
-        super::facts::apply_call_code(tx, &code).await?;
+        super::facts::write_call_codes(writes, &[&code])?;
         insert_command(tx, operation_id, agent, &AgentCommand::Typed(conn_id)).await?;
     }
     Ok(())
 }
 
-/// Writes an agent's state (the engine's latest word on it).
-pub(super) async fn apply_agent(tx: &mut Transaction<'static, Any>, f: &AgentFact) -> Result<()> {
-    let t = &f.times;
-    sqlx::query(
-        "INSERT INTO agent_status (agent_id, operation_id, state, pause, since_ms, login_ms, \
-         calls_in, calls_out, calls_internal, ready_ms, ring_ms, inbound_ms, outbound_ms, acw_ms, \
-         aux_ms, campaign_id, customer_id, conn_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, pause = excluded.pause, \
-         since_ms = excluded.since_ms, login_ms = excluded.login_ms, calls_in = excluded.calls_in, \
-         calls_out = excluded.calls_out, calls_internal = excluded.calls_internal, \
-         ready_ms = excluded.ready_ms, ring_ms = excluded.ring_ms, inbound_ms = excluded.inbound_ms, \
-         outbound_ms = excluded.outbound_ms, acw_ms = excluded.acw_ms, aux_ms = excluded.aux_ms, \
-         campaign_id = excluded.campaign_id, customer_id = excluded.customer_id, \
-         conn_id = excluded.conn_id",
-    )
-    .bind(f.agent_id)
-    .bind(f.operation_id)
-    .bind(f.phase.as_str())
-    .bind(&f.pause)
-    .bind(f.since_ms)
-    .bind(f.login_ms)
-    .bind(t.calls_in)
-    .bind(t.calls_out)
-    .bind(t.calls_internal)
-    .bind(t.ready_ms)
-    .bind(t.ring_ms)
-    .bind(t.inbound_ms)
-    .bind(t.outbound_ms)
-    .bind(t.acw_ms)
-    .bind(t.aux_ms)
-    .bind(f.call.campaign_id)
-    .bind(&f.call.customer_id)
-    .bind(&f.call.conn_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Queues taking the commands left for an operation's agents (they come
+/// back as the rows [`commands_of`] reads).
+pub(super) fn take_commands(w: &mut Writes, operation_id: i64) -> Result<()> {
+    let backend = w.backend();
+    w.rows(&[[operation_id]], |param, n| {
+        format!(
+            "DELETE FROM agent_commands WHERE operation_id IN \
+             (SELECT CAST(value->>0 AS BIGINT) FROM {}) RETURNING id, agent_id, command, arg",
+            super::rowset::json_table(backend, param, n)
+        )
+    })
 }
+
+/// The commands [`take_commands`] took, oldest first.
+pub(super) fn commands_of(rows: &[AnyRow]) -> Result<Vec<(i64, AgentCommand)>> {
+    let mut taken = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect::<Result<Vec<(i64, i64, String, String)>>>()?;
+    taken.sort_unstable_by_key(|(id, ..)| *id);
+    Ok(commands(taken))
+}
+
+/// (id, agent, command, argument) rows as commands; one this version does
+/// not know is skipped.
+fn commands(rows: Vec<(i64, i64, String, String)>) -> Vec<(i64, AgentCommand)> {
+    rows.into_iter()
+        .filter_map(|(_, agent, command, arg)| {
+            AgentCommand::from_parts(&command, arg).map(|c| (agent, c))
+        })
+        .collect()
+}
+
+/// Writes an agent's state (the engine's latest word on it).
+pub(super) fn write_status(w: &mut Writes, facts: &[&AgentFact]) -> Result<()> {
+    let rows: Vec<serde_json::Value> = super::rowset::last_by(facts, |f| f.agent_id)
+        .map(|f| {
+            let t = &f.times;
+            serde_json::json!([
+                f.agent_id,
+                f.operation_id,
+                f.phase.as_str(),
+                f.pause,
+                f.since_ms,
+                f.login_ms,
+                t.calls_in,
+                t.calls_out,
+                t.calls_internal,
+                t.ready_ms,
+                t.ring_ms,
+                t.inbound_ms,
+                t.outbound_ms,
+                t.acw_ms,
+                t.aux_ms,
+                f.call.campaign_id,
+                f.call.customer_id,
+                f.call.conn_id,
+            ])
+        })
+        .collect();
+    w.insert(&AGENT_STATUS, &rows)
+}
+
+const AGENT_STATUS: Table = Table {
+    name: "agent_status",
+    columns: &[
+        ("agent_id", true),
+        ("operation_id", true),
+        ("state", false),
+        ("pause", false),
+        ("since_ms", true),
+        ("login_ms", true),
+        ("calls_in", true),
+        ("calls_out", true),
+        ("calls_internal", true),
+        ("ready_ms", true),
+        ("ring_ms", true),
+        ("inbound_ms", true),
+        ("outbound_ms", true),
+        ("acw_ms", true),
+        ("aux_ms", true),
+        ("campaign_id", true),
+        ("customer_id", false),
+        ("conn_id", false),
+    ],
+    tail: " WHERE true ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, \
+           pause = excluded.pause, since_ms = excluded.since_ms, login_ms = excluded.login_ms, \
+           calls_in = excluded.calls_in, calls_out = excluded.calls_out, \
+           calls_internal = excluded.calls_internal, ready_ms = excluded.ready_ms, \
+           ring_ms = excluded.ring_ms, inbound_ms = excluded.inbound_ms, \
+           outbound_ms = excluded.outbound_ms, acw_ms = excluded.acw_ms, aux_ms = excluded.aux_ms, \
+           campaign_id = excluded.campaign_id, customer_id = excluded.customer_id, \
+           conn_id = excluded.conn_id",
+};

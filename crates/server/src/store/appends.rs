@@ -4,12 +4,13 @@
 //! step facts are gathered here: the records their attempts touch are read in
 //! one query, each attempt's effect on its record is worked out in memory (two
 //! attempts of one record see each other, as one after the other would), and
-//! the attempts, calls, steps, contacts and the records' new state are written
-//! a statement per table when a fact of another kind comes, or at the end.
-//! Each statement's rows are bound as one JSON text and unpacked by the
-//! database (`rowset.rs`), read back the same way
-//! (`Backend::json_rows`). What is stored is what writing each fact on its own
-//! would store.
+//! the attempts, calls, steps, contacts and the records' new state are queued
+//! a statement per table with the transaction's other writes
+//! (`rowset::Writes`), sent at its end. No other kind of fact changes a
+//! record, so what the batch read stays true to its end. Each statement's
+//! rows are bound as one JSON text and unpacked by the database
+//! (`rowset.rs`), read back the same way (`Backend::json_rows`). What is
+//! stored is what writing each fact on its own would store.
 
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ use super::facts::{
     AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, record_wire_json,
     tel_columns,
 };
-use super::rowset::{self, CHUNK, Table, execute, insert, json, select};
+use super::rowset::{self, CHUNK, Table, Writes, json, select_at};
 use super::{Backend, Result, StoreError};
 use crate::domain::RecordStatus;
 
@@ -85,61 +86,71 @@ impl<'a> Appends<'a> {
         }
     }
 
-    /// Reads, in one query per [`CHUNK`], the records the attempts of the
-    /// run of gathered facts that starts `facts` touch and the batch has not
-    /// read yet: their ids bound as one JSON array, their rows read back as
-    /// one JSON value.
-    pub(super) async fn read_records(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        facts: &[Fact],
-    ) -> Result<()> {
-        let mut ids: Vec<i64> = facts
+    /// The records the attempts of `facts` touch that the batch has not
+    /// read yet, as the JSON rows [`Appends::records_sql`] reads.
+    pub(super) fn records_wanted(&self, facts: &[Fact]) -> Vec<[i64; 1]> {
+        let mut ids: Vec<[i64; 1]> = facts
             .iter()
-            .map_while(|f| match f {
-                Fact::Attempt(a) => Some(Some(a.record_id)),
-                f if gathered(f) => Some(None),
+            .filter_map(|f| match f {
+                Fact::Attempt(a) if !self.records.contains_key(&a.record_id) => Some([a.record_id]),
                 _ => None,
             })
-            .flatten()
-            .filter(|id| !self.records.contains_key(id))
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let backend = self.backend;
+        ids
+    }
+
+    /// A query of the `n` records whose ids are bound at `param`, their rows
+    /// one JSON value ([`RecordRead`]s).
+    pub(super) fn records_sql(backend: Backend, param: &str, n: usize) -> String {
         let array = backend.json_array();
+        let inner = format!(
+            concat!(
+                "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
+                "r.removed_at, ",
+                tel_columns!(),
+                ", ",
+                record_wire_columns!(),
+                " FROM records r WHERE r.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})"
+            ),
+            rowset::json_table(backend, param, n)
+        );
+        backend.json_rows(
+            &format!(
+                "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
+                 {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
+                 {}",
+                record_wire_json(backend)
+            ),
+            &inner,
+        )
+    }
+
+    /// Keeps the records read.
+    pub(super) fn records_found(&mut self, rows: Vec<RecordRead>) -> Result<()> {
+        for row in rows {
+            let (id, now) = record_now(row)?;
+            self.records.insert(id, now);
+        }
+        Ok(())
+    }
+
+    /// Reads the records `ids` name, [`CHUNK`] at a time.
+    pub(super) async fn read_records(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        ids: &[[i64; 1]],
+    ) -> Result<()> {
         for chunk in ids.chunks(CHUNK) {
-            let inner = format!(
-                concat!(
-                    "SELECT r.id, r.campaign_id, r.status, r.cycle, r.phones_dialed, r.last_result, ",
-                    "r.removed_at, ",
-                    tel_columns!(),
-                    ", ",
-                    record_wire_columns!(),
-                    " FROM records r WHERE r.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})"
-                ),
-                rowset::json_table(backend, "$1", chunk.len())
-            );
-            let sql = backend.json_rows(
-                &format!(
-                    "id, campaign_id, status, cycle, phones_dialed, last_result, removed_at, \
-                     {array}(tel1, tel2, tel3, tel4, tel5, tel6, tel7, tel8, tel9, tel10), \
-                     {}",
-                    record_wire_json(backend)
-                ),
-                &inner,
-            );
-            let ids: Vec<[i64; 1]> = chunk.iter().map(|id| [*id]).collect();
+            let sql = Self::records_sql(self.backend, "$1", chunk.len());
             let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(json(&ids)?)
+                .bind(json(chunk)?)
                 .fetch_one(&mut **tx)
                 .await?;
             let rows: Vec<RecordRead> = serde_json::from_str(&text)
                 .map_err(|e| StoreError::Invalid(format!("records read as JSON: {e}")))?;
-            for row in rows {
-                let (id, now) = record_now(row)?;
-                self.records.insert(id, now);
-            }
+            self.records_found(rows)?;
         }
         Ok(())
     }
@@ -147,10 +158,6 @@ impl<'a> Appends<'a> {
     /// The record of an attempt, as the batch has it (read by [`Appends::read_records`]).
     pub(super) fn record(&mut self, id: i64) -> Option<&mut RecordNow> {
         self.records.get_mut(&id)
-    }
-
-    pub(super) fn knows(&self, id: i64) -> bool {
-        self.records.contains_key(&id)
     }
 
     /// An attempt's row, and its record's new state.
@@ -213,9 +220,8 @@ impl<'a> Appends<'a> {
         self.contacts.push((operation_id, customer_id, day));
     }
 
-    /// Writes everything gathered, and forgets the records read (a fact of
-    /// another kind may change them next).
-    pub(super) async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+    /// Queues writing everything gathered.
+    pub(super) fn flush(self, w: &mut Writes) -> Result<()> {
         let backend = self.backend;
         let attempts: Vec<_> = self
             .attempts
@@ -238,7 +244,7 @@ impl<'a> Appends<'a> {
                 )
             })
             .collect();
-        insert(tx, backend, &ATTEMPTS, &attempts).await?;
+        w.insert(&ATTEMPTS, &attempts)?;
         let calls: Vec<_> = self
             .calls
             .iter()
@@ -262,7 +268,7 @@ impl<'a> Appends<'a> {
                 )
             })
             .collect();
-        insert(tx, backend, &CALLS, &calls).await?;
+        w.insert(&CALLS, &calls)?;
         let steps: Vec<_> = self
             .steps
             .iter()
@@ -277,10 +283,11 @@ impl<'a> Appends<'a> {
                 )
             })
             .collect();
-        insert(tx, backend, &IVR_STEPS, &steps).await?;
-        self.contacts.sort_unstable();
-        self.contacts.dedup();
-        insert(tx, backend, &CONTACTS, &self.contacts).await?;
+        w.insert(&IVR_STEPS, &steps)?;
+        let mut contacts = self.contacts;
+        contacts.sort_unstable();
+        contacts.dedup();
+        w.insert(&CONTACTS, &contacts)?;
         let mut rows = Vec::with_capacity(self.updated.len());
         for id in &self.updated {
             let u = self.updates.get(id).ok_or_else(|| {
@@ -299,7 +306,7 @@ impl<'a> Appends<'a> {
                 u.at,
             ));
         }
-        let sql = |n| {
+        w.rows(&rows, |param, n| {
             format!(
                 "UPDATE records SET status = v.status, last_result = v.last_result, \
              attempts = records.attempts + v.n, cycle = v.cycle, phones_dialed = v.phones_dialed, \
@@ -307,25 +314,10 @@ impl<'a> Appends<'a> {
              managed_at = CASE WHEN records.managed_at > v.at THEN records.managed_at ELSE v.at END, \
              recall_at = CASE WHEN records.recall_at <= v.at THEN NULL ELSE records.recall_at END \
              FROM ({}) v WHERE records.id = v.id",
-                select(backend, RECORD_UPDATES, n)
+                select_at(backend, param, RECORD_UPDATES, n)
             )
-        };
-        execute(tx, &rows, sql).await?;
-        self.records.clear();
-        self.updates.clear();
-        self.updated.clear();
-        self.attempts.clear();
-        self.calls.clear();
-        self.steps.clear();
-        self.contacts.clear();
-        Ok(())
+        })
     }
-}
-
-/// Whether `record_facts` gathers facts of this kind here (a run of them is
-/// written together; a fact of any other kind flushes the run first).
-fn gathered(f: &Fact) -> bool {
-    matches!(f, Fact::Attempt(_) | Fact::Call(_) | Fact::IvrStep(_))
 }
 
 const ATTEMPTS: Table = Table {
@@ -406,10 +398,10 @@ const RECORD_UPDATES: &[(&str, bool)] = &[
     ("at", true),
 ];
 
-/// A record's row as [`Appends::read_records`] reads it: id, campaign,
+/// A record's row as [`Appends::records_sql`] reads it: id, campaign,
 /// status, cycle, phones dialed, last result, removed at, its ten numbers,
 /// (name, last name, id type, customer id) and its twelve optional fields.
-type RecordRead = (
+pub(super) type RecordRead = (
     i64,
     i64,
     String,

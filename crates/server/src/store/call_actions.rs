@@ -7,10 +7,11 @@
 
 use std::sync::LazyLock;
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
+use super::rowset::{Table, Writes};
 use super::{Result, Store};
 use crate::domain::CallAction;
 
@@ -25,24 +26,35 @@ pub struct CallActionFact {
     pub ms: i64,
 }
 
-pub(super) async fn apply_call_action(
-    tx: &mut Transaction<'static, Any>,
-    f: &CallActionFact,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO call_actions (operation_id, agent_id, conn_id, action, started_ms, ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(f.operation_id)
-    .bind(f.agent_id)
-    .bind(&f.conn_id)
-    .bind(f.action.as_str())
-    .bind(f.started_ms)
-    .bind(f.ms.max(0))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+pub(super) fn write_call_actions(w: &mut Writes, facts: &[&CallActionFact]) -> Result<()> {
+    let rows: Vec<_> = facts
+        .iter()
+        .map(|f| {
+            (
+                f.operation_id,
+                f.agent_id,
+                &f.conn_id,
+                f.action.as_str(),
+                f.started_ms,
+                f.ms.max(0),
+            )
+        })
+        .collect();
+    w.insert(&CALL_ACTIONS, &rows)
 }
+
+const CALL_ACTIONS: Table = Table {
+    name: "call_actions",
+    columns: &[
+        ("operation_id", true),
+        ("agent_id", true),
+        ("conn_id", false),
+        ("action", false),
+        ("started_ms", true),
+        ("ms", true),
+    ],
+    tail: "",
+};
 
 /// An agent's holds and mutes begun in a range, summed (agent_9).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -549,7 +549,9 @@ impl Store {
             .collect();
         let written = async {
             let mut tx = self.writer.begin().await?;
-            super::rowset::insert(&mut tx, self.backend, &AUDIT_LOG, &rows).await?;
+            let mut writes = super::rowset::Writes::new(self.backend);
+            writes.insert(&AUDIT_LOG, &rows)?;
+            writes.run(&mut tx).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }

@@ -20,11 +20,11 @@ use sqlx::{Any, Transaction};
 
 use super::campaigns::{AUDIT_LOG, AuditEntry};
 use super::facts::{
-    CallCodeFact, CodifyInput, CodifyRejection, CounterDelta, TypedCall, apply_call_code,
+    CallCodeFact, CodifyInput, CodifyRejection, CounterDelta, TypedCall, write_call_codes,
     write_counters,
 };
 use super::group::{Taken, Write};
-use super::rowset::{self, select, select_at};
+use super::rowset::{self, Writes, select_at};
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::RecordStatus;
 
@@ -127,7 +127,8 @@ impl Store {
         let job = Codify::of(operation_id, campaign_id, kind, input, now);
         let write = async {
             let mut tx = self.write_tx().await?;
-            let done = one(codify_in(&mut tx, self.backend, &[&job]).await?)?;
+            let mut writes = Writes::new(self.backend);
+            let done = one(codify_in(&mut tx, &mut writes, &[&job]).await?)?;
             if let (Ok(()), Some(call)) = (&done, call) {
                 let code = CallCodeFact::typed(
                     operation_id,
@@ -136,8 +137,9 @@ impl Store {
                     input,
                     now.as_second(),
                 );
-                apply_call_code(&mut tx, &code).await?;
+                write_call_codes(&mut writes, &[&code])?;
             }
+            writes.run(&mut tx).await?;
             if done.is_ok() {
                 tx.commit().await?;
             }
@@ -172,7 +174,9 @@ impl Store {
     /// Writes codifies in one transaction ([`codify_in`]).
     async fn codify_group(&self, jobs: &[&Codify]) -> Result<Vec<Outcome>> {
         let mut tx = self.write_tx().await?;
-        let outcomes = codify_in(&mut tx, self.backend, jobs).await?;
+        let mut writes = Writes::new(self.backend);
+        let outcomes = codify_in(&mut tx, &mut writes, jobs).await?;
+        writes.run(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -180,15 +184,17 @@ impl Store {
 
 /// Codifies records inside `tx`, each answered in `jobs`' order: what they
 /// find is read in one query per table, each is decided in memory in order
-/// ([`decide`]), and the records, the counters and the typed calls are
-/// written a statement per table. An agent on the call of a record codified
+/// ([`decide`]), and the records, the counters, the audit entries and the
+/// typed calls are queued in `writes`, a statement per table (the caller
+/// sends them). An agent on the call of a record codified
 /// here ends its after-call work: the engine is told through
 /// `agent_commands`, in the same transaction.
 pub(super) async fn codify_in(
     tx: &mut Transaction<'static, Any>,
-    backend: Backend,
+    writes: &mut Writes,
     jobs: &[&Codify],
 ) -> Result<Vec<Outcome>> {
+    let backend = writes.backend();
     let found = Found::read(tx, backend, jobs).await?;
     let mut records = found.records;
     let mut outcomes = Vec::with_capacity(jobs.len());
@@ -232,7 +238,7 @@ pub(super) async fn codify_in(
         typed.push(job);
         outcomes.push(Ok(()));
     }
-    write_codified(tx, backend, &updates).await?;
+    write_codified(writes, &updates)?;
     let audits: Vec<_> = typed
         .iter()
         .filter_map(|job| {
@@ -248,14 +254,15 @@ pub(super) async fn codify_in(
             })
         })
         .collect();
-    rowset::insert(tx, backend, &AUDIT_LOG, &audits).await?;
+    writes.insert(&AUDIT_LOG, &audits)?;
     let mut deltas: Vec<(i64, CounterDelta)> = deltas.into_iter().collect();
     deltas.sort_unstable_by_key(|(id, _)| *id);
-    write_counters(tx, backend, &deltas).await?;
+    write_counters(writes, &deltas)?;
     if found.on_calls {
         for job in typed {
             super::agents::typed_in(
                 tx,
+                writes,
                 job.operation_id,
                 job.campaign_id,
                 &job.input,
@@ -316,18 +323,16 @@ fn decide<'r>(
 pub(super) type Codified<'a> = (i64, &'a str, &'a str, &'a str, i64, i64);
 
 /// Writes codified records' new state, one statement for all of them.
-pub(super) async fn write_codified(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    rows: &[Codified<'_>],
-) -> Result<()> {
-    let sql = |n| {
+pub(super) fn write_codified(writes: &mut Writes, rows: &[Codified<'_>]) -> Result<()> {
+    let backend = writes.backend();
+    writes.rows(rows, |param, n| {
         format!(
             "UPDATE records SET status = 'codified', cod_act = v.cod_act, cod_act_2 = v.cod_act_2, \
          comment = v.comment, codified_at = v.at, managed_at = v.at, hit = v.hit, next_phone = 0 \
          FROM ({}) v WHERE records.id = v.id",
-            select(
+            select_at(
                 backend,
+                param,
                 &[
                     ("id", true),
                     ("cod_act", false),
@@ -339,8 +344,7 @@ pub(super) async fn write_codified(
                 n
             )
         )
-    };
-    rowset::execute(tx, rows, sql).await
+    })
 }
 
 /// A record as the group's codifies see it.

@@ -12,9 +12,10 @@ use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::appends::Appends;
+use super::AgentCommand;
+use super::appends::{Appends, RecordRead};
 use super::filter::{RecordFilter, bind_filter};
-use super::rowset;
+use super::rowset::{self, Writes};
 use super::{Backend, Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
 
@@ -223,14 +224,9 @@ impl Tally {
         bucket.1 += s.seconds;
     }
 
-    /// Reads, in one query, the campaigns the attempts among `facts` name
-    /// that the batch has not read yet.
-    async fn read_campaigns(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        backend: Backend,
-        facts: &[Fact],
-    ) -> Result<()> {
+    /// The campaigns the attempts among `facts` name that the batch has not
+    /// read yet, as the JSON rows [`Tally::campaigns_sql`] reads.
+    fn campaigns_wanted(&self, facts: &[Fact]) -> Vec<[i64; 1]> {
         let mut ids: Vec<[i64; 1]> = facts
             .iter()
             .filter_map(|f| match f {
@@ -242,24 +238,25 @@ impl Tally {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let sql = backend.json_rows(
+        ids
+    }
+
+    /// A query of the `n` campaigns whose ids are bound at `param`, their
+    /// rows one JSON value ([`CampaignRead`]s).
+    fn campaigns_sql(backend: Backend, param: &str, n: usize) -> String {
+        backend.json_rows(
             "id, operation_id, cycle, time_zone",
             &format!(
                 "SELECT c.id, c.operation_id, c.cycle, o.time_zone FROM campaigns c \
                  JOIN operations o ON o.id = c.operation_id \
                  WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-                rowset::json_table(backend, "$1", ids.len())
+                rowset::json_table(backend, param, n)
             ),
-        );
-        let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(rowset::json(&ids)?)
-            .fetch_one(&mut **tx)
-            .await?;
-        let rows: Vec<(i64, i64, i64, String)> = serde_json::from_str(&text)
-            .map_err(|e| StoreError::Invalid(format!("campaigns read as JSON: {e}")))?;
+        )
+    }
+
+    /// Keeps the campaigns read.
+    fn campaigns_found(&mut self, rows: Vec<CampaignRead>) -> Result<()> {
         for (id, operation_id, cycle, tz) in rows {
             self.campaigns.insert(
                 id,
@@ -277,13 +274,14 @@ impl Tally {
 
     /// Writes the sums: one statement per table, whatever the number of
     /// campaigns, days and rollup buckets (rows bound as JSON, `rowset`).
-    async fn write(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<()> {
+    fn write(self, w: &mut Writes) -> Result<()> {
+        let backend = w.backend();
         let deltas: Vec<(i64, &CounterDelta)> = self
             .campaigns
             .iter()
             .map(|(id, c)| (*id, &c.delta))
             .collect();
-        write_counters(tx, backend, &deltas).await?;
+        write_counters(w, &deltas)?;
         let phones: Vec<(i64, i64, i64)> = self
             .campaigns
             .iter()
@@ -295,20 +293,20 @@ impl Tally {
                     .map(|(column, n)| (*id, column as i64 + 1, *n))
             })
             .collect();
-        let sql = |n| {
+        w.rows(&phones, |param, n| {
             format!(
                 "UPDATE campaign_phones SET dialed = campaign_phones.dialed + v.n FROM ({}) v \
              WHERE campaign_phones.campaign_id = v.campaign_id AND campaign_phones.phone = v.phone",
-                rowset::select(
+                rowset::select_at(
                     backend,
+                    param,
                     &[("campaign_id", true), ("phone", true), ("n", true)],
                     n
                 )
             )
-        };
-        rowset::execute(tx, &phones, sql).await?;
+        })?;
         let days: Vec<_> = self.days.iter().map(|((c, day), n)| (c, day, n)).collect();
-        rowset::insert(tx, backend, &CAMPAIGN_DAYS, &days).await?;
+        w.insert(&CAMPAIGN_DAYS, &days)?;
         let ivr: Vec<_> = self
             .ivr
             .iter()
@@ -316,18 +314,17 @@ impl Tally {
                 (op, hour, rp, option, calls, seconds)
             })
             .collect();
-        rowset::insert(tx, backend, &IVR_ROLLUP, &ivr).await?;
-        super::agent_time::write_tally(tx, &self.agents).await?;
-        Ok(())
+        w.insert(&IVR_ROLLUP, &ivr)?;
+        super::agent_time::write_tally(w, &self.agents)
     }
 }
 
 /// Adds each campaign's delta to its counters: one statement for all of them.
-pub(super) async fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
+pub(super) fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
+    w: &mut Writes,
     deltas: &[(i64, D)],
 ) -> Result<()> {
+    let backend = w.backend();
     let counters: Vec<_> = deltas
         .iter()
         .map(|(id, d)| {
@@ -338,7 +335,7 @@ pub(super) async fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
             )
         })
         .collect();
-    let sql = |n| {
+    w.rows(&counters, |param, n| {
         format!(
             "UPDATE campaigns SET clean = campaigns.clean + v.clean, dial = campaigns.dial + v.dial, \
              answer = campaigns.answer + v.answer, no_answer = campaigns.no_answer + v.no_answer, \
@@ -347,10 +344,9 @@ pub(super) async fn write_counters<D: std::borrow::Borrow<CounterDelta>>(
              current_phone = CASE WHEN campaigns.current_phone < v.phone THEN v.phone \
              ELSE campaigns.current_phone END \
              FROM ({}) v WHERE campaigns.id = v.id",
-            rowset::select(backend, COUNTER_COLUMNS, n)
+            rowset::select_at(backend, param, COUNTER_COLUMNS, n)
         )
-    };
-    rowset::execute(tx, &counters, sql).await
+    })
 }
 
 /// A campaign's sums, in the order [`write_counters`] makes them.
@@ -495,47 +491,60 @@ const DATE_PLACEHOLDER: &str = "0000-00-00 00:00:00";
 impl Store {
     /// Appends facts, and the state they change, in one transaction.
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
-        self.timed("facts", self.write_facts(facts)).await
+        self.timed("facts", self.write_facts(facts, None))
+            .await
+            .map(drop)
     }
 
-    async fn write_facts(&self, facts: &[Fact]) -> Result<()> {
+    /// [`Store::record_facts`], taking the agent API's commands for
+    /// `operation_id` in the same transaction (what
+    /// [`Store::take_agent_commands`] returns, without a trip of its own:
+    /// the engine writes its facts and reads the commands every second).
+    pub async fn record_facts_taking_commands(
+        &self,
+        facts: &[Fact],
+        operation_id: i64,
+    ) -> Result<Vec<(i64, AgentCommand)>> {
+        self.timed("facts", self.write_facts(facts, Some(operation_id)))
+            .await
+    }
+
+    async fn write_facts(
+        &self,
+        facts: &[Fact],
+        commands_of: Option<i64>,
+    ) -> Result<Vec<(i64, AgentCommand)>> {
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
-        tally.read_campaigns(&mut tx, self.backend, facts).await?;
-        // Attempts, calls and IVR steps in a row are written together (`appends`).
         let mut batch = Appends::new(self.backend);
-        for (i, f) in facts.iter().enumerate() {
+        read_batch(&mut tx, self.backend, &mut tally, &mut batch, facts).await?;
+        // Attempts, calls and IVR steps are gathered (`appends`); the writes of
+        // the kinds a batch has many of are queued in `writes` and sent
+        // together at the end, the rare kinds written as they come.
+        let mut writes = Writes::new(self.backend);
+        let mut status = Vec::new();
+        let mut codes = Vec::new();
+        let mut intervals = Vec::new();
+        let mut actions = Vec::new();
+        let mut network = Vec::new();
+        for f in facts {
             match f {
-                Fact::Attempt(a) => {
-                    if !batch.knows(a.record_id) {
-                        batch.read_records(&mut tx, &facts[i..]).await?;
-                    }
-                    apply_attempt(&mut tally, &mut batch, a)?;
-                    continue;
-                }
-                Fact::Call(c) => {
-                    batch.call(c);
-                    continue;
-                }
+                Fact::Attempt(a) => apply_attempt(&mut tally, &mut batch, a)?,
+                Fact::Call(c) => batch.call(c),
                 Fact::IvrStep(s) => {
                     tally.ivr_step(s);
                     batch.ivr_step(s);
-                    continue;
                 }
-                _ => batch.flush(&mut tx).await?,
-            }
-            match f {
-                Fact::Attempt(_) | Fact::Call(_) | Fact::IvrStep(_) => {}
-                Fact::Agent(a) => super::agents::apply_agent(&mut tx, a).await?,
-                Fact::CallCode(c) => apply_call_code(&mut tx, c).await?,
+                Fact::Agent(a) => status.push(a),
+                Fact::CallCode(c) => codes.push(c),
                 Fact::AgentInterval(i) => {
-                    super::agent_time::apply_interval(&mut tx, &mut tally.agents, i).await?
+                    super::agent_time::apply_interval(&mut intervals, &mut tally.agents, i)
                 }
                 Fact::AgentSession(s) => super::agent_time::apply_session(&mut tx, s).await?,
-                Fact::CallAction(a) => super::call_actions::apply_call_action(&mut tx, a).await?,
+                Fact::CallAction(a) => actions.push(a),
                 Fact::Survey(s) => super::surveys::apply_survey(&mut tx, s).await?,
                 Fact::Transfer(t) => super::transfers::apply_transfer(&mut tx, t).await?,
-                Fact::AgentNetwork(n) => super::agent_network::apply_network(&mut tx, n).await?,
+                Fact::AgentNetwork(n) => network.push(n),
                 Fact::SmartWait(w) => super::smart_waits::apply_smart_wait(&mut tx, w).await?,
                 Fact::Law2300Release(r) => super::law2300::apply_release(&mut tx, r).await?,
                 Fact::SkillQueue {
@@ -555,11 +564,57 @@ impl Store {
                 }
             }
         }
-        batch.flush(&mut tx).await?;
-        tally.write(&mut tx, self.backend).await?;
+        batch.flush(&mut writes)?;
+        super::agents::write_status(&mut writes, &status)?;
+        write_call_codes(&mut writes, &codes)?;
+        super::agent_time::write_intervals(&mut writes, &intervals)?;
+        super::call_actions::write_call_actions(&mut writes, &actions)?;
+        super::agent_network::write_network(&mut writes, &network)?;
+        tally.write(&mut writes)?;
+        if let Some(operation_id) = commands_of {
+            super::agents::take_commands(&mut writes, operation_id)?;
+        }
+        let returned = writes.run(&mut tx).await?;
         tx.commit().await?;
-        Ok(())
+        super::agents::commands_of(&returned)
     }
+}
+
+/// A campaign as a batch reads it: id, operation, cycle, time zone.
+type CampaignRead = (i64, i64, i64, String);
+
+/// What a batch reads before it writes, in one query: the campaigns its
+/// attempts name and their records (past [`rowset::CHUNK`] records, the rest
+/// a query per chunk).
+async fn read_batch(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    tally: &mut Tally,
+    batch: &mut Appends<'_>,
+    facts: &[Fact],
+) -> Result<()> {
+    let campaigns = tally.campaigns_wanted(facts);
+    let records = batch.records_wanted(facts);
+    if campaigns.is_empty() && records.is_empty() {
+        return Ok(());
+    }
+    let (first, rest) = records.split_at(records.len().min(rowset::CHUNK));
+    let sql = format!(
+        "SELECT '[' || ({}) || ',' || ({}) || ']'",
+        Tally::campaigns_sql(backend, "$1", campaigns.len()),
+        Appends::records_sql(backend, "$2", first.len())
+    );
+    let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(rowset::json(&campaigns)?)
+        .bind(rowset::json(first)?)
+        .fetch_one(&mut **tx)
+        .await?;
+    let (campaign_rows, record_rows): (Vec<CampaignRead>, Vec<RecordRead>) =
+        serde_json::from_str(&text)
+            .map_err(|e| StoreError::Invalid(format!("a batch's reads as JSON: {e}")))?;
+    tally.campaigns_found(campaign_rows)?;
+    batch.records_found(record_rows)?;
+    batch.read_records(tx, rest).await
 }
 
 /// A record picked for dialing: the phone to dial is the record's `next_phone`.
@@ -596,9 +651,9 @@ impl Store {
     /// then record order; recall dates honoured; a number on the do-not-call list
     /// is not dialed while it is blocked) and marks them `dialing`.
     ///
-    /// This is the one place a record is taken for dialing, and it is a
-    /// conditional update on the single writer: a record codified before the
-    /// pick commits is never returned, whatever the timing.
+    /// This is the one place a record is taken for dialing, and it is a read
+    /// and an update in one transaction of the single writer: a record
+    /// codified before the pick commits is never returned, whatever the timing.
     pub async fn claim_records_with(
         &self,
         campaign_id: i64,
@@ -671,31 +726,26 @@ impl Store {
             format!("{sql} ORDER BY {agent_first}r.next_phone, r.id LIMIT $3"),
         ];
         let mut claims = Vec::with_capacity(n as usize);
+        let mut taken: Vec<[i64; 1]> = Vec::with_capacity(n as usize);
         let mut delta = CounterDelta::default();
         for pass in passes {
-            let left = n as usize - claims.len();
-            if left == 0 {
+            if claims.len() >= n as usize {
                 break;
             }
+            // The second pass sees the first's records too (they are taken
+            // at the end): it reads `n`, not what is left.
             let q = sqlx::query(sqlx::AssertSqlSafe(pass))
                 .bind(campaign_id)
                 .bind(now)
-                .bind(left as i64)
+                .bind(i64::from(n))
                 .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
                 .bind(rules.agent.as_deref().unwrap_or(""))
                 .bind(self.process_id());
             let rows = bind_filter!(q, &filter_binds).fetch_all(&mut *tx).await?;
             for row in &rows {
                 let id: i64 = row.try_get("id")?;
-                let taken = sqlx::query(
-                    "UPDATE records SET status = 'dialing' WHERE id = $1 AND next_phone > 0 \
-                     AND status IN ('clean', 'dialed')",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if taken != 1 {
+                // A due recall is also in the second pass.
+                if taken.contains(&[id]) || claims.len() >= n as usize {
                     continue;
                 }
                 if parse_status(&row.try_get::<String, _>("status")?)?.counts_as_clean() {
@@ -705,6 +755,7 @@ impl Store {
                 let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(1);
                 delta.phone = delta.phone.max(i64::from(phone));
                 let tels = tels_of(row)?;
+                taken.push([id]);
                 claims.push(Claim {
                     record_id: id,
                     customer_id: row.try_get("customer_id")?,
@@ -717,7 +768,19 @@ impl Store {
                 });
             }
         }
-        write_counters(&mut tx, self.backend, &[(campaign_id, delta)]).await?;
+        // What was picked is taken in the same write transaction (nothing
+        // else writes in between), with the counters, in one trip.
+        let mut writes = Writes::new(self.backend);
+        let backend = self.backend;
+        writes.rows(&taken, |param, n| {
+            format!(
+                "UPDATE records SET status = 'dialing' WHERE id IN \
+                 (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+                rowset::json_table(backend, param, n)
+            )
+        })?;
+        write_counters(&mut writes, &[(campaign_id, delta)])?;
+        writes.run(&mut tx).await?;
         tx.commit().await?;
         Ok(claims)
     }
@@ -830,27 +893,39 @@ fn apply_attempt<'a>(tally: &mut Tally, batch: &mut Appends<'a>, a: &'a AttemptF
 }
 
 /// The one writer of `call_codes`: a call typed again keeps its last codes.
-pub(super) async fn apply_call_code(
-    tx: &mut Transaction<'static, Any>,
-    c: &CallCodeFact,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO call_codes (operation_id, conn_id, agent_id, cod_act, cod_act_2, comments, typed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operation_id, conn_id) DO UPDATE SET \
-         agent_id = excluded.agent_id, cod_act = excluded.cod_act, cod_act_2 = excluded.cod_act_2, \
-         comments = excluded.comments, typed_at = excluded.typed_at",
-    )
-    .bind(c.operation_id)
-    .bind(&c.conn_id)
-    .bind(c.agent_id)
-    .bind(&c.cod_act)
-    .bind(&c.cod_act_2)
-    .bind(&c.comments)
-    .bind(c.typed_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Queues the calls' codes (the last of a call's in `codes` stays).
+pub(super) fn write_call_codes(w: &mut Writes, codes: &[&CallCodeFact]) -> Result<()> {
+    let rows: Vec<_> = rowset::last_by(codes, |c| (c.operation_id, c.conn_id.clone()))
+        .map(|c| {
+            (
+                c.operation_id,
+                &c.conn_id,
+                c.agent_id,
+                &c.cod_act,
+                &c.cod_act_2,
+                &c.comments,
+                c.typed_at,
+            )
+        })
+        .collect();
+    w.insert(&CALL_CODES, &rows)
 }
+
+const CALL_CODES: rowset::Table = rowset::Table {
+    name: "call_codes",
+    columns: &[
+        ("operation_id", true),
+        ("conn_id", false),
+        ("agent_id", true),
+        ("cod_act", false),
+        ("cod_act_2", false),
+        ("comments", false),
+        ("typed_at", true),
+    ],
+    tail: " WHERE true ON CONFLICT (operation_id, conn_id) DO UPDATE SET \
+           agent_id = excluded.agent_id, cod_act = excluded.cod_act, \
+           cod_act_2 = excluded.cod_act_2, comments = excluded.comments, typed_at = excluded.typed_at",
+};
 
 /// Seconds in a rollup bucket.
 pub(super) const ROLLUP_SECONDS: i64 = 3600;

@@ -14,6 +14,7 @@
 //! the size, so it takes the index; at most a dozen texts per statement.
 
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use super::{Backend, Result, StoreError};
@@ -86,44 +87,142 @@ pub(super) fn select_keyed(backend: Backend, columns: &[(&str, bool)], rows: usi
     select(backend, columns, rows).replacen("SELECT ", "SELECT key, ", 1)
 }
 
-/// Inserts `rows` (each serialised as a JSON array in `table`'s column
-/// order), [`CHUNK`] rows a statement.
-pub(super) async fn insert<R: Serialize>(
-    tx: &mut Transaction<'static, Any>,
+/// Writes of one transaction that return nothing, sent together.
+///
+/// Each statement reads its rows from one JSON parameter. On SQLite the
+/// statements queued are one text — `$1`, `$2`, … each one's rows — run in
+/// one trip to the connection's thread: through sqlx a trip is a hand-off
+/// between threads each way, dearer than a small statement, and a batch of
+/// facts was ten of them before its writes went together. PostgreSQL runs
+/// them one after the other (its extended protocol takes one statement per
+/// message). Statements run in the order queued; nothing is sent until
+/// [`Writes::run`], so a read in between does not see them — queue only
+/// what no later read of the transaction looks at.
+pub(super) struct Writes {
     backend: Backend,
-    table: &Table,
-    rows: &[R],
-) -> Result<()> {
-    let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
-    execute(tx, rows, |n| {
-        format!(
-            "INSERT INTO {} ({}) {}{}",
-            table.name,
-            names.join(", "),
-            select(backend, table.columns, n),
-            table.tail
-        )
-    })
-    .await
+    /// (SQL, the JSON rows it reads).
+    statements: Vec<(String, String)>,
 }
 
-/// Runs the statement `sql(n)` makes for `n` rows, which reads them from
-/// `$1` (with [`select`]), over `rows`, [`CHUNK`] rows at a time.
-pub(super) async fn execute<R: Serialize>(
-    tx: &mut Transaction<'static, Any>,
-    rows: &[R],
-    sql: impl Fn(usize) -> String,
-) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        sqlx::query(sqlx::AssertSqlSafe(sql(chunk.len())))
-            .bind(json(chunk)?)
-            .execute(&mut **tx)
-            .await?;
+impl Writes {
+    pub(super) fn new(backend: Backend) -> Self {
+        Writes {
+            backend,
+            statements: Vec::new(),
+        }
     }
-    Ok(())
+
+    pub(super) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Queues the statement `sql(param, n)` makes for `n` rows read from the
+    /// parameter named `param` (with [`select_at`]), over `rows`, [`CHUNK`]
+    /// rows at a time. No rows, no statement.
+    pub(super) fn rows<R: Serialize>(
+        &mut self,
+        rows: &[R],
+        sql: impl Fn(&str, usize) -> String,
+    ) -> Result<()> {
+        for chunk in rows.chunks(CHUNK) {
+            let param = match self.backend {
+                Backend::Sqlite => format!("${}", self.statements.len() + 1),
+                Backend::Postgres => "$1".to_owned(),
+            };
+            self.statements
+                .push((sql(&param, chunk.len()), json(chunk)?));
+        }
+        Ok(())
+    }
+
+    /// Queues inserting `rows` (each serialised as a JSON array in `table`'s
+    /// column order).
+    pub(super) fn insert<R: Serialize>(&mut self, table: &Table, rows: &[R]) -> Result<()> {
+        let backend = self.backend;
+        let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
+        self.rows(rows, |param, n| {
+            format!(
+                "INSERT INTO {} ({}) {}{}",
+                table.name,
+                names.join(", "),
+                select_at(backend, param, table.columns, n),
+                table.tail
+            )
+        })
+    }
+
+    /// Sends what was queued; the rows any statement returned (`RETURNING`),
+    /// in order.
+    pub(super) async fn run(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<AnyRow>> {
+        match self.backend {
+            Backend::Sqlite => {
+                if self.statements.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut text = String::new();
+                for (sql, _) in &self.statements {
+                    text.push_str(sql);
+                    text.push_str(";\n");
+                }
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+                for (_, rows) in self.statements {
+                    query = query.bind(rows);
+                }
+                Ok(query.fetch_all(&mut **tx).await?)
+            }
+            Backend::Postgres => {
+                let mut out = Vec::new();
+                for (sql, rows) in self.statements {
+                    out.extend(
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(rows)
+                            .fetch_all(&mut **tx)
+                            .await?,
+                    );
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// `items` with only the last of each key, in the order of their keys' first
+/// appearance: an upsert's rows, where two of one key in one statement would
+/// be an error on PostgreSQL ("cannot affect row a second time") and the
+/// last one is what writing them one by one leaves.
+pub(super) fn last_by<'a, T, K: std::hash::Hash + Eq>(
+    items: &[&'a T],
+    key: impl Fn(&T) -> K,
+) -> impl Iterator<Item = &'a T> {
+    let mut at: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    let mut kept: Vec<&'a T> = Vec::with_capacity(items.len());
+    for item in items {
+        match at.entry(key(item)) {
+            std::collections::hash_map::Entry::Occupied(e) => kept[*e.get()] = item,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    kept.into_iter()
 }
 
 /// Rows as the JSON text [`select`] reads.
 pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("rows as JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_by;
+
+    #[test]
+    fn an_upserts_rows_keep_the_last_of_each_key_in_first_seen_order() {
+        let rows = [(1, "a"), (2, "b"), (1, "c"), (3, "d"), (2, "e")];
+        let refs: Vec<&(i32, &str)> = rows.iter().collect();
+        let kept: Vec<_> = last_by(&refs, |r| r.0).copied().collect();
+        assert_eq!(kept, [(1, "c"), (2, "e"), (3, "d")]);
+        assert_eq!(last_by::<(i32, &str), i32>(&[], |r| r.0).count(), 0);
+    }
 }
