@@ -155,7 +155,7 @@ impl<'a> Appends<'a> {
         Ok(())
     }
 
-    /// The record of an attempt, as the batch has it (read by [`Appends::read_records`]).
+    /// The record of an attempt, as the batch has it (read by `read_batch` or [`Appends::read_records`]).
     pub(super) fn record(&mut self, id: i64) -> Option<&mut RecordNow> {
         self.records.get_mut(&id)
     }

@@ -1,4 +1,5 @@
-//! Many rows in one statement, bound as one JSON text.
+//! Many rows in one statement, bound as one JSON text; a transaction's
+//! writes in one trip ([`Writes`]).
 //!
 //! Through sqlx on SQLite each bound parameter's name is looked up, so 1,000
 //! rows of 12 values took 225 ms as parameters, where their JSON takes a
