@@ -389,24 +389,24 @@ impl Store {
     }
 
     /// Takes the commands left for the operation's agents, oldest first.
-    /// Read first, without the writer: asked when there is usually nothing.
+    /// Looked for first, without the writer: asked when there is usually
+    /// nothing. Taken as the engine's facts' transaction takes them
+    /// ([`take_commands`]).
     pub async fn take_agent_commands(&self, operation_id: i64) -> Result<Vec<(i64, AgentCommand)>> {
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT id, agent_id, command, arg FROM agent_commands WHERE operation_id = $1 ORDER BY id",
-        )
-        .bind(operation_id)
-        .fetch_all(&self.reader)
-        .await?;
-        if let Some((last, ..)) = rows.last() {
-            // Only what was read: a command left meanwhile is taken next time.
-            self.execute_one(
-                sqlx::query("DELETE FROM agent_commands WHERE operation_id = $1 AND id <= $2")
-                    .bind(operation_id)
-                    .bind(*last),
-            )
-            .await?;
+        let any: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM agent_commands WHERE operation_id = $1 LIMIT 1")
+                .bind(operation_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
         }
-        Ok(commands(rows))
+        let mut tx = self.write_tx().await?;
+        let mut writes = Writes::new(self.backend);
+        take_commands(&mut writes, operation_id)?;
+        let taken = writes.run(&mut tx).await?;
+        tx.commit().await?;
+        commands_of(&taken)
     }
 
     /// agentbox `type`: codifies the campaign call agent `agent_id` is on or
@@ -632,24 +632,20 @@ pub(super) fn take_commands(w: &mut Writes, operation_id: i64) -> Result<()> {
     })
 }
 
-/// The commands [`take_commands`] took, oldest first.
+/// The commands [`take_commands`] took (the only rows its transaction's
+/// writes return), oldest first; one this version does not know is skipped.
 pub(super) fn commands_of(rows: &[AnyRow]) -> Result<Vec<(i64, AgentCommand)>> {
     let mut taken = rows
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
         .collect::<Result<Vec<(i64, i64, String, String)>>>()?;
     taken.sort_unstable_by_key(|(id, ..)| *id);
-    Ok(commands(taken))
-}
-
-/// (id, agent, command, argument) rows as commands; one this version does
-/// not know is skipped.
-fn commands(rows: Vec<(i64, i64, String, String)>) -> Vec<(i64, AgentCommand)> {
-    rows.into_iter()
+    Ok(taken
+        .into_iter()
         .filter_map(|(_, agent, command, arg)| {
             AgentCommand::from_parts(&command, arg).map(|c| (agent, c))
         })
-        .collect()
+        .collect())
 }
 
 /// Writes an agent's state (the engine's latest word on it).

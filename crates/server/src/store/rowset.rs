@@ -88,7 +88,8 @@ pub(super) fn select_keyed(backend: Backend, columns: &[(&str, bool)], rows: usi
     select(backend, columns, rows).replacen("SELECT ", "SELECT key, ", 1)
 }
 
-/// Writes of one transaction that return nothing, sent together.
+/// Writes of one transaction, sent together (any rows a `RETURNING` gives
+/// come back from [`Writes::run`]).
 ///
 /// Each statement reads its rows from one JSON parameter. On SQLite the
 /// statements queued are one text — `$1`, `$2`, … each one's rows — run in
