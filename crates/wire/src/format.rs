@@ -9,7 +9,14 @@ pub fn duration_hms(seconds: i64) -> String {
 
 /// An id that may be absent: its digits, or `""`.
 pub fn optional_id(id: Option<i64>) -> String {
-    id.map(|v| v.to_string()).unwrap_or_default()
+    id.map(digits).unwrap_or_default()
+}
+
+/// An integer's digits as a report value (`-12` → `"-12"`): what `to_string`
+/// gives, without the formatting machinery — a report of a thousand rows
+/// writes tens of thousands of them.
+pub fn digits(n: impl itoa::Integer) -> String {
+    itoa::Buffer::new().format(n).to_owned()
 }
 
 /// Reads `HH:MM:SS` (any number of hour digits) back into seconds.
@@ -52,7 +59,10 @@ pub fn push_percent(out: &mut String, numerator: u64, denominator: u64) {
             }
         }
     };
-    push_thousands(out, scaled / 100);
+    match u64::try_from(scaled / 100) {
+        Ok(whole) => push_thousands(out, whole),
+        Err(_) => push_thousands_wide(out, scaled / 100),
+    }
     let frac = (scaled % 100) as u8;
     out.push('.');
     out.push(char::from(b'0' + frac / 10));
@@ -71,7 +81,21 @@ pub fn parse_percent(s: &str) -> Option<f64> {
 }
 
 /// `n`'s digits with a comma every three, at the end of `out`.
-fn push_thousands(out: &mut String, n: u128) {
+fn push_thousands(out: &mut String, n: u64) {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n).as_bytes();
+    for (i, d) in digits.iter().enumerate() {
+        let left = digits.len() - i;
+        if i > 0 && left.is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(char::from(*d));
+    }
+}
+
+/// [`push_thousands`] of a percentage past 64 bits (a numerator near
+/// `u64::MAX` over a small denominator): 128-bit division, digit by digit.
+fn push_thousands_wide(out: &mut String, n: u128) {
     let mut digits = [0u8; 40];
     let mut len = 0;
     let mut rest = n;
@@ -108,6 +132,16 @@ mod tests {
         }
         assert_eq!(parse_duration_hms("1:2:3"), None);
         assert_eq!(parse_duration_hms("01:60:00"), None);
+    }
+
+    #[test]
+    fn digits_are_what_to_string_gives() {
+        for n in [0_i64, 7, -12, 1_000, i64::MIN, i64::MAX] {
+            assert_eq!(digits(n), n.to_string());
+        }
+        assert_eq!(digits(u64::MAX), u64::MAX.to_string());
+        assert_eq!(optional_id(Some(42)), "42");
+        assert_eq!(optional_id(None), "");
     }
 
     #[test]

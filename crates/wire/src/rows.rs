@@ -29,7 +29,15 @@ pub struct CampaignRealtimeRow {
 /// The `campaign` value of the real-time report: `"{id} - {name} - phone{n} ({pct})"`,
 /// `pct` in the common percent format (`"12 - Cobranza - phone1 (45.00 %)"`).
 pub fn campaign_label(id: i64, name: &str, phone: u8, pct: &str) -> String {
-    format!("{id} - {name} - phone{phone} ({pct})")
+    // Pieces pushed into one buffer of the right size: real_time campaigns
+    // writes a label per campaign, a thousand at a large operation.
+    let (mut n, mut p) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let (id, phone) = (n.format(id), p.format(phone));
+    let mut out = String::with_capacity(id.len() + name.len() + phone.len() + pct.len() + 14);
+    for piece in [id, " - ", name, " - phone", phone, " (", pct, ")"] {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// The id in front of a `campaign` label, as real clients read it (split on `" - "`).

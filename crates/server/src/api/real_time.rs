@@ -11,7 +11,7 @@ use marcador_wire::WireError;
 use marcador_wire::api::{param, report};
 use marcador_wire::date::{format_request_date, format_response_date};
 use marcador_wire::envelope::{Envelope, ObjectEnvelope, found_msg};
-use marcador_wire::format::{optional_id, percent, percent_value};
+use marcador_wire::format::{digits, optional_id, percent, percent_value};
 use marcador_wire::interactions::{
     ActiveInteraction, INBOUND_CALL, InteractionsRow, OUTBOUND_CALL,
 };
@@ -209,21 +209,21 @@ fn campaign_row(c: &CampaignCounters) -> CampaignRealtimeRow {
             u8::try_from(c.current_phone).unwrap_or(1),
             &percent(u(c.phone_dialed), u(c.with_phone)),
         ),
-        speed: c.speed.to_string(),
+        speed: digits(c.speed),
         status: c.status.as_str().to_owned(),
         skill_id: optional_id(c.skill_id),
-        records: records.to_string(),
-        clean: c.clean.to_string(),
-        dial: c.dial.to_string(),
-        answer: c.answer.to_string(),
-        no_answer: c.no_answer.to_string(),
-        busy_congestion_failed: c.busy_congestion_failed.to_string(),
-        answer_machine: c.answer_machine.to_string(),
+        records: digits(records),
+        clean: digits(c.clean),
+        dial: digits(c.dial),
+        answer: digits(c.answer),
+        no_answer: digits(c.no_answer),
+        busy_congestion_failed: digits(c.busy_congestion_failed),
+        answer_machine: digits(c.answer_machine),
         penetration_day: percent(u(c.attempts_today), records),
         penetration_now: percent(u(c.dial), records),
-        hits: c.hits.to_string(),
-        calls_x_min: c.calls_x_min.to_string(),
-        recycled: c.recycled.to_string(),
+        hits: digits(c.hits),
+        calls_x_min: digits(c.calls_x_min),
+        recycled: digits(c.recycled),
     }
 }
 
