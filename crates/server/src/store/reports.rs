@@ -272,10 +272,12 @@ impl Store {
     }
 
     /// Every campaign's counters (real_time campaigns): O(campaigns), plus
-    /// one index range over the operation's last 60 s of attempts, counted
-    /// by campaign and matched to the campaigns here (a count per campaign
-    /// was 1,000 index seeks, most of the answer's time). Both come back in
-    /// one value, one trip to the database. The rows come back as one JSON
+    /// two index ranges matched to the campaigns here — the operation's last
+    /// 60 s of attempts, counted by campaign (a count per campaign was 1,000
+    /// index seeks, most of the answer's time), and today's attempts of every
+    /// campaign (`campaign_days_by_day`: a lookup per campaign read a page
+    /// per campaign, cold after any write). All come back in one value, one
+    /// trip to the database. The rows come back as one JSON
     /// value ([`Backend::json_rows`]): with a thousand campaigns, fetching a
     /// row at a time cost more than the query.
     pub async fn campaign_counters(
@@ -304,20 +306,23 @@ impl Store {
             i64,
             i64,
             i64,
-            i64,
         );
         let campaigns = self.backend.json_rows(
             "id, name, speed, status, skill_id, records, clean, dial, answer, no_answer, bcf, \
-             answer_machine, hits, recycled, current_phone, with_phone, phone_dialed, \
-             attempts_today",
+             answer_machine, hits, recycled, current_phone, with_phone, phone_dialed",
             "SELECT c.id, c.name, c.speed, c.status, c.skill_id, c.records, c.clean, c.dial, c.answer, \
              c.no_answer, c.busy_congestion_failed AS bcf, c.answer_machine, c.hits, c.recycled, \
              c.current_phone, COALESCE(p.with_phone, 0) AS with_phone, \
-             COALESCE(p.dialed, 0) AS phone_dialed, COALESCE(d.attempts, 0) AS attempts_today \
+             COALESCE(p.dialed, 0) AS phone_dialed \
              FROM campaigns c \
              LEFT JOIN campaign_phones p ON p.campaign_id = c.id AND p.phone = c.current_phone \
-             LEFT JOIN campaign_days d ON d.campaign_id = c.id AND d.day = $4 \
              WHERE c.operation_id = $1",
+        );
+        // Today's rows of every operation's campaigns: those of others are
+        // left unmatched (a campaign is one operation's).
+        let days = self.backend.json_rows(
+            "campaign_id, attempts",
+            "SELECT campaign_id, attempts FROM campaign_days WHERE day = $4",
         );
         // The last minute's attempts by campaign: a few rows, matched to
         // their campaigns here (a join cost a lookup per campaign).
@@ -326,7 +331,7 @@ impl Store {
             "SELECT campaign_id, COUNT(*) AS n FROM dial_attempts \
              WHERE operation_id = $1 AND started_at > $2 AND started_at <= $3 GROUP BY campaign_id",
         );
-        let sql = format!("SELECT '[' || ({campaigns}) || ',' || ({recent}) || ']'");
+        let sql = format!("SELECT '[' || ({campaigns}) || ',' || ({recent}) || ',' || ({days}) || ']'");
         let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(operation_id)
             .bind(now - CALLS_X_MIN_WINDOW_SECS)
@@ -334,9 +339,11 @@ impl Store {
             .bind(today)
             .fetch_one(&self.reader)
             .await?;
-        let (rows, recent): (Vec<Row>, Vec<(i64, i64)>) = serde_json::from_str(&text)
+        type ByCampaign = Vec<(i64, i64)>;
+        let (rows, recent, days): (Vec<Row>, ByCampaign, ByCampaign) = serde_json::from_str(&text)
             .map_err(|e| StoreError::Invalid(format!("campaign counters: {e}")))?;
         let recent: std::collections::HashMap<i64, i64> = recent.into_iter().collect();
+        let days: std::collections::HashMap<i64, i64> = days.into_iter().collect();
         let mut out = rows
             .into_iter()
             .map(|r| {
@@ -359,7 +366,7 @@ impl Store {
                     current_phone: r.14,
                     with_phone: r.15,
                     phone_dialed: r.16,
-                    attempts_today: r.17,
+                    attempts_today: days.get(&r.0).copied().unwrap_or(0),
                     calls_x_min: recent.get(&r.0).copied().unwrap_or(0),
                 })
             })
