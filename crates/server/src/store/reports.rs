@@ -331,7 +331,8 @@ impl Store {
             "SELECT campaign_id, COUNT(*) AS n FROM dial_attempts \
              WHERE operation_id = $1 AND started_at > $2 AND started_at <= $3 GROUP BY campaign_id",
         );
-        let sql = format!("SELECT '[' || ({campaigns}) || ',' || ({recent}) || ',' || ({days}) || ']'");
+        let sql =
+            format!("SELECT '[' || ({campaigns}) || ',' || ({recent}) || ',' || ({days}) || ']'");
         let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(operation_id)
             .bind(now - CALLS_X_MIN_WINDOW_SECS)
