@@ -742,9 +742,10 @@ async fn serving_sqlite_alone_admits_in_memory_and_writes_the_count() {
 ///
 /// Ignored for now (`cargo test -- --ignored` runs it): on this 2-core
 /// machine it failed about one run in three, the log's high-water mark at
-/// 69–130 MB (limit 64 MB), with the code of 500b5fc as well as after issue
-/// 14's fifth session (each of its SQLite changes reverted alone still
-/// failed), so the restart is sometimes late under this load. A writer that
+/// 69–130 MB (limit 64 MB), after issue 14's fifth session and with each of
+/// that session's SQLite changes (the real_time query, STAT4, the memory
+/// map) reverted alone — it passed in that session's first three CI runs —
+/// so the restart is sometimes late under this load. A writer that
 /// runs the `RESTART` itself once the background one comes back busy did not
 /// help; why the restart is late is open in issue 14's notes.
 #[tokio::test]
