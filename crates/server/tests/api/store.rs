@@ -738,18 +738,11 @@ async fn serving_sqlite_alone_admits_in_memory_and_writes_the_count() {
 /// background checkpoints copy frames back, but without a restart the log
 /// would never start over (it grew 22 MB a second under codifies; here, to
 /// 164 MB). Past `WAL_RESTART_FRAMES` it is started over, so it stays near
-/// that size.
-///
-/// Ignored for now (`cargo test -- --ignored` runs it): on this 2-core
-/// machine it failed about one run in three, the log's high-water mark at
-/// 69–130 MB (limit 64 MB), after issue 14's fifth session and with each of
-/// that session's SQLite changes (the real_time query, STAT4, the memory
-/// map) reverted alone — it passed in that session's first three CI runs —
-/// so the restart is sometimes late under this load. A writer that
-/// runs the `RESTART` itself once the background one comes back busy did not
-/// help; why the restart is late is open in issue 14's notes.
+/// that size. (It failed about one run in three while the restart took the
+/// write lock on a connection of its own, polling for it: the log peaked at
+/// 37–95 MB in six runs; with the restart queued on the writer's pool, at
+/// 37–39 MB.)
 #[tokio::test]
-#[ignore = "fails about one run in three on a 2-core machine; see the doc comment"]
 async fn the_wal_starts_over_under_a_writer_that_never_pauses_and_readers_that_never_stop() {
     use marcador_server::store::{Backend, Location, WAL_RESTART_FRAMES};
     use std::sync::Arc;
