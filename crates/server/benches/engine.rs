@@ -164,6 +164,7 @@ async fn main() {
     println!("| measure | value |");
     println!("|---|---|");
     println!("| simulated calls | {} |", stats.attempts);
+    println!("| codified by the agents | {} |", stats.codified);
     println!("| wall time | {engine_secs:.2} s |");
     println!("| engine: simulated calls per second | {engine_rate:.0} |");
     println!(

@@ -29,7 +29,7 @@ use crate::engine::world;
 use crate::engine::{EngineConfig, InboundSim};
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
-    AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact,
+    AgentCodify, AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact,
     Law2300Release, NewCampaign, NewRecord, Result, Store, StoreError, SurveyFact, TransferFact,
     TransferKind, TypedCall,
 };
@@ -241,7 +241,7 @@ struct Generator {
     node: u32,
     seq: u64,
     facts: Vec<Fact>,
-    codifies: Vec<(i64, CampaignType, CodifyInput, i64, TypedCall)>,
+    codifies: Vec<AgentCodify>,
     /// The operation's agents through the history.
     staff: Staff,
     info: DemoInfo,
@@ -254,16 +254,10 @@ impl Generator {
     }
 
     async fn flush(&mut self, store: &Store) -> Result<()> {
-        store.record_facts(&std::mem::take(&mut self.facts)).await?;
-        for (campaign, kind, input, at, call) in std::mem::take(&mut self.codifies) {
-            let at = Timestamp::from_second(at).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            if let Ok(()) = store
-                .codify_call(self.operation_id, campaign, kind, &input, at, Some(call))
-                .await?
-            {
-                self.info.codified += 1;
-            }
-        }
+        let facts = std::mem::take(&mut self.facts);
+        let codifies = std::mem::take(&mut self.codifies);
+        let written = store.record_engine_facts(&facts, &codifies, None).await?;
+        self.info.codified += written.codified.iter().filter(|c| c.is_ok()).count() as u64;
         Ok(())
     }
 
@@ -720,12 +714,19 @@ fn attempts_in_minute(
                     },
                     comment: "Gestión demo".to_owned(),
                 };
-                let call = TypedCall {
-                    conn_id: conn,
-                    agent_id: agent,
-                };
-                g.codifies
-                    .push((d.campaign_id, d.kind, input, typed_at.min(end), call));
+                let at = Timestamp::from_second(typed_at.min(end))
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                g.codifies.push(AgentCodify {
+                    operation_id: g.operation_id,
+                    campaign_id: d.campaign_id,
+                    kind: d.kind,
+                    input,
+                    at,
+                    call: Some(TypedCall {
+                        conn_id: conn,
+                        agent_id: agent,
+                    }),
+                });
             }
         } else if phone + 1 < tels.len() && !tels[phone + 1].is_empty() {
             d.queue.push_back((record_id, customer_id, tels, phone + 1));

@@ -26,8 +26,8 @@ use super::telephony::{AgentRef, CallRef, Command, Party};
 use super::{Engine, Event, world};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 use crate::store::{
-    AgentCall, AgentCommand, AgentFact, AgentInterval, AgentRow, AgentSession, CallCodeFact,
-    CodifyInput, Fact, Result, TypedCall,
+    AgentCall, AgentCodify, AgentCommand, AgentFact, AgentInterval, AgentRow, AgentSession,
+    CallCodeFact, CodifyInput, Fact, TypedCall,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -543,15 +543,15 @@ impl Engine {
     }
 
     /// The after-call work of `call` ran its time.
-    pub(super) async fn after_call_end(&mut self, agent: usize, call: CallRef) -> Result<()> {
+    pub(super) fn after_call_end(&mut self, agent: usize, call: CallRef) {
         if !matches!(self.agents[agent].state, AgentState::AfterCall { call: c, .. } if c == call) {
-            return Ok(());
+            return;
         }
         if self.agents[agent].simulated {
             // Its own typing, not the agent API's: the store need not tell the engine.
             self.agents[agent].call.customer_id.clear();
             self.agents[agent].dirty = true;
-            self.codify_after_call(agent, call).await?;
+            self.codify_after_call(agent, call);
         } else {
             // A person let the wrap-up time pass untyped: the call says so
             // (Wolkvox's TIMEOUTACW); the record stays as it was, to be dialed again.
@@ -568,7 +568,6 @@ impl Engine {
         }
         self.release_call(call);
         self.become_free(agent);
-        Ok(())
     }
 
     /// The agent API's commands, as the store held them for this operation.
@@ -648,22 +647,24 @@ impl Engine {
     }
 
     /// A simulated agent finished a connected call: codify it with one of the
-    /// operation's activity codes (most calls), through the same path as the API.
-    async fn codify_after_call(&mut self, agent: usize, call: CallRef) -> Result<()> {
+    /// operation's activity codes (most calls), through the same rules as the
+    /// API, in the transaction of the engine's next facts (after them, so
+    /// after the call's attempt).
+    fn codify_after_call(&mut self, agent: usize, call: CallRef) {
         let Some(c) = self.calls.get(&call) else {
-            return Ok(());
+            return;
         };
         let (campaign, customer_id) = (c.campaign, c.claim.customer_id.clone());
         self.release_call(call);
         if self.codes.is_empty() || !self.rng.random_bool(self.cfg.codify_share) {
-            return Ok(());
+            return;
         }
         let (code, _) = self.codes[self.rng.random_range(0..self.codes.len())].clone();
         let Some(campaign) = campaign else {
-            return Ok(());
+            return;
         };
         let Some(kind) = self.campaigns.get(&campaign).map(|c| c.kind) else {
-            return Ok(());
+            return;
         };
         let input = CodifyInput {
             customer_id,
@@ -671,30 +672,18 @@ impl Engine {
             cod_act_2: String::new(),
             comment: String::new(),
         };
-        // The record's attempt must be in the store before it is codified.
-        self.flush().await?;
-        let at = self.now();
         // The call this agent had (a transferred one's own leg).
-        let typed = TypedCall {
+        let call = TypedCall {
             conn_id: self.agents[agent].conn_id().to_owned(),
             agent_id: self.agents[agent].id,
         };
-        match self
-            .store
-            .codify_call(
-                self.cfg.operation_id,
-                campaign,
-                kind,
-                &input,
-                at,
-                Some(typed),
-            )
-            .await?
-        {
-            Ok(()) => self.stats.codified += 1,
-            // The record or campaign went away meanwhile: nothing to codify.
-            Err(r) => tracing::warn!(rejection = ?r, campaign, "agent codify refused"),
-        }
-        Ok(())
+        self.codifies.push(AgentCodify {
+            operation_id: self.cfg.operation_id,
+            campaign_id: campaign,
+            kind,
+            input,
+            at: self.now(),
+            call: Some(call),
+        });
     }
 }

@@ -49,7 +49,7 @@ use rand::rngs::StdRng;
 
 use crate::calling::CallingProfile;
 use crate::domain::CallAction;
-use crate::store::{AgentCommand, Fact, Result, Store};
+use crate::store::{AgentCodify, AgentCommand, Fact, Result, Store};
 use agents::Agent;
 use dialer::{Campaign, LiveCall};
 use inbound::InboundCall;
@@ -243,6 +243,8 @@ pub struct Engine {
     queues_written: BTreeMap<i64, i64>,
     next_call: CallRef,
     facts: Vec<Fact>,
+    /// Simulated agents' codifies, made with the next facts (after them).
+    codifies: Vec<AgentCodify>,
     /// Telephony's reports not yet queued (kept to reuse the allocation).
     reported: Vec<Timed>,
     codes: Vec<(String, bool)>,
@@ -303,6 +305,7 @@ impl Engine {
             queues_written: BTreeMap::new(),
             next_call: 0,
             facts: Vec::new(),
+            codifies: Vec::new(),
             reported: Vec::new(),
             codes,
             mean_talk_ms: 120_000.0,
@@ -380,26 +383,41 @@ impl Engine {
     }
 
     pub async fn flush(&mut self) -> Result<()> {
-        self.gather_facts();
-        if !self.facts.is_empty() {
-            let facts = std::mem::take(&mut self.facts);
-            self.store.record_facts(&facts).await?;
-        }
-        Ok(())
+        self.write_facts(None).await.map(drop)
     }
 
     /// [`Engine::flush`], and the agent API's commands left since the last
     /// time, taken in the same transaction when there are facts to write.
     async fn flush_taking_commands(&mut self) -> Result<Vec<(i64, AgentCommand)>> {
+        self.write_facts(Some(self.cfg.operation_id)).await
+    }
+
+    /// Writes the facts gathered and the agents' codifies in one
+    /// transaction, taking the commands of `commands_of` there too.
+    async fn write_facts(&mut self, commands_of: Option<i64>) -> Result<Vec<(i64, AgentCommand)>> {
         self.gather_facts();
-        let operation_id = self.cfg.operation_id;
-        if self.facts.is_empty() {
-            return self.store.take_agent_commands(operation_id).await;
+        if self.facts.is_empty() && self.codifies.is_empty() {
+            return match commands_of {
+                Some(operation_id) => self.store.take_agent_commands(operation_id).await,
+                None => Ok(Vec::new()),
+            };
         }
         let facts = std::mem::take(&mut self.facts);
-        self.store
-            .record_facts_taking_commands(&facts, operation_id)
-            .await
+        let codifies = std::mem::take(&mut self.codifies);
+        let written = self
+            .store
+            .record_engine_facts(&facts, &codifies, commands_of)
+            .await?;
+        for (codify, done) in codifies.iter().zip(&written.codified) {
+            match done {
+                Ok(()) => self.stats.codified += 1,
+                // The record or campaign went away meanwhile: nothing to codify.
+                Err(r) => {
+                    tracing::warn!(rejection = ?r, campaign = codify.campaign_id, "agent codify refused")
+                }
+            }
+        }
+        Ok(written.commands)
     }
 
     /// The facts of what changed since they were last written.
@@ -422,7 +440,7 @@ impl Engine {
                 }
             }
             Event::WaitExpired(call) => self.wait_expired(call),
-            Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call).await?,
+            Event::AfterCallEnd { agent, call } => self.after_call_end(agent, call),
             Event::BreakEnd { agent, serial } => self.break_end(agent, serial),
             Event::CallAction {
                 agent,

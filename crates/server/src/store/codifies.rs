@@ -113,32 +113,15 @@ impl Store {
     }
 
     /// [`Store::codify`] by the agent who had the call: the call's codes are
-    /// written with the record's, in the same transaction (a simulated agent's
-    /// typing, the demo's history).
-    pub async fn codify_call(
-        &self,
-        operation_id: i64,
-        campaign_id: i64,
-        kind: CampaignType,
-        input: &CodifyInput,
-        now: Timestamp,
-        call: Option<TypedCall>,
-    ) -> Result<Outcome> {
-        let job = Codify::of(operation_id, campaign_id, kind, input, now);
+    /// written with the record's, in the same transaction (the demo's
+    /// history; the engine's typing goes with its facts,
+    /// [`Store::record_engine_facts`]).
+    pub async fn codify_call(&self, codify: &AgentCodify) -> Result<Outcome> {
         let write = async {
             let mut tx = self.write_tx().await?;
             let mut writes = Writes::new(self.backend);
-            let done = one(codify_in(&mut tx, &mut writes, &[&job]).await?)?;
-            if let (Ok(()), Some(call)) = (&done, call) {
-                let code = CallCodeFact::typed(
-                    operation_id,
-                    call.conn_id,
-                    call.agent_id,
-                    input,
-                    now.as_second(),
-                );
-                write_call_codes(&mut writes, &[&code])?;
-            }
+            let done =
+                one(agent_codifies_in(&mut tx, &mut writes, std::slice::from_ref(codify)).await?)?;
             writes.run(&mut tx).await?;
             if done.is_ok() {
                 tx.commit().await?;
@@ -180,6 +163,50 @@ impl Store {
         tx.commit().await?;
         Ok(outcomes)
     }
+}
+
+/// A codify by the agent who had the call (a simulated agent's typing, the
+/// demo's history): the record's, and the call's codes when it is made.
+#[derive(Debug, Clone)]
+pub struct AgentCodify {
+    pub operation_id: i64,
+    pub campaign_id: i64,
+    pub kind: CampaignType,
+    pub input: CodifyInput,
+    pub at: Timestamp,
+    /// The call the agent had (none: the record's codes only).
+    pub call: Option<TypedCall>,
+}
+
+/// [`codify_in`] for agents' codifies, each made one with its call's codes
+/// queued in `writes` too.
+pub(super) async fn agent_codifies_in(
+    tx: &mut Transaction<'static, Any>,
+    writes: &mut Writes,
+    codifies: &[AgentCodify],
+) -> Result<Vec<Outcome>> {
+    let jobs: Vec<Codify> = codifies
+        .iter()
+        .map(|c| Codify::of(c.operation_id, c.campaign_id, c.kind, &c.input, c.at))
+        .collect();
+    let outcomes = codify_in(tx, writes, &jobs.iter().collect::<Vec<_>>()).await?;
+    let codes: Vec<CallCodeFact> = codifies
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, done)| done.is_ok())
+        .filter_map(|(c, _)| {
+            let call = c.call.as_ref()?;
+            Some(CallCodeFact::typed(
+                c.operation_id,
+                call.conn_id.clone(),
+                call.agent_id,
+                &c.input,
+                c.at.as_second(),
+            ))
+        })
+        .collect();
+    write_call_codes(writes, &codes.iter().collect::<Vec<_>>())?;
+    Ok(outcomes)
 }
 
 /// Codifies records inside `tx`, each answered in `jobs`' order: what they

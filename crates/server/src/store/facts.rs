@@ -14,6 +14,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::AgentCommand;
 use super::appends::{Appends, RecordRead};
+use super::codifies::AgentCodify;
 use super::filter::{RecordFilter, bind_filter};
 use super::rowset::{self, Writes};
 use super::{Backend, Result, Store, StoreError, time_zone};
@@ -491,29 +492,33 @@ const DATE_PLACEHOLDER: &str = "0000-00-00 00:00:00";
 impl Store {
     /// Appends facts, and the state they change, in one transaction.
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
-        self.timed("facts", self.write_facts(facts, None))
+        self.timed("facts", self.write_facts(facts, &[], None))
             .await
             .map(drop)
     }
 
-    /// [`Store::record_facts`], taking the agent API's commands for
-    /// `operation_id` in the same transaction (what
-    /// [`Store::take_agent_commands`] returns, without a trip of its own:
-    /// the engine writes its facts and reads the commands every second).
-    pub async fn record_facts_taking_commands(
+    /// The engine's [`Store::record_facts`]: its agents' codifies are made
+    /// in the same transaction, after the facts (so each sees its call's
+    /// attempt), and with `commands_of` the agent API's commands for that
+    /// operation are taken there too (what [`Store::take_agent_commands`]
+    /// returns, without a trip of its own: the engine writes its facts and
+    /// reads the commands every second).
+    pub async fn record_engine_facts(
         &self,
         facts: &[Fact],
-        operation_id: i64,
-    ) -> Result<Vec<(i64, AgentCommand)>> {
-        self.timed("facts", self.write_facts(facts, Some(operation_id)))
+        codifies: &[AgentCodify],
+        commands_of: Option<i64>,
+    ) -> Result<EngineWritten> {
+        self.timed("facts", self.write_facts(facts, codifies, commands_of))
             .await
     }
 
     async fn write_facts(
         &self,
         facts: &[Fact],
+        codifies: &[AgentCodify],
         commands_of: Option<i64>,
-    ) -> Result<Vec<(i64, AgentCommand)>> {
+    ) -> Result<EngineWritten> {
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
         let mut batch = Appends::new(self.backend);
@@ -575,9 +580,27 @@ impl Store {
             super::agents::take_commands(&mut writes, operation_id)?;
         }
         let returned = writes.run(&mut tx).await?;
+        let mut codified = Vec::new();
+        if !codifies.is_empty() {
+            let mut after = Writes::new(self.backend);
+            codified = super::codifies::agent_codifies_in(&mut tx, &mut after, codifies).await?;
+            after.run(&mut tx).await?;
+        }
         tx.commit().await?;
-        super::agents::commands_of(&returned)
+        Ok(EngineWritten {
+            commands: super::agents::commands_of(&returned)?,
+            codified,
+        })
     }
+}
+
+/// What [`Store::record_engine_facts`] brings back.
+#[derive(Debug, Default)]
+pub struct EngineWritten {
+    /// The agent API's commands taken (agent id, command).
+    pub commands: Vec<(i64, AgentCommand)>,
+    /// Each codify's outcome, in order.
+    pub codified: Vec<std::result::Result<(), CodifyRejection>>,
 }
 
 /// A campaign as a batch reads it: id, operation, cycle, time zone.

@@ -103,13 +103,14 @@ pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
 pub use campaigns::{ActivityCode, AuditEntry, CampaignInfo, RecallFilter, RemoveSel};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
+pub use codifies::AgentCodify;
 pub use detail::DetailRead;
 pub use edits::{
     CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallPlan, RecallRejection,
 };
 pub use facts::{
-    AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection, Fact,
-    IvrStepFact, TypedCall,
+    AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection,
+    EngineWritten, Fact, IvrStepFact, TypedCall,
 };
 pub use filter::{FilterCondition, FilterOp, RecordFilter};
 pub use ivr::{IvrCall, IvrStep, QUARTER};

@@ -3,7 +3,7 @@
 //! fixture plus one agent's calls written here.
 
 use marcador_server::config::Limits;
-use marcador_server::store::{CallCodeFact, CallFact, CodifyInput, Fact, TypedCall};
+use marcador_server::store::{AgentCodify, CallCodeFact, CallFact, CodifyInput, Fact, TypedCall};
 use marcador_wire::calls::TIMEOUT_ACW;
 use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 use reqwest::StatusCode;
@@ -67,24 +67,24 @@ async fn agent_calls(app: &TestApp) -> i64 {
         .unwrap();
     let typed = app
         .store
-        .codify_call(
-            op,
-            app.a.predictive,
-            CampaignType::Predictive,
-            &CodifyInput {
+        .codify_call(&AgentCodify {
+            operation_id: op,
+            campaign_id: app.a.predictive,
+            kind: CampaignType::Predictive,
+            input: CodifyInput {
                 customer_id: "1002".into(),
                 cod_act: "001".into(),
                 cod_act_2: "A01".into(),
                 comment: "Pagará el viernes".into(),
             },
-            now()
+            at: now()
                 .checked_sub(jiff::SignedDuration::from_secs(60))
                 .unwrap(),
-            Some(TypedCall {
+            call: Some(TypedCall {
                 conn_id: "12001.0001.9.9".into(),
                 agent_id: agent,
             }),
-        )
+        })
         .await
         .unwrap();
     assert_eq!(typed, Ok(()));

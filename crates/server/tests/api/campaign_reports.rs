@@ -3,7 +3,9 @@
 //! and campaign_10 (machine codes of Turbo Dial campaigns), over the acme
 //! fixture plus a detected machine, a detected person and a preview call.
 
-use marcador_server::store::{AttemptFact, CallFact, CampaignEdit, CodifyInput, Fact, TypedCall};
+use marcador_server::store::{
+    AgentCodify, AttemptFact, CallFact, CampaignEdit, CodifyInput, Fact, TypedCall,
+};
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -83,24 +85,24 @@ async fn detections_and_a_preview_call(app: &TestApp) {
         .await
         .unwrap();
     app.store
-        .codify_call(
-            op,
-            app.a.preview,
-            CampaignType::Preview,
-            &CodifyInput {
+        .codify_call(&AgentCodify {
+            operation_id: op,
+            campaign_id: app.a.preview,
+            kind: CampaignType::Preview,
+            input: CodifyInput {
                 customer_id: "2001".into(),
                 cod_act: "001".into(),
                 cod_act_2: String::new(),
                 comment: "Renueva en enero".into(),
             },
-            now()
+            at: now()
                 .checked_sub(jiff::SignedDuration::from_secs(200))
                 .unwrap(),
-            Some(TypedCall {
+            call: Some(TypedCall {
                 conn_id: "12001.0002.9.9".into(),
                 agent_id: agent,
             }),
-        )
+        })
         .await
         .unwrap()
         .unwrap();
