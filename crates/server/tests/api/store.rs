@@ -38,6 +38,8 @@ async fn a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount() {
         attempts: 30_000,
         campaigns: 40,
         days: 12,
+        // Several transactions: a record's attempts span batches.
+        batch: 10_000,
         ..BulkSize::default()
     };
     let mut days_told = 0;
