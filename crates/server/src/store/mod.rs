@@ -575,6 +575,10 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .test_before_acquire(false)
+        // Writes queue for the one writer connection, and the WAL's restart
+        // queues with them (`Checkpointer`): behind a bulk load's batch that
+        // is seconds, which sqlx would warn of after 2 s.
+        .acquire_slow_threshold(Duration::from_secs(60))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 for pragma in [
