@@ -59,10 +59,7 @@ pub fn push_percent(out: &mut String, numerator: u64, denominator: u64) {
             }
         }
     };
-    match u64::try_from(scaled / 100) {
-        Ok(whole) => push_thousands(out, whole),
-        Err(_) => push_thousands_wide(out, scaled / 100),
-    }
+    push_thousands(out, scaled / 100);
     let frac = (scaled % 100) as u8;
     out.push('.');
     out.push(char::from(b'0' + frac / 10));
@@ -81,7 +78,9 @@ pub fn parse_percent(s: &str) -> Option<f64> {
 }
 
 /// `n`'s digits with a comma every three, at the end of `out`.
-fn push_thousands(out: &mut String, n: u64) {
+fn push_thousands(out: &mut String, n: u128) {
+    // itoa writes 128 bits too: a numerator near `u64::MAX` over a small
+    // denominator is past 64 bits once scaled.
     let mut buf = itoa::Buffer::new();
     let digits = buf.format(n).as_bytes();
     for (i, d) in digits.iter().enumerate() {
@@ -90,28 +89,6 @@ fn push_thousands(out: &mut String, n: u64) {
             out.push(',');
         }
         out.push(char::from(*d));
-    }
-}
-
-/// [`push_thousands`] of a percentage past 64 bits (a numerator near
-/// `u64::MAX` over a small denominator): 128-bit division, digit by digit.
-fn push_thousands_wide(out: &mut String, n: u128) {
-    let mut digits = [0u8; 40];
-    let mut len = 0;
-    let mut rest = n;
-    loop {
-        digits[len] = b'0' + (rest % 10) as u8;
-        len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for i in (0..len).rev() {
-        out.push(char::from(digits[i]));
-        if i > 0 && i % 3 == 0 {
-            out.push(',');
-        }
     }
 }
 
