@@ -701,7 +701,7 @@ impl Store {
             filter.map_or_else(Default::default, |f| f.sql(self.backend, 7));
         // Fixed fragments only: the values are bound.
         let mut sql = String::from(concat!(
-            "SELECT r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
+            "r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
             tel_columns!(),
             " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
              AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
@@ -733,31 +733,32 @@ impl Store {
             sql.push_str(" AND $6 = $6");
         }
         sql.push_str(&filter_sql);
-        let agent_first = if rules.agent.is_some() {
+        // With an agent, the records assigned to them come first.
+        let (mine, agent_first) = if rules.agent.is_some() {
             sql.push_str(" AND r.agent_id IN ('', $5)");
-            "(r.agent_id = $5) DESC, "
+            ("(r.agent_id = $5)", "(r.agent_id = $5) DESC, ")
         } else {
             sql.push_str(" AND $5 = $5");
-            ""
+            ("0", "")
         };
         // Due recalls first (from their own index), then the campaign's order:
-        // phone column by phone column, then upload order.
-        let passes = [
-            format!(
-                "{sql} AND r.recall_at IS NOT NULL ORDER BY {agent_first}r.recall_at, r.id LIMIT $3"
-            ),
-            format!("{sql} ORDER BY {agent_first}r.next_phone, r.id LIMIT $3"),
-        ];
+        // phone column by phone column, then upload order — two ranges read
+        // in one statement, each at most `n` (the second sees the first's
+        // records too, as they are taken at the end), in that order.
+        let pick = format!(
+            "SELECT * FROM (SELECT * FROM (SELECT 0 AS pass, {mine} AS mine, \
+             CAST(r.recall_at AS BIGINT) AS k, {sql} AND r.recall_at IS NOT NULL \
+             ORDER BY {agent_first}r.recall_at, r.id LIMIT $3) AS due_picks \
+             UNION ALL SELECT * FROM (SELECT 1 AS pass, {mine} AS mine, \
+             CAST(r.next_phone AS BIGINT) AS k, {sql} \
+             ORDER BY {agent_first}r.next_phone, r.id LIMIT $3) AS next_picks) AS picks \
+             ORDER BY pass, mine DESC, k, id"
+        );
         let mut claims = Vec::with_capacity(n as usize);
         let mut taken: Vec<[i64; 1]> = Vec::with_capacity(n as usize);
         let mut delta = CounterDelta::default();
-        for pass in passes {
-            if claims.len() >= n as usize {
-                break;
-            }
-            // The second pass sees the first's records too (they are taken
-            // at the end): it reads `n`, not what is left.
-            let q = sqlx::query(sqlx::AssertSqlSafe(pass))
+        {
+            let q = sqlx::query(sqlx::AssertSqlSafe(pick))
                 .bind(campaign_id)
                 .bind(now)
                 .bind(i64::from(n))
