@@ -228,6 +228,7 @@ pub async fn seed(
     };
     let started = std::time::Instant::now();
     let mut facts: Vec<Fact> = Vec::new();
+    let batch = size.batch.max(1);
     let mut seq = 0u64;
     for (done, (day, factor)) in days.into_iter().enumerate() {
         let opens = day
@@ -257,7 +258,7 @@ pub async fn seed(
                 );
                 day_attempts += 1;
             }
-            if facts.len() >= size.batch.max(1) {
+            if facts.len() >= batch {
                 write(store, &mut facts, &mut info).await?;
             }
         }
@@ -278,7 +279,7 @@ pub async fn seed(
                 operation_id,
                 &mut facts,
             );
-            if facts.len() >= size.batch.max(1) {
+            if facts.len() >= batch {
                 write(store, &mut facts, &mut info).await?;
             }
         }

@@ -112,25 +112,6 @@ impl Store {
             .await
     }
 
-    /// [`Store::codify`] by the agent who had the call: the call's codes are
-    /// written with the record's, in the same transaction (the demo's
-    /// history; the engine's typing goes with its facts,
-    /// [`Store::record_engine_facts`]).
-    pub async fn codify_call(&self, codify: &AgentCodify) -> Result<Outcome> {
-        let write = async {
-            let mut tx = self.write_tx().await?;
-            let mut writes = Writes::new(self.backend);
-            let done =
-                one(agent_codifies_in(&mut tx, &mut writes, std::slice::from_ref(codify)).await?)?;
-            writes.run(&mut tx).await?;
-            if done.is_ok() {
-                tx.commit().await?;
-            }
-            Ok(done)
-        };
-        self.timed("codify", write).await
-    }
-
     /// Writes a group taken from the queue and answers each codify.
     async fn write_codifies(&self, taken: Taken<Codify>) {
         let jobs: Vec<&Codify> = taken.iter().map(|(job, _)| job).collect();
@@ -166,7 +147,8 @@ impl Store {
 }
 
 /// A codify by the agent who had the call (a simulated agent's typing, the
-/// demo's history): the record's, and the call's codes when it is made.
+/// demo's history): the record's, and the call's codes when it is made —
+/// written with facts, [`Store::record_engine_facts`].
 #[derive(Debug, Clone)]
 pub struct AgentCodify {
     pub operation_id: i64,

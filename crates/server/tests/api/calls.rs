@@ -67,27 +67,31 @@ async fn agent_calls(app: &TestApp) -> i64 {
         .unwrap();
     let typed = app
         .store
-        .codify_call(&AgentCodify {
-            operation_id: op,
-            campaign_id: app.a.predictive,
-            kind: CampaignType::Predictive,
-            input: CodifyInput {
-                customer_id: "1002".into(),
-                cod_act: "001".into(),
-                cod_act_2: "A01".into(),
-                comment: "Pagará el viernes".into(),
-            },
-            at: now()
-                .checked_sub(jiff::SignedDuration::from_secs(60))
-                .unwrap(),
-            call: Some(TypedCall {
-                conn_id: "12001.0001.9.9".into(),
-                agent_id: agent,
-            }),
-        })
+        .record_engine_facts(
+            &[],
+            &[AgentCodify {
+                operation_id: op,
+                campaign_id: app.a.predictive,
+                kind: CampaignType::Predictive,
+                input: CodifyInput {
+                    customer_id: "1002".into(),
+                    cod_act: "001".into(),
+                    cod_act_2: "A01".into(),
+                    comment: "Pagará el viernes".into(),
+                },
+                at: now()
+                    .checked_sub(jiff::SignedDuration::from_secs(60))
+                    .unwrap(),
+                call: Some(TypedCall {
+                    conn_id: "12001.0001.9.9".into(),
+                    agent_id: agent,
+                }),
+            }],
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(typed, Ok(()));
+    assert_eq!(typed.codified, vec![Ok(())]);
     skill
 }
 

@@ -84,28 +84,33 @@ async fn detections_and_a_preview_call(app: &TestApp) {
         ])
         .await
         .unwrap();
-    app.store
-        .codify_call(&AgentCodify {
-            operation_id: op,
-            campaign_id: app.a.preview,
-            kind: CampaignType::Preview,
-            input: CodifyInput {
-                customer_id: "2001".into(),
-                cod_act: "001".into(),
-                cod_act_2: String::new(),
-                comment: "Renueva en enero".into(),
-            },
-            at: now()
-                .checked_sub(jiff::SignedDuration::from_secs(200))
-                .unwrap(),
-            call: Some(TypedCall {
-                conn_id: "12001.0002.9.9".into(),
-                agent_id: agent,
-            }),
-        })
+    let typed = app
+        .store
+        .record_engine_facts(
+            &[],
+            &[AgentCodify {
+                operation_id: op,
+                campaign_id: app.a.preview,
+                kind: CampaignType::Preview,
+                input: CodifyInput {
+                    customer_id: "2001".into(),
+                    cod_act: "001".into(),
+                    cod_act_2: String::new(),
+                    comment: "Renueva en enero".into(),
+                },
+                at: now()
+                    .checked_sub(jiff::SignedDuration::from_secs(200))
+                    .unwrap(),
+                call: Some(TypedCall {
+                    conn_id: "12001.0002.9.9".into(),
+                    agent_id: agent,
+                }),
+            }],
+            None,
+        )
         .await
-        .unwrap()
         .unwrap();
+    assert_eq!(typed.codified, vec![Ok(())]);
 }
 
 both!(machine_detection_reports_count_what_detection_said);

@@ -97,6 +97,19 @@ async fn pacing_holds_abandon_under_3_percent_at_10_30_and_60_percent_answer_rat
         );
         assert!(stats.codified > 0);
     }
+    // Each codify the engine counted is in the store: a record codified once
+    // (a codified record is never dialed again), in the transaction of the
+    // facts after its call's attempt.
+    for (stats, store, campaign, _) in &runs {
+        let mut read = store.campaign_export(*campaign).await.unwrap();
+        let codified = read
+            .rows(u64::MAX)
+            .filter(|r| std::future::ready(!r.as_ref().unwrap().cod_act.is_empty()))
+            .count()
+            .await;
+        read.finish().await.unwrap();
+        assert_eq!(codified as u64, stats.codified);
+    }
 }
 
 async fn campaign_3(store: &Store, op: i64, campaign: i64) -> Vec<Campaign3Row> {
