@@ -29,9 +29,9 @@ use crate::engine::world;
 use crate::engine::{EngineConfig, InboundSim};
 use crate::setup::{DEMO as DEMO_SETUP, Setup};
 use crate::store::{
-    AgentCodify, AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, Fact, IvrStepFact,
-    Law2300Release, NewCampaign, NewRecord, Result, Store, StoreError, SurveyFact, TransferFact,
-    TransferKind, TypedCall,
+    AgentCodify, AttemptFact, AuditEntry, CallFact, CampaignEdit, CodifyInput, EngineTick, Fact,
+    IvrStepFact, Law2300Release, NewCampaign, NewRecord, Result, Store, StoreError, SurveyFact,
+    TransferFact, TransferKind, TypedCall,
 };
 
 /// The demo company's NIT (Colombia's tax id), as its Ley 2300 releases carry it.
@@ -256,7 +256,13 @@ impl Generator {
     async fn flush(&mut self, store: &Store) -> Result<()> {
         let facts = std::mem::take(&mut self.facts);
         let codifies = std::mem::take(&mut self.codifies);
-        let written = store.record_engine_facts(&facts, &codifies, None).await?;
+        let written = store
+            .record_engine_tick(&EngineTick {
+                facts: &facts,
+                codifies: &codifies,
+                ..EngineTick::default()
+            })
+            .await?;
         self.info.codified += written.codified.iter().filter(|c| c.is_ok()).count() as u64;
         Ok(())
     }

@@ -19,7 +19,7 @@ use super::pacing::Pacer;
 use super::telephony::{Answerer, CallRef, Command, Ending, Originate, Party};
 use super::{Engine, Event};
 use crate::calling::{self, CallingProfile};
-use crate::store::{AttemptFact, CallFact, Claim, ClaimRules, Fact, Result};
+use crate::store::{AttemptFact, CallFact, Claim, ClaimAsk, ClaimRules, Fact, Result};
 
 /// Ring times kept to estimate the chance an answer comes late.
 pub(super) const ANSWER_SAMPLES: usize = 256;
@@ -40,6 +40,28 @@ pub(super) struct Campaign {
     pub in_flight: u32,
     /// This process holds the campaign's dialing lease.
     pub held: bool,
+}
+
+/// What a tick asks the store for, and what each ask is for.
+#[derive(Debug, Default)]
+pub(super) struct DialPlan {
+    pub asks: Vec<ClaimAsk>,
+    purposes: Vec<Purpose>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Purpose {
+    /// Up to `n` lines of a predictive campaign.
+    Predictive { campaign: i64, n: u32 },
+    /// A record of a preview campaign for an agent.
+    Preview { campaign: i64, agent: usize },
+}
+
+impl DialPlan {
+    fn push(&mut self, purpose: Purpose, ask: ClaimAsk) {
+        self.purposes.push(purpose);
+        self.asks.push(ask);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,9 +147,15 @@ impl Engine {
         Ok(())
     }
 
-    /// One pacing decision per started campaign this process holds.
-    pub(super) async fn dial_campaigns(&mut self) -> Result<()> {
-        let now_s = self.now.div_euclid(1000);
+    /// One pacing decision per started campaign this process holds: what to
+    /// ask the store for this tick. A predictive campaign asks for the lines
+    /// its pacer opens (counted as in flight until the answer comes, so the
+    /// campaigns after it on the skill see them); a preview campaign, one
+    /// record for each idle agent not offered one already this tick — the
+    /// next campaign's asks for an agent are made only if the one before had
+    /// nothing for them.
+    pub(super) fn plan_dials(&mut self) -> DialPlan {
+        let mut plan = DialPlan::default();
         let local = self.now().to_zoned(self.tz.clone()).datetime();
         let callable = self.profile.allows(local);
         // Ley 2300: at most one contact per customer per day.
@@ -140,6 +168,8 @@ impl Engine {
             let turn = (self.now.div_euclid(self.cfg.tick_ms.max(1)) as usize) % ids.len();
             ids.rotate_left(turn);
         }
+        // The last ask offering each agent a preview record.
+        let mut offered: Vec<Option<usize>> = vec![None; self.agents.len()];
         for id in ids {
             let Some(c) = self.campaigns.get(&id) else {
                 continue;
@@ -156,6 +186,13 @@ impl Engine {
             match kind {
                 CampaignType::Predictive => {
                     let (sure, soon) = self.free_for(id, skill);
+                    // Agents offered a preview record this tick are taken.
+                    let previewing = offered
+                        .iter()
+                        .enumerate()
+                        .filter(|(a, o)| o.is_some() && self.agents[*a].has_skill(skill))
+                        .count() as u32;
+                    let sure = sure.saturating_sub(previewing);
                     let max_lines = ((f64::from(sure) + soon)
                         * (1.0 + (self.cfg.max_lines_per_agent - 1.0) * speed as f64 / 100.0))
                         .ceil() as u32;
@@ -167,43 +204,88 @@ impl Engine {
                     let n = c
                         .pacer
                         .decide(now, sure, soon, in_flight, max_lines.max(in_flight));
-                    let rules = ClaimRules {
-                        one_contact_per_day: contact_day.clone(),
-                        agent: None,
-                        leased: true,
-                    };
-                    for claim in self.store.claim_records_with(id, n, now_s, &rules).await? {
-                        let call = self.new_call(Some(id), claim, None);
-                        self.dial(call, None);
+                    if n == 0 {
+                        continue;
                     }
+                    c.in_flight += n;
+                    plan.push(
+                        Purpose::Predictive { campaign: id, n },
+                        ClaimAsk {
+                            campaign_id: id,
+                            n,
+                            rules: ClaimRules {
+                                one_contact_per_day: contact_day.clone(),
+                                agent: None,
+                                leased: true,
+                            },
+                            unless: None,
+                        },
+                    );
                 }
                 CampaignType::Preview => {
                     // Each free agent is offered the next record: one assigned
                     // to them first, else one assigned to nobody.
                     let idle: Vec<usize> = self.idle_agents(skill).collect();
                     for agent in idle {
-                        let rules = ClaimRules {
-                            one_contact_per_day: contact_day.clone(),
-                            agent: Some(self.agents[agent].code.clone()),
-                            leased: true,
-                        };
-                        let Some(claim) = self
-                            .store
-                            .claim_records_with(id, 1, now_s, &rules)
-                            .await?
-                            .pop()
-                        else {
-                            continue;
-                        };
-                        self.set_state(agent, AgentState::Previewing);
-                        let call = self.new_call(Some(id), claim, Some(agent));
-                        let at = self.now + self.cfg.preview_ms;
-                        self.schedule(at, Event::PreviewDial { agent, call });
+                        let unless = offered[agent];
+                        offered[agent] = Some(plan.asks.len());
+                        plan.push(
+                            Purpose::Preview {
+                                campaign: id,
+                                agent,
+                            },
+                            ClaimAsk {
+                                campaign_id: id,
+                                n: 1,
+                                rules: ClaimRules {
+                                    one_contact_per_day: contact_day.clone(),
+                                    agent: Some(self.agents[agent].code.clone()),
+                                    leased: true,
+                                },
+                                unless,
+                            },
+                        );
                     }
                 }
             }
         }
-        Ok(())
+        plan
+    }
+
+    /// The lines a plan counted as in flight stop counting (the calls
+    /// dialed count themselves): after the tick's transaction, answered or not.
+    pub(super) fn planned_done(&mut self, plan: &DialPlan) {
+        for purpose in &plan.purposes {
+            if let Purpose::Predictive { campaign, n } = *purpose
+                && let Some(c) = self.campaigns.get_mut(&campaign)
+            {
+                c.in_flight = c.in_flight.saturating_sub(n);
+            }
+        }
+    }
+
+    /// Dials what the plan's asks picked: a predictive campaign's records
+    /// now; a preview record is shown to its agent first.
+    pub(super) fn dial_picked(&mut self, plan: DialPlan, picked: Vec<Vec<Claim>>) {
+        for (purpose, claims) in plan.purposes.into_iter().zip(picked) {
+            match purpose {
+                Purpose::Predictive { campaign, .. } => {
+                    for claim in claims {
+                        let call = self.new_call(Some(campaign), claim, None);
+                        self.dial(call, None);
+                    }
+                }
+                Purpose::Preview { campaign, agent } => {
+                    let Some(claim) = claims.into_iter().next() else {
+                        continue;
+                    };
+                    self.set_state(agent, AgentState::Previewing);
+                    let call = self.new_call(Some(campaign), claim, Some(agent));
+                    let at = self.now + self.cfg.preview_ms;
+                    self.schedule(at, Event::PreviewDial { agent, call });
+                }
+            }
+        }
     }
 
     /// Agents free for calls placed now: `(sure, expected others)`. Sure: idle

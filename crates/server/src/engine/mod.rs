@@ -21,9 +21,11 @@
 //!
 //! Campaign dialers are state in this loop rather than separate tasks because
 //! they share agents: one loop keeps them consistent and deterministic. Every
-//! record is taken through [`Store::claim_records_with`], a conditional
-//! update, and every result is written as facts, so the reports show exactly
-//! the calls this engine placed.
+//! tick is one transaction ([`Store::record_engine_tick`]): the facts since the
+//! last tick, the simulated agents' codifies, the agent API's commands taken,
+//! and the records the dialer picks (taken there, so no two dialers take one
+//! record). Every result is written as facts, so the reports show exactly the
+//! calls this engine placed.
 
 mod agents;
 mod call_actions;
@@ -49,7 +51,7 @@ use rand::rngs::StdRng;
 
 use crate::calling::CallingProfile;
 use crate::domain::CallAction;
-use crate::store::{AgentCodify, AgentCommand, Fact, Result, Store};
+use crate::store::{AgentCodify, ClaimAsk, EngineTick, EngineWritten, Fact, Result, Store};
 use agents::Agent;
 use dialer::{Campaign, LiveCall};
 use inbound::InboundCall;
@@ -382,31 +384,41 @@ impl Engine {
         self.reported = reported;
     }
 
+    /// Writes the facts gathered (and the agents' codifies).
     pub async fn flush(&mut self) -> Result<()> {
-        self.write_facts(None).await.map(drop)
+        self.write_tick(None, &[]).await.map(drop)
     }
 
-    /// [`Engine::flush`], and the agent API's commands left since the last
-    /// time, taken in the same transaction when there are facts to write.
-    async fn flush_taking_commands(&mut self) -> Result<Vec<(i64, AgentCommand)>> {
-        self.write_facts(Some(self.cfg.operation_id)).await
-    }
-
-    /// Writes the facts gathered and the agents' codifies in one
-    /// transaction, taking the commands of `commands_of` there too.
-    async fn write_facts(&mut self, commands_of: Option<i64>) -> Result<Vec<(i64, AgentCommand)>> {
+    /// Writes the facts gathered and the agents' codifies in one transaction,
+    /// taking the commands of `commands_of` and making the picks `claims`
+    /// there too. Nothing to write and nothing to pick: only the commands
+    /// are read (a trip to a reader when there are none).
+    async fn write_tick(
+        &mut self,
+        commands_of: Option<i64>,
+        claims: &[ClaimAsk],
+    ) -> Result<EngineWritten> {
         self.gather_facts();
-        if self.facts.is_empty() && self.codifies.is_empty() {
-            return match commands_of {
-                Some(operation_id) => self.store.take_agent_commands(operation_id).await,
-                None => Ok(Vec::new()),
-            };
+        if self.facts.is_empty() && self.codifies.is_empty() && claims.is_empty() {
+            return Ok(EngineWritten {
+                commands: match commands_of {
+                    Some(operation_id) => self.store.take_agent_commands(operation_id).await?,
+                    None => Vec::new(),
+                },
+                ..EngineWritten::default()
+            });
         }
         let facts = std::mem::take(&mut self.facts);
         let codifies = std::mem::take(&mut self.codifies);
         let written = self
             .store
-            .record_engine_facts(&facts, &codifies, commands_of)
+            .record_engine_tick(&EngineTick {
+                facts: &facts,
+                codifies: &codifies,
+                commands_of,
+                claims,
+                now: self.now.div_euclid(1000),
+            })
             .await?;
         for (codify, done) in codifies.iter().zip(&written.codified) {
             match done {
@@ -417,7 +429,7 @@ impl Engine {
                 }
             }
         }
-        Ok(written.commands)
+        Ok(written)
     }
 
     /// The facts of what changed since they were last written.
@@ -430,8 +442,10 @@ impl Engine {
     async fn handle(&mut self, ev: Event) -> Result<()> {
         match ev {
             Event::Tick => {
-                self.tick().await?;
+                // The next tick comes even if this one fails (its store work
+                // is retried then).
                 self.schedule(self.now + self.cfg.tick_ms, Event::Tick);
+                self.tick().await?;
             }
             Event::Tel(ev) => self.reported(ev),
             Event::RingTimeout(call) => {
@@ -479,12 +493,22 @@ impl Engine {
         }
     }
 
+    /// A pacing tick: call backs due, then the campaigns' dialing decided
+    /// on the agents as they are, then one transaction — the facts so far,
+    /// the commands taken, the records picked (after the facts: a pick sees
+    /// every result written) — then the picked records dialed and the
+    /// commands applied (so a command takes effect for the next tick's
+    /// pacing, within a second as campaign changes do).
     async fn tick(&mut self) -> Result<()> {
-        // Facts first: a claim must see the results written so far.
-        let commands = self.flush_taking_commands().await?;
-        self.agent_commands(commands);
         self.call_back();
-        self.dial_campaigns().await?;
+        let plan = self.plan_dials();
+        let written = self
+            .write_tick(Some(self.cfg.operation_id), &plan.asks)
+            .await;
+        self.planned_done(&plan);
+        let written = written?;
+        self.dial_picked(plan, written.claims);
+        self.agent_commands(written.commands);
         self.inbound_arrivals();
         self.other_calls();
         self.publish();

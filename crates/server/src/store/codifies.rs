@@ -148,7 +148,7 @@ impl Store {
 
 /// A codify by the agent who had the call (a simulated agent's typing, the
 /// demo's history): the record's, and the call's codes when it is made —
-/// written with facts, [`Store::record_engine_facts`].
+/// written with an engine tick's facts, [`Store::record_engine_tick`].
 #[derive(Debug, Clone)]
 pub struct AgentCodify {
     pub operation_id: i64,

@@ -2,7 +2,7 @@
 //! its record and its campaign's counters; an IVR step updates the hourly
 //! rollup; a codify marks the record so the dialer never picks it again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -14,8 +14,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::AgentCommand;
 use super::appends::{Appends, RecordRead};
+use super::claims::{Claim, ClaimAsk, Picks};
 use super::codifies::AgentCodify;
-use super::filter::{RecordFilter, bind_filter};
 use super::rowset::{self, Writes};
 use super::{Backend, Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
@@ -403,15 +403,6 @@ macro_rules! tel_columns {
 }
 pub(super) use tel_columns;
 
-/// The number a record `r` dials next (`r.next_phone`'s column).
-macro_rules! next_phone {
-    () => {
-        "CASE r.next_phone WHEN 1 THEN r.tel1 WHEN 2 THEN r.tel2 WHEN 3 THEN r.tel3 WHEN 4 THEN r.tel4 \
-         WHEN 5 THEN r.tel5 WHEN 6 THEN r.tel6 WHEN 7 THEN r.tel7 WHEN 8 THEN r.tel8 WHEN 9 THEN r.tel9 \
-         ELSE r.tel10 END"
-    };
-}
-
 /// `tel1`…`tel10` of a row that selected [`tel_columns!`].
 pub(super) fn tels_of(row: &AnyRow) -> Result<Vec<String>> {
     (1..=10)
@@ -492,37 +483,37 @@ const DATE_PLACEHOLDER: &str = "0000-00-00 00:00:00";
 impl Store {
     /// Appends facts, and the state they change, in one transaction.
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<()> {
-        self.timed("facts", self.write_facts(facts, &[], None))
-            .await
-            .map(drop)
+        self.timed(
+            "facts",
+            self.write_tick(&EngineTick {
+                facts,
+                ..EngineTick::default()
+            }),
+        )
+        .await
+        .map(drop)
     }
 
-    /// The engine's [`Store::record_facts`]: its agents' codifies are made
-    /// in the same transaction, after the facts (so each sees its call's
-    /// attempt), and with `commands_of` the agent API's commands for that
-    /// operation are taken there too (what [`Store::take_agent_commands`]
-    /// returns, without a trip of its own: the engine writes its facts and
-    /// reads the commands every second).
-    pub async fn record_engine_facts(
-        &self,
-        facts: &[Fact],
-        codifies: &[AgentCodify],
-        commands_of: Option<i64>,
-    ) -> Result<EngineWritten> {
-        self.timed("facts", self.write_facts(facts, codifies, commands_of))
-            .await
+    /// An engine tick's store work, in one transaction (see [`EngineTick`]):
+    /// one trip less for each part than a transaction of its own, and all or
+    /// nothing — when it fails, no pick is taken and no command is consumed.
+    pub async fn record_engine_tick(&self, tick: &EngineTick<'_>) -> Result<EngineWritten> {
+        self.timed("facts", self.write_tick(tick)).await
     }
 
-    async fn write_facts(
-        &self,
-        facts: &[Fact],
-        codifies: &[AgentCodify],
-        commands_of: Option<i64>,
-    ) -> Result<EngineWritten> {
+    async fn write_tick(&self, tick: &EngineTick<'_>) -> Result<EngineWritten> {
+        let EngineTick {
+            facts,
+            codifies,
+            commands_of,
+            claims,
+            now,
+        } = *tick;
         let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
         let mut batch = Appends::new(self.backend);
-        read_batch(&mut tx, self.backend, &mut tally, &mut batch, facts).await?;
+        let filters =
+            read_batch(&mut tx, self.backend, &mut tally, &mut batch, facts, claims).await?;
         // Attempts, calls and IVR steps are gathered (`appends`); the writes of
         // the kinds a batch has many of are queued in `writes` and sent
         // together at the end, the rare kinds written as they come.
@@ -586,21 +577,60 @@ impl Store {
             codified = super::codifies::agent_codifies_in(&mut tx, &mut after, codifies).await?;
             after.run(&mut tx).await?;
         }
+        // The picks see every fact and codify above.
+        let mut picked = Vec::new();
+        if !claims.is_empty() {
+            let mut picks = Picks::default();
+            picked = picks
+                .ask_all(
+                    &mut tx,
+                    self.backend,
+                    self.process_id(),
+                    claims,
+                    &filters,
+                    now,
+                )
+                .await?;
+            let mut taking = Writes::new(self.backend);
+            picks.write(&mut taking)?;
+            taking.run(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(EngineWritten {
             commands: super::agents::commands_of(&returned)?,
             codified,
+            claims: picked,
         })
     }
 }
 
-/// What [`Store::record_engine_facts`] brings back.
+/// One engine tick's store work, made in one transaction in this order: the
+/// facts gathered since the last tick, the simulated agents' codifies (each
+/// after its call's attempt), the agent API's commands taken, then the
+/// dialer's picks (which see all of that: a customer reached in this batch
+/// is not picked again today under Ley 2300).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EngineTick<'a> {
+    pub facts: &'a [Fact],
+    pub codifies: &'a [AgentCodify],
+    /// Take the agent API's commands of this operation (what
+    /// [`Store::take_agent_commands`] returns, without a trip of its own).
+    pub commands_of: Option<i64>,
+    /// The picks, in order.
+    pub claims: &'a [ClaimAsk],
+    /// Now, in Unix seconds: which recalls are due, which blocks still hold.
+    pub now: i64,
+}
+
+/// What [`Store::record_engine_tick`] brings back.
 #[derive(Debug, Default)]
 pub struct EngineWritten {
     /// The agent API's commands taken (agent id, command).
     pub commands: Vec<(i64, AgentCommand)>,
     /// Each codify's outcome, in order.
     pub codified: Vec<std::result::Result<(), CodifyRejection>>,
+    /// Each ask's records, in order (none for an ask not made).
+    pub claims: Vec<Vec<Claim>>,
 }
 
 /// A campaign as a batch reads it: id, operation, cycle, time zone.
@@ -608,209 +638,65 @@ type CampaignRead = (i64, i64, i64, String);
 
 /// What a batch reads before it writes, in one query: the campaigns its
 /// attempts name and their records (past [`rowset::CHUNK`] records, the rest
-/// a query per chunk).
+/// a query per chunk), and the filters of the campaigns it picks from
+/// (returned by campaign).
 async fn read_batch(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     tally: &mut Tally,
     batch: &mut Appends<'_>,
     facts: &[Fact],
-) -> Result<()> {
+    claims: &[ClaimAsk],
+) -> Result<HashMap<i64, String>> {
     let campaigns = tally.campaigns_wanted(facts);
     let records = batch.records_wanted(facts);
-    if campaigns.is_empty() && records.is_empty() {
-        return Ok(());
+    let mut picked_from: Vec<[i64; 1]> = claims.iter().map(|a| [a.campaign_id]).collect();
+    picked_from.sort_unstable();
+    picked_from.dedup();
+    if campaigns.is_empty() && records.is_empty() && picked_from.is_empty() {
+        return Ok(HashMap::new());
     }
     let (first, rest) = records.split_at(records.len().min(rowset::CHUNK));
+    // A batch without picks reads as it did before there were any (one text).
+    let filters_sql = if picked_from.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " || ',' || ({})",
+            Picks::filters_sql(backend, "$3", picked_from.len())
+        )
+    };
     let sql = format!(
-        "SELECT '[' || ({}) || ',' || ({}) || ']'",
+        "SELECT '[' || ({}) || ',' || ({}){filters_sql} || ']'",
         Tally::campaigns_sql(backend, "$1", campaigns.len()),
         Appends::records_sql(backend, "$2", first.len())
     );
-    let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(rowset::json(&campaigns)?)
-        .bind(rowset::json(first)?)
-        .fetch_one(&mut **tx)
-        .await?;
-    let (campaign_rows, record_rows): (Vec<CampaignRead>, Vec<RecordRead>) =
-        serde_json::from_str(&text)
-            .map_err(|e| StoreError::Invalid(format!("a batch's reads as JSON: {e}")))?;
+        .bind(rowset::json(first)?);
+    if !picked_from.is_empty() {
+        q = q.bind(rowset::json(&picked_from)?);
+    }
+    let text: String = q.fetch_one(&mut **tx).await?;
+    /// The campaigns, the records, the filters (read only with picks).
+    #[derive(serde::Deserialize)]
+    struct Read(
+        Vec<CampaignRead>,
+        Vec<RecordRead>,
+        #[serde(default)] Vec<(i64, Option<String>)>,
+    );
+    let Read(campaign_rows, record_rows, filters) = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Invalid(format!("a batch's reads as JSON: {e}")))?;
     tally.campaigns_found(campaign_rows)?;
     batch.records_found(record_rows)?;
-    batch.read_records(tx, rest).await
+    batch.read_records(tx, rest).await?;
+    Ok(filters
+        .into_iter()
+        .filter_map(|(id, f)| Some((id, f?)))
+        .collect())
 }
 
-/// A record picked for dialing: the phone to dial is the record's `next_phone`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    pub record_id: i64,
-    pub customer_id: String,
-    pub phone: u8,
-    pub telephone: String,
-    pub agent_id: String,
-}
-
-/// Rules a pick obeys beyond the record's own state.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClaimRules {
-    /// Skip customers already reached by a person on this local day (`YYYY-mm-dd`).
-    pub one_contact_per_day: Option<String>,
-    /// Preview: the agent the record is offered to. Records assigned to this
-    /// agent come first; records assigned to another agent are skipped.
-    pub agent: Option<String>,
-    /// Only while this process holds the campaign's dialing lease (checked in
-    /// the pick's own transaction, so two processes never dial one campaign).
-    pub leased: bool,
-}
-
-impl Store {
-    /// [`Store::claim_records_with`] without extra rules.
-    pub async fn claim_records(&self, campaign_id: i64, n: u32, now: i64) -> Result<Vec<Claim>> {
-        self.claim_records_with(campaign_id, n, now, &ClaimRules::default())
-            .await
-    }
-
-    /// Picks up to `n` dialable records of a campaign (phone column by phone column,
-    /// then record order; recall dates honoured; a number on the do-not-call list
-    /// is not dialed while it is blocked) and marks them `dialing`.
-    ///
-    /// This is the one place a record is taken for dialing, and it is a read
-    /// and an update in one transaction of the single writer: a record
-    /// codified before the pick commits is never returned, whatever the timing.
-    pub async fn claim_records_with(
-        &self,
-        campaign_id: i64,
-        n: u32,
-        now: i64,
-        rules: &ClaimRules,
-    ) -> Result<Vec<Claim>> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.write_tx().await?;
-        // The campaign's filter (campaign_filter), read in the pick's transaction.
-        let filter: Option<String> =
-            sqlx::query_scalar("SELECT filter FROM campaigns WHERE id = $1")
-                .bind(campaign_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let filter: Option<RecordFilter> = filter
-            .filter(|f| !f.is_empty())
-            .and_then(|f| serde_json::from_str(&f).ok());
-        let (filter_sql, filter_binds) =
-            filter.map_or_else(Default::default, |f| f.sql(self.backend, 7));
-        // Fixed fragments only: the values are bound.
-        let mut sql = String::from(concat!(
-            "r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
-            tel_columns!(),
-            " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
-             AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
-             AND NOT EXISTS (SELECT 1 FROM dnc d JOIN campaigns c ON c.id = r.campaign_id \
-               WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = ",
-            next_phone!(),
-            ")"
-        ));
-        if rules.one_contact_per_day.is_some() {
-            // Reached today, unless released from Ley 2300's protection.
-            let released = super::law2300::released_sql(
-                "(SELECT c.operation_id FROM campaigns c WHERE c.id = r.campaign_id)",
-                next_phone!(),
-                "r.customer_id",
-            );
-            sql.push_str(&format!(
-                " AND (NOT EXISTS (SELECT 1 FROM contacts k JOIN campaigns c ON c.id = r.campaign_id \
-                 WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = $4) \
-                 OR {released})"
-            ));
-        } else {
-            sql.push_str(" AND $4 = $4");
-        }
-        if rules.leased {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM campaign_leases l WHERE l.campaign_id = $1 AND l.process_id = $6)",
-            );
-        } else {
-            sql.push_str(" AND $6 = $6");
-        }
-        sql.push_str(&filter_sql);
-        // With an agent, the records assigned to them come first.
-        let (mine, agent_first) = if rules.agent.is_some() {
-            sql.push_str(" AND r.agent_id IN ('', $5)");
-            ("(r.agent_id = $5)", "(r.agent_id = $5) DESC, ")
-        } else {
-            sql.push_str(" AND $5 = $5");
-            ("0", "")
-        };
-        // Due recalls first (from their own index), then the campaign's order:
-        // phone column by phone column, then upload order — two ranges read
-        // in one statement, each at most `n` (the second sees the first's
-        // records too, as they are taken at the end), in that order.
-        let pick = format!(
-            "SELECT * FROM (SELECT * FROM (SELECT 0 AS pass, {mine} AS mine, \
-             CAST(r.recall_at AS BIGINT) AS k, {sql} AND r.recall_at IS NOT NULL \
-             ORDER BY {agent_first}r.recall_at, r.id LIMIT $3) AS due_picks \
-             UNION ALL SELECT * FROM (SELECT 1 AS pass, {mine} AS mine, \
-             CAST(r.next_phone AS BIGINT) AS k, {sql} \
-             ORDER BY {agent_first}r.next_phone, r.id LIMIT $3) AS next_picks) AS picks \
-             ORDER BY pass, mine DESC, k, id"
-        );
-        let mut claims = Vec::with_capacity(n as usize);
-        let mut taken: Vec<[i64; 1]> = Vec::with_capacity(n as usize);
-        let mut delta = CounterDelta::default();
-        {
-            let q = sqlx::query(sqlx::AssertSqlSafe(pick))
-                .bind(campaign_id)
-                .bind(now)
-                .bind(i64::from(n))
-                .bind(rules.one_contact_per_day.as_deref().unwrap_or(""))
-                .bind(rules.agent.as_deref().unwrap_or(""))
-                .bind(self.process_id());
-            let rows = bind_filter!(q, &filter_binds).fetch_all(&mut *tx).await?;
-            for row in &rows {
-                let id: i64 = row.try_get("id")?;
-                // A due recall is also in the second pass.
-                if taken.contains(&[id]) || claims.len() >= n as usize {
-                    continue;
-                }
-                if parse_status(&row.try_get::<String, _>("status")?)?.counts_as_clean() {
-                    delta.clean -= 1;
-                    delta.dial += 1;
-                }
-                let phone = u8::try_from(row.try_get::<i64, _>("next_phone")?).unwrap_or(1);
-                delta.phone = delta.phone.max(i64::from(phone));
-                let tels = tels_of(row)?;
-                taken.push([id]);
-                claims.push(Claim {
-                    record_id: id,
-                    customer_id: row.try_get("customer_id")?,
-                    phone,
-                    telephone: tels
-                        .get(usize::from(phone) - 1)
-                        .cloned()
-                        .unwrap_or_default(),
-                    agent_id: row.try_get("agent_id")?,
-                });
-            }
-        }
-        // What was picked is taken in the same write transaction (nothing
-        // else writes in between), with the counters, in one trip.
-        let mut writes = Writes::new(self.backend);
-        let backend = self.backend;
-        writes.rows(&taken, |param, n| {
-            format!(
-                "UPDATE records SET status = 'dialing' WHERE id IN \
-                 (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-                rowset::json_table(backend, param, n)
-            )
-        })?;
-        write_counters(&mut writes, &[(campaign_id, delta)])?;
-        writes.run(&mut tx).await?;
-        tx.commit().await?;
-        Ok(claims)
-    }
-}
-
-fn parse_status(s: &str) -> Result<RecordStatus> {
+pub(super) fn parse_status(s: &str) -> Result<RecordStatus> {
     RecordStatus::parse(s)
         .ok_or_else(|| StoreError::Invalid(format!("unknown record status {s:?}")))
 }

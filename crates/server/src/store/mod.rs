@@ -56,6 +56,7 @@ mod call_actions;
 mod calls;
 mod campaign_reports;
 mod campaigns;
+mod claims;
 mod cluster;
 mod codifies;
 mod detail;
@@ -102,6 +103,7 @@ pub use call_actions::{ActionDetail, ActionTotals, CallActionFact};
 pub use calls::{AgentCalls, CallDetail, CodeCount, CodesBy, TypedCodes};
 pub use campaign_reports::{AmdAttempt, PhoneCodes, PreviewCall};
 pub use campaigns::{ActivityCode, AuditEntry, CampaignInfo, RecallFilter, RemoveSel};
+pub use claims::{Claim, ClaimAsk, ClaimRules};
 pub use cluster::{Admission, AdmitRequest, HEARTBEAT, LEASE_MARGIN, LEASE_TTL, Lease, ProcessId};
 pub use codifies::AgentCodify;
 pub use detail::DetailRead;
@@ -109,8 +111,8 @@ pub use edits::{
     CampaignEdit, CampaignEditView, DeleteRejection, EditRejection, RecallPlan, RecallRejection,
 };
 pub use facts::{
-    AttemptFact, CallCodeFact, CallFact, Claim, ClaimRules, CodifyInput, CodifyRejection,
-    EngineWritten, Fact, IvrStepFact, TypedCall,
+    AttemptFact, CallCodeFact, CallFact, CodifyInput, CodifyRejection, EngineTick, EngineWritten,
+    Fact, IvrStepFact, TypedCall,
 };
 pub use filter::{FilterCondition, FilterOp, RecordFilter};
 pub use ivr::{IvrCall, IvrStep, QUARTER};

@@ -3,7 +3,9 @@
 //! fixture plus one agent's calls written here.
 
 use marcador_server::config::Limits;
-use marcador_server::store::{AgentCodify, CallCodeFact, CallFact, CodifyInput, Fact, TypedCall};
+use marcador_server::store::{
+    AgentCodify, CallCodeFact, CallFact, CodifyInput, EngineTick, Fact, TypedCall,
+};
 use marcador_wire::calls::TIMEOUT_ACW;
 use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 use reqwest::StatusCode;
@@ -67,9 +69,8 @@ async fn agent_calls(app: &TestApp) -> i64 {
         .unwrap();
     let typed = app
         .store
-        .record_engine_facts(
-            &[],
-            &[AgentCodify {
+        .record_engine_tick(&EngineTick {
+            codifies: &[AgentCodify {
                 operation_id: op,
                 campaign_id: app.a.predictive,
                 kind: CampaignType::Predictive,
@@ -87,8 +88,8 @@ async fn agent_calls(app: &TestApp) -> i64 {
                     agent_id: agent,
                 }),
             }],
-            None,
-        )
+            ..EngineTick::default()
+        })
         .await
         .unwrap();
     assert_eq!(typed.codified, vec![Ok(())]);

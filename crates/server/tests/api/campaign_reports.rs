@@ -4,7 +4,7 @@
 //! fixture plus a detected machine, a detected person and a preview call.
 
 use marcador_server::store::{
-    AgentCodify, AttemptFact, CallFact, CampaignEdit, CodifyInput, Fact, TypedCall,
+    AgentCodify, AttemptFact, CallFact, CampaignEdit, CodifyInput, EngineTick, Fact, TypedCall,
 };
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction};
 use reqwest::StatusCode;
@@ -86,9 +86,8 @@ async fn detections_and_a_preview_call(app: &TestApp) {
         .unwrap();
     let typed = app
         .store
-        .record_engine_facts(
-            &[],
-            &[AgentCodify {
+        .record_engine_tick(&EngineTick {
+            codifies: &[AgentCodify {
                 operation_id: op,
                 campaign_id: app.a.preview,
                 kind: CampaignType::Preview,
@@ -106,8 +105,8 @@ async fn detections_and_a_preview_call(app: &TestApp) {
                     agent_id: agent,
                 }),
             }],
-            None,
-        )
+            ..EngineTick::default()
+        })
         .await
         .unwrap();
     assert_eq!(typed.codified, vec![Ok(())]);

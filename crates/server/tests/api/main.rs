@@ -19,6 +19,7 @@ mod companions;
 mod connections;
 mod diagram;
 mod engine;
+mod engine_tick;
 mod envelopes;
 mod fuzz;
 mod information;
