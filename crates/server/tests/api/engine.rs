@@ -538,13 +538,12 @@ async fn preview_offers_a_record_to_its_own_agent_first_and_never_to_another() {
     assert_eq!(pick("8").await.as_deref(), Some("THEIRS"));
 }
 
-both!(a_customer_reached_today_is_not_dialed_again_that_day);
-async fn a_customer_reached_today_is_not_dialed_again_that_day() {
-    use marcador_server::store::ClaimRules;
-    let (_db, store) = test_store().await;
-    let (op, first) = setup(&store, 1, 1).await;
-    // The same customer in a second campaign of the operation.
-    let second = campaign(&store, op, "Otra", CampaignType::Predictive, None).await;
+/// One customer's record in two campaigns of an operation, picked in the
+/// first: returns (the second campaign, the fact of the person answering in
+/// the first, at `at(0)`, not written).
+pub(crate) async fn one_customer_in_two_campaigns(store: &Store) -> (i64, Fact) {
+    let (op, first) = setup(store, 1, 1).await;
+    let second = campaign(store, op, "Otra", CampaignType::Predictive, None).await;
     store
         .insert_records(
             second,
@@ -558,18 +557,24 @@ async fn a_customer_reached_today_is_not_dialed_again_that_day() {
         .await
         .unwrap()
         .remove(0);
-    store
-        .record_facts(&[attempt(
-            first,
-            c.record_id,
-            1,
-            &c.telephone,
-            0,
-            marcador_wire::CallResult::Answer,
-            "1.1.1.1",
-        )])
-        .await
-        .unwrap();
+    let answered = attempt(
+        first,
+        c.record_id,
+        1,
+        &c.telephone,
+        0,
+        marcador_wire::CallResult::Answer,
+        "1.1.1.1",
+    );
+    (second, answered)
+}
+
+both!(a_customer_reached_today_is_not_dialed_again_that_day);
+async fn a_customer_reached_today_is_not_dialed_again_that_day() {
+    use marcador_server::store::ClaimRules;
+    let (_db, store) = test_store().await;
+    let (second, answered) = one_customer_in_two_campaigns(&store).await;
+    store.record_facts(&[answered]).await.unwrap();
     let rules = |day: &str| ClaimRules {
         one_contact_per_day: Some(day.into()),
         agent: None,

@@ -6,7 +6,7 @@
 use marcador_server::store::{AgentCommand, ClaimAsk, ClaimRules, EngineTick, Store};
 use marcador_wire::{CallResult, CampaignType};
 
-use crate::engine::setup;
+use crate::engine::{one_customer_in_two_campaigns, setup};
 use crate::helpers::*;
 
 fn ask(campaign_id: i64, n: u32, rules: ClaimRules, unless: Option<usize>) -> ClaimAsk {
@@ -37,35 +37,26 @@ async fn tick(store: &Store, tick: EngineTick<'_>) -> Vec<Vec<String>> {
     picked(&store.record_engine_tick(&tick).await.unwrap().claims)
 }
 
+/// A tick at `at(0)` with picks only.
+async fn picks(store: &Store, asks: &[ClaimAsk]) -> Vec<Vec<String>> {
+    tick(
+        store,
+        EngineTick {
+            claims: asks,
+            now: at(0),
+            ..EngineTick::default()
+        },
+    )
+    .await
+}
+
 both!(a_ticks_pick_sees_the_contact_its_own_facts_made);
 /// Ley 2300 inside one tick: the answer written with the tick's facts keeps
 /// the same customer's record in another campaign from being picked there.
 async fn a_ticks_pick_sees_the_contact_its_own_facts_made() {
     let (_db, store) = test_store().await;
-    let (op, first) = setup(&store, 1, 1).await;
-    let second = campaign(&store, op, "Otra", CampaignType::Predictive, None).await;
-    store
-        .insert_records(
-            second,
-            &[record("100000", "N", "A", &["573009"], &[])],
-            now(),
-        )
-        .await
-        .unwrap();
-    let c = store
-        .claim_records(first, 1, at(0))
-        .await
-        .unwrap()
-        .remove(0);
-    let answered = [attempt(
-        first,
-        c.record_id,
-        1,
-        &c.telephone,
-        0,
-        CallResult::Answer,
-        "1.1.1.1",
-    )];
+    let (second, answered) = one_customer_in_two_campaigns(&store).await;
+    let answered = [answered];
     let rules = ClaimRules {
         one_contact_per_day: Some("2026-11-22".into()),
         ..ClaimRules::default()
@@ -116,15 +107,7 @@ async fn picks_of_one_tick_never_take_a_record_twice() {
         ask(campaign, 1, agent_rules("2"), None),
         ask(campaign, 2, ClaimRules::default(), None),
     ];
-    let got = tick(
-        &store,
-        EngineTick {
-            claims: &asks,
-            now: at(0),
-            ..EngineTick::default()
-        },
-    )
-    .await;
+    let got = picks(&store, &asks).await;
     assert_eq!(
         got,
         vec![
@@ -173,15 +156,7 @@ async fn a_preview_agents_next_campaign_is_asked_only_when_the_first_had_nothing
         ask(full, 1, agent_rules("2"), None),
         ask(full, 1, agent_rules("2"), Some(2)),
     ];
-    let got = tick(
-        &store,
-        EngineTick {
-            claims: &asks,
-            now: at(0),
-            ..EngineTick::default()
-        },
-    )
-    .await;
+    let got = picks(&store, &asks).await;
     assert_eq!(
         got,
         vec![vec![], vec!["A".to_owned()], vec!["B".to_owned()], vec![]]
