@@ -12,11 +12,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::{Any, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::facts::{CounterDelta, parse_status, tel_columns, write_counters};
-use super::filter::{RecordFilter, bind_filter};
-use super::rowset::{self, Writes};
+use super::filter::RecordFilter;
+use super::rowset::{self, Bind, Writes};
 use super::{Backend, Result, Store, StoreError};
 
 /// A record picked for dialing: the phone to dial is the record's `next_phone`.
@@ -90,7 +91,9 @@ impl Picks {
     }
 
     /// The asks' answers in order, each made inside `tx` (its filter in
-    /// `filters`, by campaign; none: no filter).
+    /// `filters`, by campaign; none: no filter) — the first already made
+    /// if `first` holds its answer ([`Picks::queue`]).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn ask_all(
         &mut self,
         tx: &mut Transaction<'static, Any>,
@@ -99,9 +102,11 @@ impl Picks {
         asks: &[ClaimAsk],
         filters: &HashMap<i64, String>,
         now: i64,
+        first: Option<Vec<Claim>>,
     ) -> Result<Vec<Vec<Claim>>> {
         let mut answers: Vec<Option<Vec<Claim>>> = Vec::with_capacity(asks.len());
-        for ask in asks {
+        answers.extend(first.map(Some));
+        for ask in &asks[answers.len().min(asks.len())..] {
             let made = match ask.unless {
                 None => true,
                 Some(i) => answers
@@ -111,7 +116,13 @@ impl Picks {
             };
             answers.push(if made {
                 let filter = filters.get(&ask.campaign_id).map(String::as_str);
-                Some(self.pick(tx, backend, process_id, filter, ask, now).await?)
+                let mut read = Writes::new(backend);
+                let rows = if self.queue(&mut read, process_id, filter, ask, now)? {
+                    read.run(tx).await?
+                } else {
+                    Vec::new()
+                };
+                Some(self.picked(ask, rows.last())?)
             } else {
                 None
             });
@@ -119,41 +130,62 @@ impl Picks {
         Ok(answers.into_iter().map(Option::unwrap_or_default).collect())
     }
 
-    /// Picks up to `ask.n` records (none already taken in this transaction).
-    pub(super) async fn pick(
+    /// Queues the pick `ask` (none of the records already taken in this
+    /// transaction) in `writes`, last: its row comes back last from
+    /// [`Writes::run`], for [`Picks::picked`]. Whether it was queued (not
+    /// for an ask of no record).
+    pub(super) fn queue(
         &mut self,
-        tx: &mut Transaction<'static, Any>,
-        backend: Backend,
+        writes: &mut Writes,
         process_id: &str,
         filter: Option<&str>,
         ask: &ClaimAsk,
         now: i64,
-    ) -> Result<Vec<Claim>> {
-        let n = ask.n as usize;
-        if n == 0 {
-            return Ok(Vec::new());
+    ) -> Result<bool> {
+        if ask.n == 0 {
+            return Ok(false);
         }
+        let backend = writes.backend();
         let filter: Option<RecordFilter> = filter
             .filter(|f| !f.is_empty())
             .and_then(|f| serde_json::from_str(f).ok());
-        let (filter_sql, filter_binds) =
-            filter.map_or_else(Default::default, |f| f.sql(backend, 8));
         let taken = self.taken.entry(ask.campaign_id).or_default();
-        let sql = pick_sql(backend, &ask.rules, &filter_sql, taken.len());
-        let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(ask.campaign_id)
-            .bind(now)
-            .bind(i64::from(ask.n))
-            .bind(ask.rules.one_contact_per_day.as_deref().unwrap_or(""))
-            .bind(ask.rules.agent.as_deref().unwrap_or(""))
-            .bind(process_id)
-            .bind(rowset::json(taken)?);
-        let text: String = bind_filter!(q, &filter_binds).fetch_one(&mut **tx).await?;
+        let mut binds = vec![
+            Bind::Int(ask.campaign_id),
+            Bind::Int(now),
+            Bind::Int(i64::from(ask.n)),
+            Bind::Text(ask.rules.one_contact_per_day.clone().unwrap_or_default()),
+            Bind::Text(ask.rules.agent.clone().unwrap_or_default()),
+            Bind::Text(process_id.to_owned()),
+            Bind::Text(rowset::json(taken)?),
+        ];
+        let taken = taken.len();
+        writes.statement(|first| {
+            let (filter_sql, filter_binds) =
+                filter.map_or_else(Default::default, |f| f.sql(backend, first + binds.len()));
+            binds.extend(filter_binds);
+            (
+                pick_sql(backend, first, &ask.rules, &filter_sql, taken),
+                binds,
+            )
+        });
+        Ok(true)
+    }
+
+    /// The records of a pick [`Picks::queue`] made (its row: `row`; none for
+    /// an ask of no record), taken in order up to the ask's number.
+    pub(super) fn picked(&mut self, ask: &ClaimAsk, row: Option<&AnyRow>) -> Result<Vec<Claim>> {
+        let n = ask.n as usize;
+        let (Some(row), true) = (row, n > 0) else {
+            return Ok(Vec::new());
+        };
+        let text: String = row.try_get(0)?;
         let mut rows: Vec<PickRow> = serde_json::from_str(&text)
             .map_err(|e| StoreError::Invalid(format!("a pick as JSON: {e}")))?;
         // Due recalls first, the agent's own first within each, then the
         // range's order; a due recall is in the second range too.
         rows.sort_by_key(|r| (r.0, -r.1, r.2, r.3));
+        let taken = self.taken.entry(ask.campaign_id).or_default();
         let delta = self.deltas.entry(ask.campaign_id).or_default();
         let mut claims = Vec::with_capacity(n);
         let first_taken = taken.len();
@@ -198,26 +230,37 @@ impl Picks {
     }
 }
 
-/// The pick: `$1` campaign, `$2` now, `$3` how many, `$4` the local day
-/// (Ley 2300), `$5` the preview agent, `$6` this process, `$7` the records
-/// already taken in this transaction (`taken` of them), the filter's from `$8`.
-/// Fixed fragments only: the values are bound. One JSON text of
-/// [`PickRow`]s, two ranges each at most `$3` long (the second sees the
-/// first's records too).
-fn pick_sql(backend: Backend, rules: &ClaimRules, filter_sql: &str, taken: usize) -> String {
+/// The pick, its parameters numbered from `$first` (`p(1)` below): `p(1)`
+/// campaign, `p(2)` now, `p(3)` how many, `p(4)` the local day (Ley 2300),
+/// `p(5)` the preview agent, `p(6)` this process, `p(7)` the records already
+/// taken in this transaction (`taken` of them), the filter's after them
+/// (`filter_sql`). Fixed fragments only: the values are bound. One JSON
+/// text of [`PickRow`]s, two ranges each at most `p(3)` long (the second
+/// sees the first's records too).
+fn pick_sql(
+    backend: Backend,
+    first: usize,
+    rules: &ClaimRules,
+    filter_sql: &str,
+    taken: usize,
+) -> String {
+    let p = |i: usize| format!("${}", first + i - 1);
+    let (campaign, now, n, day, agent, process) = (p(1), p(2), p(3), p(4), p(5), p(6));
     let mut sql = format!(
         concat!(
             "r.id, r.status, r.next_phone, r.customer_id, r.agent_id, ",
             tel_columns!(),
-            " FROM records r WHERE r.campaign_id = $1 AND r.next_phone > 0 \
-             AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= $2) \
-             AND r.id NOT IN (SELECT CAST(value->>0 AS BIGINT) FROM {}) \
+            " FROM records r WHERE r.campaign_id = {campaign} AND r.next_phone > 0 \
+             AND r.status IN ('clean', 'dialed') AND (r.recall_at IS NULL OR r.recall_at <= {now}) \
+             AND r.id NOT IN (SELECT CAST(value->>0 AS BIGINT) FROM {taken}) \
              AND NOT EXISTS (SELECT 1 FROM dnc d JOIN campaigns c ON c.id = r.campaign_id \
-               WHERE d.operation_id = c.operation_id AND d.blocked_until > $2 AND d.telephone = ",
+               WHERE d.operation_id = c.operation_id AND d.blocked_until > {now} AND d.telephone = ",
             next_phone!(),
             ")"
         ),
-        rowset::json_table(backend, "$7", taken)
+        campaign = campaign,
+        now = now,
+        taken = rowset::json_table(backend, &p(7), taken)
     );
     if rules.one_contact_per_day.is_some() {
         // Reached today, unless released from Ley 2300's protection.
@@ -228,30 +271,31 @@ fn pick_sql(backend: Backend, rules: &ClaimRules, filter_sql: &str, taken: usize
         );
         sql.push_str(&format!(
             " AND (NOT EXISTS (SELECT 1 FROM contacts k JOIN campaigns c ON c.id = r.campaign_id \
-             WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = $4) \
+             WHERE k.operation_id = c.operation_id AND k.customer_id = r.customer_id AND k.day = {day}) \
              OR {released})"
         ));
     } else {
-        sql.push_str(" AND $4 = $4");
+        sql.push_str(&format!(" AND {day} = {day}"));
     }
     if rules.leased {
-        sql.push_str(
-            " AND EXISTS (SELECT 1 FROM campaign_leases l WHERE l.campaign_id = $1 AND l.process_id = $6)",
-        );
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM campaign_leases l WHERE l.campaign_id = {campaign} \
+             AND l.process_id = {process})"
+        ));
     } else {
-        sql.push_str(" AND $6 = $6");
+        sql.push_str(&format!(" AND {process} = {process}"));
     }
     sql.push_str(filter_sql);
     // With an agent, the records assigned to them come first.
     let (mine, agent_first) = if rules.agent.is_some() {
-        sql.push_str(" AND r.agent_id IN ('', $5)");
+        sql.push_str(&format!(" AND r.agent_id IN ('', {agent})"));
         (
-            "CASE WHEN r.agent_id = $5 THEN 1 ELSE 0 END",
-            "(r.agent_id = $5) DESC, ",
+            format!("CASE WHEN r.agent_id = {agent} THEN 1 ELSE 0 END"),
+            format!("(r.agent_id = {agent}) DESC, "),
         )
     } else {
-        sql.push_str(" AND $5 = $5");
-        ("0", "")
+        sql.push_str(&format!(" AND {agent} = {agent}"));
+        ("0".to_owned(), String::new())
     };
     let array = backend.json_array();
     backend.json_rows(
@@ -262,10 +306,10 @@ fn pick_sql(backend: Backend, rules: &ClaimRules, filter_sql: &str, taken: usize
         &format!(
             "SELECT * FROM (SELECT 0 AS pass, {mine} AS mine, \
              CAST(r.recall_at AS BIGINT) AS k, {sql} AND r.recall_at IS NOT NULL \
-             ORDER BY {agent_first}r.recall_at, r.id LIMIT $3) AS due_picks \
+             ORDER BY {agent_first}r.recall_at, r.id LIMIT {n}) AS due_picks \
              UNION ALL SELECT * FROM (SELECT 1 AS pass, {mine} AS mine, \
              CAST(r.next_phone AS BIGINT) AS k, {sql} \
-             ORDER BY {agent_first}r.next_phone, r.id LIMIT $3) AS next_picks"
+             ORDER BY {agent_first}r.next_phone, r.id LIMIT {n}) AS next_picks"
         ),
     )
 }
@@ -302,17 +346,23 @@ impl Store {
             rules: rules.clone(),
             unless: None,
         };
+        let filters = filter
+            .map(|f| HashMap::from([(campaign_id, f)]))
+            .unwrap_or_default();
         let mut picks = Picks::default();
         let claims = picks
-            .pick(
+            .ask_all(
                 &mut tx,
                 self.backend,
                 self.process_id(),
-                filter.as_deref(),
-                &ask,
+                std::slice::from_ref(&ask),
+                &filters,
                 now,
+                None,
             )
-            .await?;
+            .await?
+            .pop()
+            .unwrap_or_default();
         let mut writes = Writes::new(self.backend);
         picks.write(&mut writes)?;
         writes.run(&mut tx).await?;

@@ -7,26 +7,8 @@
 use futures_util::{Stream, StreamExt};
 use sqlx::any::AnyRow;
 
+use super::rowset::{Bind, bind_all};
 use super::{Result, Snapshot, Store};
-
-/// A value bound to a detail query's `$n`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-impl From<i64> for Bind {
-    fn from(v: i64) -> Self {
-        Bind::Int(v)
-    }
-}
-
-impl From<&str> for Bind {
-    fn from(v: &str) -> Self {
-        Bind::Text(v.to_owned())
-    }
-}
 
 /// Rows of `T` from one query inside one read snapshot.
 pub struct DetailRead<T> {
@@ -41,13 +23,7 @@ pub struct DetailRead<T> {
 impl<T: Send + 'static> DetailRead<T> {
     /// At most `limit` rows, in the report's order.
     pub fn rows(&mut self, limit: u64) -> impl Stream<Item = Result<T>> + Send + '_ {
-        let mut q = sqlx::query(self.sql);
-        for b in &self.binds {
-            q = match b {
-                Bind::Int(v) => q.bind(*v),
-                Bind::Text(v) => q.bind(v.as_str()),
-            };
-        }
+        let q = bind_all(sqlx::query(self.sql), &self.binds);
         let map = self.map;
         q.bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch(self.snapshot.conn())

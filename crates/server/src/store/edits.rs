@@ -7,7 +7,8 @@ use marcador_wire::CampaignType;
 use marcador_wire::records::recall_style;
 use sqlx::{Any, Row, Transaction};
 
-use super::filter::{RecordFilter, bind_filter};
+use super::filter::RecordFilter;
+use super::rowset::bind_all;
 use super::{Result, Store, StoreError};
 use crate::domain::{RecordEvent, RecordStatus};
 
@@ -401,12 +402,12 @@ impl Store {
             return Ok(None);
         }
         let (cond, binds) = filter.map_or_else(Default::default, |f| f.sql(self.backend, 2));
-        let q = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM records r WHERE r.campaign_id = $1 AND r.removed_at IS NULL \
              AND r.next_phone > 0 AND r.status IN ('clean', 'dialed'){cond}"
         )))
         .bind(id);
-        let pending: i64 = bind_filter!(q, &binds).fetch_one(&mut *tx).await?;
+        let pending: i64 = bind_all(q, &binds).fetch_one(&mut *tx).await?.try_get(0)?;
         let total: i64 = sqlx::query_scalar("SELECT records FROM campaigns WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)

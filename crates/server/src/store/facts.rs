@@ -570,17 +570,35 @@ impl Store {
         if let Some(operation_id) = commands_of {
             super::agents::take_commands(&mut writes, operation_id)?;
         }
-        let returned = writes.run(&mut tx).await?;
+        // The first pick goes in the same trip as the last writes before it
+        // (the facts', or the codifies' when there are any), read after them.
+        let mut picks = Picks::default();
+        let first_ask = claims.first();
+        let queue_first = |picks: &mut Picks, w: &mut Writes| match first_ask {
+            Some(ask) => picks.queue(
+                w,
+                self.process_id(),
+                filters.get(&ask.campaign_id).map(String::as_str),
+                ask,
+                now,
+            ),
+            None => Ok(false),
+        };
+        let mut first_queued = codifies.is_empty() && queue_first(&mut picks, &mut writes)?;
+        let mut returned = writes.run(&mut tx).await?;
+        let mut first_row = first_queued.then(|| returned.pop()).flatten();
         let mut codified = Vec::new();
         if !codifies.is_empty() {
             let mut after = Writes::new(self.backend);
             codified = super::codifies::agent_codifies_in(&mut tx, &mut after, codifies).await?;
-            after.run(&mut tx).await?;
+            first_queued = queue_first(&mut picks, &mut after)?;
+            let mut rows = after.run(&mut tx).await?;
+            first_row = first_queued.then(|| rows.pop()).flatten();
         }
         // The picks see every fact and codify above.
         let mut picked = Vec::new();
-        if !claims.is_empty() {
-            let mut picks = Picks::default();
+        if let Some(ask) = first_ask {
+            let first = picks.picked(ask, first_row.as_ref())?;
             picked = picks
                 .ask_all(
                     &mut tx,
@@ -589,6 +607,7 @@ impl Store {
                     claims,
                     &filters,
                     now,
+                    Some(first),
                 )
                 .await?;
             let mut taking = Writes::new(self.backend);

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Backend;
+use super::rowset::Bind;
 
 /// How a condition compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,17 +43,10 @@ pub struct RecordFilter {
     pub conditions: Vec<FilterCondition>,
 }
 
-/// A value a filter binds.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum FilterBind {
-    Text(String),
-    Number(f64),
-}
-
 impl RecordFilter {
     /// ` AND (…)` over records `r`, its values bound from `$first` on; empty
     /// for a filter without conditions.
-    pub(super) fn sql(&self, backend: Backend, first: usize) -> (String, Vec<FilterBind>) {
+    pub(super) fn sql(&self, backend: Backend, first: usize) -> (String, Vec<Bind>) {
         let mut parts = Vec::new();
         let mut binds = Vec::new();
         for c in &self.conditions {
@@ -61,14 +55,14 @@ impl RecordFilter {
             };
             let n = first + binds.len();
             let number = c.value.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-            let cmp = |sym: &str, binds: &mut Vec<FilterBind>| match number {
+            let cmp = |sym: &str, binds: &mut Vec<Bind>| match number {
                 // A number compares as one: non-numeric fields never match.
                 Some(v) => {
-                    binds.push(FilterBind::Number(v));
+                    binds.push(Bind::Float(v));
                     format!("{} {sym} ${n}", backend.numeric(&column))
                 }
                 None => {
-                    binds.push(FilterBind::Text(c.value.clone()));
+                    binds.push(Bind::Text(c.value.clone()));
                     format!("{column} {sym} ${n}")
                 }
             };
@@ -78,17 +72,17 @@ impl RecordFilter {
                 FilterOp::Ge => cmp(">=", &mut binds),
                 FilterOp::Le => cmp("<=", &mut binds),
                 FilterOp::Eq => {
-                    binds.push(FilterBind::Text(c.value.clone()));
+                    binds.push(Bind::Text(c.value.clone()));
                     format!("{column} = ${n}")
                 }
                 FilterOp::Ne => {
-                    binds.push(FilterBind::Text(c.value.clone()));
+                    binds.push(Bind::Text(c.value.clone()));
                     format!("{column} <> ${n}")
                 }
                 FilterOp::IsEmpty => format!("{column} = ''"),
                 FilterOp::IsFilled => format!("{column} <> ''"),
                 FilterOp::Like => {
-                    binds.push(FilterBind::Text(c.value.clone()));
+                    binds.push(Bind::Text(c.value.clone()));
                     format!("LOWER({column}) LIKE LOWER(${n})")
                 }
             });
@@ -109,21 +103,6 @@ fn column(field: &str) -> Option<String> {
     }
     FIELDS.contains(&field).then(|| format!("r.{field}"))
 }
-
-/// Binds a filter's values onto a query, in order.
-macro_rules! bind_filter {
-    ($q:expr, $binds:expr) => {{
-        let mut q = $q;
-        for b in $binds {
-            q = match b {
-                $crate::store::filter::FilterBind::Text(v) => q.bind(v.clone()),
-                $crate::store::filter::FilterBind::Number(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
-}
-pub(super) use bind_filter;
 
 #[cfg(test)]
 mod tests {
@@ -161,13 +140,7 @@ mod tests {
         assert!(sql.contains("> $8"), "{sql}");
         assert!(sql.contains("COALESCE(r.last_result, '') = ''"), "{sql}");
         assert!(!sql.contains("DROP"), "{sql}");
-        assert_eq!(
-            binds,
-            [
-                FilterBind::Text("Cali".into()),
-                FilterBind::Number(100_000.0)
-            ]
-        );
+        assert_eq!(binds, [Bind::Text("Cali".into()), Bind::Float(100_000.0)]);
         let none = RecordFilter {
             any: true,
             conditions: vec![],

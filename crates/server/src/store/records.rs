@@ -7,8 +7,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::detail::{Bind, DetailRead};
+use super::detail::DetailRead;
 use super::facts::tels_of;
+use super::rowset::Bind;
 use super::{NewRecord, Result, Store};
 use marcador_wire::rows::record_fields::OPT_NAMES;
 

@@ -102,8 +102,46 @@ pub(super) fn select_keyed(backend: Backend, columns: &[(&str, bool)], rows: usi
 /// what no later read of the transaction looks at.
 pub(super) struct Writes {
     backend: Backend,
-    /// (SQL, the JSON rows it reads).
-    statements: Vec<(String, String)>,
+    /// (SQL, the values it binds, in order).
+    statements: Vec<(String, Vec<Bind>)>,
+    /// Values bound so far: on SQLite the next statement's `$1` is `$(binds + 1)`.
+    binds: usize,
+}
+
+/// A value bound to a `$n` of a query built at run time (a statement queued
+/// in [`Writes`], a detail read's, a record filter's).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Bind {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl From<i64> for Bind {
+    fn from(v: i64) -> Self {
+        Bind::Int(v)
+    }
+}
+
+impl From<&str> for Bind {
+    fn from(v: &str) -> Self {
+        Bind::Text(v.to_owned())
+    }
+}
+
+/// `query` with `values` bound to its next parameters, in order.
+pub(super) fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    values: &'q [Bind],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for value in values {
+        query = match value {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Float(v) => query.bind(*v),
+            Bind::Text(v) => query.bind(v.as_str()),
+        };
+    }
+    query
 }
 
 impl Writes {
@@ -111,6 +149,7 @@ impl Writes {
         Writes {
             backend,
             statements: Vec::new(),
+            binds: 0,
         }
     }
 
@@ -127,14 +166,29 @@ impl Writes {
         sql: impl Fn(&str, usize) -> String,
     ) -> Result<()> {
         for chunk in rows.chunks(CHUNK) {
-            let param = match self.backend {
-                Backend::Sqlite => format!("${}", self.statements.len() + 1),
-                Backend::Postgres => "$1".to_owned(),
-            };
-            self.statements
-                .push((sql(&param, chunk.len()), json(chunk)?));
+            let rows = json(chunk)?;
+            self.statement(|first| {
+                (
+                    sql(&format!("${first}"), chunk.len()),
+                    vec![Bind::Text(rows)],
+                )
+            });
         }
         Ok(())
+    }
+
+    /// Queues the statement `make(first)` gives with its parameters numbered
+    /// from `$first` on, and the values they bind, in that order. A
+    /// statement queued last that returns one row (a read after the writes)
+    /// finds its row last in what [`Writes::run`] returns.
+    pub(super) fn statement(&mut self, make: impl FnOnce(usize) -> (String, Vec<Bind>)) {
+        let first = match self.backend {
+            Backend::Sqlite => self.binds + 1,
+            Backend::Postgres => 1,
+        };
+        let (sql, binds) = make(first);
+        self.binds += binds.len();
+        self.statements.push((sql, binds));
     }
 
     /// Queues inserting `rows` (each serialised as a JSON array in `table`'s
@@ -156,31 +210,28 @@ impl Writes {
     /// Sends what was queued; the rows any statement returned (`RETURNING`),
     /// in order.
     pub(super) async fn run(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<AnyRow>> {
+        let statements = self.statements;
         match self.backend {
             Backend::Sqlite => {
-                if self.statements.is_empty() {
+                if statements.is_empty() {
                     return Ok(Vec::new());
                 }
                 let mut text = String::new();
-                for (sql, _) in &self.statements {
+                for (sql, _) in &statements {
                     text.push_str(sql);
                     text.push_str(";\n");
                 }
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
-                for (_, rows) in self.statements {
-                    query = query.bind(rows);
+                for (_, binds) in &statements {
+                    query = bind_all(query, binds);
                 }
                 Ok(query.fetch_all(&mut **tx).await?)
             }
             Backend::Postgres => {
                 let mut out = Vec::new();
-                for (sql, rows) in self.statements {
-                    out.extend(
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(rows)
-                            .fetch_all(&mut **tx)
-                            .await?,
-                    );
+                for (sql, binds) in &statements {
+                    let query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                    out.extend(bind_all(query, binds).fetch_all(&mut **tx).await?);
                 }
                 Ok(out)
             }
