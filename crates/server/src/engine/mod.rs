@@ -442,8 +442,9 @@ impl Engine {
     async fn handle(&mut self, ev: Event) -> Result<()> {
         match ev {
             Event::Tick => {
-                // The next tick comes even if this one fails (its store work
-                // is retried then).
+                // The next tick comes even if this one fails: its picks and
+                // the commands are asked again then (the facts it held are
+                // dropped, as a failed flush drops them).
                 self.schedule(self.now + self.cfg.tick_ms, Event::Tick);
                 self.tick().await?;
             }
