@@ -51,7 +51,9 @@ use rand::rngs::StdRng;
 
 use crate::calling::CallingProfile;
 use crate::domain::CallAction;
-use crate::store::{AgentCodify, ClaimAsk, EngineTick, EngineWritten, Fact, Result, Store};
+use crate::store::{
+    AgentCodify, ClaimAsk, EngineTick, EngineWritten, Fact, Result, Store, StoreError,
+};
 use agents::Agent;
 use dialer::{Campaign, LiveCall};
 use inbound::InboundCall;
@@ -59,6 +61,21 @@ use pacing::PacingProfile;
 use telephony::{CallRef, Command, TelEvent, Telephony, Timed};
 
 pub use live::run_live;
+
+/// Ticks in a row a batch of facts the database failed to take is written
+/// again before it is dropped (a minute at the usual tick).
+const FACT_TRIES: u32 = 60;
+
+/// A failure that may pass (the database busy or out of reach), not one
+/// about the facts themselves (refused, or breaking a constraint: writing
+/// them again would fail again).
+fn passing(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db(sqlx::Error::Database(db)) => db.kind() == sqlx::error::ErrorKind::Other,
+        StoreError::Db(_) => true,
+        StoreError::Invalid(_) | StoreError::Migrate(_) => false,
+    }
+}
 
 /// How the engine behaves.
 #[derive(Debug, Clone)]
@@ -247,6 +264,9 @@ pub struct Engine {
     facts: Vec<Fact>,
     /// Simulated agents' codifies, made with the next facts (after them).
     codifies: Vec<AgentCodify>,
+    /// Ticks in a row whose facts the database failed to take (they are kept
+    /// and written again, up to [`FACT_TRIES`]).
+    failed_writes: u32,
     /// Telephony's reports not yet queued (kept to reuse the allocation).
     reported: Vec<Timed>,
     codes: Vec<(String, bool)>,
@@ -308,6 +328,7 @@ impl Engine {
             next_call: 0,
             facts: Vec::new(),
             codifies: Vec::new(),
+            failed_writes: 0,
             reported: Vec::new(),
             codes,
             mean_talk_ms: 120_000.0,
@@ -410,7 +431,7 @@ impl Engine {
         }
         let facts = std::mem::take(&mut self.facts);
         let codifies = std::mem::take(&mut self.codifies);
-        let written = self
+        let written = match self
             .store
             .record_engine_tick(&EngineTick {
                 facts: &facts,
@@ -419,7 +440,37 @@ impl Engine {
                 claims,
                 now: self.now.div_euclid(1000),
             })
-            .await?;
+            .await
+        {
+            Ok(written) => {
+                self.failed_writes = 0;
+                written
+            }
+            Err(e) => {
+                // Nothing of the tick was written. A database that failed
+                // (busy, a dropped connection) gets the facts again at the
+                // next tick, before any new ones: a call's attempt is what
+                // lets its record be dialed again. Facts it refused, or
+                // failures that go on, are dropped, so they never block
+                // every later tick.
+                self.failed_writes += 1;
+                if passing(&e) && self.failed_writes < FACT_TRIES {
+                    let newer = std::mem::replace(&mut self.facts, facts);
+                    self.facts.extend(newer);
+                    let newer = std::mem::replace(&mut self.codifies, codifies);
+                    self.codifies.extend(newer);
+                } else {
+                    tracing::error!(
+                        error = %e,
+                        facts = facts.len(),
+                        codifies = codifies.len(),
+                        "engine facts dropped"
+                    );
+                    self.failed_writes = 0;
+                }
+                return Err(e);
+            }
+        };
         for (codify, done) in codifies.iter().zip(&written.codified) {
             match done {
                 Ok(()) => self.stats.codified += 1,
@@ -443,8 +494,7 @@ impl Engine {
         match ev {
             Event::Tick => {
                 // The next tick comes even if this one fails: its picks and
-                // the commands are asked again then (the facts it held are
-                // dropped, as a failed flush drops them).
+                // the commands are asked again then, with its facts.
                 self.schedule(self.now + self.cfg.tick_ms, Event::Tick);
                 self.tick().await?;
             }

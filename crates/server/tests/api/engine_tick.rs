@@ -1,7 +1,8 @@
 //! The engine's tick as one transaction (`Store::record_engine_tick`): its
 //! picks see the tick's own facts, picks of one tick never take a record
 //! twice, a preview agent's next campaign is asked only when the one before
-//! had nothing, and a tick that fails leaves nothing taken.
+//! had nothing, a tick that fails leaves nothing taken, and the facts of a
+//! tick the database was too busy for are written at the next.
 
 use marcador_server::store::{AgentCommand, ClaimAsk, ClaimRules, EngineTick, Store};
 use marcador_wire::{CallResult, CampaignType};
@@ -202,5 +203,75 @@ async fn a_failed_tick_takes_no_record_and_no_command() {
     assert_eq!(
         store.take_agent_commands(op).await.unwrap(),
         vec![(agent, AgentCommand::Ready)]
+    );
+}
+
+#[tokio::test]
+async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next() {
+    on(
+        marcador_server::store::Backend::Sqlite,
+        a_tick_the_database_was_too_busy_for_is_written_at_the_next_on_sqlite(),
+    )
+    .await
+}
+
+/// Another writer holds SQLite's write lock past the busy timeout (5 s), so
+/// a tick fails: its facts are written at the next tick, so no call's
+/// attempt is lost and no record stays `dialing` once every call has ended.
+/// (SQLite only: PostgreSQL's writers wait for the writer lock as long as
+/// it is held.)
+async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next_on_sqlite() {
+    use jiff::SignedDuration;
+    use marcador_server::engine::sim::{SimProfile, SimTelephony};
+    use marcador_server::engine::{Engine, EngineConfig};
+    let (db, store) = test_store().await;
+    let (op, campaign) = setup(&store, 5, 2_000).await;
+    let tel = SimTelephony::new(1, SimProfile::default());
+    let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
+        .await
+        .unwrap();
+    let t = |s: i64| now().checked_add(SignedDuration::from_secs(s)).unwrap();
+    engine.run_until(t(600)).await.unwrap();
+    let raw = raw_pool(&db).await;
+    let mut holder = raw.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    // The first tick with something to write fails (ticks before it only
+    // read the agent API's commands).
+    let mut failed = false;
+    for s in 601..=660 {
+        if engine.run_until(t(s)).await.is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "no tick wrote in a minute");
+    sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    drop(holder);
+    store
+        .set_campaign_started(op, campaign, false)
+        .await
+        .unwrap();
+    engine.sync_campaigns().await.unwrap();
+    engine.run_until(t(2_400)).await.unwrap();
+    let count = |sql: &'static str| {
+        let raw = raw.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&raw)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(engine.stats().attempts > 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM dial_attempts").await as u64,
+        engine.stats().attempts
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM records WHERE status = 'dialing'").await,
+        0
     );
 }
