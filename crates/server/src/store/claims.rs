@@ -68,15 +68,36 @@ macro_rules! next_phone {
 /// next phone, customer id, agent id, the ten phones).
 type PickRow = (i64, i64, i64, i64, String, i64, String, String, Vec<String>);
 
-/// What one transaction's picks took: each campaign's records (excluded from
-/// its later picks) and counters, written by [`Picks::write`].
-#[derive(Debug, Default)]
-pub(super) struct Picks {
+/// One transaction's picks: what they read by (this process, the campaigns'
+/// filters, now) and what they took — each campaign's records (excluded
+/// from its later picks) and counters, written by [`Picks::take`].
+pub(super) struct Picks<'a> {
+    backend: Backend,
+    process_id: &'a str,
+    /// Each campaign's filter (`campaign_filter`) as stored; none: no filter.
+    filters: &'a HashMap<i64, String>,
+    now: i64,
     taken: HashMap<i64, Vec<[i64; 1]>>,
     deltas: BTreeMap<i64, CounterDelta>,
 }
 
-impl Picks {
+impl<'a> Picks<'a> {
+    pub(super) fn new(
+        backend: Backend,
+        process_id: &'a str,
+        filters: &'a HashMap<i64, String>,
+        now: i64,
+    ) -> Self {
+        Picks {
+            backend,
+            process_id,
+            filters,
+            now,
+            taken: HashMap::new(),
+            deltas: BTreeMap::new(),
+        }
+    }
+
     /// The campaigns' filters (`campaign_filter`) as one JSON text of
     /// `[id, filter]` pairs, for the campaigns of the JSON array at `param`.
     pub(super) fn filters_sql(backend: Backend, param: &str, n: usize) -> String {
@@ -90,18 +111,12 @@ impl Picks {
         )
     }
 
-    /// The asks' answers in order, each made inside `tx` (its filter in
-    /// `filters`, by campaign; none: no filter) — the first already made
-    /// if `first` holds its answer ([`Picks::queue`]).
-    #[allow(clippy::too_many_arguments)]
+    /// The asks' answers in order, each made inside `tx` — the first
+    /// already made if `first` holds its answer ([`Picks::queue`]).
     pub(super) async fn ask_all(
         &mut self,
         tx: &mut Transaction<'static, Any>,
-        backend: Backend,
-        process_id: &str,
         asks: &[ClaimAsk],
-        filters: &HashMap<i64, String>,
-        now: i64,
         first: Option<Vec<Claim>>,
     ) -> Result<Vec<Vec<Claim>>> {
         let mut answers: Vec<Option<Vec<Claim>>> = Vec::with_capacity(asks.len());
@@ -115,9 +130,8 @@ impl Picks {
                     .is_some_and(Vec::is_empty),
             };
             answers.push(if made {
-                let filter = filters.get(&ask.campaign_id).map(String::as_str);
-                let mut read = Writes::new(backend);
-                let rows = if self.queue(&mut read, process_id, filter, ask, now)? {
+                let mut read = Writes::new(self.backend);
+                let rows = if self.queue(&mut read, ask)? {
                     read.run(tx).await?
                 } else {
                     Vec::new()
@@ -134,29 +148,24 @@ impl Picks {
     /// transaction) in `writes`, last: its row comes back last from
     /// [`Writes::run`], for [`Picks::picked`]. Whether it was queued (not
     /// for an ask of no record).
-    pub(super) fn queue(
-        &mut self,
-        writes: &mut Writes,
-        process_id: &str,
-        filter: Option<&str>,
-        ask: &ClaimAsk,
-        now: i64,
-    ) -> Result<bool> {
+    pub(super) fn queue(&mut self, writes: &mut Writes, ask: &ClaimAsk) -> Result<bool> {
         if ask.n == 0 {
             return Ok(false);
         }
-        let backend = writes.backend();
-        let filter: Option<RecordFilter> = filter
+        let backend = self.backend;
+        let filter: Option<RecordFilter> = self
+            .filters
+            .get(&ask.campaign_id)
             .filter(|f| !f.is_empty())
             .and_then(|f| serde_json::from_str(f).ok());
         let taken = self.taken.entry(ask.campaign_id).or_default();
         let mut binds = vec![
             Bind::Int(ask.campaign_id),
-            Bind::Int(now),
+            Bind::Int(self.now),
             Bind::Int(i64::from(ask.n)),
             Bind::Text(ask.rules.one_contact_per_day.clone().unwrap_or_default()),
             Bind::Text(ask.rules.agent.clone().unwrap_or_default()),
-            Bind::Text(process_id.to_owned()),
+            Bind::Text(self.process_id.to_owned()),
             Bind::Text(rowset::json(taken)?),
         ];
         let taken = taken.len();
@@ -214,9 +223,10 @@ impl Picks {
         Ok(claims)
     }
 
-    /// Queues taking what was picked (`dialing`) and its counters.
-    pub(super) fn write(self, writes: &mut Writes) -> Result<()> {
-        let backend = writes.backend();
+    /// Takes what was picked (`dialing`) and moves its counters, in one trip.
+    pub(super) async fn take(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let backend = self.backend;
+        let mut writes = Writes::new(backend);
         let taken: Vec<[i64; 1]> = self.taken.into_values().flatten().collect();
         writes.rows(&taken, |param, n| {
             format!(
@@ -226,7 +236,8 @@ impl Picks {
             )
         })?;
         let deltas: Vec<(i64, CounterDelta)> = self.deltas.into_iter().collect();
-        write_counters(writes, &deltas)
+        write_counters(&mut writes, &deltas)?;
+        writes.run(tx).await.map(drop)
     }
 }
 
@@ -346,26 +357,16 @@ impl Store {
             rules: rules.clone(),
             unless: None,
         };
-        let filters = filter
+        let filters: HashMap<i64, String> = filter
             .map(|f| HashMap::from([(campaign_id, f)]))
             .unwrap_or_default();
-        let mut picks = Picks::default();
+        let mut picks = Picks::new(self.backend, self.process_id(), &filters, now);
         let claims = picks
-            .ask_all(
-                &mut tx,
-                self.backend,
-                self.process_id(),
-                std::slice::from_ref(&ask),
-                &filters,
-                now,
-                None,
-            )
+            .ask_all(&mut tx, std::slice::from_ref(&ask), None)
             .await?
             .pop()
             .unwrap_or_default();
-        let mut writes = Writes::new(self.backend);
-        picks.write(&mut writes)?;
-        writes.run(&mut tx).await?;
+        picks.take(&mut tx).await?;
         tx.commit().await?;
         Ok(claims)
     }

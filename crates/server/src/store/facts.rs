@@ -572,16 +572,10 @@ impl Store {
         }
         // The first pick goes in the same trip as the last writes before it
         // (the facts', or the codifies' when there are any), read after them.
-        let mut picks = Picks::default();
+        let mut picks = Picks::new(self.backend, self.process_id(), &filters, now);
         let first_ask = claims.first();
         let queue_first = |picks: &mut Picks, w: &mut Writes| match first_ask {
-            Some(ask) => picks.queue(
-                w,
-                self.process_id(),
-                filters.get(&ask.campaign_id).map(String::as_str),
-                ask,
-                now,
-            ),
+            Some(ask) => picks.queue(w, ask),
             None => Ok(false),
         };
         let mut first_queued = codifies.is_empty() && queue_first(&mut picks, &mut writes)?;
@@ -599,20 +593,8 @@ impl Store {
         let mut picked = Vec::new();
         if let Some(ask) = first_ask {
             let first = picks.picked(ask, first_row.as_ref())?;
-            picked = picks
-                .ask_all(
-                    &mut tx,
-                    self.backend,
-                    self.process_id(),
-                    claims,
-                    &filters,
-                    now,
-                    Some(first),
-                )
-                .await?;
-            let mut taking = Writes::new(self.backend);
-            picks.write(&mut taking)?;
-            taking.run(&mut tx).await?;
+            picked = picks.ask_all(&mut tx, claims, Some(first)).await?;
+            picks.take(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(EngineWritten {
