@@ -455,10 +455,9 @@ impl Engine {
                 // every later tick.
                 self.failed_writes += 1;
                 if passing(&e) && self.failed_writes < FACT_TRIES {
-                    let newer = std::mem::replace(&mut self.facts, facts);
-                    self.facts.extend(newer);
-                    let newer = std::mem::replace(&mut self.codifies, codifies);
-                    self.codifies.extend(newer);
+                    // Nothing was gathered since they were taken.
+                    self.facts = facts;
+                    self.codifies = codifies;
                 } else {
                     tracing::error!(
                         error = %e,
