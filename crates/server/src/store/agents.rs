@@ -10,7 +10,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::codifies::{self, Codify};
 use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit};
-use super::rowset::{Table, Writes};
+use super::rowset::{self, Bind, Table, Writes};
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
@@ -585,39 +585,107 @@ async fn insert_command(
     Ok(())
 }
 
-/// A record was codified: the agent whose call it is (talking or in
-/// after-call work) is told, the call no longer waits to be typed, and the
-/// codes are the call's too.
-pub(super) async fn typed_in(
-    tx: &mut Transaction<'static, Any>,
+/// Records were codified (each `(operation, campaign, input, at)`): the
+/// agents whose calls they are (talking or in after-call work) are told,
+/// the calls no longer wait to be typed, and the codes are the calls' too —
+/// three statements queued in `writes` for all of them. Of two codifies of
+/// one customer, the first types the call (the second finds it typed).
+pub(super) fn typed_all(
     writes: &mut Writes,
-    operation_id: i64,
-    campaign_id: i64,
-    input: &CodifyInput,
-    now: i64,
+    typed: &[(i64, i64, &CodifyInput, i64)],
 ) -> Result<()> {
-    let agents: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT agent_id, conn_id FROM agent_status WHERE operation_id = $1 AND campaign_id = $2 \
-         AND customer_id = $3 AND state IN ($4, $5)",
-    )
-    .bind(operation_id)
-    .bind(campaign_id)
-    .bind(&input.customer_id)
-    .bind(AgentPhase::TalkOut.as_str())
-    .bind(AgentPhase::Acw.as_str())
-    .fetch_all(&mut **tx)
-    .await?;
-    for (agent, conn_id) in agents {
-        sqlx::query("UPDATE agent_status SET customer_id = '' WHERE agent_id = $1")
-            .bind(agent)
-            .execute(&mut **tx)
-            .await?;
-        let code = CallCodeFact::typed(operation_id, conn_id.clone(), agent, input, now);
-        super::facts::write_call_codes(writes, &[&code])?;
-        insert_command(tx, operation_id, agent, &AgentCommand::Typed(conn_id)).await?;
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<_> = typed
+        .iter()
+        .filter(|(op, campaign, input, _)| seen.insert((*op, *campaign, &input.customer_id)))
+        .map(|(op, campaign, input, at)| {
+            (
+                op,
+                campaign,
+                &input.customer_id,
+                &input.cod_act,
+                &input.cod_act_2,
+                &input.comment,
+                at,
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    let backend = writes.backend();
+    let binds = vec![
+        Bind::Text(rowset::json(&rows)?),
+        Bind::from(AgentPhase::TalkOut.as_str()),
+        Bind::from(AgentPhase::Acw.as_str()),
+    ];
+    // The agents on those calls, as `s`, beside the codify's row `v`.
+    let on_call = |first: usize| {
+        format!(
+            "agent_status s JOIN ({}) v ON s.operation_id = v.operation_id \
+             AND s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id \
+             AND s.state IN (${}, ${})",
+            rowset::select_at(backend, &format!("${first}"), TYPED_COLUMNS, rows.len()),
+            first + 1,
+            first + 2
+        )
+    };
+    let codes = &super::facts::CALL_CODES;
+    writes.statement(|first| {
+        (
+            format!(
+                "INSERT INTO {} ({}) SELECT s.operation_id, s.conn_id, s.agent_id, v.cod_act, \
+                 v.cod_act_2, v.comments, v.typed_at FROM {}{}",
+                codes.name,
+                codes
+                    .columns
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                on_call(first),
+                codes.tail
+            ),
+            binds.clone(),
+        )
+    });
+    let (typed, _) = AgentCommand::Typed(String::new()).parts();
+    writes.statement(|first| {
+        let mut binds = binds.clone();
+        binds.push(Bind::from(typed));
+        (
+            format!(
+                "INSERT INTO agent_commands (operation_id, agent_id, command, arg) \
+                 SELECT s.operation_id, s.agent_id, ${}, s.conn_id FROM {}",
+                first + 3,
+                on_call(first)
+            ),
+            binds,
+        )
+    });
+    writes.statement(|first| {
+        (
+            format!(
+                "UPDATE agent_status SET customer_id = '' WHERE agent_id IN \
+                 (SELECT s.agent_id FROM {})",
+                on_call(first)
+            ),
+            binds,
+        )
+    });
     Ok(())
 }
+
+/// A codify's row as [`typed_all`] reads it.
+const TYPED_COLUMNS: &[(&str, bool)] = &[
+    ("operation_id", true),
+    ("campaign_id", true),
+    ("customer_id", false),
+    ("cod_act", false),
+    ("cod_act_2", false),
+    ("comments", false),
+    ("typed_at", true),
+];
 
 /// Queues taking the commands left for an operation's agents (they come
 /// back as the rows [`commands_of`] reads).

@@ -10,13 +10,15 @@
 //!
 //! The rules (campaign, type, codes, record) live in [`decide`] alone: the
 //! agent API's typing (`agents.rs`) and the engine's typed calls go through
-//! [`codify_in`] too.
+//! [`codify_found`] too (the engine reads what they find in its tick's
+//! writes: [`Found::queue`]).
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 use marcador_wire::CampaignType;
-use sqlx::{Any, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::campaigns::{AUDIT_LOG, AuditEntry};
 use super::facts::{
@@ -24,7 +26,7 @@ use super::facts::{
     write_counters,
 };
 use super::group::{Taken, Write};
-use super::rowset::{self, Writes, select_at};
+use super::rowset::{self, Bind, Writes, select_at};
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::RecordStatus;
 
@@ -160,18 +162,23 @@ pub struct AgentCodify {
     pub call: Option<TypedCall>,
 }
 
-/// [`codify_in`] for agents' codifies, each made one with its call's codes
-/// queued in `writes` too.
-pub(super) async fn agent_codifies_in(
-    tx: &mut Transaction<'static, Any>,
-    writes: &mut Writes,
-    codifies: &[AgentCodify],
-) -> Result<Vec<Outcome>> {
-    let jobs: Vec<Codify> = codifies
+/// Agents' codifies as codifies, in order.
+pub(super) fn agent_jobs(codifies: &[AgentCodify]) -> Vec<Codify> {
+    codifies
         .iter()
         .map(|c| Codify::of(c.operation_id, c.campaign_id, c.kind, &c.input, c.at))
-        .collect();
-    let outcomes = codify_in(tx, writes, &jobs.iter().collect::<Vec<_>>()).await?;
+        .collect()
+}
+
+/// [`codify_found`] for agents' codifies (`jobs`: [`agent_jobs`] of them),
+/// each made one with its call's codes queued in `writes` too.
+pub(super) fn agent_codifies(
+    found: Found,
+    writes: &mut Writes,
+    codifies: &[AgentCodify],
+    jobs: &[Codify],
+) -> Result<Vec<Outcome>> {
+    let outcomes = codify_found(found, writes, &jobs.iter().collect::<Vec<_>>())?;
     let codes: Vec<CallCodeFact> = codifies
         .iter()
         .zip(&outcomes)
@@ -192,19 +199,28 @@ pub(super) async fn agent_codifies_in(
 }
 
 /// Codifies records inside `tx`, each answered in `jobs`' order: what they
-/// find is read in one query per table, each is decided in memory in order
-/// ([`decide`]), and the records, the counters, the audit entries and the
-/// typed calls are queued in `writes`, a statement per table (the caller
-/// sends them). An agent on the call of a record codified
-/// here ends its after-call work: the engine is told through
-/// `agent_commands`, in the same transaction.
+/// find is read in one query ([`Found`]), then [`codify_found`].
 pub(super) async fn codify_in(
     tx: &mut Transaction<'static, Any>,
     writes: &mut Writes,
     jobs: &[&Codify],
 ) -> Result<Vec<Outcome>> {
-    let backend = writes.backend();
-    let found = Found::read(tx, backend, jobs).await?;
+    let found = Found::read(tx, writes.backend(), jobs).await?;
+    codify_found(found, writes, jobs)
+}
+
+/// Codifies records given what they `found` (read in their transaction,
+/// after everything before them), each answered in `jobs`' order: each is
+/// decided in memory in order ([`decide`]), and the records, the counters,
+/// the audit entries and the typed calls are queued in `writes`, a
+/// statement per table (the caller sends them). An agent on the call of a
+/// record codified here ends its after-call work: the engine is told
+/// through `agent_commands`, in the same transaction.
+pub(super) fn codify_found(
+    found: Found,
+    writes: &mut Writes,
+    jobs: &[&Codify],
+) -> Result<Vec<Outcome>> {
     let mut records = found.records;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut deltas: HashMap<i64, CounterDelta> = HashMap::new();
@@ -268,17 +284,11 @@ pub(super) async fn codify_in(
     deltas.sort_unstable_by_key(|(id, _)| *id);
     write_counters(writes, &deltas)?;
     if found.on_calls {
-        for job in typed {
-            super::agents::typed_in(
-                tx,
-                writes,
-                job.operation_id,
-                job.campaign_id,
-                &job.input,
-                job.now.as_second(),
-            )
-            .await?;
-        }
+        let typed: Vec<_> = typed
+            .iter()
+            .map(|j| (j.operation_id, j.campaign_id, &j.input, j.now.as_second()))
+            .collect();
+        super::agents::typed_all(writes, &typed)?;
     }
     Ok(outcomes)
 }
@@ -364,7 +374,7 @@ struct RecordNow {
 }
 
 /// What a group's codifies find.
-struct Found {
+pub(super) struct Found {
     /// campaign → (operation, type).
     campaigns: HashMap<i64, (i64, String)>,
     /// (operation, level, code) → hit.
@@ -385,6 +395,16 @@ impl Found {
         backend: Backend,
         jobs: &[&Codify],
     ) -> Result<Found> {
+        let mut read = Writes::new(backend);
+        Found::queue(&mut read, jobs)?;
+        let rows = read.run(tx).await?;
+        Found::parse(rows.last())
+    }
+
+    /// Queues [`Found::read`]'s query in `writes`, last (its one row comes
+    /// back last, for [`Found::parse`]).
+    pub(super) fn queue(writes: &mut Writes, jobs: &[&Codify]) -> Result<()> {
+        let backend = writes.backend();
         let campaigns: Vec<[i64; 1]> = jobs.iter().map(|j| [j.campaign_id]).collect();
         let mut codes: Vec<(i64, i64, &str)> = Vec::new();
         for j in jobs {
@@ -397,51 +417,61 @@ impl Found {
             .iter()
             .map(|j| (j.campaign_id, j.input.customer_id.as_str()))
             .collect();
-        let key_columns = &[("campaign_id", true), ("customer_id", false)];
-        let campaigns_sql = backend.json_rows(
-            "id, operation_id, type",
-            &format!(
-                "SELECT c.id, c.operation_id, c.type FROM campaigns c \
-                 WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
-                rowset::json_table(backend, "$1", campaigns.len())
-            ),
-        );
-        let codes_sql = backend.json_rows(
-            "operation_id, level, code, hit",
-            &format!(
-                "SELECT a.operation_id, a.level, a.code, a.hit FROM activity_codes a JOIN ({}) v \
-                 ON a.operation_id = v.operation_id AND a.level = v.level AND a.code = v.code",
-                select_at(
-                    backend,
-                    "$2",
-                    &[("operation_id", true), ("level", true), ("code", false)],
-                    codes.len()
-                )
-            ),
-        );
-        let records_sql = backend.json_rows(
-            "id, campaign_id, customer_id, status, hit",
-            &format!(
-                "SELECT r.id, r.campaign_id, r.customer_id, r.status, r.hit FROM records r \
-                 JOIN ({}) v ON r.campaign_id = v.campaign_id AND r.customer_id = v.customer_id",
-                select_at(backend, "$3", key_columns, keys.len())
-            ),
-        );
-        let on_calls_sql = format!(
-            "SELECT COUNT(*) FROM agent_status s JOIN ({}) v \
-             ON s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id",
-            select_at(backend, "$3", key_columns, keys.len())
-        );
-        let sql = format!(
-            "SELECT '[' || ({campaigns_sql}) || ',' || ({codes_sql}) || ',' || ({records_sql}) \
-             || ',' || CAST(({on_calls_sql}) AS TEXT) || ']'"
-        );
-        let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(rowset::json(&campaigns)?)
-            .bind(rowset::json(&codes)?)
-            .bind(rowset::json(&keys)?)
-            .fetch_one(&mut **tx)
-            .await?;
+        let binds = vec![
+            Bind::Text(rowset::json(&campaigns)?),
+            Bind::Text(rowset::json(&codes)?),
+            Bind::Text(rowset::json(&keys)?),
+        ];
+        writes.statement(|first| {
+            let p = |i: usize| format!("${}", first + i - 1);
+            let key_columns = &[("campaign_id", true), ("customer_id", false)];
+            let campaigns_sql = backend.json_rows(
+                "id, operation_id, type",
+                &format!(
+                    "SELECT c.id, c.operation_id, c.type FROM campaigns c \
+                     WHERE c.id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+                    rowset::json_table(backend, &p(1), campaigns.len())
+                ),
+            );
+            let codes_sql = backend.json_rows(
+                "operation_id, level, code, hit",
+                &format!(
+                    "SELECT a.operation_id, a.level, a.code, a.hit FROM activity_codes a JOIN ({}) v \
+                     ON a.operation_id = v.operation_id AND a.level = v.level AND a.code = v.code",
+                    select_at(
+                        backend,
+                        &p(2),
+                        &[("operation_id", true), ("level", true), ("code", false)],
+                        codes.len()
+                    )
+                ),
+            );
+            let records_sql = backend.json_rows(
+                "id, campaign_id, customer_id, status, hit",
+                &format!(
+                    "SELECT r.id, r.campaign_id, r.customer_id, r.status, r.hit FROM records r \
+                     JOIN ({}) v ON r.campaign_id = v.campaign_id AND r.customer_id = v.customer_id",
+                    select_at(backend, &p(3), key_columns, keys.len())
+                ),
+            );
+            let on_calls_sql = format!(
+                "SELECT COUNT(*) FROM agent_status s JOIN ({}) v \
+                 ON s.campaign_id = v.campaign_id AND s.customer_id = v.customer_id",
+                select_at(backend, &p(3), key_columns, keys.len())
+            );
+            let sql = format!(
+                "SELECT '[' || ({campaigns_sql}) || ',' || ({codes_sql}) || ',' || ({records_sql}) \
+                 || ',' || CAST(({on_calls_sql}) AS TEXT) || ']'"
+            );
+            (sql, binds)
+        });
+        Ok(())
+    }
+
+    /// What [`Found::queue`]'s row says.
+    pub(super) fn parse(row: Option<&AnyRow>) -> Result<Found> {
+        let row = row.ok_or_else(|| StoreError::Invalid("what codifies find: no row".into()))?;
+        let text: String = row.try_get(0)?;
         type Read = (
             Vec<(i64, i64, String)>,
             Vec<(i64, i64, String, i64)>,

@@ -572,19 +572,28 @@ impl Store {
         }
         // The first pick goes in the same trip as the last writes before it
         // (the facts', or the codifies' when there are any), read after them.
+        // With codifies, what they find is read in the facts' trip (after
+        // them), and their writes and the first pick go in the next.
         let mut picks = Picks::new(self.backend, self.process_id(), &filters, now);
         let first_ask = claims.first();
         let queue_first = |picks: &mut Picks, w: &mut Writes| match first_ask {
             Some(ask) => picks.queue(w, ask),
             None => Ok(false),
         };
-        let mut first_queued = codifies.is_empty() && queue_first(&mut picks, &mut writes)?;
+        let jobs = super::codifies::agent_jobs(codifies);
+        let mut first_queued = false;
+        if codifies.is_empty() {
+            first_queued = queue_first(&mut picks, &mut writes)?;
+        } else {
+            super::codifies::Found::queue(&mut writes, &jobs.iter().collect::<Vec<_>>())?;
+        }
         let mut returned = writes.run(&mut tx).await?;
         let mut first_row = first_queued.then(|| returned.pop()).flatten();
         let mut codified = Vec::new();
         if !codifies.is_empty() {
+            let found = super::codifies::Found::parse(returned.pop().as_ref())?;
             let mut after = Writes::new(self.backend);
-            codified = super::codifies::agent_codifies_in(&mut tx, &mut after, codifies).await?;
+            codified = super::codifies::agent_codifies(found, &mut after, codifies, &jobs)?;
             first_queued = queue_first(&mut picks, &mut after)?;
             let mut rows = after.run(&mut tx).await?;
             first_row = first_queued.then(|| rows.pop()).flatten();
@@ -822,7 +831,7 @@ pub(super) fn write_call_codes(w: &mut Writes, codes: &[&CallCodeFact]) -> Resul
     w.insert(&CALL_CODES, &rows)
 }
 
-const CALL_CODES: rowset::Table = rowset::Table {
+pub(super) const CALL_CODES: rowset::Table = rowset::Table {
     name: "call_codes",
     columns: &[
         ("operation_id", true),
