@@ -227,6 +227,9 @@ pub async fn seed(
         ..BulkInfo::default()
     };
     let started = std::time::Instant::now();
+    // Into empty fact tables on PostgreSQL: their indexes and foreign keys are
+    // made after the load, in its time (`store/bulk.rs`).
+    store.begin_bulk_load().await?;
     let mut facts: Vec<Fact> = Vec::new();
     let batch = size.batch.max(1);
     let mut seq = 0u64;
@@ -286,6 +289,7 @@ pub async fn seed(
         progress(Progress::Days(done as i64 + 1, size.days, info.facts()));
     }
     write(store, &mut facts, &mut info).await?;
+    store.end_bulk_load().await?;
     info.fact_seconds = started.elapsed().as_secs_f64();
     store.analyze(&[]).await?;
     Ok(info)

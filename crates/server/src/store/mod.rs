@@ -52,6 +52,7 @@ mod agent_time;
 mod agents;
 mod alone;
 mod appends;
+mod bulk;
 mod call_actions;
 mod calls;
 mod campaign_reports;
@@ -371,6 +372,12 @@ impl Store {
             codifies: Arc::default(),
             audits: Arc::default(),
         };
+        // A bulk load that died left indexes and foreign keys set aside.
+        // Made again here; if they cannot be (rows a key refuses), the store
+        // still opens and says so at every open until they are.
+        if let Err(e) = store.end_bulk_load().await {
+            tracing::error!("what a bulk load set aside could not be made again: {e}");
+        }
         store.member = Arc::new(cluster::Member::join(&store).await?);
         Ok(store)
     }
@@ -882,6 +889,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "campaign_days_by_day",
         include_str!("../../migrations/sqlite/0019_campaign_days_by_day.sql"),
         include_str!("../../migrations/postgres/0019_campaign_days_by_day.sql"),
+    ),
+    (
+        20,
+        "bulk loads",
+        include_str!("../../migrations/sqlite/0020_bulk_loads.sql"),
+        include_str!("../../migrations/postgres/0020_bulk_loads.sql"),
     ),
 ];
 

@@ -34,6 +34,7 @@ async fn campaign_counters_equal_a_recount_of_the_facts() {
 both!(a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount);
 async fn a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount() {
     let (_dir, store, raw) = open().await;
+    let shape = fact_tables_shape(&raw).await;
     let size = BulkSize {
         attempts: 30_000,
         campaigns: 40,
@@ -85,12 +86,77 @@ async fn a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount() {
     .unwrap();
     assert_eq!(orphan_steps, 0);
     counters_equal_a_recount(&raw).await;
+    // Indexes and foreign keys set aside for the load (PostgreSQL) are back.
+    assert_eq!(fact_tables_shape(&raw).await, shape);
     // The same operation again is refused.
     assert!(
         bulk::seed(&store, "bulk", 3, &size, now(), |_| {})
             .await
             .is_err()
     );
+}
+
+/// The fact tables' indexes and foreign keys, as the database describes them.
+async fn fact_tables_shape(raw: &sqlx::AnyPool) -> Vec<String> {
+    let sql = match backend() {
+        marcador_server::store::Backend::Sqlite => {
+            "SELECT sql FROM sqlite_master WHERE tbl_name IN ('dial_attempts', 'calls', 'ivr_steps') \
+             AND sql IS NOT NULL ORDER BY name"
+        }
+        marcador_server::store::Backend::Postgres => {
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('dial_attempts', 'calls', 'ivr_steps') \
+             UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE contype = 'f' AND conrelid::regclass::text IN ('dial_attempts', 'calls', 'ivr_steps') \
+             ORDER BY 1"
+        }
+    };
+    sqlx::query_scalar(sql).fetch_all(raw).await.unwrap()
+}
+
+#[tokio::test]
+async fn what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens() {
+    on(
+        marcador_server::store::Backend::Postgres,
+        what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens_on_postgres(),
+    )
+    .await
+}
+
+/// A load into empty fact tables on PostgreSQL drops their secondary indexes
+/// and foreign keys; if it dies before putting them back, the next open does.
+/// Beside data, nothing is set aside.
+async fn what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens_on_postgres() {
+    let (db, store, raw) = open().await;
+    let shape = fact_tables_shape(&raw).await;
+    assert!(shape.iter().any(|s| s.contains("FOREIGN KEY")), "{shape:?}");
+    assert!(store.begin_bulk_load().await.unwrap());
+    let during = fact_tables_shape(&raw).await;
+    assert!(
+        during.iter().all(|s| s.contains("_pkey")),
+        "only the primary keys stay: {during:?}"
+    );
+    // The load dies; the database is opened again.
+    drop(store);
+    let store = Store::open(db.location(), 2).await.unwrap();
+    assert_eq!(fact_tables_shape(&raw).await, shape);
+    // Beside data, a load keeps every index and key.
+    let (op, campaign) = crate::engine::setup(&store, 1, 1).await;
+    let record = store.campaign_record_phones(campaign).await.unwrap()[0].0;
+    store
+        .record_facts(&[attempt(
+            campaign,
+            record,
+            1,
+            "573000000000",
+            0,
+            marcador_wire::CallResult::NoAnswer,
+            "1.1.1.1",
+        )])
+        .await
+        .unwrap();
+    assert!(op > 0);
+    assert!(!store.begin_bulk_load().await.unwrap());
+    assert_eq!(fact_tables_shape(&raw).await, shape);
 }
 
 /// Each campaign's counters (real_time campaigns), per-phone and per-day
