@@ -630,6 +630,8 @@ pub(super) fn typed_all(
             first + 2
         )
     };
+    // The call codes table's own columns and conflict clause; the values
+    // selected follow its column order.
     let codes = &super::facts::CALL_CODES;
     writes.statement(|first| {
         (

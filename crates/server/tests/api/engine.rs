@@ -133,24 +133,41 @@ async fn the_same_seed_places_the_same_calls() {
     assert_ne!(a, c, "another seed, other calls");
 }
 
-both!(stopping_a_campaign_stops_dialing_at_the_next_tick);
-async fn stopping_a_campaign_stops_dialing_at_the_next_tick() {
-    let (_db, store) = test_store().await;
-    let (op, campaign) = setup(&store, 5, 2_000).await;
+/// `s` seconds after [`now`].
+pub(crate) fn after(s: i64) -> Timestamp {
+    now().checked_add(SignedDuration::from_secs(s)).unwrap()
+}
+
+/// An engine on simulated telephony over [`setup`]'s operation of 5 agents
+/// and 2,000 records, run to [`after`]`(600)`. Returns (operation, campaign,
+/// engine).
+pub(crate) async fn dialing_ten_minutes(store: &Store) -> (i64, i64, Engine) {
+    let (op, campaign) = setup(store, 5, 2_000).await;
     let tel = SimTelephony::new(1, SimProfile::default());
     let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
         .await
         .unwrap();
-    let t = |s: i64| now().checked_add(SignedDuration::from_secs(s)).unwrap();
-    engine.run_until(t(600)).await.unwrap();
-    let before = engine.stats().attempts;
-    assert!(before > 0);
+    engine.run_until(after(600)).await.unwrap();
+    (op, campaign, engine)
+}
+
+/// Stops the campaign and has the engine read it (as at its next sync).
+pub(crate) async fn stop(store: &Store, engine: &mut Engine, op: i64, campaign: i64) {
     store
         .set_campaign_started(op, campaign, false)
         .await
         .unwrap();
     engine.sync_campaigns().await.unwrap();
-    engine.run_until(t(1_800)).await.unwrap();
+}
+
+both!(stopping_a_campaign_stops_dialing_at_the_next_tick);
+async fn stopping_a_campaign_stops_dialing_at_the_next_tick() {
+    let (_db, store) = test_store().await;
+    let (op, campaign, mut engine) = dialing_ten_minutes(&store).await;
+    let before = engine.stats().attempts;
+    assert!(before > 0);
+    stop(&store, &mut engine, op, campaign).await;
+    engine.run_until(after(1_800)).await.unwrap();
     assert_eq!(engine.stats().attempts, before, "dialed after the stop");
 }
 

@@ -7,7 +7,7 @@
 use marcador_server::store::{AgentCommand, ClaimAsk, ClaimRules, EngineTick, Store};
 use marcador_wire::{CallResult, CampaignType};
 
-use crate::engine::{one_customer_in_two_campaigns, setup};
+use crate::engine::{after, dialing_ten_minutes, one_customer_in_two_campaigns, setup, stop};
 use crate::helpers::*;
 
 fn ask(campaign_id: i64, n: u32, rules: ClaimRules, unless: Option<usize>) -> ClaimAsk {
@@ -221,17 +221,8 @@ async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next() {
 /// (SQLite only: PostgreSQL's writers wait for the writer lock as long as
 /// it is held.)
 async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next_on_sqlite() {
-    use jiff::SignedDuration;
-    use marcador_server::engine::sim::{SimProfile, SimTelephony};
-    use marcador_server::engine::{Engine, EngineConfig};
     let (db, store) = test_store().await;
-    let (op, campaign) = setup(&store, 5, 2_000).await;
-    let tel = SimTelephony::new(1, SimProfile::default());
-    let mut engine = Engine::new(store.clone(), tel, EngineConfig::new(op, 1), now())
-        .await
-        .unwrap();
-    let t = |s: i64| now().checked_add(SignedDuration::from_secs(s)).unwrap();
-    engine.run_until(t(600)).await.unwrap();
+    let (op, campaign, mut engine) = dialing_ten_minutes(&store).await;
     let raw = raw_pool(&db).await;
     let mut holder = raw.acquire().await.unwrap();
     sqlx::query("BEGIN IMMEDIATE")
@@ -242,7 +233,7 @@ async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next_on_sqlite()
     // read the agent API's commands).
     let mut failed = false;
     for s in 601..=660 {
-        if engine.run_until(t(s)).await.is_err() {
+        if engine.run_until(after(s)).await.is_err() {
             failed = true;
             break;
         }
@@ -250,12 +241,8 @@ async fn a_tick_the_database_was_too_busy_for_is_written_at_the_next_on_sqlite()
     assert!(failed, "no tick wrote in a minute");
     sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
     drop(holder);
-    store
-        .set_campaign_started(op, campaign, false)
-        .await
-        .unwrap();
-    engine.sync_campaigns().await.unwrap();
-    engine.run_until(t(2_400)).await.unwrap();
+    stop(&store, &mut engine, op, campaign).await;
+    engine.run_until(after(2_400)).await.unwrap();
     let count = |sql: &'static str| {
         let raw = raw.clone();
         async move {

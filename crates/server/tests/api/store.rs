@@ -140,7 +140,7 @@ async fn what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens_on_p
     let store = Store::open(db.location(), 2).await.unwrap();
     assert_eq!(fact_tables_shape(&raw).await, shape);
     // Beside data, a load keeps every index and key.
-    let (op, campaign) = crate::engine::setup(&store, 1, 1).await;
+    let (_, campaign) = crate::engine::setup(&store, 1, 1).await;
     let record = store.campaign_record_phones(campaign).await.unwrap()[0].0;
     store
         .record_facts(&[attempt(
@@ -154,7 +154,6 @@ async fn what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens_on_p
         )])
         .await
         .unwrap();
-    assert!(op > 0);
     assert!(!store.begin_bulk_load().await.unwrap());
     assert_eq!(fact_tables_shape(&raw).await, shape);
 }
