@@ -6,10 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{Any, Transaction};
-
 use super::Result;
 use super::rowset::{Table, Writes};
+use super::tx::WriteTx;
 use crate::domain::{AgentPhase, AgentTimes};
 
 /// A state an agent was in, from `started_ms` for `ms`.
@@ -89,10 +88,7 @@ pub(super) fn apply_interval<'a>(
     }
 }
 
-pub(super) async fn apply_session(
-    tx: &mut Transaction<'static, Any>,
-    s: &AgentSession,
-) -> Result<()> {
+pub(super) async fn apply_session(tx: &mut WriteTx, s: &AgentSession) -> Result<()> {
     sqlx::query(
         "INSERT INTO agent_sessions (operation_id, agent_id, login_ms, logout_ms) VALUES ($1, $2, $3, $4)",
     )

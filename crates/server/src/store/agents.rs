@@ -5,12 +5,13 @@
 //! and the engine may run in different processes).
 
 use jiff::Timestamp;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::codifies::{self, Codify};
 use super::facts::{CallCodeFact, CodifyInput, CodifyRejection, code_hit};
 use super::rowset::{self, Bind, Table, Writes};
+use super::tx::WriteTx;
 use super::{Result, Store};
 use crate::domain::{AgentPhase, AgentTimes, CallAction};
 
@@ -401,11 +402,10 @@ impl Store {
         if any.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write_tx().await?;
+        let tx = self.write_tx().await?;
         let mut writes = Writes::new(self.backend);
         take_commands(&mut writes, operation_id)?;
-        let taken = writes.run(&mut tx).await?;
-        tx.commit().await?;
+        let taken = tx.commit_with(writes).await?;
         commands_of(&taken)
     }
 
@@ -471,8 +471,7 @@ impl Store {
         let mut writes = Writes::new(self.backend);
         match codifies::one(codifies::codify_in(&mut tx, &mut writes, &[&codify]).await?)? {
             Ok(()) => {
-                writes.run(&mut tx).await?;
-                tx.commit().await?;
+                tx.commit_with(writes).await?;
                 Ok(Ok(conn_id))
             }
             Err(r) => Ok(Err(TypeRejection::Codify(r))),
@@ -483,7 +482,7 @@ impl Store {
 /// Types a call that dialed no record: its codes (checked against the
 /// operation's), once, and the engine is told (after-call work ends).
 async fn type_call_in(
-    mut tx: Transaction<'static, Any>,
+    mut tx: WriteTx,
     backend: super::Backend,
     operation_id: i64,
     agent_id: i64,
@@ -546,11 +545,7 @@ pub struct TypeInput {
     pub comments: String,
 }
 
-async fn set_skills(
-    tx: &mut Transaction<'static, Any>,
-    agent_id: i64,
-    skills: &[i64],
-) -> Result<()> {
+async fn set_skills(tx: &mut WriteTx, agent_id: i64, skills: &[i64]) -> Result<()> {
     sqlx::query("DELETE FROM agent_skills WHERE agent_id = $1")
         .bind(agent_id)
         .execute(&mut **tx)
@@ -567,7 +562,7 @@ async fn set_skills(
 
 /// Leaves a command for the engine, inside `tx`.
 async fn insert_command(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     operation_id: i64,
     agent_id: i64,
     command: &AgentCommand,

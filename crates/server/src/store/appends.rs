@@ -14,13 +14,12 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Any, Transaction};
-
 use super::facts::{
     AttemptFact, CallFact, Fact, IvrStepFact, RecordWire, record_wire_columns, record_wire_json,
     tel_columns,
 };
 use super::rowset::{self, CHUNK, Table, Writes, json, select_at};
+use super::tx::WriteTx;
 use super::{Backend, Result, StoreError};
 use crate::domain::RecordStatus;
 
@@ -137,11 +136,7 @@ impl<'a> Appends<'a> {
     }
 
     /// Reads the records `ids` name, [`CHUNK`] at a time.
-    pub(super) async fn read_records(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        ids: &[[i64; 1]],
-    ) -> Result<()> {
+    pub(super) async fn read_records(&mut self, tx: &mut WriteTx, ids: &[[i64; 1]]) -> Result<()> {
         for chunk in ids.chunks(CHUNK) {
             let sql = Self::records_sql(self.backend, "$1", chunk.len());
             let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))

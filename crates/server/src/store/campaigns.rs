@@ -548,11 +548,10 @@ impl Store {
             .map(|(Audit(op, e), _)| (op, e.at, &e.ip, &e.actor, &e.action, &e.workstation))
             .collect();
         let written = async {
-            let mut tx = self.writer.begin().await?;
+            let tx = self.append_tx().await?;
             let mut writes = super::rowset::Writes::new(self.backend);
             writes.insert(&AUDIT_LOG, &rows)?;
-            writes.run(&mut tx).await?;
-            tx.commit().await?;
+            tx.commit_with(writes).await?;
             Ok::<_, StoreError>(())
         }
         .await;

@@ -12,12 +12,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::facts::{CounterDelta, parse_status, tel_columns, write_counters};
 use super::filter::RecordFilter;
 use super::rowset::{self, Bind, Writes};
+use super::tx::WriteTx;
 use super::{Backend, Result, Store, StoreError};
 
 /// A record picked for dialing: the phone to dial is the record's `next_phone`.
@@ -115,7 +116,7 @@ impl<'a> Picks<'a> {
     /// already made if `first` holds its answer ([`Picks::queue`]).
     pub(super) async fn ask_all(
         &mut self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         asks: &[ClaimAsk],
         first: Option<Vec<Claim>>,
     ) -> Result<Vec<Vec<Claim>>> {
@@ -223,10 +224,10 @@ impl<'a> Picks<'a> {
         Ok(claims)
     }
 
-    /// Takes what was picked (`dialing`) and moves its counters, in one trip.
-    pub(super) async fn take(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+    /// Queues taking what was picked (`dialing`) and moving its counters in
+    /// `writes`.
+    pub(super) fn take(self, writes: &mut Writes) -> Result<()> {
         let backend = self.backend;
-        let mut writes = Writes::new(backend);
         let taken: Vec<[i64; 1]> = self.taken.into_values().flatten().collect();
         writes.rows(&taken, |param, n| {
             format!(
@@ -236,8 +237,8 @@ impl<'a> Picks<'a> {
             )
         })?;
         let deltas: Vec<(i64, CounterDelta)> = self.deltas.into_iter().collect();
-        write_counters(&mut writes, &deltas)?;
-        writes.run(tx).await.map(drop)
+        write_counters(writes, &deltas)?;
+        Ok(())
     }
 }
 
@@ -366,8 +367,9 @@ impl Store {
             .await?
             .pop()
             .unwrap_or_default();
-        picks.take(&mut tx).await?;
-        tx.commit().await?;
+        let mut take = Writes::new(self.backend);
+        picks.take(&mut take)?;
+        tx.commit_with(take).await?;
         Ok(claims)
     }
 }

@@ -21,10 +21,11 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio_util::sync::CancellationToken;
 
 use super::alone::{self, Alone, Decision};
+use super::tx::WriteTx;
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::{self, RecordStatus};
 use marcador_wire::CallResult;
@@ -500,7 +501,7 @@ impl Store {
 /// Records a dead process picked and never reported: their call died with
 /// the process. Each is let go as dialed on the phone it was being dialed on
 /// (as a failed attempt would), so it is never dialed on it again this cycle.
-async fn release_orphans(tx: &mut Transaction<'static, Any>, campaign_id: i64) -> Result<u64> {
+async fn release_orphans(tx: &mut WriteTx, campaign_id: i64) -> Result<u64> {
     let rows = sqlx::query(concat!(
         "SELECT r.id, r.next_phone, ",
         super::facts::tel_columns!(),

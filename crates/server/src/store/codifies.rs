@@ -17,8 +17,8 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use marcador_wire::CampaignType;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::campaigns::{AUDIT_LOG, AuditEntry};
 use super::facts::{
@@ -27,6 +27,7 @@ use super::facts::{
 };
 use super::group::{Taken, Write};
 use super::rowset::{self, Bind, Writes, select_at};
+use super::tx::WriteTx;
 use super::{Backend, Result, Store, StoreError};
 use crate::domain::RecordStatus;
 
@@ -139,11 +140,13 @@ impl Store {
 
     /// Writes codifies in one transaction ([`codify_in`]).
     async fn codify_group(&self, jobs: &[&Codify]) -> Result<Vec<Outcome>> {
-        let mut tx = self.write_tx().await?;
+        // Two trips: `BEGIN` and what they find, their writes and `COMMIT`.
+        let mut read = Writes::new(self.backend);
+        Found::queue(&mut read, jobs)?;
+        let (tx, rows) = self.write_tx_with(read).await?;
         let mut writes = Writes::new(self.backend);
-        let outcomes = codify_in(&mut tx, &mut writes, jobs).await?;
-        writes.run(&mut tx).await?;
-        tx.commit().await?;
+        let outcomes = codify_found(Found::parse(rows.last())?, &mut writes, jobs)?;
+        tx.commit_with(writes).await?;
         Ok(outcomes)
     }
 }
@@ -201,7 +204,7 @@ pub(super) fn agent_codifies(
 /// Codifies records inside `tx`, each answered in `jobs`' order: what they
 /// find is read in one query ([`Found`]), then [`codify_found`].
 pub(super) async fn codify_in(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     writes: &mut Writes,
     jobs: &[&Codify],
 ) -> Result<Vec<Outcome>> {
@@ -390,11 +393,7 @@ impl Found {
     /// Reads what `jobs` find in one query (one trip to the database): the
     /// campaigns, codes and records they name, each table's rows as one JSON
     /// array, and whether an agent is on any of their calls.
-    async fn read(
-        tx: &mut Transaction<'static, Any>,
-        backend: Backend,
-        jobs: &[&Codify],
-    ) -> Result<Found> {
+    async fn read(tx: &mut WriteTx, backend: Backend, jobs: &[&Codify]) -> Result<Found> {
         let mut read = Writes::new(backend);
         Found::queue(&mut read, jobs)?;
         let rows = read.run(tx).await?;

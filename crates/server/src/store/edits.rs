@@ -5,10 +5,11 @@
 
 use marcador_wire::CampaignType;
 use marcador_wire::records::recall_style;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use super::filter::RecordFilter;
 use super::rowset::bind_all;
+use super::tx::WriteTx;
 use super::{Result, Store, StoreError};
 use crate::domain::{RecordEvent, RecordStatus};
 
@@ -101,7 +102,7 @@ pub enum DeleteRejection {
 
 /// A campaign of the operation: (type, started, records being dialed now).
 async fn campaign_state(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     operation_id: i64,
     id: i64,
 ) -> Result<Option<(String, bool, i64)>> {

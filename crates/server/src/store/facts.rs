@@ -9,14 +9,15 @@ use jiff::tz::TimeZone;
 use marcador_wire::rows::Campaign3Row;
 use marcador_wire::rows::record_fields::TEL_NAMES;
 use marcador_wire::{AmdResult, CallResult, CampaignType, HangUp, TypeInteraction};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::AgentCommand;
 use super::appends::{Appends, RecordRead};
 use super::claims::{Claim, ClaimAsk, Picks};
 use super::codifies::AgentCodify;
 use super::rowset::{self, Writes};
+use super::tx::WriteTx;
 use super::{Backend, Result, Store, StoreError, time_zone};
 use crate::domain::{self, RecordStatus, ResultBucket};
 
@@ -509,11 +510,21 @@ impl Store {
             claims,
             now,
         } = *tick;
-        let mut tx = self.write_tx().await?;
         let mut tally = Tally::default();
         let mut batch = Appends::new(self.backend);
-        let filters =
-            read_batch(&mut tx, self.backend, &mut tally, &mut batch, facts, claims).await?;
+        let records = batch.records_wanted(facts);
+        // The transaction's `BEGIN` and its first read go in one trip, its
+        // last writes and `COMMIT` in another.
+        let mut first = Writes::new(self.backend);
+        let read = queue_read(&mut first, &tally, &records, facts, claims)?;
+        let (mut tx, rows) = self.write_tx_with(first).await?;
+        let filters = match read {
+            Some(read) => {
+                read.found(rows.last(), &mut tx, &mut tally, &mut batch)
+                    .await?
+            }
+            None => HashMap::new(),
+        };
         // Attempts, calls and IVR steps are gathered (`appends`); the writes of
         // the kinds a batch has many of are queued in `writes` and sent
         // together at the end, the rare kinds written as they come.
@@ -587,30 +598,38 @@ impl Store {
         } else {
             super::codifies::Found::queue(&mut writes, &jobs.iter().collect::<Vec<_>>())?;
         }
+        // Whichever trip is the last carries the `COMMIT`.
+        let mut written = EngineWritten::default();
+        if codifies.is_empty() && first_ask.is_none() {
+            let returned = tx.commit_with(writes).await?;
+            written.commands = super::agents::commands_of(&returned)?;
+            return Ok(written);
+        }
         let mut returned = writes.run(&mut tx).await?;
         let mut first_row = first_queued.then(|| returned.pop()).flatten();
-        let mut codified = Vec::new();
         if !codifies.is_empty() {
             let found = super::codifies::Found::parse(returned.pop().as_ref())?;
             let mut after = Writes::new(self.backend);
-            codified = super::codifies::agent_codifies(found, &mut after, codifies, &jobs)?;
+            written.codified = super::codifies::agent_codifies(found, &mut after, codifies, &jobs)?;
             first_queued = queue_first(&mut picks, &mut after)?;
+            if !first_queued && first_ask.is_none() {
+                tx.commit_with(after).await?;
+                written.commands = super::agents::commands_of(&returned)?;
+                return Ok(written);
+            }
             let mut rows = after.run(&mut tx).await?;
             first_row = first_queued.then(|| rows.pop()).flatten();
         }
+        written.commands = super::agents::commands_of(&returned)?;
         // The picks see every fact and codify above.
-        let mut picked = Vec::new();
+        let mut take = Writes::new(self.backend);
         if let Some(ask) = first_ask {
             let first = picks.picked(ask, first_row.as_ref())?;
-            picked = picks.ask_all(&mut tx, claims, Some(first)).await?;
-            picks.take(&mut tx).await?;
+            written.claims = picks.ask_all(&mut tx, claims, Some(first)).await?;
+            picks.take(&mut take)?;
         }
-        tx.commit().await?;
-        Ok(EngineWritten {
-            commands: super::agents::commands_of(&returned)?,
-            codified,
-            claims: picked,
-        })
+        tx.commit_with(take).await?;
+        Ok(written)
     }
 }
 
@@ -650,60 +669,92 @@ type CampaignRead = (i64, i64, i64, String);
 /// attempts name and their records (past [`rowset::CHUNK`] records, the rest
 /// a query per chunk), and the filters of the campaigns it picks from
 /// (returned by campaign).
-async fn read_batch(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    tally: &mut Tally,
-    batch: &mut Appends<'_>,
+/// A batch's first read ([`queue_read`]): the campaigns' counters, the
+/// records' state, and the filters of the campaigns picked from, in one
+/// JSON text. Sent in the same trip as the transaction's `BEGIN`.
+struct BatchRead<'f> {
+    /// The records past the first [`rowset::CHUNK`], read afterwards.
+    rest: &'f [[i64; 1]],
+}
+
+/// Queues the read of what `facts` change and `claims` pick from in
+/// `writes` (none when there is nothing to read).
+fn queue_read<'f>(
+    writes: &mut Writes,
+    tally: &Tally,
+    records: &'f [[i64; 1]],
     facts: &[Fact],
     claims: &[ClaimAsk],
-) -> Result<HashMap<i64, String>> {
+) -> Result<Option<BatchRead<'f>>> {
+    let backend = writes.backend();
     let campaigns = tally.campaigns_wanted(facts);
-    let records = batch.records_wanted(facts);
     let mut picked_from: Vec<[i64; 1]> = claims.iter().map(|a| [a.campaign_id]).collect();
     picked_from.sort_unstable();
     picked_from.dedup();
     if campaigns.is_empty() && records.is_empty() && picked_from.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(None);
     }
     let (first, rest) = records.split_at(records.len().min(rowset::CHUNK));
-    // A batch without picks reads as it did before there were any (one text).
-    let filters_sql = if picked_from.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " || ',' || ({})",
-            Picks::filters_sql(backend, "$3", picked_from.len())
-        )
-    };
-    let sql = format!(
-        "SELECT '[' || ({}) || ',' || ({}){filters_sql} || ']'",
-        Tally::campaigns_sql(backend, "$1", campaigns.len()),
-        Appends::records_sql(backend, "$2", first.len())
-    );
-    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(rowset::json(&campaigns)?)
-        .bind(rowset::json(first)?);
+    let mut binds = vec![
+        rowset::Bind::Text(rowset::json(&campaigns)?),
+        rowset::Bind::Text(rowset::json(first)?),
+    ];
     if !picked_from.is_empty() {
-        q = q.bind(rowset::json(&picked_from)?);
+        binds.push(rowset::Bind::Text(rowset::json(&picked_from)?));
     }
-    let text: String = q.fetch_one(&mut **tx).await?;
-    /// The campaigns, the records, the filters (read only with picks).
-    #[derive(serde::Deserialize)]
-    struct Read(
-        Vec<CampaignRead>,
-        Vec<RecordRead>,
-        #[serde(default)] Vec<(i64, Option<String>)>,
-    );
-    let Read(campaign_rows, record_rows, filters) = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Invalid(format!("a batch's reads as JSON: {e}")))?;
-    tally.campaigns_found(campaign_rows)?;
-    batch.records_found(record_rows)?;
-    batch.read_records(tx, rest).await?;
-    Ok(filters
-        .into_iter()
-        .filter_map(|(id, f)| Some((id, f?)))
-        .collect())
+    writes.statement(|at| {
+        let p = |i: usize| format!("${}", at + i);
+        // A batch without picks reads as it did before there were any (one text).
+        let filters_sql = if picked_from.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " || ',' || ({})",
+                Picks::filters_sql(backend, &p(2), picked_from.len())
+            )
+        };
+        (
+            format!(
+                "SELECT '[' || ({}) || ',' || ({}){filters_sql} || ']'",
+                Tally::campaigns_sql(backend, &p(0), campaigns.len()),
+                Appends::records_sql(backend, &p(1), first.len())
+            ),
+            binds,
+        )
+    });
+    Ok(Some(BatchRead { rest }))
+}
+
+impl BatchRead<'_> {
+    /// What the read found (its row: `row`), into `tally` and `batch`, the
+    /// records past the first chunk read in `tx`; the picked campaigns'
+    /// filters.
+    async fn found(
+        self,
+        row: Option<&AnyRow>,
+        tx: &mut WriteTx,
+        tally: &mut Tally,
+        batch: &mut Appends<'_>,
+    ) -> Result<HashMap<i64, String>> {
+        let row = row.ok_or_else(|| StoreError::Invalid("a batch's read found no row".into()))?;
+        let text: String = row.try_get(0)?;
+        /// The campaigns, the records, the filters (read only with picks).
+        #[derive(serde::Deserialize)]
+        struct Read(
+            Vec<CampaignRead>,
+            Vec<RecordRead>,
+            #[serde(default)] Vec<(i64, Option<String>)>,
+        );
+        let Read(campaign_rows, record_rows, filters) = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Invalid(format!("a batch's reads as JSON: {e}")))?;
+        tally.campaigns_found(campaign_rows)?;
+        batch.records_found(record_rows)?;
+        batch.read_records(tx, self.rest).await?;
+        Ok(filters
+            .into_iter()
+            .filter_map(|(id, f)| Some((id, f?)))
+            .collect())
+    }
 }
 
 pub(super) fn parse_status(s: &str) -> Result<RecordStatus> {
@@ -713,7 +764,7 @@ pub(super) fn parse_status(s: &str) -> Result<RecordStatus> {
 
 /// `Some(hit flag)` if the operation has that activity code at that level.
 pub(super) async fn code_hit(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     operation_id: i64,
     level: i64,
     code: &str,

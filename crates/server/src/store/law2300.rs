@@ -5,11 +5,12 @@
 //! free. Plain data; the rows are made in `api/reports_manager/calls.rs`.
 
 use marcador_wire::law2300::ReleaseItem;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
 use super::facts::Fact;
+use super::tx::WriteTx;
 use super::{Result, Store};
 
 /// A customer released from Ley 2300's protection at `released_at` (Unix s).
@@ -50,10 +51,7 @@ pub(super) fn released_sql(op: &str, tel: &str, customer: &str) -> String {
     )
 }
 
-pub(super) async fn apply_release(
-    tx: &mut Transaction<'static, Any>,
-    r: &Law2300Release,
-) -> Result<()> {
+pub(super) async fn apply_release(tx: &mut WriteTx, r: &Law2300Release) -> Result<()> {
     sqlx::query(
         "INSERT INTO law2300_releases (operation_id, released_at, nit, item, value, agent_code) \
          VALUES ($1, $2, $3, $4, $5, $6)",

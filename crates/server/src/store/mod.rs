@@ -74,6 +74,7 @@ mod skill_reports;
 mod smart_waits;
 mod surveys;
 mod transfers;
+mod tx;
 
 use std::fmt;
 use std::future::Future;
@@ -82,13 +83,16 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
+use rowset::Writes;
+use sqlx::any::AnyRow;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::query::{Query, QueryScalar};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, SqlSafeStr, Transaction};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, SqlSafeStr};
 use tokio_util::sync::CancellationToken;
+use tx::WriteTx;
 
 type Args = <Any as sqlx::Database>::Arguments;
 
@@ -407,22 +411,29 @@ impl Store {
         out
     }
 
-    /// A write transaction. SQLite: `BEGIN IMMEDIATE` takes the write lock up
-    /// front, so a transaction that reads then writes never fails with
-    /// SQLITE_BUSY_SNAPSHOT. PostgreSQL: the writer advisory lock, held to the
-    /// end of the transaction, gives the same one-at-a-time order across processes.
-    async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
-        match self.backend {
-            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PG_WRITER_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
-        }
+    /// A write transaction ([`WriteTx`]). SQLite: `BEGIN IMMEDIATE` takes
+    /// the write lock up front, so a transaction that reads then writes
+    /// never fails with SQLITE_BUSY_SNAPSHOT. PostgreSQL: the writer advisory
+    /// lock, held to the end of the transaction, gives the same one-at-a-time
+    /// order across processes.
+    async fn write_tx(&self) -> Result<WriteTx> {
+        Ok(self.write_tx_with(Writes::new(self.backend)).await?.0)
+    }
+
+    /// [`Store::write_tx`] with `first` sent in the same trip as its `BEGIN`
+    /// (SQLite); `first`'s rows.
+    async fn write_tx_with(&self, first: Writes) -> Result<(WriteTx, Vec<AnyRow>)> {
+        WriteTx::begin(&self.writer, self.backend, first, true).await
+    }
+
+    /// A write transaction without PostgreSQL's writer lock, for writes
+    /// that only append (the audit log): nothing they read can change under
+    /// them. The same as [`Store::write_tx`] on SQLite.
+    async fn append_tx(&self) -> Result<WriteTx> {
+        let none = Writes::new(self.backend);
+        Ok(WriteTx::begin(&self.writer, self.backend, none, false)
+            .await?
+            .0)
     }
 
     /// Runs a grouping query of `$1` operation over `$2`…`$3`.

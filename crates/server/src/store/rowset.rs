@@ -15,9 +15,10 @@
 //! the size, so it takes the index; at most a dozen texts per statement.
 
 use serde::Serialize;
+use sqlx::Any;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
+use super::tx::WriteTx;
 use super::{Backend, Result, StoreError};
 
 /// Rows per statement, at most.
@@ -209,17 +210,32 @@ impl Writes {
 
     /// Sends what was queued; the rows any statement returned (`RETURNING`),
     /// in order.
-    pub(super) async fn run(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<AnyRow>> {
+    pub(super) async fn run(self, tx: &mut WriteTx) -> Result<Vec<AnyRow>> {
+        self.run_after(tx, None, None).await
+    }
+
+    /// [`Writes::run`], on SQLite with `begin` sent first and `commit` last
+    /// in the same trip ([`WriteTx`]'s own statements; none on PostgreSQL).
+    pub(super) async fn run_after(
+        self,
+        tx: &mut WriteTx,
+        begin: Option<&str>,
+        commit: Option<&str>,
+    ) -> Result<Vec<AnyRow>> {
         let statements = self.statements;
         match self.backend {
             Backend::Sqlite => {
-                if statements.is_empty() {
-                    return Ok(Vec::new());
-                }
                 let mut text = String::new();
-                for (sql, _) in &statements {
+                for sql in begin
+                    .into_iter()
+                    .chain(statements.iter().map(|(sql, _)| sql.as_str()))
+                    .chain(commit)
+                {
                     text.push_str(sql);
                     text.push_str(";\n");
+                }
+                if text.is_empty() {
+                    return Ok(Vec::new());
                 }
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
                 for (_, binds) in &statements {

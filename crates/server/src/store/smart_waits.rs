@@ -8,10 +8,11 @@
 use std::sync::LazyLock;
 
 use marcador_wire::smart_wait::SmartWaitStatus;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
+use super::tx::WriteTx;
 use super::{Result, Store};
 
 /// A caller offered a call back, as it stands.
@@ -46,10 +47,7 @@ pub struct SmartWaitTotals {
     pub queued: i64,
 }
 
-pub(super) async fn apply_smart_wait(
-    tx: &mut Transaction<'static, Any>,
-    w: &SmartWaitFact,
-) -> Result<()> {
+pub(super) async fn apply_smart_wait(tx: &mut WriteTx, w: &SmartWaitFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO smart_waits (operation_id, conn_id, skill_id, inbound_ms, last_outbound_ms, status, \
          attempts, ani, dial_phone, talk_ms, customer_id) \

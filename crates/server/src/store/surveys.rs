@@ -7,10 +7,11 @@
 use std::sync::LazyLock;
 
 use marcador_wire::surveys::{MAX_QUESTIONS, SurveySums};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
+use super::tx::WriteTx;
 use super::{Result, Store};
 
 /// A survey a caller answered (or began) after its talk.
@@ -43,7 +44,7 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub(super) async fn apply_survey(tx: &mut Transaction<'static, Any>, f: &SurveyFact) -> Result<()> {
+pub(super) async fn apply_survey(tx: &mut WriteTx, f: &SurveyFact) -> Result<()> {
     let mut q = sqlx::query(INSERT.as_str())
         .bind(f.operation_id)
         .bind(&f.conn_id)

@@ -8,10 +8,11 @@
 use std::sync::LazyLock;
 
 use marcador_wire::TypeInteraction;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use super::detail::DetailRead;
+use super::tx::WriteTx;
 use super::{Result, Store};
 
 /// How a call was handed on.
@@ -49,10 +50,7 @@ pub struct TransferFact {
     pub ms: i64,
 }
 
-pub(super) async fn apply_transfer(
-    tx: &mut Transaction<'static, Any>,
-    f: &TransferFact,
-) -> Result<()> {
+pub(super) async fn apply_transfer(tx: &mut WriteTx, f: &TransferFact) -> Result<()> {
     sqlx::query(
         "INSERT INTO transfers (operation_id, conn_id, origin_conn_id, from_agent_id, to_agent_id, \
          dnis, skill_id, kind, started_ms, ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
