@@ -665,13 +665,11 @@ pub struct EngineWritten {
 /// A campaign as a batch reads it: id, operation, cycle, time zone.
 type CampaignRead = (i64, i64, i64, String);
 
-/// What a batch reads before it writes, in one query: the campaigns its
+/// What a batch reads before it writes, in one query ([`queue_read`], sent
+/// in the same trip as the transaction's `BEGIN`): the campaigns its
 /// attempts name and their records (past [`rowset::CHUNK`] records, the rest
-/// a query per chunk), and the filters of the campaigns it picks from
-/// (returned by campaign).
-/// A batch's first read ([`queue_read`]): the campaigns' counters, the
-/// records' state, and the filters of the campaigns picked from, in one
-/// JSON text. Sent in the same trip as the transaction's `BEGIN`.
+/// a query per chunk, [`BatchRead::found`]), and the filters of the
+/// campaigns it picks from (returned by campaign).
 struct BatchRead<'f> {
     /// The records past the first [`rowset::CHUNK`], read afterwards.
     rest: &'f [[i64; 1]],
