@@ -96,15 +96,18 @@ async fn a_bulk_operation_is_its_facts_and_its_counters_equal_a_recount() {
     );
 }
 
-/// The fact tables' indexes and foreign keys, as the database describes them.
+/// The fact tables' and the records' indexes, and the fact tables' foreign
+/// keys, as the database describes them (what a bulk load sets aside).
 async fn fact_tables_shape(raw: &sqlx::AnyPool) -> Vec<String> {
     let sql = match backend() {
         marcador_server::store::Backend::Sqlite => {
-            "SELECT sql FROM sqlite_master WHERE tbl_name IN ('dial_attempts', 'calls', 'ivr_steps') \
+            "SELECT sql FROM sqlite_master \
+             WHERE tbl_name IN ('dial_attempts', 'calls', 'ivr_steps', 'records') \
              AND sql IS NOT NULL ORDER BY name"
         }
         marcador_server::store::Backend::Postgres => {
-            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('dial_attempts', 'calls', 'ivr_steps') \
+            "SELECT indexdef FROM pg_indexes \
+             WHERE tablename IN ('dial_attempts', 'calls', 'ivr_steps', 'records') \
              UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
              WHERE contype = 'f' AND conrelid::regclass::text IN ('dial_attempts', 'calls', 'ivr_steps') \
              ORDER BY 1"
@@ -132,9 +135,13 @@ async fn what_a_bulk_load_set_aside_is_made_again_when_the_store_next_opens_on_p
     assert!(store.begin_bulk_load().await.unwrap());
     let during = fact_tables_shape(&raw).await;
     assert!(
-        during.iter().all(|s| s.contains("_pkey")),
-        "only the primary keys stay: {during:?}"
+        during
+            .iter()
+            .all(|s| s.contains("_pkey") || s.starts_with("CREATE UNIQUE")),
+        "only the primary keys and the records' unique key stay: {during:?}"
     );
+    assert!(shape.iter().any(|s| s.contains("records_dialable")));
+    assert!(!during.iter().any(|s| s.contains("records_dialable")));
     // The load dies; the database is opened again.
     drop(store);
     let store = Store::open(db.location(), 2).await.unwrap();
