@@ -598,29 +598,30 @@ impl Store {
         } else {
             super::codifies::Found::queue(&mut writes, &jobs.iter().collect::<Vec<_>>())?;
         }
-        // Whichever trip is the last carries the `COMMIT`.
+        // Whichever trip is the last carries the `COMMIT`: the facts' when
+        // nothing follows them, the codifies' when nothing is picked, else
+        // the take's.
         let mut written = EngineWritten::default();
         if codifies.is_empty() && first_ask.is_none() {
-            let returned = tx.commit_with(writes).await?;
-            written.commands = super::agents::commands_of(&returned)?;
+            written.commands = super::agents::commands_of(&tx.commit_with(writes).await?)?;
             return Ok(written);
         }
         let mut returned = writes.run(&mut tx).await?;
         let mut first_row = first_queued.then(|| returned.pop()).flatten();
-        if !codifies.is_empty() {
-            let found = super::codifies::Found::parse(returned.pop().as_ref())?;
+        let found = (!codifies.is_empty()).then(|| returned.pop());
+        written.commands = super::agents::commands_of(&returned)?;
+        if let Some(found) = found {
+            let found = super::codifies::Found::parse(found.as_ref())?;
             let mut after = Writes::new(self.backend);
             written.codified = super::codifies::agent_codifies(found, &mut after, codifies, &jobs)?;
-            first_queued = queue_first(&mut picks, &mut after)?;
-            if !first_queued && first_ask.is_none() {
+            if first_ask.is_none() {
                 tx.commit_with(after).await?;
-                written.commands = super::agents::commands_of(&returned)?;
                 return Ok(written);
             }
+            first_queued = queue_first(&mut picks, &mut after)?;
             let mut rows = after.run(&mut tx).await?;
             first_row = first_queued.then(|| rows.pop()).flatten();
         }
-        written.commands = super::agents::commands_of(&returned)?;
         // The picks see every fact and codify above.
         let mut take = Writes::new(self.backend);
         if let Some(ask) = first_ask {

@@ -26,7 +26,7 @@ use super::{Backend, PG_WRITER_LOCK, Result};
 /// What SQLite's write transactions begin with: the write lock up front, so
 /// a transaction that reads then writes never fails with
 /// SQLITE_BUSY_SNAPSHOT.
-pub(super) const SQLITE_BEGIN: &str = "BEGIN IMMEDIATE";
+const SQLITE_BEGIN: &str = "BEGIN IMMEDIATE";
 
 /// A write transaction (see the module's comment). Dereferences to its
 /// connection for statements of its own; [`WriteTx::commit`] or
@@ -97,11 +97,11 @@ impl WriteTx {
 
     /// Commits.
     pub(super) async fn commit(self) -> Result<()> {
-        let backend = match &self {
+        let nothing = Writes::new(match &self {
             WriteTx::Sqlite(_) => Backend::Sqlite,
             WriteTx::Postgres(_) => Backend::Postgres,
-        };
-        self.commit_with(Writes::new(backend)).await.map(drop)
+        });
+        self.commit_with(nothing).await.map(drop)
     }
 }
 
