@@ -4,7 +4,9 @@
 //! number of attempt + call facts in per-second batches: one transaction per
 //! simulated second, as the engine writes, holding that second's share of the
 //! attempts (the engine's own facts — agents' states and intervals, phones,
-//! codes — and its picks are what it costs beyond the baseline).
+//! codes — and its picks are what it costs beyond the baseline). The two
+//! alternate, a simulated hour each (the baseline writing as many attempts
+//! over the same hour as the engine made), and each one's times are summed.
 
 use std::time::Instant;
 
@@ -69,6 +71,64 @@ async fn setup(store: &Store, start: Timestamp) -> (i64, i64) {
     (op, campaign)
 }
 
+/// The baseline's facts for `attempts` attempts spread evenly over the
+/// `seconds` simulated seconds from `from`, one transaction per second.
+async fn baseline_hour(
+    store: &Store,
+    (op, campaign): (i64, i64),
+    ids: &[i64],
+    from: i64,
+    seconds: usize,
+    (first, attempts): (usize, usize),
+) {
+    let mut facts = Vec::new();
+    let mut i = 0;
+    for second in 0..seconds {
+        // Attempt i is in second ⌊i × seconds / attempts⌋.
+        while i < attempts && i * seconds / attempts == second {
+            let n = first + i;
+            let conn = format!("1.1.{n}.1");
+            let started_at = from + second as i64;
+            facts.push(Fact::Attempt(AttemptFact {
+                campaign_id: campaign,
+                record_id: ids[n % ids.len()],
+                phone: 1,
+                telephone: "573000000000".into(),
+                started_at,
+                result: CallResult::NoAnswer,
+                raw_status: "NOANSWER".into(),
+                hangup_cause: Some(19),
+                conn_id: conn.clone(),
+                amd: None,
+            }));
+            facts.push(Fact::Call(CallFact {
+                operation_id: op,
+                started_at,
+                type_interaction: TypeInteraction::OutPre,
+                result: CallResult::NoAnswer,
+                telephone: "573000000000".into(),
+                customer_id: n.to_string(),
+                conn_id: conn,
+                campaign_id: Some(campaign),
+                rp_id: None,
+                duration: 30,
+                agent_id: None,
+                skill_id: None,
+                ring_seconds: 30,
+                hang_up: HangUp::System,
+                wait_seconds: None,
+            }));
+            i += 1;
+        }
+        if !facts.is_empty() {
+            store
+                .record_facts(&std::mem::take(&mut facts))
+                .await
+                .unwrap();
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let start: Timestamp = "2026-11-23T13:00:00Z".parse().unwrap();
@@ -85,19 +145,6 @@ async fn main() {
     )
     .await
     .unwrap();
-    let t = Instant::now();
-    engine
-        .run_until(
-            start
-                .checked_add(SignedDuration::from_hours(HOURS))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let engine_secs = t.elapsed().as_secs_f64();
-    let stats = engine.stats().clone();
-    let calls = stats.attempts as f64;
-
     // The baseline: the store alone appending as many attempts and calls.
     let dir2 = tempfile::tempdir().unwrap();
     let store2 = Store::open(&dir2.path().join("store.db"), 2).await.unwrap();
@@ -109,54 +156,39 @@ async fn main() {
         .into_iter()
         .map(|r| r.0)
         .collect();
-    let seconds = HOURS as usize * 3600;
-    let attempts = stats.attempts as usize;
-    let t = Instant::now();
-    let mut facts = Vec::new();
-    let mut i = 0;
-    for second in 0..seconds {
-        // Attempt i is in second ⌊i × seconds / attempts⌋.
-        while i < attempts && i * seconds / attempts == second {
-            let conn = format!("1.1.{i}.1");
-            facts.push(Fact::Attempt(AttemptFact {
-                campaign_id: campaign2,
-                record_id: ids[i % ids.len()],
-                phone: 1,
-                telephone: "573000000000".into(),
-                started_at: start.as_second() + second as i64,
-                result: CallResult::NoAnswer,
-                raw_status: "NOANSWER".into(),
-                hangup_cause: Some(19),
-                conn_id: conn.clone(),
-                amd: None,
-            }));
-            facts.push(Fact::Call(CallFact {
-                operation_id: op2,
-                started_at: start.as_second() + second as i64,
-                type_interaction: TypeInteraction::OutPre,
-                result: CallResult::NoAnswer,
-                telephone: "573000000000".into(),
-                customer_id: i.to_string(),
-                conn_id: conn,
-                campaign_id: Some(campaign2),
-                rp_id: None,
-                duration: 30,
-                agent_id: None,
-                skill_id: None,
-                ring_seconds: 30,
-                hang_up: HangUp::System,
-                wait_seconds: None,
-            }));
-            i += 1;
-        }
-        if !facts.is_empty() {
-            store2
-                .record_facts(&std::mem::take(&mut facts))
-                .await
-                .unwrap();
-        }
+
+    // Alternating, an hour at a time: the engine's simulated hour, then the
+    // baseline writing as many attempts over the same hour — so that a
+    // machine that slows down or speeds up meanwhile weighs on both alike.
+    let (mut engine_secs, mut store_secs) = (0.0, 0.0);
+    let mut done = 0;
+    for hour in 0..HOURS {
+        let t = Instant::now();
+        engine
+            .run_until(
+                start
+                    .checked_add(SignedDuration::from_hours(hour + 1))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        engine_secs += t.elapsed().as_secs_f64();
+        let attempts = engine.stats().attempts as usize - done;
+        let t = Instant::now();
+        baseline_hour(
+            &store2,
+            (op2, campaign2),
+            &ids,
+            start.as_second() + hour * 3600,
+            3600,
+            (done, attempts),
+        )
+        .await;
+        store_secs += t.elapsed().as_secs_f64();
+        done += attempts;
     }
-    let store_secs = t.elapsed().as_secs_f64();
+    let stats = engine.stats().clone();
+    let calls = stats.attempts as f64;
 
     let engine_rate = calls / engine_secs;
     let store_rate = calls / store_secs;
