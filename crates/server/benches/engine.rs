@@ -7,13 +7,23 @@
 //! codes — and its picks are what it costs beyond the baseline). The two
 //! alternate, a simulated hour each (the baseline writing as many attempts
 //! over the same hour as the engine made), and each one's times are summed.
+//!
+//! It also prints how much of the engine's wall time its own transactions
+//! took (the store's `store_transaction_seconds`): what is left is the
+//! engine's own work — the simulation, pacing, the agents.
+//!
+//! `MARCADOR_BENCH_BACKEND=postgres` runs both on PostgreSQL instead (two new
+//! databases at `MARCADOR_TEST_PG_URL`, or the local server, dropped after;
+//! the server's own `synchronous_commit`).
 
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
 use marcador_server::engine::sim::{SimProfile, SimTelephony};
 use marcador_server::engine::{Engine, EngineConfig};
-use marcador_server::store::{AttemptFact, CallFact, Fact, NewCampaign, NewRecord, Store};
+use marcador_server::metrics::Metrics;
+use marcador_server::store::{AttemptFact, Backend, CallFact, Fact, NewCampaign, NewRecord, Store};
+use marcador_server::testing::TestDb;
 use marcador_wire::{CallResult, CampaignType, HangUp, TypeInteraction};
 
 const AGENTS: usize = 60;
@@ -129,13 +139,31 @@ async fn baseline_hour(
     }
 }
 
+/// The seconds the engine's store spent in its write transactions, summed.
+fn transactions_seconds(metrics: &Metrics) -> f64 {
+    metrics
+        .render()
+        .lines()
+        .filter(|l| l.contains("store_transaction_seconds_sum"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 #[tokio::main]
 async fn main() {
     let start: Timestamp = "2026-11-23T13:00:00Z".parse().unwrap();
 
-    // The engine: a predictive day with facts written to SQLite.
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("engine.db"), 2).await.unwrap();
+    let backend = match std::env::var("MARCADOR_BENCH_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    // The engine: a predictive day with its facts written to the database.
+    let db = TestDb::new_with(backend, true).await.unwrap();
+    let metrics = std::sync::Arc::new(Metrics::new());
+    let store = Store::open(db.location(), 2)
+        .await
+        .unwrap()
+        .with_metrics(metrics.clone());
     let (op, _) = setup(&store, start).await;
     let mut engine = Engine::new(
         store.clone(),
@@ -146,8 +174,8 @@ async fn main() {
     .await
     .unwrap();
     // The baseline: the store alone appending as many attempts and calls.
-    let dir2 = tempfile::tempdir().unwrap();
-    let store2 = Store::open(&dir2.path().join("store.db"), 2).await.unwrap();
+    let db2 = TestDb::new_with(backend, true).await.unwrap();
+    let store2 = Store::open(db2.location(), 2).await.unwrap();
     let (op2, campaign2) = setup(&store2, start).await;
     let ids: Vec<i64> = store2
         .campaign_record_phones(campaign2)
@@ -192,7 +220,9 @@ async fn main() {
 
     let engine_rate = calls / engine_secs;
     let store_rate = calls / store_secs;
-    println!("engine: {AGENTS} agents, {HOURS} simulated hours, 20 % answer rate, facts to SQLite");
+    println!(
+        "engine: {AGENTS} agents, {HOURS} simulated hours, 20 % answer rate, facts to {backend:?}"
+    );
     println!("| measure | value |");
     println!("|---|---|");
     println!("| simulated calls | {} |", stats.attempts);
@@ -207,9 +237,17 @@ async fn main() {
         "| baseline: store alone, attempts (+ call) per second, a transaction per simulated second | {store_rate:.0} |"
     );
     println!("| engine ÷ baseline | {:.2} |", engine_rate / store_rate);
+    let in_store = transactions_seconds(&metrics);
+    println!(
+        "| engine: in its store transactions | {in_store:.2} s ({:.0} % of its wall time) |",
+        in_store * 100.0 / engine_secs
+    );
     println!(
         "| abandon / occupancy | {:.2} % / {:.1} % |",
         stats.abandon_rate() * 100.0,
         stats.occupancy() * 100.0
     );
+    drop(engine);
+    store.close().await;
+    store2.close().await;
 }
