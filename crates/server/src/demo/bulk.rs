@@ -89,7 +89,8 @@ pub enum Progress {
 /// several times in one batch is updated once. 1,000,000 attempts into
 /// SQLite: 20,000 a batch 68–74 k facts/s, 200,000 87 k, 500,000 106–112 k;
 /// into PostgreSQL, 20,000 32 k and 500,000 39 k. The seed's peak memory
-/// is then about 1.1 GB, the writer's page cache included.
+/// is then about 1.1 GB, the writer's page cache and the batch made ahead
+/// included (0.94 GB when batches were made one after the other).
 pub const BATCH: usize = 500_000;
 /// Local calling hours: 07:00 to 21:00, Colombia's.
 const FIRST_HOUR: i64 = 7;
@@ -121,7 +122,7 @@ pub async fn seed(
             "the database already holds an operation named {name:?}: seed another name or a fresh database"
         )));
     }
-    let mut rng = StdRng::seed_from_u64(seed);
+    let rng = StdRng::seed_from_u64(seed);
     // Licenses enough that a benchmark's requests never meet the daily quota.
     let operation_id = store.create_operation(name, TZ, 1_000_000, now).await?;
     let token = store.create_token(operation_id, None, now).await?;
@@ -230,69 +231,181 @@ pub async fn seed(
     // Into empty fact tables on PostgreSQL: their indexes and foreign keys are
     // made after the load, in its time (`store/bulk.rs`).
     store.begin_bulk_load().await?;
-    let mut facts: Vec<Fact> = Vec::new();
-    let batch = size.batch.max(1);
-    let mut seq = 0u64;
-    for (done, (day, factor)) in days.into_iter().enumerate() {
-        let opens = day
-            .to_datetime(Time::constant(FIRST_HOUR as i8, 0, 0, 0))
-            .to_zoned(tz.clone())
-            .map_err(|e| StoreError::Invalid(e.to_string()))?
-            .timestamp()
-            .as_second();
-        let mut day_attempts = 0u64;
-        for c in &mut campaigns {
-            let n = world::poisson(&mut rng, c.per_day * factor);
-            let mut times: Vec<i64> = (0..n)
-                .map(|_| opens + rng.random_range(0..CALLING_SECONDS))
-                .collect();
-            times.sort_unstable();
-            for at in times {
-                seq += 1;
-                attempt(
-                    &mut rng,
-                    c,
-                    at,
-                    seq,
-                    skill,
-                    &agents,
-                    operation_id,
-                    &mut facts,
-                );
-                day_attempts += 1;
-            }
-            if facts.len() >= batch {
+    // The history is made on a thread of its own, a batch ahead of the
+    // writes: making a batch (draws, strings, fresh memory) costs time the
+    // database's thread does not need this one for (1,000,000 attempts
+    // into SQLite, alternated five times: 1.01–1.23× the facts a second).
+    // One batch waits while another is written — two in memory, not one.
+    let history = History {
+        rng,
+        days,
+        tz,
+        campaigns,
+        size: size.clone(),
+        skill,
+        agents,
+        rps,
+        menu,
+        operation_id,
+    };
+    let (made, mut told) = tokio::sync::mpsc::unbounded_channel();
+    let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    let maker = tokio::task::spawn_blocking({
+        let ahead = ahead.clone();
+        move || history.make(&made, &ahead)
+    });
+    // A write that fails stops the maker at its next batch.
+    let _stop = CloseOnDrop(ahead);
+    let total_days = size.days;
+    while let Some(m) = told.recv().await {
+        match m {
+            Made::Facts(mut facts, turn) => {
+                // Taken: the next batch may be made while this one is written.
+                drop(turn);
                 write(store, &mut facts, &mut info).await?;
             }
+            Made::Day(done) => progress(Progress::Days(done, total_days, info.facts())),
         }
-        // Inbound callers through the day, each walking one of the menus.
-        let inbound = day_attempts * size.inbound_per_100 / 100;
-        for _ in 0..inbound {
-            seq += 1;
-            let at = opens + rng.random_range(0..CALLING_SECONDS);
-            let rp = rps[rng.random_range(0..rps.len())];
-            inbound_call(
-                &mut rng,
-                &menu,
-                at,
-                seq,
-                rp,
-                skill,
-                &agents,
-                operation_id,
-                &mut facts,
-            );
-            if facts.len() >= batch {
-                write(store, &mut facts, &mut info).await?;
-            }
-        }
-        progress(Progress::Days(done as i64 + 1, size.days, info.facts()));
     }
-    write(store, &mut facts, &mut info).await?;
+    maker
+        .await
+        .map_err(|e| StoreError::Invalid(format!("making the history: {e}")))??;
     store.end_bulk_load().await?;
     info.fact_seconds = started.elapsed().as_secs_f64();
     store.analyze(&[]).await?;
     Ok(info)
+}
+
+/// What the history's maker tells the writer, in order.
+enum Made {
+    /// A batch to write, with the turn it was made in: the next is made
+    /// only once this one is taken.
+    Facts(Vec<Fact>, tokio::sync::OwnedSemaphorePermit),
+    /// Days made so far.
+    Day(i64),
+}
+
+/// Closes the maker's turns when the writer is done (or gives up), so a
+/// maker waiting for its turn stops.
+struct CloseOnDrop(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Everything the history is drawn from.
+struct History {
+    rng: StdRng,
+    days: Vec<(jiff::civil::Date, f64)>,
+    tz: jiff::tz::TimeZone,
+    campaigns: Vec<Campaign>,
+    size: BulkSize,
+    skill: i64,
+    agents: Vec<i64>,
+    rps: Vec<i64>,
+    menu: Vec<(String, u32)>,
+    operation_id: i64,
+}
+
+impl History {
+    /// Makes the history day by day, a batch of facts at a time, each
+    /// batch begun only with a turn from `ahead`. Stops quietly when the
+    /// writer is gone.
+    fn make(
+        mut self,
+        out: &tokio::sync::mpsc::UnboundedSender<Made>,
+        ahead: &std::sync::Arc<tokio::sync::Semaphore>,
+    ) -> Result<()> {
+        let turn = || {
+            tokio::runtime::Handle::current()
+                .block_on(ahead.clone().acquire_owned())
+                .ok()
+        };
+        let mut permit = turn();
+        let mut facts: Vec<Fact> = Vec::new();
+        let batch = self.size.batch.max(1);
+        // Hands a full (or the `last`) batch over with its turn, then waits
+        // for the next turn; false when the writer is gone.
+        let mut hand_over = |facts: &mut Vec<Fact>, last: bool| {
+            if !last && facts.len() < batch {
+                return true;
+            }
+            let Some(turn_now) = permit.take() else {
+                return false;
+            };
+            if out
+                .send(Made::Facts(std::mem::take(facts), turn_now))
+                .is_err()
+            {
+                return false;
+            }
+            permit = if last { None } else { turn() };
+            last || permit.is_some()
+        };
+        let mut seq = 0u64;
+        let days = std::mem::take(&mut self.days);
+        for (done, (day, factor)) in days.into_iter().enumerate() {
+            let opens = day
+                .to_datetime(Time::constant(FIRST_HOUR as i8, 0, 0, 0))
+                .to_zoned(self.tz.clone())
+                .map_err(|e| StoreError::Invalid(e.to_string()))?
+                .timestamp()
+                .as_second();
+            let mut day_attempts = 0u64;
+            for c in &mut self.campaigns {
+                let n = world::poisson(&mut self.rng, c.per_day * factor);
+                let mut times: Vec<i64> = (0..n)
+                    .map(|_| opens + self.rng.random_range(0..CALLING_SECONDS))
+                    .collect();
+                times.sort_unstable();
+                for at in times {
+                    seq += 1;
+                    attempt(
+                        &mut self.rng,
+                        c,
+                        at,
+                        seq,
+                        self.skill,
+                        &self.agents,
+                        self.operation_id,
+                        &mut facts,
+                    );
+                    day_attempts += 1;
+                }
+                if !hand_over(&mut facts, false) {
+                    return Ok(());
+                }
+            }
+            // Inbound callers through the day, each walking one of the menus.
+            let inbound = day_attempts * self.size.inbound_per_100 / 100;
+            for _ in 0..inbound {
+                seq += 1;
+                let at = opens + self.rng.random_range(0..CALLING_SECONDS);
+                let rp = self.rps[self.rng.random_range(0..self.rps.len())];
+                inbound_call(
+                    &mut self.rng,
+                    &self.menu,
+                    at,
+                    seq,
+                    rp,
+                    self.skill,
+                    &self.agents,
+                    self.operation_id,
+                    &mut facts,
+                );
+                if !hand_over(&mut facts, false) {
+                    return Ok(());
+                }
+            }
+            if out.send(Made::Day(done as i64 + 1)).is_err() {
+                return Ok(());
+            }
+        }
+        hand_over(&mut facts, true);
+        Ok(())
+    }
 }
 
 /// A campaign being dialed: its records' ids, dialed round and round.
@@ -487,4 +600,94 @@ async fn write(store: &Store, facts: &mut Vec<Fact>, info: &mut BulkInfo) -> Res
     store.checkpoint().await?;
     facts.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history of `days` days of one campaign, about 100 attempts a day,
+    /// cut in batches of 50 facts.
+    fn small_history(days: i64) -> History {
+        let tz = jiff::tz::TimeZone::UTC;
+        let first = jiff::civil::date(2026, 1, 5);
+        History {
+            rng: StdRng::seed_from_u64(1),
+            days: (0..days)
+                .map(|d| (first.checked_add(d.days()).unwrap(), 1.0))
+                .collect(),
+            tz,
+            campaigns: vec![Campaign {
+                id: 1,
+                n: 1,
+                ids: vec![1, 2, 3],
+                next: 0,
+                per_day: 100.0,
+            }],
+            size: BulkSize {
+                batch: 50,
+                ..BulkSize::default()
+            },
+            skill: 1,
+            agents: vec![1],
+            rps: vec![1],
+            menu: vec![("1".into(), 1)],
+            operation_id: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_history_is_made_one_batch_ahead_and_stops_when_the_writer_is_gone() {
+        let (out, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let maker = tokio::task::spawn_blocking({
+            let ahead = ahead.clone();
+            move || small_history(30).make(&out, &ahead)
+        });
+        // The first batch comes with its turn; while the writer holds it, the
+        // maker waits: nothing else is told, not even the day's end.
+        let Some(Made::Facts(first, turn)) = told.recv().await else {
+            panic!("a batch first");
+        };
+        assert!(first.len() >= 50, "{}", first.len());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(told.try_recv().is_err(), "made more than a batch ahead");
+        // Taken: the maker goes on, one batch more (the day's inbound
+        // callers), and waits again.
+        drop(turn);
+        let Some(Made::Facts(_, _second)) = told.recv().await else {
+            panic!("a second batch");
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(told.try_recv().is_err(), "made more than a batch ahead");
+        // The writer gives up (a failed write): the waiting maker stops.
+        drop(told);
+        drop(CloseOnDrop(ahead));
+        tokio::time::timeout(std::time::Duration::from_secs(10), maker)
+            .await
+            .expect("the maker stopped")
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn every_fact_made_is_handed_over_and_each_day_told_once() {
+        let (out, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let maker = tokio::task::spawn_blocking({
+            let ahead = ahead.clone();
+            move || small_history(5).make(&out, &ahead)
+        });
+        let (mut facts, mut days) = (0, Vec::new());
+        while let Some(m) = told.recv().await {
+            match m {
+                Made::Facts(f, _) => facts += f.len(),
+                Made::Day(d) => days.push(d),
+            }
+        }
+        maker.await.unwrap().unwrap();
+        assert_eq!(days, [1, 2, 3, 4, 5]);
+        // Each attempt is an attempt and a call; inbound callers add theirs.
+        assert!(facts >= 2 * 5 * 80, "{facts}");
+    }
 }
