@@ -248,14 +248,8 @@ pub async fn seed(
         menu,
         operation_id,
     };
-    let (made, mut told) = tokio::sync::mpsc::unbounded_channel();
-    let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
-    let maker = tokio::task::spawn_blocking({
-        let ahead = ahead.clone();
-        move || history.make(&made, &ahead)
-    });
-    // A write that fails stops the maker at its next batch.
-    let _stop = CloseOnDrop(ahead);
+    // A write that fails stops the maker at its next batch (`_stop`).
+    let (mut told, _stop, maker) = history.start();
     let total_days = size.days;
     while let Some(m) = told.recv().await {
         match m {
@@ -309,7 +303,26 @@ struct History {
     operation_id: i64,
 }
 
+/// What [`History::start`] gives the writer: what is made, in order; the
+/// maker's turns, closed when dropped; the maker itself.
+type Maker = (
+    tokio::sync::mpsc::UnboundedReceiver<Made>,
+    CloseOnDrop,
+    tokio::task::JoinHandle<Result<()>>,
+);
+
 impl History {
+    /// Starts making the history on a thread of its own ([`History::make`]).
+    fn start(self) -> Maker {
+        let (made, told) = tokio::sync::mpsc::unbounded_channel();
+        let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let maker = tokio::task::spawn_blocking({
+            let ahead = ahead.clone();
+            move || self.make(&made, &ahead)
+        });
+        (told, CloseOnDrop(ahead), maker)
+    }
+
     /// Makes the history day by day, a batch of facts at a time, each
     /// batch begun only with a turn from `ahead`. Stops quietly when the
     /// writer is gone.
@@ -638,12 +651,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_history_is_made_one_batch_ahead_and_stops_when_the_writer_is_gone() {
-        let (out, mut told) = tokio::sync::mpsc::unbounded_channel();
-        let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
-        let maker = tokio::task::spawn_blocking({
-            let ahead = ahead.clone();
-            move || small_history(30).make(&out, &ahead)
-        });
+        let (mut told, stop, maker) = small_history(30).start();
         // The first batch comes with its turn; while the writer holds it, the
         // maker waits: nothing else is told, not even the day's end.
         let Some(Made::Facts(first, turn)) = told.recv().await else {
@@ -662,7 +670,7 @@ mod tests {
         assert!(told.try_recv().is_err(), "made more than a batch ahead");
         // The writer gives up (a failed write): the waiting maker stops.
         drop(told);
-        drop(CloseOnDrop(ahead));
+        drop(stop);
         tokio::time::timeout(std::time::Duration::from_secs(10), maker)
             .await
             .expect("the maker stopped")
@@ -672,12 +680,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_fact_made_is_handed_over_and_each_day_told_once() {
-        let (out, mut told) = tokio::sync::mpsc::unbounded_channel();
-        let ahead = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
-        let maker = tokio::task::spawn_blocking({
-            let ahead = ahead.clone();
-            move || small_history(5).make(&out, &ahead)
-        });
+        let (mut told, _stop, maker) = small_history(5).start();
         let (mut facts, mut days) = (0, Vec::new());
         while let Some(m) = told.recv().await {
             match m {
