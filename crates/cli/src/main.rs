@@ -291,7 +291,13 @@ async fn open_store(location: &Location, readers: u32) -> Result<Store> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.log_format);
+    // A seed's transactions are slow by design (500,000 facts each): sqlx's
+    // warning for each, with its whole statement, would bury the progress.
+    let sqlx_level = match cli.command {
+        Command::Seed(_) => "error",
+        _ => "warn",
+    };
+    init_logs(cli.log_format, sqlx_level);
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped reading (`| head`) is a normal end.
@@ -303,12 +309,13 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs on stderr as `format` says: colour only on a terminal, never in a file.
-fn init_logs(format: LogFormat) {
+/// Logs on stderr as `format` says: colour only on a terminal, never in a
+/// file; sqlx's from `sqlx_level` up unless `RUST_LOG` says otherwise.
+fn init_logs(format: LogFormat, sqlx_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         // rsipstack logs every SIP message whole at info: the customers'
         // numbers are in them, so only its warnings pass by default.
-        .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into());
+        .unwrap_or_else(|_| format!("info,sqlx={sqlx_level},rsipstack=warn").into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
