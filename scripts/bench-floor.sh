@@ -35,6 +35,7 @@ for tool in wrk sqlite3 curl; do
   command -v $tool >/dev/null || { echo "$tool is needed (apt-get install $tool)"; exit 1; }
 done
 work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
 server=
 trap 'if [ -n "$server" ]; then kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; fi; [ -n "${WORK:-}" ] || rm -rf "$work"' EXIT
 
@@ -160,10 +161,13 @@ U=$(echo "${u[*]}" | med); K=$(echo "${k[*]}" | med)
 F=$(echo "${f[*]}" | med); M=$(echo "${m[*]}" | med)
 HL=$(echo "${hl[*]}" | med); L=$(echo "${l[*]}" | med)
 
-ENGINE=-
+ENGINE=- OWN=-
 if [ -z "${SKIP_ENGINE:-}" ]; then
   echo "cargo bench --bench engine …" >&2
-  ENGINE=$(cargo bench -q -p marcador-server --bench engine 2>/dev/null | awk -F'|' '/engine ÷ baseline/ {gsub(/ /,"",$3); print $3}')
+  bench=$(cargo bench -q -p marcador-server --bench engine 2>/dev/null)
+  ENGINE=$(echo "$bench" | awk -F'|' '/engine ÷ baseline/ {gsub(/ /,"",$3); print $3}')
+  # The share of the engine's wall time in its own store transactions.
+  OWN=$(echo "$bench" | awk -F'|' '/in its store transactions/ {if (match($3, /[0-9]+ %/)) print substr($3, RSTART, RLENGTH)}')
 fi
 
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -177,4 +181,4 @@ printf '| codify, req/s, 4 tokens × 2 connections | %.0f | one UPDATE per trans
 printf '| campaign_3 (campaign_id=%s), %s rows, time to last byte | %.3f s | the same rows from the sqlite3 CLI (JSON) %.3f s | %s× | ≤ 1.5× |\n' "$C3_ID" "$C3_ROWS" "$M" "$F" "$(div "$M" "$F")"
 printf '| real_time campaigns with 1,000 campaigns, median | %.2f ms | /healthz %.3f ms | — | ≤ 2 ms |\n' "$L" "$HL"
 printf '| facts loaded per second (marcador seed) | SQLite %s; PostgreSQL %s | — | — | ≥ 100,000 on SQLite, ≥ 50,000 on PostgreSQL |\n' "$FACTS_RATE" "$PG_RATE"
-printf '| engine ÷ store-alone baseline (--bench engine) | %s | — | — | ≥ 0.9 |\n' "$ENGINE"
+printf '| engine ÷ store-alone baseline (--bench engine) | %s | its own store transactions: %s of its time | — | ≥ 0.9 |\n' "$ENGINE" "$OWN"
