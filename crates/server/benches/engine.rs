@@ -155,7 +155,8 @@ async fn main() {
 
     let backend = match std::env::var("MARCADOR_BENCH_BACKEND").as_deref() {
         Ok("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("MARCADOR_BENCH_BACKEND={other:?}: sqlite (the default) or postgres"),
     };
     // The engine: a predictive day with its facts written to the database.
     let db = TestDb::new_with(backend, true).await.unwrap();
