@@ -139,14 +139,21 @@ async fn baseline_hour(
     }
 }
 
-/// The seconds the engine's store spent in its write transactions, summed.
+/// The seconds the engine's store spent in its write transactions, summed
+/// over their kinds — read from the rendered metrics: prometheus-client
+/// gives a histogram's sum back only in its own test builds.
 fn transactions_seconds(metrics: &Metrics) -> f64 {
-    metrics
+    let sums: Vec<f64> = metrics
         .render()
         .lines()
         .filter(|l| l.contains("store_transaction_seconds_sum"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+        .collect();
+    assert!(
+        !sums.is_empty(),
+        "no store_transaction_seconds_sum in the metrics"
+    );
+    sums.iter().sum()
 }
 
 #[tokio::main]

@@ -620,8 +620,8 @@ mod tests {
     use super::*;
 
     /// A history of `days` days of one campaign, about 100 attempts a day,
-    /// cut in batches of 50 facts.
-    fn small_history(days: i64) -> History {
+    /// cut in batches of `batch` facts.
+    fn small_history(days: i64, batch: usize) -> History {
         let tz = jiff::tz::TimeZone::UTC;
         let first = jiff::civil::date(2026, 1, 5);
         History {
@@ -638,7 +638,7 @@ mod tests {
                 per_day: 100.0,
             }],
             size: BulkSize {
-                batch: 50,
+                batch,
                 ..BulkSize::default()
             },
             skill: 1,
@@ -651,7 +651,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_history_is_made_one_batch_ahead_and_stops_when_the_writer_is_gone() {
-        let (mut told, stop, maker) = small_history(30).start();
+        let (mut told, stop, maker) = small_history(30, 50).start();
         // The first batch comes with its turn; while the writer holds it, the
         // maker waits: nothing else is told, not even the day's end.
         let Some(Made::Facts(first, turn)) = told.recv().await else {
@@ -678,19 +678,29 @@ mod tests {
             .unwrap();
     }
 
-    #[tokio::test]
-    async fn every_fact_made_is_handed_over_and_each_day_told_once() {
-        let (mut told, _stop, maker) = small_history(5).start();
-        let (mut facts, mut days) = (0, Vec::new());
+    /// Every fact the maker hands over, in order (as text: facts are not
+    /// comparable), and the days it told.
+    async fn everything_made(history: History) -> (Vec<String>, Vec<i64>) {
+        let (mut told, _stop, maker) = history.start();
+        let (mut facts, mut days) = (Vec::new(), Vec::new());
         while let Some(m) = told.recv().await {
             match m {
-                Made::Facts(f, _) => facts += f.len(),
+                Made::Facts(f, _) => facts.extend(f.iter().map(|f| format!("{f:?}"))),
                 Made::Day(d) => days.push(d),
             }
         }
         maker.await.unwrap().unwrap();
+        (facts, days)
+    }
+
+    #[tokio::test]
+    async fn every_fact_made_is_handed_over_once_in_order_and_each_day_told_once() {
+        // Cut in batches of 50, or in one batch at the end: the same facts.
+        let (cut, days) = everything_made(small_history(5, 50)).await;
+        let (whole, whole_days) = everything_made(small_history(5, usize::MAX)).await;
         assert_eq!(days, [1, 2, 3, 4, 5]);
-        // Each attempt is an attempt and a call; inbound callers add theirs.
-        assert!(facts >= 2 * 5 * 80, "{facts}");
+        assert_eq!(whole_days, days);
+        assert!(whole.len() >= 2 * 5 * 80, "{}", whole.len());
+        assert_eq!(cut, whole);
     }
 }
